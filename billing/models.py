@@ -1,0 +1,1 @@
+"""Billing reads customers and provisioning; its models arrive with the billing issue."""

@@ -1,0 +1,51 @@
+"""Django admin for provider superusers: every model, for support and repair."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from mptt.admin import MPTTModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from customers.models import (
+    Contact,
+    Domain,
+    Organisation,
+    OrganisationGroupObjectPermission,
+    OrganisationUserObjectPermission,
+    Role,
+    RoleGrant,
+    Tag,
+    User,
+)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin, MPTTModelAdmin):
+    list_display = ["name", "code", "status", "is_reseller", "customer_type"]
+    list_filter = ["status", "is_reseller", "customer_type"]
+    search_fields = ["name", "code"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(User)
+class CanopyUserAdmin(UserAdmin):
+    list_display = ["username", "upn", "organisation", "is_admin", "is_active"]
+    search_fields = ["username", "upn", "email"]
+    raw_id_fields = ["organisation"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        ("Canopy", {"fields": ["organisation", "upn", "display_name", "is_admin"]}),
+    ]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_builtin", "is_admin_role", "organisation"]
+    filter_horizontal = ["permissions"]
+
+
+admin.site.register(Domain, SimpleHistoryAdmin)
+admin.site.register(Contact, SimpleHistoryAdmin)
+admin.site.register(RoleGrant, SimpleHistoryAdmin)
+admin.site.register(Tag)
+admin.site.register(OrganisationUserObjectPermission)
+admin.site.register(OrganisationGroupObjectPermission)

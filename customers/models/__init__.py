@@ -1,0 +1,25 @@
+"""Organisations, their people, roles and the grants that give those people power."""
+
+from customers.models.contact import Contact
+from customers.models.domain import Domain
+from customers.models.organisation import Organisation, OrganisationType, Status, Tag
+from customers.models.permissions import (
+    OrganisationGroupObjectPermission,
+    OrganisationUserObjectPermission,
+)
+from customers.models.roles import Role, RoleGrant
+from customers.models.user import User
+
+__all__ = [
+    "Contact",
+    "Domain",
+    "Organisation",
+    "OrganisationGroupObjectPermission",
+    "OrganisationType",
+    "OrganisationUserObjectPermission",
+    "Role",
+    "RoleGrant",
+    "Status",
+    "Tag",
+    "User",
+]

@@ -1,0 +1,30 @@
+"""Contact persons of an organisation (Druva's Contact Details)."""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from customers.scoping import ScopedManager
+
+
+class Contact(models.Model):
+    """A person who represents the organisation: not a login, just someone to call."""
+
+    organisation = models.ForeignKey(
+        "customers.Organisation", on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField("Name", max_length=200)
+    phone = models.CharField("Phone Number", max_length=40, blank=True)
+    email = models.EmailField("Email Address", blank=True)
+    role = models.CharField("Role", max_length=100, blank=True)
+
+    history = HistoricalRecords()
+    objects = ScopedManager()
+
+    scope_path = "organisation__"
+    scope_permissions = {"view": "view_organisation", "change": "change_organisation"}
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

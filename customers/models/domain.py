@@ -1,0 +1,46 @@
+"""Domains: a customer's primary domain and aliases, each owned by one organisation."""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from customers.scoping import ScopedManager
+from customers.validators import normalise_domain, validate_domain_name
+
+
+class Domain(models.Model):
+    """A DNS domain of an organisation; becomes a UPN suffix in the directory.
+
+    A name belongs to one organisation in the whole system and is stored lower-case.
+    """
+
+    organisation = models.ForeignKey(
+        "customers.Organisation", on_delete=models.CASCADE, related_name="domains"
+    )
+    name = models.CharField(
+        "Domain Name", max_length=253, unique=True, validators=[validate_domain_name]
+    )
+    is_primary = models.BooleanField("Primary", default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = ScopedManager()
+
+    scope_path = "organisation__"
+    scope_permissions = {"view": "view_organisation", "change": "change_organisation"}
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(is_primary=True),
+                name="one_primary_domain_per_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = normalise_domain(self.name)
+        super().save(*args, **kwargs)

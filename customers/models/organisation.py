@@ -1,0 +1,233 @@
+"""The organisation tree: provider at the root, resellers below it, customers as leaves."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from mptt.models import MPTTModel, TreeForeignKey
+from simple_history.models import HistoricalRecords
+
+from customers.scoping import RestrictedManager, ScopedTreeQuerySet
+from customers.validators import validate_code
+
+
+class OrganisationType(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    TEST = "test", "Test"
+    DEMO = "demo", "Demo"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROVISIONING = "provisioning", "Provisioning"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    DEPROVISIONING = "deprovisioning", "Deprovisioning"
+    DEPROVISIONED = "deprovisioned", "Deprovisioned"
+    DELETED = "deleted", "Deleted"
+    FAILED = "failed", "Failed"
+
+
+class Tag(models.Model):
+    """A free label on organisations, used to filter lists (Flexiant's Availability tags)."""
+
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationManager(RestrictedManager.from_queryset(ScopedTreeQuerySet)):
+    """Default manager: a tree manager whose querysets can be restricted to a user's scope."""
+
+
+class Organisation(MPTTModel):
+    """A tenant: the provider (root), a reseller, or a customer.
+
+    Every object permission in Canopy is stored against an organisation and holds on its whole
+    subtree; see ``customers.scoping``.
+    """
+
+    parent = TreeForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    code = models.CharField(
+        "Code",
+        max_length=20,
+        unique=True,
+        validators=[validate_code],
+        help_text="Unique short code, letters and digits. Locked once provisioned.",
+    )
+    name = models.CharField("Full Name", max_length=200)
+    is_reseller = models.BooleanField(
+        "Reseller", default=False, help_text="Resellers may create customers of their own."
+    )
+    customer_type = models.CharField(
+        "Customer Type",
+        max_length=10,
+        choices=OrganisationType.choices,
+        default=OrganisationType.STANDARD,
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+
+    contact_name = models.CharField("Contact Name", max_length=200, blank=True)
+    email = models.EmailField("Email Address", max_length=254, blank=True)
+    phone = models.CharField("Phone Number", max_length=40, blank=True)
+    address = models.CharField("Address", max_length=250, blank=True)
+    city = models.CharField("City", max_length=100, blank=True)
+    state = models.CharField("State", max_length=100, blank=True)
+    zip_code = models.CharField("ZIP Code", max_length=20, blank=True)
+    country = models.CharField("Country", max_length=100, blank=True)
+    description = models.TextField("Description", max_length=1000, blank=True)
+    extended_name = models.CharField("Extended Name", max_length=200, blank=True)
+    external_id = models.CharField("External Customer ID", max_length=100, blank=True)
+    account_id = models.CharField("Account ID", max_length=100, blank=True)
+    deal_ids = models.JSONField("Deal IDs", default=list, blank=True)
+    public_sector = models.BooleanField("Public Sector", default=False)
+    inactive_billing = models.BooleanField("Inactive Billing", default=False)
+    language = models.CharField(
+        "Default language", max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="organisations")
+
+    # Branding: empty means "inherit from the parent".
+    brand_name = models.CharField("Brand name", max_length=100, blank=True)
+    brand_colour = models.CharField(
+        "Brand colour", max_length=7, blank=True, help_text="Hex colour such as #1f6feb."
+    )
+
+    # Account settings: the customer's password policy (a fine-grained policy in AD).
+    password_min_length = models.PositiveSmallIntegerField(
+        "Minimum password length",
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(255)],
+    )
+    password_complexity = models.BooleanField("Require complex passwords", default=True)
+    password_history = models.PositiveSmallIntegerField(
+        "Password history", default=12, validators=[MaxValueValidator(1024)]
+    )
+    password_max_age_days = models.PositiveIntegerField(
+        "Maximum password age (days)",
+        null=True,
+        blank=True,
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(999)],
+        help_text="Leave empty: passwords never expire.",
+    )
+    lockout_threshold = models.PositiveSmallIntegerField(
+        "Lockout threshold",
+        default=10,
+        validators=[MaxValueValidator(999)],
+        help_text="Failed logons before the account locks; 0 never locks.",
+    )
+    lockout_duration_minutes = models.PositiveIntegerField(
+        "Lockout duration (minutes)", default=30, validators=[MaxValueValidator(99999)]
+    )
+    user_limit = models.PositiveIntegerField(
+        "User limit", null=True, blank=True, help_text="Leave empty for no limit."
+    )
+
+    allowed_roles = models.ManyToManyField(
+        "customers.Role",
+        blank=True,
+        related_name="allowed_in",
+        verbose_name="Allowed security roles",
+    )
+    restricted_roles = models.ManyToManyField(
+        "customers.Role",
+        blank=True,
+        related_name="restricted_in",
+        verbose_name="Restricted security roles",
+    )
+
+    directory_guid = models.UUIDField(null=True, blank=True, editable=False)
+    provisioned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_before_deletion = models.CharField(max_length=20, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    history = HistoricalRecords(excluded_fields=["lft", "rght", "tree_id", "level", "updated"])
+
+    objects = OrganisationManager()
+
+    scope_permissions = {
+        "view": "view_organisation",
+        "change": "change_organisation",
+        "add": "add_customer",
+        "delete": "manage_lifecycle",
+    }
+    scope_path = ""
+
+    class Meta:
+        ordering = ["tree_id", "lft"]
+        permissions = [
+            ("add_customer", "Create customers below this organisation"),
+            ("manage_lifecycle", "Provision, suspend, deprovision and delete customers"),
+            ("grant_roles", "Grant and revoke security roles"),
+            ("view_users", "View users"),
+            ("add_users", "Create users"),
+            ("change_users", "Edit, enable and disable users"),
+            ("delete_users", "Delete users"),
+            ("reset_passwords", "Reset passwords and unlock ordinary users"),
+            ("reset_admin_passwords", "Reset passwords of administrators"),
+            ("view_jobs", "View provisioning jobs"),
+            ("manage_jobs", "Retry and cancel provisioning jobs"),
+            ("manage_services", "Provision services to customers"),
+            ("assign_services", "Give services to users"),
+            ("manage_catalogue", "Configure the service catalogue"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def kind(self) -> str:
+        """Provider, Reseller or Customer: what this organisation is in the hierarchy."""
+        if self.parent_id is None:
+            return "Provider"
+        return "Reseller" if self.is_reseller else "Customer"
+
+    @property
+    def is_provider(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def code_locked(self) -> bool:
+        """The code names the OU in the directory: it cannot change once provisioned."""
+        return self.provisioned_at is not None
+
+    @property
+    def primary_domain(self):
+        for domain in self.domains.all():
+            if domain.is_primary:
+                return domain
+        return None
+
+    def effective_branding(self) -> dict[str, str]:
+        """Branding set here, or else inherited from the nearest ancestor that sets it."""
+        branding = {"brand_name": self.brand_name, "brand_colour": self.brand_colour}
+        if all(branding.values()):
+            return branding
+        for ancestor in self.get_ancestors(ascending=True):
+            for key in branding:
+                branding[key] = branding[key] or getattr(ancestor, key)
+        return branding

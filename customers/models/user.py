@@ -1,0 +1,73 @@
+"""People: portal logins and directory accounts are the same users."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.urls import reverse
+
+from customers.scoping import ScopedQuerySet
+
+
+class CanopyUserManager(UserManager.from_queryset(ScopedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A user of one organisation.
+
+    ``username`` doubles as the directory's sAMAccountName, so it is unique in the whole
+    system as it is in the domain. ``is_active`` is the "enabled" flag: a disabled user
+    cannot log in and their directory account is disabled.
+    """
+
+    username = models.CharField(
+        "Username",
+        max_length=20,
+        unique=True,
+        help_text="At most 20 characters: letters, digits and . - _",
+        error_messages={"unique": "A user with that username already exists."},
+    )
+    organisation = models.ForeignKey(
+        "customers.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    upn = models.CharField("UPN", max_length=254, unique=True, null=True, blank=True)
+    display_name = models.CharField("Display Name", max_length=256, blank=True)
+    is_admin = models.BooleanField(
+        "Administrator", default=False, help_text="Administrators manage their organisation."
+    )
+    must_change_password = models.BooleanField("Must change password at next logon", default=False)
+    directory_guid = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = CanopyUserManager()
+
+    scope_path = "organisation__"
+    scope_permissions = {
+        "view": "view_users",
+        "add": "add_users",
+        "change": "change_users",
+        "delete": "delete_users",
+    }
+
+    class Meta(AbstractUser.Meta):
+        ordering = ["username"]
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:user_detail", args=[self.pk])
+
+    @property
+    def enabled(self) -> bool:
+        return self.is_active
+
+    def save(self, *args, **kwargs):
+        if self.upn:
+            self.upn = self.upn.strip().lower()
+        if not self.display_name:
+            self.display_name = self.get_full_name()
+        super().save(*args, **kwargs)

@@ -1,0 +1,1 @@
+"""Every write to customers' models goes through a function here: atomic, with an actor."""

@@ -1,0 +1,32 @@
+"""Navigation: show each user only what they may do."""
+
+from customers.scoping import EVERYTHING, has_permission, ranges_for
+
+NAV_PERMISSIONS = {
+    "customers": "view_organisation",
+    "users": "view_users",
+    "jobs": "view_jobs",
+    "add_customer": "add_customer",
+    "catalogue": "manage_catalogue",
+}
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    nav = {key: bool(ranges_for(user, codename)) for key, codename in NAV_PERMISSIONS.items()}
+    nav["everything"] = ranges_for(user, "view_organisation") == EVERYTHING
+    acting = getattr(request, "acting_organisation", None)
+    # Only the part of the hierarchy the user may see: a reseller does not see the provider.
+    breadcrumb = [
+        node
+        for node in (acting.get_ancestors(include_self=True) if acting else [])
+        if has_permission(user, "view_organisation", node)
+    ]
+    return {
+        "nav": nav,
+        "acting_organisation": acting,
+        "hierarchy_breadcrumb": breadcrumb,
+        "branding": acting.effective_branding() if acting else {},
+    }

@@ -1,0 +1,89 @@
+"""The portal shell: dashboard and the context switcher."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from customers.models import Organisation, Status, User
+from portal.middleware import ACTING_SESSION_KEY
+from provisioning.models import Job, JobState
+
+
+@login_required
+def dashboard(request):
+    """Counts that matter to the user's role, inside the organisation they act in."""
+    user = request.user
+    acting = request.acting_organisation
+    organisations = Organisation.objects.restrict(user, "view")
+    if acting is not None:
+        organisations = organisations.filter(
+            tree_id=acting.tree_id, lft__gte=acting.lft, lft__lte=acting.rght
+        )
+    counts = organisations.aggregate(
+        total=Count("pk"),
+        resellers=Count("pk", filter=Q(is_reseller=True)),
+        active=Count("pk", filter=Q(status=Status.ACTIVE)),
+        suspended=Count("pk", filter=Q(status=Status.SUSPENDED)),
+        failed=Count("pk", filter=Q(status=Status.FAILED)),
+    )
+    users = User.objects.restrict(user, "view")
+    jobs = Job.objects.restrict(user, "view")
+    if acting is not None:
+        users = users.filter(
+            organisation__tree_id=acting.tree_id,
+            organisation__lft__gte=acting.lft,
+            organisation__lft__lte=acting.rght,
+        )
+        jobs = jobs.filter(
+            organisation__tree_id=acting.tree_id,
+            organisation__lft__gte=acting.lft,
+            organisation__lft__lte=acting.rght,
+        )
+    job_counts = jobs.aggregate(
+        running=Count("pk", filter=Q(state__in=[JobState.QUEUED, JobState.RUNNING])),
+        failed=Count("pk", filter=Q(state=JobState.FAILED)),
+    )
+    context = {
+        "counts": counts,
+        "user_count": users.count(),
+        "job_counts": job_counts,
+        "recent_jobs": jobs.select_related("organisation")[:8],
+    }
+    return render(request, "portal/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def switch_context(request):
+    """Act inside another visible organisation (or back in one's own, with an empty value)."""
+    chosen = request.POST.get("organisation", "")
+    if chosen:
+        if not chosen.isdigit():
+            raise Http404
+        target = Organisation.objects.restrict(request.user, "view").filter(pk=chosen).first()
+        if target is None:
+            raise Http404
+        request.session[ACTING_SESSION_KEY] = target.pk
+    else:
+        request.session.pop(ACTING_SESSION_KEY, None)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "dashboard"
+    return redirect(next_url)
+
+
+@login_required
+def context_choices(request):
+    """The organisations the user may act in, for the switcher (searchable by name/code)."""
+    term = request.GET.get("q", "").strip()
+    choices = Organisation.objects.restrict(request.user, "view").exclude(status=Status.DELETED)
+    if term:
+        choices = choices.filter(Q(name__icontains=term) | Q(code__icontains=term))
+    return render(
+        request,
+        "portal/context_choices.html",
+        {"choices": choices.only("pk", "name", "code", "level")[:50], "term": term},
+    )
