@@ -1,0 +1,112 @@
+"""Roles flow down the tree; revokes are exact; nobody grants what they do not hold."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from customers.models import Organisation, OrganisationUserObjectPermission, Role, RoleGrant
+from customers.scoping import forget_scope, has_permission
+from customers.services.roles import clone_admin_role, grant_role, grantable_roles, revoke_role
+from tests.factories import UserFactory, grant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_built_in_roles_arrive_by_migration():
+    names = set(Role.objects.filter(is_builtin=True).values_list("name", flat=True))
+    assert names == {"Provider Admin", "Reseller Admin", "Customer Admin", "Help Desk", "User"}
+
+
+def test_a_grant_on_a_reseller_covers_its_sub_resellers_and_customers_and_nothing_beside(cast):
+    person = UserFactory(username="ops", organisation=cast.provider, role="User")
+    grant(person, cast.reseller, "Help Desk")
+    for org in (cast.reseller, cast.subreseller, cast.customer, cast.deep_customer):
+        assert has_permission(person, "view_organisation", org)
+    for org in (cast.provider, cast.reseller2, cast.customer2):
+        assert not has_permission(person, "view_organisation", org)
+
+
+def test_revoking_removes_exactly_what_the_grant_gave(cast):
+    person = UserFactory(username="ops", organisation=cast.provider, role="User")
+    help_desk = grant(person, cast.reseller, "Help Desk")
+    grant(person, cast.reseller, "Customer Admin")
+    revoke_role(actor=None, grant=help_desk)
+    forget_scope(person)
+    # Customer Admin also gives view_organisation and reset_passwords: they stay.
+    assert has_permission(person, "view_organisation", cast.customer)
+    assert has_permission(person, "reset_passwords", cast.customer)
+    admin_grant = RoleGrant.objects.get(user=person, role__name="Customer Admin")
+    revoke_role(actor=None, grant=admin_grant)
+    forget_scope(person)
+    assert not OrganisationUserObjectPermission.objects.filter(user=person).exists()
+    assert not has_permission(person, "view_organisation", cast.customer)
+
+
+def test_a_customer_admin_cannot_grant_reseller_admin(cast):
+    with pytest.raises(PermissionDenied):
+        grant_role(
+            actor=cast.customer_admin,
+            user=cast.end_user,
+            organisation=cast.customer,
+            role=Role.objects.get(name="Reseller Admin"),
+        )
+    assert not has_permission(cast.end_user, "add_customer", cast.customer)
+
+
+def test_help_desk_cannot_grant_any_role(cast):
+    with pytest.raises(PermissionDenied):
+        grant_role(
+            actor=cast.help_desk,
+            user=cast.end_user,
+            organisation=cast.customer,
+            role=Role.objects.get(name="Help Desk"),
+        )
+
+
+def test_a_reseller_admin_cannot_grant_on_a_sibling_reseller(cast):
+    with pytest.raises(PermissionDenied):
+        grant_role(
+            actor=cast.reseller_admin,
+            user=cast.customer2_admin,
+            organisation=cast.customer2,
+            role=Role.objects.get(name="Help Desk"),
+        )
+
+
+def test_grantable_roles_exclude_roles_the_customer_does_not_allow(cast):
+    names = {r.name for r in grantable_roles(cast.customer_admin, cast.customer)}
+    assert names == {"Customer Admin", "Help Desk", "User"}
+    cast.customer.restricted_roles.add(Role.objects.get(name="Help Desk"))
+    assert "Help Desk" not in {r.name for r in grantable_roles(cast.customer_admin, cast.customer)}
+
+
+def test_a_customer_admin_grants_help_desk_within_its_customer(cast):
+    grant_role(
+        actor=cast.customer_admin,
+        user=cast.end_user,
+        organisation=cast.customer,
+        role=Role.objects.get(name="Help Desk"),
+    )
+    forget_scope(cast.end_user)
+    assert has_permission(cast.end_user, "reset_passwords", cast.customer)
+
+
+def test_roles_go_only_to_people_of_the_organisation_or_above(cast):
+    with pytest.raises(ValidationError):
+        grant(cast.customer2_admin, cast.customer, "Help Desk")
+
+
+def test_a_cloned_admin_role_is_prefixed_with_the_customer_name_and_allowed_there(cast):
+    source = Role.objects.get(name="Customer Admin")
+    clone = clone_admin_role(actor=cast.reseller_admin, source=source, organisation=cast.customer)
+    assert clone.name == "Customer One Customer Admin"
+    assert clone.codenames() == source.codenames()
+    assert clone in Organisation.objects.get(pk=cast.customer.pk).allowed_roles.all()
+
+
+def test_nobody_clones_a_role_with_more_power_than_they_hold(cast):
+    with pytest.raises(PermissionDenied):
+        clone_admin_role(
+            actor=cast.customer_admin,
+            source=Role.objects.get(name="Reseller Admin"),
+            organisation=cast.customer,
+        )
