@@ -22,7 +22,8 @@ def _decider(organisation: Organisation) -> Organisation:
 def delete_organisation(*, actor: User | None, organisation: Organisation, confirm_code: str):
     """Delete a deprovisioned customer; it can be restored for ``DELETED_RETENTION_DAYS``.
 
-    Its people lose every grant and cannot sign in at once; the rows are purged later.
+    Its people cannot sign in from now on (a deleted organisation locks its users out);
+    the rows are purged later.
     """
     if actor is not None and not has_permission(actor, "manage_lifecycle", _decider(organisation)):
         raise PermissionDenied("You may not delete this organisation.")
@@ -34,7 +35,6 @@ def delete_organisation(*, actor: User | None, organisation: Organisation, confi
     organisation.deleted_at = timezone.now()
     organisation._history_user = actor
     organisation.save(update_fields=["status", "status_before_deletion", "deleted_at", "updated"])
-    User.objects.filter(organisation=organisation).update(is_active=False)
 
 
 @transaction.atomic
@@ -48,7 +48,6 @@ def restore_organisation(*, actor: User | None, organisation: Organisation) -> N
     organisation.deleted_at = None
     organisation._history_user = actor
     organisation.save(update_fields=["status", "deleted_at", "updated"])
-    User.objects.filter(organisation=organisation).update(is_active=True)
 
 
 def retention_cutoff():
