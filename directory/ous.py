@@ -1,0 +1,51 @@
+"""Organisational units: the containers of each tenant's tree."""
+
+from __future__ import annotations
+
+import uuid
+
+from ldap3 import Connection
+
+from . import ops
+from .dn import ou_dn
+from .entry import require_guid
+from .errors import NoSuchObjectError
+from .placement import ensure_named_entry
+
+
+def ensure_ou(
+    conn: Connection,
+    parent_dn: str,
+    name: str,
+    description: str | None = None,
+    guid: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Make ``OU=<name>`` exist under `parent_dn` and return its objectGUID.
+
+    With `guid` (the one returned last time), an OU renamed or moved by hand is found and
+    put back rather than duplicated. `description` None leaves the description alone;
+    "" removes it. Safe to call again and concurrently.
+    """
+    entry, _ = ensure_named_entry(
+        conn,
+        dn=ou_dn(parent_dn, name),
+        parent_dn=parent_dn,
+        rdn_attr="OU",
+        name=name,
+        object_class="organizationalUnit",
+        desired={"description": description},
+        guid=guid,
+    )
+    return require_guid(entry)
+
+
+def delete_tree(conn: Connection, dn: str) -> bool:
+    """Delete `dn` and everything below it (AD's tree-delete control).
+
+    Idempotent: returns False if there was nothing to delete.
+    """
+    try:
+        ops.delete(conn, dn, tree=True)
+    except NoSuchObjectError:
+        return False
+    return True

@@ -1,0 +1,94 @@
+"""Reading the directory: by DN or GUID, children of a container, and the RootDSE."""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+from collections.abc import Sequence
+
+from ldap3 import LEVEL, SUBTREE, Connection
+
+from . import ops
+from .dn import and_, eq, guid_filter
+from .entry import Entry, text
+from .errors import PermanentDirectoryError
+
+ALL_ATTRIBUTES: tuple[str, ...] = ("*",)
+
+_naming_contexts: weakref.WeakKeyDictionary[Connection, str] = weakref.WeakKeyDictionary()
+
+
+def default_naming_context(conn: Connection) -> str:
+    """The domain's base DN as the server announces it (read once per connection)."""
+    known = _naming_contexts.get(conn)
+    if known is None:
+        root = ops.read(conn, "", ["defaultNamingContext"])
+        known = text(root, "defaultNamingContext") if root else None
+        if not known:
+            raise PermanentDirectoryError(
+                "the server did not announce a default naming context; is it Active Directory?",
+                operation="read RootDSE",
+            )
+        _naming_contexts[conn] = known
+    return known
+
+
+def find_by_guid(
+    conn: Connection,
+    guid: uuid.UUID,
+    attributes: Sequence[str] = ALL_ATTRIBUTES,
+    *,
+    base: str | None = None,
+) -> Entry | None:
+    """The entry whose objectGUID is `guid`, wherever it is now (below `base`, default the
+    whole domain), or None. This is how an entry renamed or moved by hand is found again."""
+    found = ops.search(
+        conn,
+        base or default_naming_context(conn),
+        guid_filter(guid),
+        scope=SUBTREE,
+        attributes=attributes,
+    )
+    return found[0] if found else None
+
+
+def read_entry(
+    conn: Connection, dn_or_guid: str | uuid.UUID, attributes: Sequence[str] = ALL_ATTRIBUTES
+) -> Entry | None:
+    """The entry at a DN, or with a GUID, with the given attributes; None if there is none."""
+    if isinstance(dn_or_guid, uuid.UUID):
+        return find_by_guid(conn, dn_or_guid, attributes)
+    return ops.read(conn, dn_or_guid, attributes)
+
+
+def list_children(
+    conn: Connection,
+    dn: str,
+    object_class: str | None = None,
+    attributes: Sequence[str] = ALL_ATTRIBUTES,
+) -> list[Entry]:
+    """The entries directly below `dn` (optionally only those of `object_class`).
+
+    Raises `NoSuchObjectError` if `dn` itself does not exist.
+    """
+    filter_ = "(objectClass=*)" if object_class is None else eq("objectClass", object_class)
+    return ops.search(conn, dn, filter_, scope=LEVEL, attributes=attributes)
+
+
+def exists(conn: Connection, dn: str) -> bool:
+    """Whether an entry exists at `dn`."""
+    return ops.read(conn, dn) is not None
+
+
+def find_one(
+    conn: Connection, base: str, *filters: str, attributes: Sequence[str] = ALL_ATTRIBUTES
+) -> Entry | None:
+    """The single entry below `base` matching all `filters`; an error if several match."""
+    found = ops.search(conn, base, and_(*filters), scope=SUBTREE, attributes=attributes)
+    if len(found) > 1:
+        raise PermanentDirectoryError(
+            f"expected one entry, found {len(found)}: {', '.join(e['dn'] for e in found[:3])}",
+            operation="search",
+            dn=base,
+        )
+    return found[0] if found else None

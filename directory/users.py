@@ -1,0 +1,364 @@
+"""User accounts: create, correct, enable/disable, passwords.
+
+A new account is created disabled (AD gives it userAccountControl 546: disabled, no
+password required), gets its password over the encrypted connection, then is enabled
+(512). Passwords are only ever held in local variables: never logged, never put in an
+exception (see `directory.ops`), never returned.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ldap3 import MODIFY_REPLACE, Connection
+
+from . import ops
+from .dn import and_, cn_dn, dn_key, eq, guid_filter, parent_of
+from .entry import Entry, integer, require_guid, text
+from .errors import AlreadyExistsError, NoSuchObjectError, PasswordRejectedError
+from .placement import Desired, attribute_changes, creation_attributes, put_in_place
+from .read import default_naming_context
+from .sam import generate_sam_account_name
+
+# userAccountControl flags
+ACCOUNTDISABLE = 0x0002
+LOCKOUT = 0x0010
+PASSWD_NOTREQD = 0x0020
+NORMAL_ACCOUNT = 0x0200
+
+_CN_MAX = 64
+_USER_CLASSES = ["top", "person", "organizationalPerson", "user"]
+_IS_USER = eq("objectClass", "user")
+# Attributes ensure_user never takes from `extra`: they are managed here or by AD.
+_PROTECTED = frozenset(
+    name.lower()
+    for name in (
+        "objectClass",
+        "cn",
+        "name",
+        "distinguishedName",
+        "sAMAccountName",
+        "unicodePwd",
+        "userPassword",
+        "userAccountControl",
+        "pwdLastSet",
+        "lockoutTime",
+        "memberOf",
+        "objectGUID",
+        "objectSid",
+        "userPrincipalName",
+        "givenName",
+        "sn",
+        "displayName",
+        "mail",
+        "description",
+    )
+)
+
+
+@dataclass
+class UserSpec:
+    """What the portal says a user account looks like.
+
+    `sam_account_name` is the preferred logon name; a new account gets it, cleaned and
+    numbered if taken (see `generate_sam_account_name`), and an existing one keeps the
+    one it has. `mail` / `description` None leave the attribute alone, "" removes it.
+    `extra` holds further attributes (``homeDirectory``, ``proxyAddresses``): a list of
+    values sets them exactly, an empty list removes the attribute.
+    """
+
+    upn: str
+    sam_account_name: str
+    given_name: str
+    surname: str
+    display_name: str
+    mail: str | None = None
+    description: str | None = None
+    extra: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        local, at, domain = self.upn.partition("@")
+        if not (local and at and domain):
+            raise ValueError(f"a UPN looks like name@domain, got {self.upn!r}")
+        clashes = sorted(name for name in self.extra if name.lower() in _PROTECTED)
+        if clashes:
+            raise ValueError(f"extra attributes may not set {', '.join(clashes)}")
+
+    def desired(self) -> Desired:
+        """The attribute values the account must carry."""
+        return {
+            "userPrincipalName": self.upn,
+            "givenName": self.given_name,
+            "sn": self.surname,
+            "displayName": self.display_name,
+            "mail": self.mail,
+            "description": self.description,
+            **self.extra,
+        }
+
+    def common_name(self) -> str:
+        """The account's CN: its display name (or a name built from the parts)."""
+        full = f"{self.given_name} {self.surname}".strip()
+        name = self.display_name.strip() or full or self.upn.partition("@")[0]
+        return name[:_CN_MAX].strip()
+
+
+@dataclass(frozen=True)
+class UserResult:
+    """What `ensure_user` did: the account's GUID, where it is, its logon name, and
+    whether it was created by this call."""
+
+    guid: uuid.UUID
+    dn: str
+    sam_account_name: str
+    created: bool
+
+
+def _attributes_to_read(spec: UserSpec | None = None) -> list[str]:
+    names = [
+        "userPrincipalName",
+        "sAMAccountName",
+        "givenName",
+        "sn",
+        "displayName",
+        "mail",
+        "description",
+        "userAccountControl",
+        "pwdLastSet",
+    ]
+    if spec is not None:
+        names.extend(spec.extra)
+    return names
+
+
+def _cn_choices(spec: UserSpec, sam: str) -> list[str]:
+    """The CN to use, then the fallback when another account in the OU has that CN
+    (two people called John Smith): ``John Smith (jsmith1)``."""
+    name = spec.common_name()
+    suffix = f" ({sam})"
+    return [name, f"{name[: _CN_MAX - len(suffix)].strip()}{suffix}"]
+
+
+def _encode_password(password: str) -> bytes:
+    if not password:
+        raise ValueError("a password cannot be empty")
+    return f'"{password}"'.encode("utf-16-le")
+
+
+def random_password(length: int = 48) -> str:
+    """A throw-away password that satisfies any reasonable policy (all four classes)."""
+    alphabet = string.ascii_letters + string.digits + "!#%+-.:=@_"
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (
+            any(c.islower() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.isdigit() for c in candidate)
+            and any(not c.isalnum() for c in candidate)
+        ):
+            return candidate
+
+
+# --- finding accounts ---------------------------------------------------------------------
+
+
+def find_user_by_guid(
+    conn: Connection, guid: uuid.UUID, attributes: Sequence[str] | None = None
+) -> Entry | None:
+    """The user account with objectGUID `guid`, wherever it is now, or None."""
+    found = ops.search(
+        conn,
+        default_naming_context(conn),
+        and_(guid_filter(guid), _IS_USER),
+        attributes=list(attributes) if attributes is not None else _attributes_to_read(),
+    )
+    return found[0] if found else None
+
+
+def find_user_by_upn(
+    conn: Connection, upn: str, attributes: Sequence[str] | None = None
+) -> Entry | None:
+    """The user account whose userPrincipalName is `upn` (ignoring case), or None."""
+    found = ops.search(
+        conn,
+        default_naming_context(conn),
+        and_(_IS_USER, eq("userPrincipalName", upn)),
+        attributes=list(attributes) if attributes is not None else _attributes_to_read(),
+    )
+    return found[0] if found else None
+
+
+def _user_account_control(conn: Connection, dn: str) -> int:
+    entry = ops.read(conn, dn, ["userAccountControl"])
+    uac = integer(entry, "userAccountControl") if entry else None
+    if uac is None:
+        raise NoSuchObjectError("the user account does not exist", operation="read", dn=dn)
+    return uac
+
+
+def _set_user_account_control(conn: Connection, dn: str, current: int, wanted: int) -> None:
+    if current != wanted:
+        ops.modify(conn, dn, {"userAccountControl": [(MODIFY_REPLACE, [str(wanted)])]})
+
+
+# --- passwords and account state ------------------------------------------------------------
+
+
+def set_password(conn: Connection, dn: str, password: str, must_change: bool = False) -> None:
+    """Reset the account's password (an administrator reset: history is not checked, the
+    length/complexity policy, fine-grained or domain-wide, is).
+
+    With `must_change`, the user must choose a new password at next sign-in. Raises
+    `PasswordRejectedError` if the policy refuses the password.
+    """
+    changes: ops.Changes = {"unicodePwd": [(MODIFY_REPLACE, [_encode_password(password)])]}
+    if must_change:
+        changes["pwdLastSet"] = [(MODIFY_REPLACE, ["0"])]
+    ops.modify(conn, dn, changes, password=True)
+
+
+def is_enabled(conn: Connection, dn: str) -> bool:
+    """Whether the account is enabled (may sign in)."""
+    return not _user_account_control(conn, dn) & ACCOUNTDISABLE
+
+
+def enable_user(conn: Connection, dn: str) -> None:
+    """Enable the account (no-op if it already is)."""
+    uac = _user_account_control(conn, dn)
+    _set_user_account_control(conn, dn, uac, uac & ~ACCOUNTDISABLE)
+
+
+def disable_user(conn: Connection, dn: str) -> None:
+    """Disable the account (no-op if it already is): it can no longer sign in."""
+    uac = _user_account_control(conn, dn)
+    _set_user_account_control(conn, dn, uac, uac | ACCOUNTDISABLE)
+
+
+def unlock_user(conn: Connection, dn: str) -> None:
+    """Clear a lockout caused by too many wrong passwords."""
+    ops.modify(conn, dn, {"lockoutTime": [(MODIFY_REPLACE, ["0"])]})
+
+
+def delete_user(conn: Connection, dn: str) -> bool:
+    """Delete the account. Returns False if it was already gone."""
+    try:
+        ops.delete(conn, dn)
+    except NoSuchObjectError:
+        return False
+    return True
+
+
+# --- ensure_user ---------------------------------------------------------------------------
+
+
+def _create(conn: Connection, ou_dn: str, spec: UserSpec) -> tuple[str, str]:
+    """Add the (disabled, password-less) account; returns (dn, sAMAccountName).
+
+    Retries with the fallback CN when another account in the OU has the same CN, and
+    with a fresh sAMAccountName when another worker took ours in the meantime.
+    """
+    preferred = spec.sam_account_name or spec.upn.partition("@")[0]
+    attributes = creation_attributes(spec.desired())
+    last_error: AlreadyExistsError | None = None
+    for _ in range(5):
+        sam = generate_sam_account_name(conn, preferred)
+        for name in _cn_choices(spec, sam):
+            dn = cn_dn(ou_dn, name)
+            try:
+                ops.add(conn, dn, _USER_CLASSES, {**attributes, "sAMAccountName": [sam]})
+            except AlreadyExistsError as exc:
+                last_error = exc
+                if ops.read(conn, dn) is not None:
+                    continue  # the CN is taken: try the fallback CN
+                break  # the sAMAccountName was taken meanwhile: generate another
+            return dn, sam
+    assert last_error is not None
+    raise last_error
+
+
+def _finish(
+    conn: Connection,
+    dn: str,
+    uac: int,
+    password: str | None,
+    enabled: bool,
+    must_change_password: bool,
+) -> None:
+    """Give a new account its password, then enable it (or leave it disabled)."""
+    set_password(conn, dn, password or random_password(), must_change_password)
+    wanted = uac & ~(ACCOUNTDISABLE | PASSWD_NOTREQD)
+    if not enabled:
+        wanted |= ACCOUNTDISABLE
+    _set_user_account_control(conn, dn, uac, wanted)
+
+
+def ensure_user(
+    conn: Connection,
+    ou_dn: str,
+    spec: UserSpec,
+    guid: uuid.UUID | None = None,
+    password: str | None = None,
+    enabled: bool = True,
+    must_change_password: bool = False,
+) -> UserResult:
+    """Make the account described by `spec` exist in `ou_dn`, enabled or not.
+
+    The account is looked up by `guid` (wherever it was moved or renamed to; it is put
+    back), else by UPN. A new account is created disabled, given `password`, then enabled.
+    `password` is the *initial* password: it is ignored for an account that already
+    exists (use `set_password` to reset one), except when an earlier call was interrupted
+    before the account was finished. Without a password a new account gets a random one
+    nobody knows, to be reset later.
+
+    If the policy refuses `password` for an account this call created, the account is
+    deleted again and `PasswordRejectedError` raised, so nothing half-made stays behind.
+    An account found by UPN outside `ou_dn` (another tenant's) is not taken over:
+    `AlreadyExistsError`.
+    """
+    attributes = _attributes_to_read(spec)
+    entry = find_user_by_guid(conn, guid, attributes) if guid is not None else None
+    if entry is None:
+        entry = find_user_by_upn(conn, spec.upn, attributes)
+        if entry is not None and dn_key(parent_of(entry["dn"])) != dn_key(ou_dn):
+            raise AlreadyExistsError(
+                f"the UPN {spec.upn} already belongs to another account",
+                operation="ensure user",
+                dn=entry["dn"],
+            )
+
+    if entry is None:
+        dn, sam = _create(conn, ou_dn, spec)
+        created = ops.read(conn, dn, ["userAccountControl"])
+        if created is None:
+            raise NoSuchObjectError("the account vanished right after it was created", dn=dn)
+        try:
+            _finish(
+                conn,
+                dn,
+                integer(created, "userAccountControl") or 546,
+                password,
+                enabled,
+                must_change_password,
+            )
+        except PasswordRejectedError:
+            delete_user(conn, dn)
+            raise
+        return UserResult(guid=require_guid(created), dn=dn, sam_account_name=sam, created=True)
+
+    sam = text(entry, "sAMAccountName") or ""
+    dn = put_in_place(conn, entry["dn"], ou_dn, "CN", _cn_choices(spec, sam))
+    ops.modify(conn, dn, attribute_changes(entry, spec.desired()))
+    uac = integer(entry, "userAccountControl") or 0
+    if uac & PASSWD_NOTREQD and (password or not integer(entry, "pwdLastSet")):
+        # An earlier call created the account but stopped before finishing it.
+        _finish(conn, dn, uac, password, enabled, must_change_password)
+    else:
+        wanted = uac & ~ACCOUNTDISABLE if enabled else uac | ACCOUNTDISABLE
+        if integer(entry, "pwdLastSet"):
+            wanted &= ~PASSWD_NOTREQD  # it has a password: never let it go without one
+        _set_user_account_control(conn, dn, uac, wanted)
+    return UserResult(guid=require_guid(entry), dn=dn, sam_account_name=sam, created=False)
