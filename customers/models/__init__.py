@@ -8,18 +8,32 @@ from customers.models.permissions import (
     OrganisationUserObjectPermission,
 )
 from customers.models.roles import Role, RoleGrant
+from customers.models.services import (
+    CustomerService,
+    Plan,
+    Service,
+    ServiceType,
+    SubscriptionStatus,
+    UserService,
+)
 from customers.models.user import User
 
 __all__ = [
     "Contact",
+    "CustomerService",
     "Domain",
     "Organisation",
     "OrganisationGroupObjectPermission",
     "OrganisationType",
     "OrganisationUserObjectPermission",
+    "Plan",
     "Role",
     "RoleGrant",
+    "Service",
+    "ServiceType",
     "Status",
+    "SubscriptionStatus",
     "Tag",
     "User",
+    "UserService",
 ]

@@ -34,6 +34,14 @@ class Role(models.Model):
         related_name="own_roles",
         help_text="Set for roles that belong to one customer, such as cloned admin roles.",
     )
+    service = models.ForeignKey(
+        "customers.Service",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="roles",
+        help_text="Service security roles are grantable only where the service is provisioned.",
+    )
     cloned_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="clones"
     )
