@@ -7,6 +7,7 @@ from django.db import transaction
 
 from customers.models import Organisation, Role, User
 from customers.scoping import has_permission
+from customers.services.limits import take_user_seat
 from customers.services.roles import grant_role
 
 
@@ -34,6 +35,7 @@ def create_user(
     """
     if actor is not None and not has_permission(actor, "add_users", organisation):
         raise PermissionDenied("You may not create users here.")
+    take_user_seat(organisation)
     if not organisation.users.exists():
         is_admin = True
     user = User(

@@ -1,0 +1,149 @@
+"""User limits and seat pools, enforced under a row lock so parallel requests never overshoot.
+
+A customer's ``user_limit`` caps its users. A reseller's ``user_limit`` is a pool: the limits
+it gives its sub-customers, plus its own users, may not add up to more than it was given.
+The same holds for service seats (``CustomerService.user_limit``), and a plan's own
+``user_limit`` caps the users of that plan at one customer.
+
+Every check locks the row whose limit is at stake (``SELECT ... FOR UPDATE``) before counting,
+so two requests racing for the last seat are serialised and the second sees the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+
+from customers.models import CustomerService, Organisation, UserService
+
+
+@dataclass(frozen=True)
+class Usage:
+    used: int
+    allowed: int | None
+
+    def __str__(self) -> str:
+        return f"{self.used} / {'unlimited' if self.allowed is None else self.allowed}"
+
+    @property
+    def full(self) -> bool:
+        return self.allowed is not None and self.used >= self.allowed
+
+
+def lock_organisation(organisation: Organisation) -> Organisation:
+    return Organisation.objects.select_for_update().get(pk=organisation.pk)
+
+
+def user_usage(organisation: Organisation) -> Usage:
+    """Users of the organisation, and for a reseller the seats it handed out below it."""
+    used = organisation.users.count()
+    allocated = (
+        organisation.children.aggregate(total=Sum("user_limit"))["total"] or 0
+        if organisation.is_reseller
+        else 0
+    )
+    return Usage(used + allocated, organisation.user_limit)
+
+
+def take_user_seat(organisation: Organisation) -> None:
+    """Call inside the transaction that creates a user: refuses when the limit is reached."""
+    locked = lock_organisation(organisation)
+    usage = user_usage(locked)
+    if usage.full:
+        raise ValidationError(
+            f"{locked.name} has reached its user limit ({usage}).", code="user_limit"
+        )
+
+
+def check_user_limit(organisation: Organisation, new_limit: int | None) -> None:
+    """May ``organisation`` be given ``new_limit`` users? Locks the parent's pool."""
+    if new_limit is not None:
+        current = user_usage(organisation)
+        if new_limit < current.used:
+            raise ValidationError(
+                {"user_limit": f"It already uses {current.used}; the limit cannot be lower."}
+            )
+    parent = organisation.parent
+    if parent is None:
+        return
+    pool = lock_organisation(parent)
+    if pool.user_limit is None:
+        return
+    if new_limit is None:
+        raise ValidationError(
+            {"user_limit": f"{pool.name} has a limit of {pool.user_limit}: set a number."}
+        )
+    siblings = pool.children.exclude(pk=organisation.pk).aggregate(total=Sum("user_limit"))
+    taken = (siblings["total"] or 0) + pool.users.count()
+    if taken + new_limit > pool.user_limit:
+        raise ValidationError(
+            {
+                "user_limit": f"Only {max(pool.user_limit - taken, 0)} of "
+                f"{pool.name}'s {pool.user_limit} users are left to give."
+            }
+        )
+
+
+def subscription_usage(subscription: CustomerService) -> Usage:
+    used = subscription.assignments.count()
+    allocated = (
+        CustomerService.objects.filter(
+            organisation__parent=subscription.organisation_id, service=subscription.service_id
+        ).aggregate(total=Sum("user_limit"))["total"]
+        or 0
+    )
+    limits = [x for x in (subscription.user_limit, subscription.plan.user_limit) if x is not None]
+    return Usage(used + allocated, min(limits) if limits else None)
+
+
+def take_service_seat(subscription: CustomerService) -> CustomerService:
+    """Call inside the transaction that gives a user a service."""
+    locked = (
+        CustomerService.objects.select_for_update()
+        .select_related("plan", "service")
+        .get(pk=subscription.pk)
+    )
+    usage = subscription_usage(locked)
+    if usage.full:
+        raise ValidationError(
+            f"No {locked.service.name} seats left at {locked.organisation.name} ({usage}).",
+            code="service_limit",
+        )
+    return locked
+
+
+def check_service_allocation(
+    organisation: Organisation, service_id: int, new_limit: int | None
+) -> None:
+    """A reseller can give a sub-customer at most the seats it has left of a service."""
+    parent = organisation.parent
+    if parent is None:
+        return
+    pool = (
+        CustomerService.objects.select_for_update()
+        .select_related("plan")
+        .filter(organisation=parent, service_id=service_id)
+        .first()
+    )
+    if pool is None:
+        if parent.parent_id is None:
+            return  # the provider offers its catalogue without a pool
+        raise ValidationError("The reseller does not have this service to pass on.")
+    limits = [x for x in (pool.user_limit, pool.plan.user_limit) if x is not None]
+    if not limits:
+        return
+    if new_limit is None:
+        raise ValidationError({"user_limit": f"Set the seats: {parent.name} has a limit."})
+    siblings = (
+        CustomerService.objects.filter(organisation__parent=parent, service_id=service_id)
+        .exclude(organisation=organisation)
+        .aggregate(total=Sum("user_limit"))["total"]
+        or 0
+    )
+    own = UserService.objects.filter(subscription=pool).count()
+    if siblings + own + new_limit > min(limits):
+        raise ValidationError(
+            {"user_limit": f"Only {max(min(limits) - siblings - own, 0)} seats are left to give."}
+        )
