@@ -94,3 +94,17 @@ def test_a_new_grant_takes_effect_within_the_same_request(cast):
     assert has_permission(person, "view_organisation", cast.customer)
     forget_scope(person)
     assert has_permission(person, "view_organisation", cast.deep_customer)
+
+
+def test_a_save_that_moves_an_object_out_of_the_writers_reach_rolls_back(cast):
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    from customers.scoping import ensure_still_visible
+
+    customer = Organisation.objects.get(pk=cast.customer.pk)
+    with pytest.raises(PermissionDenied), transaction.atomic():
+        customer.move_to(Organisation.objects.get(pk=cast.reseller2.pk))
+        ensure_still_visible(cast.reseller_admin, Organisation.objects.get(pk=customer.pk))
+    customer.refresh_from_db()
+    assert customer.parent_id == cast.reseller.pk
