@@ -1,0 +1,108 @@
+"""The ceiling a provisioning engine works against: raw ldap3 user adds on the same DC.
+
+`raw_user_adds(config, parent_dn, n)` creates a fresh OU under `parent_dn`, times `n`
+user creations done with bare ldap3 calls (add, then ``unicodePwd``, then
+``userAccountControl=512``: the same three writes `directory.ensure_user` makes, without
+its lookups), then deletes the OU. The engine benchmark divides its own rate by this one,
+measured in the same run against the same DC. No Django here.
+
+    .venv/bin/python bench/ldap_raw.py -n 300      # DC settings from DIRECTORY_* or the script
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ldap3 import MODIFY_REPLACE, Connection
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from directory import DirectoryConfig, connect, delete_tree
+from directory.dn import cn_dn, ou_dn, split_dn
+
+PASSWORD = "Bench-raw-password-1"
+USER_CLASSES = ["top", "person", "organizationalPerson", "user"]
+
+
+def _check(outcome: tuple, what: str) -> None:
+    status, result, _, _ = outcome
+    if not status:
+        raise RuntimeError(f"{what} failed: {result.get('description')}: {result.get('message')}")
+
+
+def _dns_domain(base_dn: str) -> str:
+    return ".".join(part.split("=", 1)[1] for part in split_dn(base_dn))
+
+
+def raw_user_adds(config: DirectoryConfig, parent_dn: str, n: int) -> float:
+    """Seconds taken to create `n` enabled users with a password, with raw ldap3 calls."""
+    conn: Connection = connect(config)
+    tag = secrets.token_hex(3)
+    ou = ou_dn(parent_dn, f"bench-raw-{tag}")
+    domain = _dns_domain(config.base_dn)
+    password = f'"{PASSWORD}"'.encode("utf-16-le")
+    try:
+        _check(conn.add(ou, ["organizationalUnit"]), f"add {ou}")
+        started = time.perf_counter()
+        for number in range(n):
+            sam = f"r{tag}{number}"
+            dn = cn_dn(ou, f"Raw User {number}")
+            attributes = {
+                "sAMAccountName": sam,
+                "userPrincipalName": f"{sam}@{domain}",
+                "givenName": "Raw",
+                "sn": f"User {number}",
+                "displayName": f"Raw User {number}",
+                "mail": f"{sam}@example.com",
+            }
+            _check(conn.add(dn, USER_CLASSES, attributes), f"add {dn}")
+            _check(conn.modify(dn, {"unicodePwd": [(MODIFY_REPLACE, [password])]}), "password")
+            _check(conn.modify(dn, {"userAccountControl": [(MODIFY_REPLACE, ["512"])]}), "enable")
+        return time.perf_counter() - started
+    finally:
+        delete_tree(conn, ou)
+        conn.unbind()
+
+
+def config_from_environment() -> DirectoryConfig:
+    """DIRECTORY_* from the environment; if unset, from ``scripts/samba-dc.sh env``
+    (starting the project's DC when needed)."""
+    env = dict(os.environ)
+    if not env.get("DIRECTORY_URL"):
+        script = Path(__file__).resolve().parent.parent / "scripts" / "samba-dc.sh"
+        subprocess.run([str(script), "start"], check=True)
+        printed = subprocess.run([str(script), "env"], check=True, capture_output=True, text=True)
+        for line in printed.stdout.splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            env[name] = value
+    password = env.get("DIRECTORY_PASSWORD") or Path(env["DIRECTORY_PASSWORD_FILE"]).read_text()
+    base_dn = env["DIRECTORY_BASE_DN"]
+    return DirectoryConfig(
+        url=env["DIRECTORY_URL"],
+        bind_user=env["DIRECTORY_BIND_USER"],
+        password=password.strip(),
+        ca_file=env.get("DIRECTORY_CA_FILE") or None,
+        base_dn=base_dn,
+        tenants_root_dn=env.get("DIRECTORY_TENANTS_ROOT") or ou_dn(base_dn, "Tenants"),
+        use_starttls=env.get("DIRECTORY_USE_STARTTLS", "").lower() in ("1", "true", "yes"),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=200, help="users to add (default 200)")
+    parser.add_argument("--parent", help="where the scratch OU goes (default: the base DN)")
+    args = parser.parse_args()
+    config = config_from_environment()
+    seconds = raw_user_adds(config, args.parent or config.base_dn, args.n)
+    print(f"raw ldap3: {args.n} user adds in {seconds:.2f} s = {args.n / seconds:.1f} adds/s")
+
+
+if __name__ == "__main__":
+    main()
