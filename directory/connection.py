@@ -27,11 +27,15 @@ import time
 from dataclasses import dataclass, replace
 
 from ldap3 import BASE, NONE, SAFE_SYNC, Connection, Server, Tls
+from ldap3.utils.log import set_library_log_hide_sensitive_data
 
 from .config import DirectoryConfig
 from .errors import AuthenticationError, DirectoryError, InsecureConnectionError, map_error
 
 logger = logging.getLogger(__name__)
+
+# Should anyone turn ldap3's own logging on, bind passwords are at least masked.
+set_library_log_hide_sensitive_data(True)
 
 # A cached connection idle for longer than this is probed (one cheap read) before it is
 # handed out again: AD and Samba close idle connections after a while.

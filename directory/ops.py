@@ -13,11 +13,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ldap3 import BASE, MODIFY_REPLACE, SUBTREE, Connection
+from ldap3.utils.log import PROTOCOL, get_library_log_detail_level
 
 from . import connection
 from .dn import parent_of
 from .entry import Entry, entry_from_response
-from .errors import NoSuchObjectError, TransientDirectoryError, map_error
+from .errors import (
+    NoSuchObjectError,
+    PermanentDirectoryError,
+    TransientDirectoryError,
+    map_error,
+)
 
 logger = logging.getLogger("directory")
 
@@ -127,6 +133,15 @@ def modify(conn: Connection, dn: str, changes: Changes, *, password: bool = Fals
     """
     if not changes:
         return
+    if password and get_library_log_detail_level() >= PROTOCOL:
+        # ldap3 logs whole requests at PROTOCOL level and raw bytes at NETWORK level,
+        # and its "hide sensitive data" switch does not cover unicodePwd.
+        raise PermanentDirectoryError(
+            "refusing to send a password while ldap3's protocol logging is on "
+            "(it would write the password to the log)",
+            operation="modify",
+            dn=dn,
+        )
     logger.debug("modify %s: %s", dn, sorted(changes))
     _run(conn, lambda: conn.modify(dn, changes), operation="modify", dn=dn, password=password)
 

@@ -15,7 +15,7 @@ from ldap3 import MODIFY_REPLACE, Connection
 from . import ops
 from .dn import dn_key, domain_root, parent_of, rdn, rdn_value, same_dn
 from .entry import Entry
-from .errors import AlreadyExistsError
+from .errors import AlreadyExistsError, PermanentDirectoryError, TransientDirectoryError
 from .read import find_by_guid
 
 _READ = ("description", "objectClass")
@@ -92,6 +92,45 @@ def put_in_place(
     )
 
 
+def _create(
+    conn: Connection,
+    dn: str,
+    object_class: str,
+    desired: Desired,
+    extra_on_create: Callable[[], dict[str, list[str]]] | None,
+    wanted: Sequence[str],
+) -> tuple[Entry, bool]:
+    """Add the entry. If it appeared meanwhile (another worker), adopt it: (entry, False).
+
+    When the add fails because a generated unique value (a sAMAccountName) was taken by
+    another worker in the meantime, the value is generated again and the add retried.
+    """
+    for _ in range(5):
+        attributes = creation_attributes(desired)
+        if extra_on_create is not None:
+            attributes.update(extra_on_create())
+        try:
+            ops.add(conn, dn, object_class, attributes)
+        except AlreadyExistsError:
+            existing = ops.read(conn, dn, wanted)
+            if existing is not None:
+                return existing, False
+            if extra_on_create is None:
+                raise
+            continue
+        created = ops.read(conn, dn, wanted)
+        if created is None:  # deleted again in between: let the caller retry
+            raise TransientDirectoryError("the entry vanished right after it was created", dn=dn)
+        return created, True
+    raise TransientDirectoryError(
+        "could not find a free sAMAccountName after 5 attempts", operation="add", dn=dn
+    )
+
+
+def _object_classes(entry: Entry) -> set[str]:
+    return {str(value).lower() for value in entry["attributes"].get("objectClass", [])}
+
+
 def ensure_named_entry(
     conn: Connection,
     *,
@@ -116,24 +155,18 @@ def ensure_named_entry(
     entry = None
     if guid is not None:
         entry = find_by_guid(conn, guid, wanted, base=domain_root(parent_dn))
+        if entry is not None and object_class.lower() not in _object_classes(entry):
+            raise PermanentDirectoryError(
+                f"the GUID {guid} belongs to an entry that is not a {object_class}",
+                operation="ensure",
+                dn=entry["dn"],
+            )
     if entry is None:
         entry = ops.read(conn, dn, wanted)
     if entry is None:
-        attributes = creation_attributes(desired)
-        if extra_on_create is not None:
-            attributes.update(extra_on_create())
-        try:
-            ops.add(conn, dn, object_class, attributes)
-        except AlreadyExistsError:
-            # Another worker created it between our read and our add: adopt theirs.
-            entry = ops.read(conn, dn, wanted)
-            if entry is None:
-                raise
-        else:
-            created = ops.read(conn, dn, wanted)
-            if created is None:  # deleted again in between: let the caller retry
-                raise AlreadyExistsError("entry vanished right after it was created", dn=dn)
-            return created, True
+        entry, created = _create(conn, dn, object_class, desired, extra_on_create, wanted)
+        if created:
+            return entry, True
     current_dn = put_in_place(conn, entry["dn"], parent_dn, rdn_attr, [name])
     ops.modify(conn, current_dn, attribute_changes(entry, desired))
     return Entry(dn=current_dn, guid=entry["guid"], attributes=entry["attributes"]), False

@@ -16,7 +16,7 @@ from ldap3 import Connection
 from . import ops
 from .dn import cn_dn, dn_key
 from .entry import require_guid, texts
-from .errors import NoSuchObjectError
+from .errors import NoSuchObjectError, TransientDirectoryError
 from .placement import attribute_changes
 from .read import default_naming_context
 
@@ -121,7 +121,7 @@ def apply_password_policy(
         )
         created = ops.read(conn, dn)
         if created is None:
-            raise NoSuchObjectError("the password policy vanished right after creation", dn=dn)
+            raise TransientDirectoryError("the policy vanished right after it was created", dn=dn)
         return require_guid(created)
     changes = attribute_changes(entry, desired)
     current = {dn_key(target) for target in texts(entry, "msDS-PSOAppliesTo")}

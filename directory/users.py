@@ -19,7 +19,12 @@ from ldap3 import MODIFY_REPLACE, Connection
 from . import ops
 from .dn import and_, cn_dn, dn_key, eq, guid_filter, parent_of
 from .entry import Entry, integer, require_guid, text
-from .errors import AlreadyExistsError, NoSuchObjectError, PasswordRejectedError
+from .errors import (
+    AlreadyExistsError,
+    NoSuchObjectError,
+    PasswordRejectedError,
+    TransientDirectoryError,
+)
 from .placement import Desired, attribute_changes, creation_attributes, put_in_place
 from .read import default_naming_context
 from .sam import generate_sam_account_name
@@ -334,7 +339,7 @@ def ensure_user(
         dn, sam = _create(conn, ou_dn, spec)
         created = ops.read(conn, dn, ["userAccountControl"])
         if created is None:
-            raise NoSuchObjectError("the account vanished right after it was created", dn=dn)
+            raise TransientDirectoryError("the account vanished right after it was created", dn=dn)
         try:
             _finish(
                 conn,

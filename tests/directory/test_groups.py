@@ -1,5 +1,7 @@
 """Groups: one per name, found again by GUID, members set exactly and minimally."""
 
+import secrets
+
 import pytest
 
 from directory import (
@@ -28,14 +30,16 @@ def _users(make_user, ou, count):
 
 
 def test_ensure_group_twice_makes_one_global_security_group(ldap, test_ou):
-    first = ensure_group(ldap, test_ou, "ACME-AllUsers", description="Every Acme user")
-    second = ensure_group(ldap, test_ou, "ACME-AllUsers", description="Every Acme user")
+    name = f"ACME{secrets.token_hex(3)}-AllUsers"  # logon names are domain-wide
+
+    first = ensure_group(ldap, test_ou, name, description="Every Acme user")
+    second = ensure_group(ldap, test_ou, name, description="Every Acme user")
 
     assert first == second
     groups = list_children(ldap, test_ou, "group")
     assert len(groups) == 1
     assert integer(groups[0], "groupType") == GLOBAL_SECURITY_GROUP
-    assert text(groups[0], "sAMAccountName") == "ACME-AllUsers"
+    assert text(groups[0], "sAMAccountName") == name
     assert text(groups[0], "description") == "Every Acme user"
 
 
@@ -124,3 +128,31 @@ def test_delete_group_is_idempotent(ldap, test_ou):
 
     assert delete_group(ldap, cn_dn(test_ou, "ACME-VPN")) is True
     assert delete_group(ldap, cn_dn(test_ou, "ACME-VPN")) is False
+
+
+def test_same_named_groups_created_at_once_in_many_tenants_all_succeed(samba_dc, ldap, test_ou):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from directory import connect
+
+    name = f"Race{secrets.token_hex(3)}-AllUsers"
+    tenants = [f"T{number}" for number in range(6)]
+    for tenant in tenants:
+        ensure_ou(ldap, test_ou, tenant)
+
+    def create(tenant):
+        conn = connect(samba_dc)  # one connection each, like separate workers
+        try:
+            return ensure_group(conn, ou_dn(test_ou, tenant), name)
+        finally:
+            conn.unbind()
+
+    with ThreadPoolExecutor(len(tenants)) as pool:
+        guids = list(pool.map(create, tenants))
+
+    assert len(set(guids)) == len(tenants)
+    names = {
+        text(read_entry(ldap, cn_dn(ou_dn(test_ou, tenant), name)), "sAMAccountName")
+        for tenant in tenants
+    }
+    assert len(names) == len(tenants)

@@ -113,3 +113,10 @@ def test_creating_under_a_missing_parent_says_so_plainly(ldap, test_ou):
     assert "does not exist" in message
     assert "noSuchObject" in message
     assert "OU=Child" in message
+
+
+def test_a_guid_of_something_else_is_not_turned_into_an_ou(ldap, test_ou):
+    group = ensure_group(ldap, test_ou, "ACME-VPN")
+
+    with pytest.raises(PermanentDirectoryError, match="not a organizationalUnit"):
+        ensure_ou(ldap, test_ou, "Acme", guid=group)

@@ -2,6 +2,7 @@
 
 import dataclasses
 import logging
+import secrets
 
 import pytest
 
@@ -9,6 +10,7 @@ from directory import (
     AlreadyExistsError,
     AuthenticationError,
     PasswordRejectedError,
+    PermanentDirectoryError,
     cn_dn,
     connect,
     delete_user,
@@ -43,19 +45,20 @@ def _sign_in(samba_dc, upn, password=PASSWORD):
 
 
 def test_a_new_user_is_enabled_and_can_sign_in_with_its_upn(ldap, samba_dc, test_ou):
-    spec = spec_for("jdoe", given_name="Jane", surname="Doe", display_name="Jane Doe")
+    stem = _unique_stem("jdoe")
+    spec = spec_for(stem, given_name="Jane", surname="Doe", display_name="Jane Doe")
 
     result = ensure_user(ldap, test_ou, spec, password=PASSWORD)
 
     assert result.created
-    assert result.sam_account_name == "jdoe"
+    assert result.sam_account_name == stem
     assert same_dn(result.dn, cn_dn(test_ou, "Jane Doe"))
     entry = read_entry(ldap, result.guid)
     assert integer(entry, "userAccountControl") == 512
     assert (text(entry, "givenName"), text(entry, "sn"), text(entry, "mail")) == (
         "Jane",
         "Doe",
-        "jdoe@example.com",
+        f"{stem}@example.com",
     )
     assert verify_password(samba_dc, spec.upn, PASSWORD)
     _sign_in(samba_dc, spec.upn)
@@ -183,13 +186,14 @@ def test_extra_attributes_are_set_exactly_and_an_empty_list_removes_them(ldap, t
 
 
 def test_two_people_with_the_same_name_in_one_ou_both_get_accounts(ldap, test_ou):
-    first = ensure_user(ldap, test_ou, spec_for("jsmith", display_name="John Smith"))
-    second_spec = spec_for("jsmith", display_name="John Smith")
+    stem = _unique_stem("twin")
+    first = ensure_user(ldap, test_ou, spec_for(stem, display_name="John Smith"))
+    second_spec = spec_for(stem, display_name="John Smith")
     second = ensure_user(ldap, test_ou, second_spec)
 
-    assert first.sam_account_name == "jsmith"
-    assert second.sam_account_name == "jsmith1"
-    assert same_dn(second.dn, cn_dn(test_ou, "John Smith (jsmith1)"))
+    assert first.sam_account_name == stem
+    assert second.sam_account_name == f"{stem}1"
+    assert same_dn(second.dn, cn_dn(test_ou, f"John Smith ({stem}1)"))
     # ... and the fallback name is kept, not fought over, on the next run.
     assert ensure_user(ldap, test_ou, second_spec, guid=second.guid).dn == second.dn
 
@@ -256,28 +260,37 @@ def test_delete_user_is_idempotent(ldap, test_ou, make_user):
 # --- sAMAccountName ------------------------------------------------------------------------
 
 
-def test_a_taken_logon_name_gets_the_next_free_number(ldap, test_ou, make_user):
-    make_user(test_ou, "collide")
-    make_user(test_ou, "collide1")
+def _unique_stem(prefix: str) -> str:
+    """Logon names are unique across the whole domain, which parallel tests share."""
+    return f"{prefix}{secrets.token_hex(3)}"
 
-    assert generate_sam_account_name(ldap, "collide") == "collide2"
+
+def test_a_taken_logon_name_gets_the_next_free_number(ldap, test_ou, make_user):
+    stem = _unique_stem("taken")
+    make_user(test_ou, stem)
+    make_user(test_ou, f"{stem}1")
+
+    assert generate_sam_account_name(ldap, stem) == f"{stem}2"
 
 
 def test_a_long_logon_name_is_cut_to_20_characters_and_numbered_within_them(
     ldap, test_ou, make_user
 ):
-    first = make_user(test_ou, "averyveryverylongname")
-    second = make_user(test_ou, "averyveryverylongname")
+    long_name = _unique_stem("averylongname")  # 19 characters
+    long_name += "xyz"  # 22 characters
 
-    assert first.sam_account_name == "averyveryverylongnam"
-    assert second.sam_account_name == "averyveryverylongna1"
-    assert all(len(user.sam_account_name) <= 20 for user in (first, second))
+    first = make_user(test_ou, long_name)
+    second = make_user(test_ou, long_name)
+
+    assert first.sam_account_name == long_name[:20]
+    assert second.sam_account_name == long_name[:19] + "1"
 
 
 def test_logon_names_compare_ignoring_case(ldap, test_ou, make_user):
-    make_user(test_ou, "MixedCase")
+    stem = _unique_stem("Mixed")
+    make_user(test_ou, stem)
 
-    assert generate_sam_account_name(ldap, "mixedcase") == "mixedcase1"
+    assert generate_sam_account_name(ldap, stem.lower()) == f"{stem.lower()}1"
 
 
 @pytest.mark.parametrize(
@@ -292,3 +305,15 @@ def test_logon_names_compare_ignoring_case(ldap, test_ou, make_user):
 )
 def test_logon_names_keep_only_characters_ad_accepts(preferred, expected):
     assert clean_sam_account_name(preferred) == expected
+
+
+def test_no_password_is_sent_while_ldap3_would_log_it(ldap, test_ou, make_user):
+    from ldap3.utils.log import OFF, PROTOCOL, set_library_log_detail_level
+
+    user = make_user(test_ou)
+    set_library_log_detail_level(PROTOCOL)
+    try:
+        with pytest.raises(PermanentDirectoryError, match="protocol logging"):
+            set_password(ldap, user.dn, "Would-be-logged-1")
+    finally:
+        set_library_log_detail_level(OFF)
