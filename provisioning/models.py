@@ -77,7 +77,19 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created", "-pk"]
-        indexes = [models.Index(fields=["organisation", "-created"])]
+        indexes = [
+            models.Index(fields=["organisation", "-created"]),
+            models.Index(fields=["lock_key", "state"]),
+        ]
+        constraints = [
+            # The per-target lock: a claim that would make a second job with the same key
+            # "running" violates this index and is refused (PostgreSQL and SQLite alike).
+            models.UniqueConstraint(
+                fields=["lock_key"],
+                condition=models.Q(state="running"),
+                name="one_running_job_per_lock_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.target_label}"
@@ -99,3 +111,33 @@ class Job(models.Model):
         if not self.steps_total:
             return 0
         return min(100, round(100 * self.steps_done / self.steps_total))
+
+
+class DirectoryObject(models.Model):
+    """An object the engine made in the directory for an organisation, and how to find it.
+
+    ``key`` names its role (``ou:users``, ``group:allusers``, ``policy``, ``suffix:<domain>``;
+    a service adds ``group:<service code>``). ``guid`` is its objectGUID, so an object renamed
+    or moved in AD is found again instead of duplicated; suffixes have none. The rows also
+    say which UPN suffixes this organisation added, so an edit or a deprovision removes only
+    those.
+    """
+
+    organisation = models.ForeignKey(
+        "customers.Organisation", on_delete=models.CASCADE, related_name="directory_objects"
+    )
+    key = models.CharField(max_length=200)
+    guid = models.UUIDField(null=True, blank=True)
+    name = models.CharField(max_length=300, help_text="The name it was given, for people.")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "key"], name="one_directory_object_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.name}"

@@ -13,7 +13,7 @@ from customers.lifecycle import move
 from customers.models import Organisation, Status, User
 from customers.scoping import has_permission
 from provisioning.credentials import encrypt_secret
-from provisioning.models import Job
+from provisioning.models import Job, JobState
 
 RUN_JOB_TASK = "provisioning.run_job"
 
@@ -70,6 +70,7 @@ class JobKind:
     ENABLE_USER = "enable_user"
     RESET_PASSWORD = "reset_password"
     DELETE_USER = "delete_user"
+    REPAIR_ORGANISATION = "repair_organisation"
 
 
 def _lifecycle_permission(actor: User | None, organisation: Organisation) -> None:
@@ -146,13 +147,23 @@ def user_job(
     password: str | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Job:
-    """A job acting on one user; a password travels encrypted in ``Job.secret``."""
+    """A job acting on one user; a password travels encrypted in ``Job.secret``.
+
+    The payload also keeps the account's GUID and UPN, so that a delete still finds the
+    account after the user's row is gone. ``reset_password`` reads ``payload["must_change"]``.
+    """
+    payload = {
+        "username": user.username,
+        "upn": user.upn or "",
+        "directory_guid": str(user.directory_guid) if user.directory_guid else "",
+        **(payload or {}),
+    }
     return enqueue_job(
         kind=kind,
         organisation=user.organisation,
         actor=actor,
         user=user,
-        payload=payload or {},
+        payload=payload,
         secret=encrypt_secret(password) if password else "",
         lock_key=f"org:{user.organisation_id}",
         target_label=f"{user.display_name or user.username} ({user.upn})",
@@ -163,3 +174,106 @@ def mark_provisioned(organisation: Organisation) -> None:
     """Called by the engine when the OU tree exists: the code is locked from now on."""
     if organisation.provisioned_at is None:
         organisation.provisioned_at = timezone.now()
+
+
+# --- Operating on jobs: retry, cancel, repair. -----------------------------------------------
+
+
+def _require_manage_jobs(actor: User | None, job: Job) -> None:
+    if actor is None:
+        return
+    if job.organisation is None or not has_permission(actor, "manage_jobs", job.organisation):
+        raise PermissionDenied("You may not retry or cancel this job.")
+
+
+# A failed job of these kinds left its organisation "failed"; a retry puts it back.
+_RETRY_STATUS = {
+    JobKind.PROVISION_ORGANISATION: Status.PROVISIONING,
+    JobKind.DEPROVISION_ORGANISATION: Status.DEPROVISIONING,
+}
+
+
+@transaction.atomic
+def retry_job(*, actor: User | None, job: Job) -> Job:
+    """Run a failed job again, from its first step (every step is idempotent), with a fresh
+    budget of attempts."""
+    _require_manage_jobs(actor, job)
+    now = timezone.now()
+    entry = {
+        "at": now.isoformat(timespec="seconds"),
+        "attempt": job.attempts,
+        "level": "info",
+        "message": f"Retried by {actor or 'the system'}",
+    }
+    changed = Job.objects.filter(pk=job.pk, state=JobState.FAILED).update(
+        state=JobState.QUEUED,
+        attempts=0,
+        error="",
+        run_after=None,
+        finished=None,
+        heartbeat=now,
+        worker="",
+    )
+    if changed != 1:
+        raise ValidationError("Only a failed job can be retried.")
+    job.refresh_from_db()
+    job.log = [*job.log, entry]
+    job.save(update_fields=["log"])
+    target = _RETRY_STATUS.get(job.kind)
+    if target and job.organisation_id:
+        organisation = Organisation.objects.select_for_update().get(pk=job.organisation_id)
+        if organisation.status == Status.FAILED:
+            move(organisation, target)
+            organisation._history_user = actor
+            organisation.save(update_fields=["status", "updated"])
+    transaction.on_commit(lambda: send_run_message(job.pk))
+    return job
+
+
+@transaction.atomic
+def cancel_job(*, actor: User | None, job: Job) -> Job:
+    """Cancel a job that has not started. A cancelled (de)provisioning leaves its
+    organisation failed, so it can be provisioned or deprovisioned again later."""
+    _require_manage_jobs(actor, job)
+    now = timezone.now()
+    changed = Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+        state=JobState.CANCELLED, finished=now, secret="", run_after=None
+    )
+    if changed != 1:
+        raise ValidationError("Only a queued job can be cancelled; this one has started or ended.")
+    job.refresh_from_db()
+    job.log = [
+        *job.log,
+        {
+            "at": now.isoformat(timespec="seconds"),
+            "attempt": job.attempts,
+            "level": "warning",
+            "message": f"Cancelled by {actor or 'the system'}",
+        },
+    ]
+    job.save(update_fields=["log"])
+    if job.kind in _RETRY_STATUS and job.organisation_id:
+        organisation = Organisation.objects.select_for_update().get(pk=job.organisation_id)
+        if organisation.status == _RETRY_STATUS[job.kind]:
+            move(organisation, Status.FAILED)
+            organisation._history_user = actor
+            organisation.save(update_fields=["status", "updated"])
+    lock_key = job.lock_key
+
+    def kick() -> None:
+        from provisioning.engine.rows import kick_next
+
+        kick_next(lock_key)
+
+    transaction.on_commit(kick)
+    return job
+
+
+@transaction.atomic
+def request_repair(*, actor: User | None, organisation: Organisation) -> Job:
+    """Start a job that applies everything the portal says about ``organisation`` again."""
+    if actor is not None and not has_permission(actor, "manage_jobs", organisation):
+        raise PermissionDenied("You may not repair this organisation's directory objects.")
+    if organisation.directory_guid is None:
+        raise ValidationError("This organisation is not provisioned; there is nothing to repair.")
+    return enqueue_job(kind=JobKind.REPAIR_ORGANISATION, organisation=organisation, actor=actor)
