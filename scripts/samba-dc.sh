@@ -312,13 +312,12 @@ status_dc() {
 }
 
 print_env() {
-    cat <<EOF
-export DIRECTORY_URL=ldaps://$LDAPS_HOST:$LDAPS_PORT
-export DIRECTORY_BIND_USER=Administrator@${REALM,,}
-export DIRECTORY_PASSWORD_FILE=$PASSWORD_FILE
-export DIRECTORY_CA_FILE=$TLS_DIR/ca.pem
-export DIRECTORY_BASE_DN=$BASE_DN
-EOF
+    # The paths are quoted (%q) only if they need it, e.g. a state dir with spaces in it.
+    printf 'export DIRECTORY_URL=%s\n' "ldaps://$LDAPS_HOST:$LDAPS_PORT"
+    printf 'export DIRECTORY_BIND_USER=%s\n' "Administrator@${REALM,,}"
+    printf 'export DIRECTORY_PASSWORD_FILE=%q\n' "$PASSWORD_FILE"
+    printf 'export DIRECTORY_CA_FILE=%q\n' "$TLS_DIR/ca.pem"
+    printf 'export DIRECTORY_BASE_DN=%s\n' "$BASE_DN"
 }
 
 usage() {
