@@ -42,7 +42,11 @@ define SERVICES_ENV
 scripts/services.sh install-packages
 scripts/services.sh ensure-postgres
 scripts/services.sh ensure-redis
-scripts/samba-dc.sh start
+scripts/samba-dc.sh start || {
+    echo "The Samba DC did not start. If another checkout's DC holds its ports, share it:" >&2
+    echo "  CANOPY_STATE_DIR=<that checkout>/.state make $@" >&2
+    exit 1
+}
 eval "$$(scripts/samba-dc.sh env)"
 export CELERY_BROKER_URL=redis://127.0.0.1:6379/15
 export SECRET_KEY=canopy-test-only-secret-key-not-for-any-real-deployment-0123456789
