@@ -36,6 +36,49 @@ def expect(default: int, anonymous: int = LOGIN, **overrides: int) -> dict[str, 
 SEES_CUSTOMER_ONE = expect(200, reseller2_admin=404, end_user=404)
 # ...and who sees a user of Customer One?
 SEES_CUSTOMER_ONE_USERS = SEES_CUSTOMER_ONE
+# ...who may change Customer One (its admins and those above; help desk only looks)?
+CHANGES_CUSTOMER_ONE = expect(200, reseller2_admin=404, end_user=404, help_desk=403)
+# ...who decides its lifecycle (manage_lifecycle on its parent, Reseller One)?
+DECIDES_CUSTOMER_ONE = expect(
+    200, reseller2_admin=404, end_user=404, customer_admin=403, help_desk=403
+)
+# ...who may create customers somewhere (add_customer on a provider or reseller)?
+CREATES_CUSTOMERS = expect(200, customer_admin=403, help_desk=403, end_user=403)
+
+
+def as_post(statuses: dict[str, int]) -> dict[str, int]:
+    """The same shape for a POST: a success redirects (302) instead of rendering (200)."""
+    return {role: 302 if status == 200 else status for role, status in statuses.items()}
+
+
+def _contact(cast):
+    from customers.models import Contact
+
+    return Contact.objects.get_or_create(organisation=cast.customer, name="Matrix Contact")[0]
+
+
+def _alias(cast):
+    from customers.models import Domain
+
+    return Domain.objects.get_or_create(organisation=cast.customer, name="matrix-alias.example")[0]
+
+
+def _end_user_grant(cast):
+    return cast.end_user.role_grants.get(organisation=cast.customer)
+
+
+def _state(cast):
+    from customers.models import Contact, Domain, Organisation, RoleGrant
+
+    org = Organisation.objects.get(pk=cast.customer.pk)
+    return (
+        org.status,
+        org.is_reseller,
+        org.name,
+        sorted(Domain.objects.filter(organisation=org).values_list("name", "is_primary")),
+        sorted(Contact.objects.filter(organisation=org).values_list("name", flat=True)),
+        RoleGrant.objects.filter(organisation=org).count(),
+    )
 
 
 @dataclass
@@ -63,6 +106,110 @@ MATRIX: dict[str, Row] = {
     "context_choices": Row(),
     "customers:list": Row(),
     "customers:detail": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
+    # Issue 3: find, create, manage customers.
+    "customers:tree": Row(),
+    "customers:export": Row(),
+    "customers:create": Row(statuses=CREATES_CUSTOMERS),
+    "customers:quick_create": Row(statuses=CREATES_CUSTOMERS),
+    "customers:create_similar": Row(
+        args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE
+    ),
+    "customers:wizard_admin": Row(
+        args=lambda cast: [cast.customer.pk], statuses=CHANGES_CUSTOMER_ONE
+    ),
+    "customers:wizard_services": Row(
+        args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE
+    ),
+    "customers:wizard_summary": Row(
+        args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE
+    ),
+    "customers:edit": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        data=lambda cast: {
+            "name": "Renamed",
+            "code": cast.customer.code,
+            "customer_type": "standard",
+            "language": "en",
+            "password_min_length": 8,
+            "password_complexity": "on",
+            "password_history": 12,
+            "password_max_age_days": 90,
+            "lockout_threshold": 10,
+            "lockout_duration_minutes": 30,
+        },
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
+    "customers:contacts": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        data=lambda cast: {"name": "New Contact", "email": "new@example.com"},
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
+    "customers:contact_edit": Row(
+        args=lambda cast: [cast.customer.pk, _contact(cast).pk], statuses=CHANGES_CUSTOMER_ONE
+    ),
+    "customers:contact_delete": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk, _contact(cast).pk],
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
+    "customers:domains": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        data=lambda cast: {"name": "added-alias.example"},
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
+    "customers:domain_remove": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk, _alias(cast).pk],
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
+    "customers:domain_make_primary": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk, _alias(cast).pk],
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
+    "customers:roles": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
+    "customers:role_revoke": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk, _end_user_grant(cast).pk],
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
+    "customers:jobs": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
+    "customers:history": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
+    "customers:provision": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        statuses=as_post(DECIDES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
+    "customers:suspend": Row(args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE),
+    "customers:resume": Row(args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE),
+    "customers:deprovision": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        statuses=as_post(DECIDES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
+    "customers:delete": Row(args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE),
+    "customers:restore": Row(
+        args=lambda cast: [cast.customer.pk],
+        statuses=expect(403, provider_admin=200, reseller2_admin=404, end_user=404),
+    ),
+    "customers:make_reseller": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        statuses=as_post(DECIDES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
     "customers:user_detail": Row(
         args=lambda cast: [cast.end_user.pk], statuses=SEES_CUSTOMER_ONE_USERS
     ),

@@ -9,12 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from customers.codes import generate_code
-from customers.models import Domain, Organisation, Role, User
+from customers.models import Domain, Organisation, Role, Tag, User
 from customers.scoping import ensure_still_visible, has_permission
 from customers.validators import normalise_domain
 
 # Quick-created customers get these roles as their allowed set (CloudPortal's default set).
 DEFAULT_ALLOWED_ROLES = ["Customer Admin", "Help Desk", "User"]
+# ...and these as their restricted set: a customer's admins never hand out provider power.
+DEFAULT_RESTRICTED_ROLES = ["Provider Admin", "Reseller Admin"]
 
 
 @transaction.atomic
@@ -26,6 +28,7 @@ def create_organisation(
     code: str = "",
     domains: Iterable[str] = (),
     allowed_roles: Iterable[Role] | None = None,
+    restricted_roles: Iterable[Role] | None = None,
     tags: Iterable[Any] = (),
     **fields: Any,
 ) -> Organisation:
@@ -50,6 +53,10 @@ def create_organisation(
     if allowed_roles is None:
         allowed_roles = Role.objects.filter(name__in=DEFAULT_ALLOWED_ROLES)
     organisation.allowed_roles.set(allowed_roles)
+    if restricted_roles is None and not organisation.is_reseller and parent is not None:
+        restricted_roles = Role.objects.filter(name__in=DEFAULT_RESTRICTED_ROLES)
+    if restricted_roles is not None:
+        organisation.restricted_roles.set(restricted_roles)
     if tags:
         organisation.tags.set(tags)
     if actor is not None:
@@ -73,9 +80,10 @@ def add_domain(
 ) -> Domain:
     if actor is not None and not has_permission(actor, "change_organisation", organisation):
         raise PermissionDenied
+    check_domain_free(name)
     domain = Domain(organisation=organisation, name=normalise_domain(name), is_primary=primary)
     domain._history_user = actor
-    domain.full_clean()
+    domain.full_clean(validate_unique=False)
     if primary:
         organisation.domains.filter(is_primary=True).update(is_primary=False)
     domain.save()
@@ -99,3 +107,137 @@ def check_domain_free(name: str, organisation: Organisation | None = None) -> No
         raise ValidationError(
             {"name": f"The domain {normalise_domain(name)} already belongs to a customer."}
         )
+
+
+# Fields an organisation's own admins may edit; the rest are decided one level up (the parent
+# reseller or the provider): identity in the directory, billing flags, limits and roles.
+SELF_EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "contact_name",
+        "email",
+        "phone",
+        "address",
+        "city",
+        "state",
+        "zip_code",
+        "country",
+        "description",
+        "extended_name",
+        "language",
+        "brand_name",
+        "brand_colour",
+        "password_min_length",
+        "password_complexity",
+        "password_history",
+        "password_max_age_days",
+        "lockout_threshold",
+        "lockout_duration_minutes",
+    }
+)
+PARENT_DECIDED_FIELDS = frozenset(
+    {
+        "code",
+        "customer_type",
+        "external_id",
+        "account_id",
+        "deal_ids",
+        "public_sector",
+        "inactive_billing",
+        "user_limit",
+    }
+)
+EDITABLE_FIELDS = SELF_EDITABLE_FIELDS | PARENT_DECIDED_FIELDS
+
+
+def decider(organisation: Organisation) -> Organisation:
+    """Who decides about ``organisation``: its parent, or the provider about itself."""
+    return organisation.parent or organisation
+
+
+def may_decide(actor: User | None, organisation: Organisation, codename: str) -> bool:
+    return actor is None or has_permission(actor, codename, decider(organisation))
+
+
+def tags_from_names(names: Iterable[str]) -> list[Tag]:
+    """Tags by name, created when new (Flexiant's "Include" box takes free text)."""
+    tags = []
+    for name in dict.fromkeys(n.strip() for n in names if n.strip()):
+        tag, _ = Tag.objects.get_or_create(name=name)
+        tags.append(tag)
+    return tags
+
+
+@transaction.atomic
+def update_organisation(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    changes: dict[str, Any],
+    tags: Iterable[Tag] | None = None,
+    allowed_roles: Iterable[Role] | None = None,
+    restricted_roles: Iterable[Role] | None = None,
+) -> Organisation:
+    """Edit an organisation's fields; the code is locked once it is provisioned.
+
+    Its own admins may change its details; code, billing flags, limits, tags and roles are
+    decided by whoever may change the parent (a customer cannot raise its own user limit).
+    """
+    if actor is not None and not has_permission(actor, "change_organisation", organisation):
+        raise PermissionDenied("You may not edit this organisation.")
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    changed = {k for k, v in changes.items() if getattr(organisation, k) != v}
+    parent_side = (changed & PARENT_DECIDED_FIELDS) or any(
+        value is not None for value in (tags, allowed_roles, restricted_roles)
+    )
+    if parent_side and not may_decide(actor, organisation, "change_organisation"):
+        raise PermissionDenied("Only the parent reseller or the provider may change these.")
+    if "code" in changed and organisation.code_locked:
+        raise ValidationError({"code": "The code cannot change once the customer is provisioned."})
+    for key, value in changes.items():
+        setattr(organisation, key, value)
+    organisation._history_user = actor
+    organisation.full_clean(exclude=["parent"])
+    organisation.save()
+    if tags is not None:
+        organisation.tags.set(tags)
+    if allowed_roles is not None:
+        organisation.allowed_roles.set(allowed_roles)
+    if restricted_roles is not None:
+        organisation.restricted_roles.set(restricted_roles)
+    if actor is not None:
+        ensure_still_visible(actor, organisation)
+    return organisation
+
+
+@transaction.atomic
+def make_reseller(*, actor: User | None, organisation: Organisation) -> Organisation:
+    """Make a customer a reseller: it may then create customers and sub-resellers.
+
+    Its administrators receive the Reseller Admin role on it, and the role becomes grantable
+    there. (The Reseller service will do this once the service catalogue exists.)
+    """
+    from customers.services.roles import grant_role
+
+    if organisation.is_provider:
+        raise ValidationError("The provider is already at the top of the hierarchy.")
+    reseller_admin = Role.objects.get(name="Reseller Admin")
+    if actor is not None and not (
+        may_decide(actor, organisation, "add_customer")
+        and all(
+            has_permission(actor, codename, organisation) for codename in reseller_admin.codenames()
+        )
+    ):
+        raise PermissionDenied("You may not make this customer a reseller.")
+    if organisation.is_reseller:
+        return organisation
+    organisation.is_reseller = True
+    organisation._history_user = actor
+    organisation.save(update_fields=["is_reseller", "updated"])
+    organisation.restricted_roles.remove(reseller_admin)
+    organisation.allowed_roles.add(reseller_admin)
+    for admin in organisation.users.filter(is_admin=True, is_active=True):
+        grant_role(actor=None, user=admin, organisation=organisation, role=reseller_admin)
+    return organisation

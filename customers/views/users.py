@@ -1,21 +1,9 @@
-"""Customer pages. Every object is fetched through the scoping API: foreign ones are a 404."""
+"""A user's page (the users issue builds on it)."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
-from customers.models import Organisation, User
-
-
-@login_required
-def customer_list(request):
-    organisations = Organisation.objects.restrict(request.user, "view").select_related("parent")
-    return render(request, "customers/list.html", {"organisations": organisations[:100]})
-
-
-@login_required
-def customer_detail(request, pk: int):
-    organisation = get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=pk)
-    return render(request, "customers/detail.html", {"organisation": organisation})
+from customers.models import User
 
 
 @login_required

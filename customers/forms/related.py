@@ -1,0 +1,57 @@
+"""Forms for what hangs off a customer: contacts, domains, role grants."""
+
+from __future__ import annotations
+
+from django import forms
+
+from customers.forms.widgets import StyledFormMixin
+from customers.models import Contact, Domain, Organisation, Role, User
+from customers.services.roles import grantable_roles
+from customers.validators import normalise_domain, validate_domain_name
+
+
+class ContactForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "phone", "email", "role"]
+        labels = {"name": "Contact Name"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+class DomainForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(label="Domain Name", max_length=253)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+    def clean_name(self) -> str:
+        name = normalise_domain(self.cleaned_data["name"])
+        validate_domain_name(name)
+        if Domain.objects.filter(name=name).exists():
+            raise forms.ValidationError(f"The domain {name} already belongs to a customer.")
+        return name
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj} ({obj.username})"
+
+
+class GrantForm(StyledFormMixin, forms.Form):
+    """Grant a role to a user of this organisation; only grantable roles are offered."""
+
+    user = UserChoiceField(label="User", queryset=User.objects.none())
+    role = forms.ModelChoiceField(label="Role", queryset=Role.objects.none())
+
+    def __init__(self, *args, organisation: Organisation, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.restrict(actor, "view").filter(
+            organisation=organisation, is_active=True
+        )
+        roles = grantable_roles(actor, organisation)
+        self.fields["role"].queryset = Role.objects.filter(pk__in=[r.pk for r in roles])
+        self.style_widgets()

@@ -1,0 +1,57 @@
+"""A customer's password policy, checked as Active Directory checks it.
+
+Complexity is AD's rule: at least three of the five character categories (upper-case,
+lower-case, digits, symbols, letters without case), and no sAMAccountName or display-name
+token of three or more characters, case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+
+from customers.models import Organisation
+
+_TOKEN_SPLIT = re.compile(r"[,.\-_#\s\t]+")
+
+
+def _categories(password: str) -> int:
+    upper = any(ch.isupper() for ch in password)
+    lower = any(ch.islower() for ch in password)
+    digit = any(ch.isdigit() for ch in password)
+    symbol = any(not ch.isalnum() for ch in password)
+    caseless = any(ch.isalpha() and not ch.isupper() and not ch.islower() for ch in password)
+    return sum([upper, lower, digit, symbol, caseless])
+
+
+def password_problems(
+    organisation: Organisation, password: str, *, username: str = "", display_name: str = ""
+) -> list[str]:
+    """What is wrong with ``password`` under ``organisation``'s policy (empty: nothing)."""
+    problems = []
+    minimum = organisation.password_min_length
+    if len(password) < minimum:
+        problems.append(f"Use at least {minimum} characters (this has {len(password)}).")
+    if organisation.password_complexity:
+        if _categories(password) < 3:
+            problems.append(
+                "Use at least three of: upper-case letters, lower-case letters, digits, symbols."
+            )
+        lowered = password.lower()
+        if len(username) >= 3 and username.lower() in lowered:
+            problems.append("The password must not contain the username.")
+        tokens = [t for t in _TOKEN_SPLIT.split(display_name.lower()) if len(t) >= 3]
+        if any(token in lowered for token in tokens):
+            problems.append("The password must not contain parts of the display name.")
+    return problems
+
+
+def check_password(
+    organisation: Organisation, password: str, *, username: str = "", display_name: str = ""
+) -> None:
+    problems = password_problems(
+        organisation, password, username=username, display_name=display_name
+    )
+    if problems:
+        raise ValidationError({"password": problems})

@@ -1,0 +1,45 @@
+"""The Customers table (django-tables2): one sortable column at a time, arrow shown."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.db.models import OuterRef, Subquery
+
+from customers.models import Domain, Organisation
+
+
+def with_primary_domain(queryset):
+    """Annotate each organisation's primary domain name (one subquery, not one per row)."""
+    primary = Domain.objects.filter(organisation=OuterRef("pk"), is_primary=True).values("name")
+    return queryset.annotate(primary_domain_name=Subquery(primary[:1]))
+
+
+class OrganisationTable(tables.Table):
+    name = tables.Column(verbose_name="Full Name", linkify=True)
+    code = tables.Column(verbose_name="Code")
+    kind = tables.Column(verbose_name="Kind", accessor="kind", orderable=False, empty_values=())
+    customer_type = tables.Column(verbose_name="Customer Type")
+    status = tables.TemplateColumn(
+        verbose_name="Status",
+        template_name="customers/_status_cell.html",
+    )
+    parent = tables.Column(verbose_name="Parent", accessor="parent__name", orderable=False)
+    primary_domain_name = tables.Column(verbose_name="Domain Name", orderable=False)
+    created = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d")
+
+    class Meta:
+        model = Organisation
+        fields = (
+            "name",
+            "code",
+            "kind",
+            "customer_type",
+            "status",
+            "parent",
+            "primary_domain_name",
+            "created",
+        )
+        template_name = "customers/_table.html"
+        order_by = ("name",)
+        empty_text = "No customers match."
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "customers-table"}

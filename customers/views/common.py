@@ -1,0 +1,100 @@
+"""What every customer page needs: the scoped fetch, the permission checks, the tabs."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from customers.lifecycle import can_move
+from customers.models import Organisation, Status
+from customers.scoping import has_permission
+from customers.services.organisations import decider
+
+
+def scoped_organisations(request):
+    """Organisations the viewer may see, inside the organisation they act in."""
+    queryset = Organisation.objects.restrict(request.user, "view")
+    acting = getattr(request, "acting_organisation", None)
+    if acting is not None:
+        queryset = queryset.filter(
+            tree_id=acting.tree_id, lft__gte=acting.lft, lft__lte=acting.rght
+        )
+    return queryset
+
+
+def visible_organisation(request, pk: int) -> Organisation:
+    """The organisation, or a 404 when the viewer may not see it."""
+    queryset = Organisation.objects.restrict(request.user, "view").select_related("parent")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def require_on(user, codename: str, organisation: Organisation) -> None:
+    if not has_permission(user, codename, organisation):
+        raise PermissionDenied
+
+
+def lifecycle_actions(organisation: Organisation) -> list[str]:
+    """The lifecycle buttons that make sense in the customer's current state."""
+    status = organisation.status
+    actions = []
+    if status in {Status.DRAFT, Status.FAILED, Status.DEPROVISIONED} and can_move(
+        organisation, Status.PROVISIONING
+    ):
+        actions.append("provision")
+    if status == Status.ACTIVE:
+        actions.append("suspend")
+    if status == Status.SUSPENDED:
+        actions += ["resume", "deprovision"]
+    if status == Status.DRAFT:
+        actions.append("deprovision")
+    if status == Status.DEPROVISIONED:
+        actions.append("delete")
+    return actions
+
+
+def page_context(request, organisation: Organisation, tab: str) -> dict:
+    """Tabs and actions the viewer may use on this customer's page (no queries: the scope is
+    loaded once per request)."""
+    user = request.user
+    parent_side = decider(organisation)
+
+    def on_org(codename: str) -> bool:
+        return has_permission(user, codename, organisation)
+
+    may = {
+        "edit": on_org("change_organisation"),
+        "roles": on_org("view_users"),
+        "grant": on_org("grant_roles"),
+        "jobs": on_org("view_jobs"),
+        "lifecycle": not organisation.is_provider
+        and has_permission(user, "manage_lifecycle", parent_side),
+        "similar": not organisation.is_provider
+        and has_permission(user, "add_customer", parent_side),
+        "restore": on_org("manage_catalogue") and organisation.status == Status.DELETED,
+        "make_reseller": not organisation.is_provider
+        and not organisation.is_reseller
+        and organisation.status != Status.DELETED
+        and has_permission(user, "add_customer", parent_side),
+        "add_admin": on_org("add_users") and organisation.status != Status.DELETED,
+    }
+    actions = lifecycle_actions(organisation) if may["lifecycle"] else []
+    return {
+        "organisation": organisation,
+        "tab": tab,
+        "may": may,
+        "actions": actions,
+        "action_links": [
+            (reverse(f"customers:{name}", args=[organisation.pk]), ACTION_LABELS[name])
+            for name in actions
+        ],
+    }
+
+
+ACTION_LABELS = {
+    "provision": "Provision",
+    "suspend": "Suspend",
+    "resume": "Resume",
+    "deprovision": "Deprovision",
+    "delete": "Delete",
+}

@@ -1,0 +1,78 @@
+"""Contacts (Druva's Contact Details): add, edit, and delete after a confirmation."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+
+from customers.forms import ContactForm
+from customers.models import Contact
+from customers.services.contacts import add_contact, delete_contact, update_contact
+from customers.views.common import page_context, require_on, visible_organisation
+
+
+def _contact(request, organisation, contact_pk: int) -> Contact:
+    return get_object_or_404(
+        Contact.objects.restrict(request.user, "view").filter(organisation=organisation),
+        pk=contact_pk,
+    )
+
+
+@login_required
+def contact_list(request, pk: int):
+    """The contacts, and (for those who may change the customer) the Add Contact form."""
+    organisation = visible_organisation(request, pk)
+    form = None
+    context = page_context(request, organisation, "contacts")
+    if context["may"]["edit"]:
+        form = ContactForm(request.POST or None)
+    elif request.method == "POST":
+        require_on(request.user, "change_organisation", organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = add_contact(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, f"Contact {contact.name} added.")
+            return redirect("customers:contacts", pk=pk)
+    context.update({"contacts": list(organisation.contacts.all()), "form": form})
+    return render(request, "customers/contacts.html", context)
+
+
+@login_required
+def contact_edit(request, pk: int, contact_pk: int):
+    organisation = visible_organisation(request, pk)
+    contact = _contact(request, organisation, contact_pk)
+    require_on(request.user, "change_organisation", organisation)
+    form = ContactForm(request.POST or None, instance=Contact.objects.get(pk=contact.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_contact(actor=request.user, contact=contact, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, f"Contact {contact.name} saved.")
+            return redirect("customers:contacts", pk=pk)
+    context = page_context(request, organisation, "contacts")
+    context.update({"form": form, "contact": contact})
+    return render(request, "customers/contact_form.html", context)
+
+
+@login_required
+def contact_delete(request, pk: int, contact_pk: int):
+    """GET asks "Yes, delete?"; POST deletes."""
+    organisation = visible_organisation(request, pk)
+    contact = _contact(request, organisation, contact_pk)
+    require_on(request.user, "change_organisation", organisation)
+    if request.method == "POST":
+        delete_contact(actor=request.user, contact=contact)
+        messages.success(request, f"Contact {contact.name} deleted.")
+        return redirect("customers:contacts", pk=pk)
+    context = page_context(request, organisation, "contacts")
+    context["contact"] = contact
+    return render(request, "customers/contact_delete.html", context)

@@ -1,0 +1,174 @@
+"""Create: quick create, the detailed form with advanced properties, and Create Similar."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from customers.forms import OrganisationForm, QuickCreateForm
+from customers.forms.organisation import eligible_parents
+from customers.models import Organisation
+from customers.scoping import has_permission
+from customers.services.customers import create_customer
+from customers.services.organisations import decider
+from customers.views.common import visible_organisation
+
+ALIAS_BUTTONS = ("alias_update", "alias_remove")
+# Create Similar copies settings, never identity (name, code, domains, contacts, ids).
+SIMILAR_FIELDS = [
+    "customer_type",
+    "language",
+    "public_sector",
+    "inactive_billing",
+    "brand_name",
+    "brand_colour",
+    "password_min_length",
+    "password_complexity",
+    "password_history",
+    "password_max_age_days",
+    "lockout_threshold",
+    "lockout_duration_minutes",
+    "user_limit",
+    "country",
+]
+
+
+def _parents_or_403(request):
+    parents = list(eligible_parents(request.user))
+    if not parents:
+        raise PermissionDenied
+    acting = request.acting_organisation
+    initial = next((p for p in parents if acting is not None and p.pk == acting.pk), parents[0])
+    return parents, initial
+
+
+def _queryset_of(parents: list[Organisation]):
+    return Organisation.objects.filter(pk__in=[p.pk for p in parents]).order_by("tree_id", "lft")
+
+
+def _may_provision(user, parent: Organisation | None) -> bool:
+    return parent is not None and has_permission(user, "manage_lifecycle", parent)
+
+
+def _finish(request, organisation, job):
+    if job is not None:
+        messages.success(
+            request,
+            f"{organisation.name} was saved and its provisioning job is queued. "
+            "Now create its administrator.",
+        )
+    else:
+        messages.success(
+            request, f"{organisation.name} was saved as a draft. Now create its administrator."
+        )
+    return redirect("customers:wizard_admin", pk=organisation.pk)
+
+
+def _unbound_copy(form: OrganisationForm, data, remove: int | None) -> dict:
+    """The posted values as initial data, so the form re-renders without error messages
+    (an Update or Remove click on the aliases is not a save)."""
+    initial = {name: form[name].data for name in form.fields}
+    aliases = list(initial.get("domain_aliases") or [])
+    if remove is not None and 0 <= remove < len(aliases):
+        aliases.pop(remove)
+    initial["domain_aliases"] = aliases
+    return initial
+
+
+@login_required
+def customer_create(request):
+    """New Customer: Save keeps a draft, Save/Provision also starts provisioning."""
+    parents, initial_parent = _parents_or_403(request)
+    queryset = _queryset_of(parents)
+    kwargs = {"actor": request.user, "parents": queryset, "initial_parent": initial_parent}
+    if request.method == "POST":
+        form = OrganisationForm(request.POST, **kwargs)
+        if any(button in request.POST for button in ALIAS_BUTTONS):
+            remove = request.POST.get("alias_remove", "")
+            initial = _unbound_copy(form, request.POST, int(remove) if remove.isdigit() else None)
+            form = OrganisationForm(initial=initial, **kwargs)
+        elif form.is_valid():
+            parent = form.cleaned_data["parent"]
+            provision = "save_provision" in request.POST
+            if provision and not _may_provision(request.user, parent):
+                raise PermissionDenied
+            try:
+                organisation, job = create_customer(
+                    actor=request.user, parent=parent, provision=provision, **form.service_kwargs()
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                return _finish(request, organisation, job)
+    else:
+        form = OrganisationForm(**kwargs)
+    return _render_form(request, form, title="New Customer")
+
+
+def _render_form(request, form, *, title, similar_to=None):
+    return render(
+        request,
+        "customers/create.html",
+        {
+            "form": form,
+            "title": title,
+            "similar_to": similar_to,
+            "may_provision": _may_provision(request.user, form.chosen_parent),
+            "action": reverse("customers:create"),
+        },
+    )
+
+
+@login_required
+def customer_quick_create(request):
+    """CloudPortal's quick create: name, email and domain; default roles; code generated."""
+    parents, initial_parent = _parents_or_403(request)
+    kwargs = {"parents": _queryset_of(parents), "initial_parent": initial_parent}
+    form = QuickCreateForm(request.POST or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        provision = "save_provision" in request.POST
+        if provision and not _may_provision(request.user, data["parent"]):
+            raise PermissionDenied
+        try:
+            organisation, job = create_customer(
+                actor=request.user,
+                parent=data["parent"],
+                name=data["name"],
+                email=data["email"],
+                domains=[data["domain_name"]],
+                provision=provision,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            return _finish(request, organisation, job)
+    return render(
+        request,
+        "customers/quick_create.html",
+        {"form": form, "may_provision": _may_provision(request.user, initial_parent)},
+    )
+
+
+@login_required
+def customer_create_similar(request, pk: int):
+    """Flexiant's Create Similar: the New Customer form pre-filled with this one's settings."""
+    source = visible_organisation(request, pk)
+    if source.is_provider or not has_permission(request.user, "add_customer", decider(source)):
+        raise PermissionDenied
+    parents, initial_parent = _parents_or_403(request)
+    parent = next((p for p in parents if p.pk == source.parent_id), initial_parent)
+    initial = {field: getattr(source, field) for field in SIMILAR_FIELDS}
+    initial["passwords_never_expire"] = source.password_max_age_days is None
+    initial["tags_text"] = ", ".join(tag.name for tag in source.tags.all())
+    initial["allowed_roles"] = [role.pk for role in source.allowed_roles.all()]
+    initial["restricted_roles"] = [role.pk for role in source.restricted_roles.all()]
+    form = OrganisationForm(
+        initial=initial, actor=request.user, parents=_queryset_of(parents), initial_parent=parent
+    )
+    return _render_form(
+        request, form, title=f"New Customer similar to {source.name}", similar_to=source
+    )

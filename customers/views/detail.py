@@ -1,0 +1,61 @@
+"""Manage: the customer's Summary and Jobs tabs."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from customers.scoping import has_permission
+from customers.views.common import page_context, require_on, visible_organisation
+from provisioning.models import Job
+
+RECENT_JOBS = 5
+JOBS_SHOWN = 100
+
+
+@login_required
+def customer_detail(request, pk: int):
+    """Summary: status, hierarchy path, contacts, domains, counts, recent jobs."""
+    organisation = visible_organisation(request, pk)
+    user = request.user
+    path = [
+        node
+        for node in organisation.get_ancestors()
+        if has_permission(user, "view_organisation", node)
+    ]
+    jobs = []
+    if has_permission(user, "view_jobs", organisation):
+        jobs = list(
+            Job.objects.restrict(user, "view")
+            .filter(organisation=organisation)
+            .select_related("started_by")[:RECENT_JOBS]
+        )
+    context = page_context(request, organisation, "summary")
+    context.update(
+        {
+            "path": path,
+            "contacts": list(organisation.contacts.all()),
+            "domains": list(organisation.domains.all()),
+            "user_count": organisation.users.count(),
+            "descendant_count": organisation.get_descendant_count(),
+            "tags": list(organisation.tags.all()),
+            "org_branding": organisation.effective_branding(),
+            "jobs": jobs,
+        }
+    )
+    return render(request, "customers/detail.html", context)
+
+
+@login_required
+def customer_jobs(request, pk: int):
+    """The customer's jobs, newest first (each links to its job page)."""
+    organisation = visible_organisation(request, pk)
+    require_on(request.user, "view_jobs", organisation)
+    jobs = (
+        Job.objects.restrict(request.user, "view")
+        .filter(organisation=organisation)
+        .select_related("started_by")[:JOBS_SHOWN]
+    )
+    context = page_context(request, organisation, "jobs")
+    context["jobs"] = list(jobs)
+    return render(request, "customers/jobs.html", context)

@@ -1,0 +1,219 @@
+"""Manage: Edit, lifecycle actions (Provision, Suspend, Resume, Deprovision), Delete, Restore,
+and Make reseller. Lifecycle actions are decided on the parent: nobody suspends their own
+organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+
+from customers.forms import DeleteForm, OrganisationEditForm
+from customers.models import Organisation, Status
+from customers.scoping import has_permission
+from customers.services.customers import edit_customer
+from customers.services.lifecycle import delete_organisation, restore_organisation
+from customers.services.organisations import decider, make_reseller
+from customers.views.common import page_context, require_on, visible_organisation
+from provisioning.services import (
+    deprovision_organisation,
+    provision_organisation,
+    resume_organisation,
+    suspend_organisation,
+)
+
+
+@login_required
+def customer_edit(request, pk: int):
+    """Edit Customer; Save/Provision on a draft also provisions it, and the edit of a
+    provisioned customer is applied to the directory by an update job."""
+    organisation = visible_organisation(request, pk)
+    require_on(request.user, "change_organisation", organisation)
+    if organisation.status == Status.DELETED:
+        raise PermissionDenied
+    # The form edits its own copy: the service compares against the stored values.
+    copy = Organisation.objects.get(pk=organisation.pk)
+    form = OrganisationEditForm(request.POST or None, instance=copy, actor=request.user)
+    context = page_context(request, organisation, "edit")
+    may_provision = context["may"]["lifecycle"] and "provision" in context["actions"]
+    if request.method == "POST" and form.is_valid():
+        provision = "save_provision" in request.POST
+        if provision and not may_provision:
+            raise PermissionDenied
+        try:
+            job = edit_customer(
+                actor=request.user,
+                organisation=organisation,
+                provision=provision,
+                **form.service_kwargs(),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            if job is not None and provision:
+                messages.success(request, "Saved. The provisioning job is queued.")
+            elif job is not None:
+                messages.success(
+                    request, "Saved. An update job applies the change to Active Directory."
+                )
+            else:
+                messages.success(request, "Saved.")
+            return redirect(organisation)
+    context.update({"form": form, "may_provision": may_provision})
+    return render(request, "customers/edit.html", context)
+
+
+@dataclass(frozen=True)
+class Action:
+    title: str
+    button: str
+    explanation: str
+    service: Any
+    done: str
+
+
+ACTIONS = {
+    "provision": Action(
+        "Provision",
+        "Provision",
+        "Creates the customer's organisational unit, groups and password policy in Active "
+        "Directory. A job does the work; its progress shows on the Jobs tab.",
+        provision_organisation,
+        "Provisioning is queued.",
+    ),
+    "suspend": Action(
+        "Suspend",
+        "Suspend",
+        "Disables the customer's accounts: its users cannot sign in until it is resumed.",
+        suspend_organisation,
+        "The customer is suspended; a job disables its accounts.",
+    ),
+    "resume": Action(
+        "Resume",
+        "Resume",
+        "Enables the customer's accounts again.",
+        resume_organisation,
+        "The customer is active again; a job enables its accounts.",
+    ),
+    "deprovision": Action(
+        "Deprovision",
+        "Deprovision",
+        "Removes the customer's whole subtree from Active Directory. Its portal records stay "
+        "until it is deleted.",
+        deprovision_organisation,
+        "Deprovisioning is under way.",
+    ),
+}
+
+
+@login_required
+def customer_lifecycle(request, pk: int, action: str):
+    """GET: what the action does, and a button. POST: do it (refused with a message when the
+    customer's state does not allow it: suspend before deprovision, and so on)."""
+    organisation = visible_organisation(request, pk)
+    if organisation.is_provider or not has_permission(
+        request.user, "manage_lifecycle", decider(organisation)
+    ):
+        raise PermissionDenied
+    spec = ACTIONS[action]
+    if request.method == "POST":
+        try:
+            spec.service(actor=request.user, organisation=organisation)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, spec.done)
+        return redirect(organisation)
+    context = page_context(request, organisation, "summary")
+    context.update({"spec": spec, "action": action})
+    return render(request, "customers/confirm.html", context)
+
+
+@login_required
+def customer_delete(request, pk: int):
+    """Delete is refused until the customer is deprovisioned, and asks for its code."""
+    organisation = visible_organisation(request, pk)
+    if organisation.is_provider or not has_permission(
+        request.user, "manage_lifecycle", decider(organisation)
+    ):
+        raise PermissionDenied
+    form = DeleteForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            delete_organisation(
+                actor=request.user,
+                organisation=organisation,
+                confirm_code=form.cleaned_data["confirm_code"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                f"{organisation.name} is deleted. A provider administrator can restore it "
+                "within the retention period.",
+            )
+            return redirect("customers:list")
+    context = page_context(request, organisation, "summary")
+    context["form"] = form
+    return render(request, "customers/delete.html", context)
+
+
+@login_required
+def customer_restore(request, pk: int):
+    """Provider admins bring back a deleted customer (as deprovisioned) within 30 days."""
+    organisation = visible_organisation(request, pk)
+    require_on(request.user, "manage_catalogue", organisation)
+    if request.method == "POST":
+        try:
+            restore_organisation(actor=request.user, organisation=organisation)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{organisation.name} is restored (deprovisioned).")
+        return redirect(organisation)
+    context = page_context(request, organisation, "summary")
+    context["spec"] = Action(
+        "Restore",
+        "Restore",
+        "Brings the deleted customer back as deprovisioned; provision it to use it again.",
+        None,
+        "",
+    )
+    context["action"] = "restore"
+    return render(request, "customers/confirm.html", context)
+
+
+@login_required
+def customer_make_reseller(request, pk: int):
+    """A customer becomes a reseller: its admins may then create customers of their own."""
+    organisation = visible_organisation(request, pk)
+    if organisation.is_provider or not has_permission(
+        request.user, "add_customer", decider(organisation)
+    ):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            make_reseller(actor=request.user, organisation=organisation)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{organisation.name} is now a reseller.")
+        return redirect(organisation)
+    context = page_context(request, organisation, "summary")
+    context["spec"] = Action(
+        "Make reseller",
+        "Make reseller",
+        "The customer becomes a reseller: its administrators receive the Reseller Admin role "
+        "and may create customers and sub-resellers of their own, and see only that subtree.",
+        None,
+        "",
+    )
+    context["action"] = "make_reseller"
+    return render(request, "customers/confirm.html", context)

@@ -1,0 +1,63 @@
+"""Roles: who holds which role on this customer; grant and revoke (customers.services.roles)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from customers.forms import GrantForm
+from customers.models import RoleGrant
+from customers.services.roles import grant_role, revoke_role
+from customers.views.common import page_context, require_on, visible_organisation
+
+
+@login_required
+def role_list(request, pk: int):
+    organisation = visible_organisation(request, pk)
+    require_on(request.user, "view_users", organisation)
+    context = page_context(request, organisation, "roles")
+    form = None
+    if context["may"]["grant"]:
+        form = GrantForm(request.POST or None, organisation=organisation, actor=request.user)
+    elif request.method == "POST":
+        require_on(request.user, "grant_roles", organisation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            grant_role(
+                actor=request.user, user=data["user"], organisation=organisation, role=data["role"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, f"{data['user']} now holds {data['role']}.")
+            return redirect("customers:roles", pk=pk)
+    grants = (
+        RoleGrant.objects.restrict(request.user, "view")
+        .filter(organisation=organisation)
+        .select_related("user", "role", "granted_by")
+    )
+    context.update({"grants": list(grants), "form": form})
+    return render(request, "customers/roles.html", context)
+
+
+@login_required
+@require_POST
+def role_revoke(request, pk: int, grant_pk: int):
+    organisation = visible_organisation(request, pk)
+    grant = get_object_or_404(
+        RoleGrant.objects.restrict(request.user, "view")
+        .filter(organisation=organisation)
+        .select_related("user", "role", "organisation"),
+        pk=grant_pk,
+    )
+    require_on(request.user, "grant_roles", organisation)
+    # Nobody takes away power they do not hold themselves (as nobody hands it out).
+    for codename in grant.role.codenames():
+        require_on(request.user, codename, organisation)
+    revoke_role(actor=request.user, grant=grant)
+    messages.success(request, f"{grant.role} revoked from {grant.user}.")
+    return redirect("customers:roles", pk=pk)

@@ -1,0 +1,102 @@
+"""The New Customer wizard after the customer itself: administrator, services, summary.
+
+Each step is one atomic service call; leaving the wizard half-way leaves a consistent
+customer behind (a customer without an administrator is allowed: CloudPortal lets you cancel).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+
+from customers.forms import AdministratorForm
+from customers.models import Status
+from customers.scoping import has_permission
+from customers.services.customers import create_administrator
+from customers.services.organisations import decider
+from customers.views.common import require_on, visible_organisation
+from provisioning.models import Job
+
+STEPS = [
+    ("customer", "Customer"),
+    ("admin", "Administrator"),
+    ("services", "Services"),
+    ("summary", "Summary"),
+]
+
+
+def _context(organisation, step, **extra):
+    return {"organisation": organisation, "step": step, "steps": STEPS, **extra}
+
+
+@login_required
+def wizard_admin(request, pk: int):
+    """Create the administrator: UPN, Username, names, Password twice, email; or VOSS's
+    Create Local Admin with a Cloned Admin Role."""
+    organisation = visible_organisation(request, pk)
+    require_on(request.user, "add_users", organisation)
+    if organisation.status == Status.DELETED:
+        raise PermissionDenied
+    if request.method == "POST" and "skip" in request.POST:
+        return redirect("customers:wizard_services", pk=pk)
+    kwargs = {"organisation": organisation, "actor": request.user}
+    form = AdministratorForm(request.POST or None, **kwargs)
+    form.fields["cloned_admin_role"].widget.attrs.update(
+        {
+            "hx-post": request.path,
+            "hx-trigger": "change",
+            "hx-vals": '{"preview": "1"}',
+            "hx-select": "#id_default_admin_role",
+            "hx-target": "#id_default_admin_role",
+            "hx-swap": "outerHTML",
+        }
+    )
+    # "preview" is htmx asking for the Default Admin Role of the chosen Cloned Admin Role;
+    # it swaps in only that field, so nothing is validated or saved.
+    if request.method == "POST" and "preview" not in request.POST and form.is_valid():
+        try:
+            user, job = create_administrator(
+                actor=request.user, organisation=organisation, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            note = " Its directory account is being created." if job else ""
+            messages.success(request, f"Administrator {user.username} ({user.upn}) created.{note}")
+            return redirect("customers:wizard_services", pk=pk)
+    return render(
+        request, "customers/wizard/administrator.html", _context(organisation, "admin", form=form)
+    )
+
+
+@login_required
+def wizard_services(request, pk: int):
+    """Provision services to the new customer: optional; the catalogue is not built yet."""
+    organisation = visible_organisation(request, pk)
+    if not has_permission(request.user, "manage_services", decider(organisation)):
+        raise PermissionDenied
+    return render(request, "customers/wizard/services.html", _context(organisation, "services"))
+
+
+@login_required
+def wizard_summary(request, pk: int):
+    """What was created: the customer, its domains, administrators and jobs."""
+    organisation = visible_organisation(request, pk)
+    administrators = organisation.users.filter(is_admin=True).order_by("date_joined")
+    jobs = []
+    if has_permission(request.user, "view_jobs", organisation):
+        jobs = Job.objects.restrict(request.user, "view").filter(organisation=organisation)[:10]
+    return render(
+        request,
+        "customers/wizard/summary.html",
+        _context(
+            organisation,
+            "summary",
+            domains=list(organisation.domains.all()),
+            administrators=list(administrators),
+            jobs=list(jobs),
+        ),
+    )
