@@ -49,3 +49,15 @@ admin.site.register(RoleGrant, SimpleHistoryAdmin)
 admin.site.register(Tag)
 admin.site.register(OrganisationUserObjectPermission)
 admin.site.register(OrganisationGroupObjectPermission)
+
+
+def register_remaining(app_label: str) -> None:
+    """Give every model of the app an admin page, so none is forgotten as the apps grow."""
+    from django.apps import apps
+
+    for model in apps.get_app_config(app_label).get_models():
+        if not admin.site.is_registered(model) and not model.__name__.startswith("Historical"):
+            admin.site.register(model)
+
+
+register_remaining("customers")

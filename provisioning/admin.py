@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from customers.admin import register_remaining
 from provisioning.models import Job
 
 
@@ -10,3 +11,6 @@ class JobAdmin(admin.ModelAdmin):
     search_fields = ["target_label"]
     exclude = ["secret"]
     raw_id_fields = ["organisation", "user", "started_by"]
+
+
+register_remaining("provisioning")

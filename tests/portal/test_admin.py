@@ -1,0 +1,30 @@
+"""The Django admin is there for provider superusers: every model of the project has a page."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import reverse
+
+PROJECT_APPS = ["customers", "provisioning", "billing"]
+
+
+def project_models():
+    for label in PROJECT_APPS:
+        for model in apps.get_app_config(label).get_models():
+            if not model.__name__.startswith("Historical"):
+                yield model
+
+
+@pytest.mark.parametrize("model", list(project_models()), ids=lambda m: m.__name__)
+def test_every_model_is_registered_in_the_admin(model):
+    assert admin.site.is_registered(model)
+
+
+@pytest.mark.django_db
+def test_a_superuser_can_open_every_admin_list(cast, login):
+    cast.provider_admin.is_staff = cast.provider_admin.is_superuser = True
+    cast.provider_admin.save()
+    client = login(cast.provider_admin)
+    for model in project_models():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert client.get(url).status_code == 200, url
