@@ -56,4 +56,4 @@ from provisioning.plans.base import PLANS, Plan, Step, UnknownJobKind, plan_for,
 __all__ = ["PLANS", "Plan", "Step", "UnknownJobKind", "layout", "plan_for", "register", "steps"]
 
 # Importing the plan modules registers their plans.
-from provisioning.plans import layout, organisation, steps, users  # noqa: F401
+from provisioning.plans import layout, organisation, services, steps, users  # noqa: F401

@@ -122,10 +122,16 @@ def suspend_organisation(job: Job) -> list[Step]:
     def record(ctx: StepContext) -> None:
         accounts = _accounts(ctx, organisation)
         if "enabled_before" not in job.payload:
-            # Written once: a second attempt must not mistake our own disabling for the
-            # state before the suspension.
-            job.payload["enabled_before"] = [str(e["guid"]) for e in accounts if _enabled(e)]
-            job.payload["seen"] = [str(e["guid"]) for e in accounts]
+            # Written once: a second attempt (or a second suspend job while still suspended)
+            # must not mistake our own disabling for the state before the suspension.
+            earlier = _last_suspension(organisation, job)
+            if earlier is not None:
+                job.payload["enabled_before"] = earlier.payload["enabled_before"]
+                job.payload["seen"] = earlier.payload.get("seen", [])
+                ctx.note(f"already suspended by job {earlier.pk}; keeping its record")
+            else:
+                job.payload["enabled_before"] = [str(e["guid"]) for e in accounts if _enabled(e)]
+                job.payload["seen"] = [str(e["guid"]) for e in accounts]
             ctx.save_payload()
         ctx.note(f"{len(job.payload['enabled_before'])} of {len(job.payload['seen'])} enabled")
         ctx.touched(ctx.layout.users_ou(organisation))
@@ -134,8 +140,12 @@ def suspend_organisation(job: Job) -> list[Step]:
     return [Step("Record which accounts are enabled", record)]
 
 
-def _last_suspension(organisation: Organisation, before: Job) -> Job | None:
-    return (
+def _last_suspension(
+    organisation: Organisation, before: Job, *, in_force: bool = True
+) -> Job | None:
+    """The suspend job that recorded the accounts of the last suspension before ``before``;
+    with ``in_force``, None if a resume has run since."""
+    suspension = (
         Job.objects.filter(
             organisation=organisation,
             kind=JobKind.SUSPEND_ORGANISATION,
@@ -146,6 +156,16 @@ def _last_suspension(organisation: Organisation, before: Job) -> Job | None:
         .order_by("-pk")
         .first()
     )
+    if suspension is None or not in_force:
+        return suspension
+    resumed = Job.objects.filter(
+        organisation=organisation,
+        kind=JobKind.RESUME_ORGANISATION,
+        pk__gt=suspension.pk,
+        pk__lt=before.pk,
+        state=JobState.SUCCEEDED,
+    ).exists()
+    return None if resumed else suspension
 
 
 @register(JobKind.RESUME_ORGANISATION)
@@ -155,7 +175,10 @@ def resume_organisation(job: Job) -> list[Step]:
     organisation = steps.require_provisioned(_organisation(job))
 
     def find(ctx: StepContext) -> None:
-        suspension = _last_suspension(organisation, job)
+        suspension = _last_suspension(organisation, job, in_force=False)
+        if suspension is not None and _last_suspension(organisation, job) is None:
+            ctx.note("already resumed since the last suspension: nothing to do")
+            return
         portal = {
             str(user.directory_guid): user
             for user in organisation.users.exclude(directory_guid=None)

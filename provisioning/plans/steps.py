@@ -11,7 +11,10 @@ from ldap3 import MODIFY_ADD
 from customers.models import Organisation, Status, User
 from directory import (
     AlreadyExistsError,
+    MembershipChange,
     PasswordPolicy,
+    PermanentDirectoryError,
+    UserResult,
     UserSpec,
     add_upn_suffix,
     apply_password_policy,
@@ -35,6 +38,7 @@ from directory import (
     set_password,
 )
 from directory.dn import cn_dn, dn_key, is_within, parse_rdn, split_dn
+from directory.errors import ENTRY_ALREADY_EXISTS, UNWILLING_TO_PERFORM
 from directory.policy import password_settings_container
 from provisioning.engine.context import StepContext
 from provisioning.engine.errors import JobFailed
@@ -306,19 +310,29 @@ def ensure_account(
         password = ctx.password() if with_password else None
         change = user.must_change_password if must_change is None else must_change
         spec = user_spec(user)
-        result = ensure_user(
-            ctx.conn,
-            ctx.layout.users_ou(user.organisation),
-            spec,
-            guid=user.directory_guid,
-            password=password,
-            enabled=account_enabled(user),
-            must_change_password=bool(password) and change,
-        )
+
+        def ensure(password: str | None) -> UserResult:
+            return ensure_user(
+                ctx.conn,
+                ctx.layout.users_ou(user.organisation),
+                spec,
+                guid=user.directory_guid,
+                password=password,
+                enabled=account_enabled(user),
+                must_change_password=bool(password) and change,
+            )
+
+        try:
+            result = ensure(password)
+        except PermanentDirectoryError:
+            # Another worker created the same account between our lookup and our add (the
+            # add then fails on the UPN or name): look again, and adopt theirs.
+            if find_user_by_upn(ctx.conn, spec.upn) is None:
+                raise
+            result = ensure(password)
         if password and not result.created:
             set_password(ctx.conn, result.dn, password, must_change=change)
             ctx.note("password set")
-        del password
         _store_user_guid(user, result.guid)
         ctx.state.setdefault("user_dns", {})[user.pk] = result.dn
         ctx.note("created" if result.created else "checked")
@@ -353,12 +367,24 @@ def set_password_step(user: User, *, must_change: bool) -> Step:
             ctx.note("already done in an earlier attempt")
             return
         set_password(ctx.conn, user_dn(ctx, user), password, must_change=must_change)
-        del password
         ctx.touched(user_dn(ctx, user))
         if must_change:
             ctx.note("the user must change it at next sign-in")
 
     return Step(f"Set a new password for {user.username}", run, uses_secret=True)
+
+
+def exact_members(ctx: StepContext, group_dn: str, member_dns: list[str]) -> MembershipChange:
+    """`set_members`, again if another worker changed the same group between its read and
+    its write (AD then refuses an add of a member that is there, or a removal of one that
+    is gone); the second read sees their change."""
+    for attempt in range(3):
+        try:
+            return set_members(ctx.conn, group_dn, member_dns)
+        except PermanentDirectoryError as exc:
+            if exc.result not in (ENTRY_ALREADY_EXISTS, UNWILLING_TO_PERFORM) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def organisation_memberships(organisation: Organisation, users: list[User]) -> list[Step]:
@@ -369,13 +395,13 @@ def organisation_memberships(organisation: Organisation, users: list[User]) -> l
 
     def all_users(ctx: StepContext) -> None:
         dn = ctx.layout.all_users_dn(organisation)
-        change = set_members(ctx.conn, dn, members(ctx, admins_only=False))
+        change = exact_members(ctx, dn, members(ctx, admins_only=False))
         ctx.note(f"{len(change.added)} added, {len(change.removed)} removed")
         ctx.touched(dn)
 
     def admins(ctx: StepContext) -> None:
         dn = ctx.layout.admins_dn(organisation)
-        change = set_members(ctx.conn, dn, members(ctx, admins_only=True))
+        change = exact_members(ctx, dn, members(ctx, admins_only=True))
         ctx.note(f"{len(change.added)} added, {len(change.removed)} removed")
         ctx.touched(dn)
 
@@ -398,7 +424,7 @@ def _remove_member(ctx: StepContext, group_dn: str, member_dn: str) -> bool:
     remaining = [dn for dn in current if dn_key(dn) != dn_key(member_dn)]
     if len(remaining) == len(current):
         return False
-    set_members(ctx.conn, group_dn, remaining)
+    exact_members(ctx, group_dn, remaining)
     return True
 
 

@@ -40,3 +40,49 @@ def names(entries) -> list[str]:
 
 
 __all__ = ["list_children", "names", "read_entry", "run", "run_until_done", "subtree", "texts"]
+
+
+SNAPSHOT_ATTRIBUTES = [
+    "description",
+    "member",
+    "userAccountControl",
+    "displayName",
+    "userPrincipalName",
+    "givenName",
+    "sn",
+    "mail",
+    "sAMAccountName",
+]
+
+
+def snapshot(conn, base: str, *, codes=(), base_dn: str = "", domains=()) -> dict:
+    """What the directory holds for a test: every entry below ``base`` (by GUID, with its
+    DN and attributes), the password policies of ``codes`` and which ``domains`` are
+    accepted UPN suffixes."""
+    from ldap3 import SUBTREE
+
+    from directory import list_upn_suffixes
+    from directory.dn import cn_dn, dn_key
+    from directory.policy import password_settings_container
+    from provisioning.plans import layout
+
+    entries = ops.search(conn, base, scope=SUBTREE, attributes=SNAPSHOT_ATTRIBUTES)
+    state = {
+        entry["guid"]: (
+            dn_key(entry["dn"]),
+            {
+                attr: sorted(str(dn_key(v)) if attr == "member" else v for v in texts(entry, attr))
+                for attr in SNAPSHOT_ATTRIBUTES
+            },
+        )
+        for entry in entries
+    }
+    container = password_settings_container(conn)
+    for code in codes:
+        entry = read_entry(conn, cn_dn(container, layout.policy_name(code)))
+        state[f"policy:{code}"] = None if entry is None else entry["guid"]
+    if base_dn:
+        accepted = {s.lower() for s in list_upn_suffixes(conn, base_dn)}
+        for domain in domains:
+            state[f"suffix:{domain}"] = domain.lower() in accepted
+    return state

@@ -1,0 +1,269 @@
+"""Every plan against the real DC: what it does, and that doing it again changes nothing."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from customers.models import Domain, Status
+from directory import (
+    disable_user,
+    find_user_by_guid,
+    is_enabled,
+    list_upn_suffixes,
+    read_entry,
+)
+from directory.dn import cn_dn
+from directory.entry import text, texts
+from directory.policy import password_settings_container
+from provisioning.engine import run_job
+from provisioning.models import Job, JobState
+from provisioning.plans import layout
+from provisioning.services import (
+    JobKind,
+    apply_organisation_edit,
+    deprovision_organisation,
+    enqueue_job,
+    provision_organisation,
+    resume_organisation,
+    suspend_organisation,
+    user_job,
+)
+from tests.provisioning.helpers import run, snapshot, subtree
+
+pytestmark = [pytest.mark.directory]
+
+
+def succeeded(job):
+    job = run(job)
+    assert job.state == JobState.SUCCEEDED, job.error
+    return job
+
+
+@pytest.fixture
+def customer(tenants, directory_settings, db):
+    org = tenants.customer(domains=2)
+    tenants.user(org)  # the first user: an administrator
+    tenants.user(org)
+    succeeded(provision_organisation(actor=None, organisation=org))
+    org.refresh_from_db()
+    return org
+
+
+def state(ldap, test_ou, tenants):
+    return snapshot(
+        ldap, test_ou, codes=tenants.codes, base_dn=tenants.config.base_dn, domains=tenants.domains
+    )
+
+
+def again(kind, org):
+    return enqueue_job(kind=kind, organisation=org, actor=None)
+
+
+@pytest.mark.django_db
+def test_provisioning_twice_leaves_the_same_directory(customer, ldap, test_ou, tenants):
+    before = state(ldap, test_ou, tenants)
+
+    succeeded(again(JobKind.REPAIR_ORGANISATION, customer))
+    customer.status = Status.ACTIVE
+    succeeded(again(JobKind.PROVISION_ORGANISATION, customer))
+
+    assert state(ldap, test_ou, tenants) == before
+
+
+@pytest.mark.django_db
+def test_an_edit_is_applied_twice_to_the_same_result(customer, ldap, test_ou, tenants):
+    customer.name = "Renamed Customer Ltd"
+    customer.password_min_length = 14
+    customer.save()
+    dropped = customer.domains.get(is_primary=False)
+    dropped.delete()
+    added = tenants.domain()
+    Domain.objects.create(organisation=customer, name=added)
+
+    succeeded(apply_organisation_edit(actor=None, organisation=customer))
+    after_one = state(ldap, test_ou, tenants)
+    succeeded(apply_organisation_edit(actor=None, organisation=customer))
+
+    assert state(ldap, test_ou, tenants) == after_one
+    ou = read_entry(ldap, customer.directory_guid, ["description"])
+    assert text(ou, "description") == "Renamed Customer Ltd"
+    pso = read_entry(
+        ldap,
+        cn_dn(password_settings_container(ldap), layout.policy_name(customer.code)),
+        ["msDS-MinimumPasswordLength"],
+    )
+    assert texts(pso, "msDS-MinimumPasswordLength") == ["14"]
+    suffixes = {s.lower() for s in list_upn_suffixes(ldap, tenants.config.base_dn)}
+    assert added in suffixes
+    assert dropped.name not in suffixes
+
+
+@pytest.mark.django_db
+def test_suspend_disables_every_account_and_resume_enables_exactly_those(
+    customer, ldap, test_ou, tenants
+):
+    admin, user = customer.users.order_by("pk")
+    off_by_hand = tenants.user(customer)
+    succeeded(user_job(kind=JobKind.CREATE_USER, actor=None, user=off_by_hand))
+    off_by_hand.refresh_from_db()
+    disable_user(ldap, find_user_by_guid(ldap, off_by_hand.directory_guid)["dn"])
+
+    suspend = succeeded(suspend_organisation(actor=None, organisation=customer))
+    after_one = state(ldap, test_ou, tenants)
+    succeeded(again(JobKind.SUSPEND_ORGANISATION, customer))
+
+    assert state(ldap, test_ou, tenants) == after_one
+    for person in (admin, user, off_by_hand):
+        assert not is_enabled(ldap, find_user_by_guid(ldap, person.directory_guid)["dn"])
+    assert len(suspend.payload["enabled_before"]) == 2
+
+    # Disabled in the portal while suspended: must stay disabled after the resume.
+    user.is_active = False
+    user.save()
+    succeeded(resume_organisation(actor=None, organisation=customer))
+    after_resume = state(ldap, test_ou, tenants)
+    succeeded(again(JobKind.RESUME_ORGANISATION, customer))
+
+    assert state(ldap, test_ou, tenants) == after_resume
+    assert is_enabled(ldap, find_user_by_guid(ldap, admin.directory_guid)["dn"])
+    assert not is_enabled(ldap, find_user_by_guid(ldap, user.directory_guid)["dn"])
+    assert not is_enabled(ldap, find_user_by_guid(ldap, off_by_hand.directory_guid)["dn"])
+
+
+@pytest.mark.django_db
+def test_deprovision_removes_policy_suffixes_and_subtree_and_again_is_harmless(
+    customer, ldap, test_ou, tenants
+):
+    customer.refresh_from_db()
+    succeeded(suspend_organisation(actor=None, organisation=customer))
+    job = succeeded(deprovision_organisation(actor=None, organisation=customer))
+    customer.refresh_from_db()
+
+    assert customer.status == Status.DEPROVISIONED
+    assert customer.directory_guid is None
+    assert not customer.users.exclude(directory_guid=None).exists()
+    after_one = state(ldap, test_ou, tenants)
+    assert after_one[f"policy:{customer.code}"] is None
+    for domain in customer.domains.all():
+        assert after_one[f"suffix:{domain.name}"] is False
+    assert all(f"OU={customer.code}," not in str(o) for o in job.log[-2].get("objects", []))
+
+    Job.objects.create(
+        kind=JobKind.DEPROVISION_ORGANISATION,
+        organisation=customer,
+        target_label="again",
+        lock_key=job.lock_key,
+    )
+    succeeded(Job.objects.latest("pk"))
+    assert state(ldap, test_ou, tenants) == after_one
+
+
+@pytest.mark.django_db
+def test_user_plans_each_twice(customer, ldap, test_ou, tenants):
+    person = tenants.user(customer, email="first@example.org")
+    for _ in range(2):
+        succeeded(
+            user_job(kind=JobKind.CREATE_USER, actor=None, user=person, password="A-good-pw-123!")
+        )
+    person.refresh_from_db()
+    created = state(ldap, test_ou, tenants)
+
+    person.display_name = "Display Changed"
+    person.email = ""
+    person.is_admin = True
+    person.save()
+    for _ in range(2):
+        succeeded(user_job(kind=JobKind.UPDATE_USER, actor=None, user=person))
+    account = find_user_by_guid(ldap, person.directory_guid, ["displayName", "mail", "memberOf"])
+    assert text(account, "displayName") == "Display Changed"
+    assert text(account, "mail") is None
+    assert len(texts(account, "memberOf")) == 2
+    assert state(ldap, test_ou, tenants) != created
+
+    person.is_active = False
+    person.save()
+    for _ in range(2):
+        succeeded(user_job(kind=JobKind.DISABLE_USER, actor=None, user=person))
+    assert not is_enabled(ldap, account["dn"])
+    person.is_active = True
+    person.save()
+    for _ in range(2):
+        succeeded(user_job(kind=JobKind.ENABLE_USER, actor=None, user=person))
+    assert is_enabled(ldap, account["dn"])
+
+    for _ in range(2):
+        job = succeeded(
+            user_job(
+                kind=JobKind.RESET_PASSWORD,
+                actor=None,
+                user=person,
+                password="Another-good-pw-456!",
+                payload={"must_change": True},
+            )
+        )
+        assert job.secret == ""
+    from directory import verify_password
+
+    # "must change at next logon" refuses a bind until the password is changed.
+    assert not verify_password(tenants.config, person.upn, "Another-good-pw-456!")
+
+    guid = person.directory_guid
+    delete = user_job(kind=JobKind.DELETE_USER, actor=None, user=person)
+    person.delete()
+    succeeded(delete)
+    succeeded(
+        Job.objects.create(
+            kind=JobKind.DELETE_USER,
+            organisation=customer,
+            target_label="again",
+            lock_key=delete.lock_key,
+            payload=delete.payload,
+        )
+    )
+    assert find_user_by_guid(ldap, guid) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_plan_twice_at_once_leaves_one_of_everything(
+    tenants, directory_settings, ldap, test_ou
+):
+    org = tenants.customer(domains=2)
+    for _ in range(3):
+        tenants.user(org)
+    org.status = Status.PROVISIONING
+    org.save()
+    # Different lock keys on purpose: the per-customer lock would otherwise keep them apart.
+    jobs = [
+        Job.objects.create(
+            kind=JobKind.PROVISION_ORGANISATION,
+            organisation=org,
+            target_label=org.name,
+            lock_key=f"concurrent:{i}",
+        )
+        for i in range(2)
+    ]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def worker(job):
+        try:
+            barrier.wait()
+            outcomes.append(run_job(job.pk, worker=f"thread-{job.pk}"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert outcomes == ["succeeded", "succeeded"], [Job.objects.get(pk=j.pk).error for j in jobs]
+    assert len(subtree(ldap, test_ou, "organizationalUnit")) == 5
+    assert len(subtree(ldap, test_ou, "group")) == 2
+    assert len(subtree(ldap, test_ou, "user")) == 3
+    org.refresh_from_db()
+    assert org.status == Status.ACTIVE
+    for user in org.users.all():
+        assert find_user_by_guid(ldap, user.directory_guid) is not None
