@@ -2,6 +2,7 @@
 
 from customers.models.contact import Contact
 from customers.models.domain import Domain
+from customers.models.imports import ImportState, UserImport
 from customers.models.organisation import Organisation, OrganisationType, Status, Tag
 from customers.models.permissions import (
     OrganisationGroupObjectPermission,
@@ -22,6 +23,7 @@ __all__ = [
     "Contact",
     "CustomerService",
     "Domain",
+    "ImportState",
     "Organisation",
     "OrganisationGroupObjectPermission",
     "OrganisationType",
@@ -35,5 +37,6 @@ __all__ = [
     "SubscriptionStatus",
     "Tag",
     "User",
+    "UserImport",
     "UserService",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from customers.models import (
     Organisation,
@@ -26,8 +27,14 @@ def grantable_roles(actor: User, organisation: Organisation):
         candidates = Role.objects.filter(organisation__isnull=True)
     else:
         candidates = organisation.allowed_roles.all()
-    candidates = (candidates | Role.objects.filter(organisation=organisation)).exclude(
-        pk__in=organisation.restricted_roles.values("pk")
+    # Service security roles (VPN Admin): available where, and only where, the service is
+    # provisioned.
+    provisioned = organisation.services.exclude(status="deprovisioning").values("service")
+    service_roles = Role.objects.filter(organisation__isnull=True, service__in=provisioned)
+    candidates = (
+        (candidates | Role.objects.filter(organisation=organisation) | service_roles)
+        .exclude(pk__in=organisation.restricted_roles.values("pk"))
+        .exclude(Q(service__isnull=False) & ~Q(service__in=provisioned))
     )
     candidates = candidates.distinct().prefetch_related("permissions")
     return [
