@@ -22,5 +22,7 @@ urlpatterns = [
     ),
     path("customers/", include("customers.urls")),
     path("jobs/", include("provisioning.urls")),
+    path("users/", include("customers.people.urls")),
+    path("services/", include("customers.catalogue.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -218,3 +218,8 @@ MATRIX: dict[str, Row] = {
         args=lambda cast: [cast.customer_job.pk], statuses=SEES_CUSTOMER_ONE
     ),
 }
+
+# The user and service pages keep their rows in their own module.
+from tests.matrix_people import ROWS as _PEOPLE_ROWS  # noqa: E402
+
+MATRIX.update(_PEOPLE_ROWS)

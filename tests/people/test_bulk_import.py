@@ -1,0 +1,236 @@
+"""Bulk import: every row checked first, errors by row and column, nothing created until the
+file is clean or the admin imports only the valid rows; then bulk inserts and one job."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from customers.models import Organisation, Status, User, UserImport
+from customers.services.user_import import check_upload, run_import
+from provisioning.credentials import decrypt_secret
+from provisioning.models import Job
+from provisioning.service_types.kinds import ServiceJobKind
+from tests.catalogue.fixtures import customer_vpn
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["UPN", "Username", "First Name", "Last Name", "Email", "Password", "Services"]
+GOOD_PASSWORD = "Import-pass-42"
+
+
+@pytest.fixture
+def active_cast(cast):
+    Organisation.objects.filter(pk=cast.customer.pk).update(status=Status.ACTIVE)
+    cast.refresh()
+    customer_vpn(cast)
+    return cast
+
+
+def csv_file(rows, header=HEADER, name="users.csv"):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return SimpleUploadedFile(name, out.getvalue().encode(), content_type="text/csv")
+
+
+def good_rows(cast, count, start=0):
+    domain = cast.customer.primary_domain.name
+    return [
+        [f"bulk{n}@{domain}", "", "Bulk", f"User{n}", "", GOOD_PASSWORD, "VPN"]
+        for n in range(start, start + count)
+    ]
+
+
+def test_every_row_is_checked_and_errors_are_shown_by_row_and_column(active_cast, login):
+    cast = active_cast
+    domain = cast.customer.primary_domain.name
+    rows = [
+        *good_rows(cast, 2),
+        ["x@elsewhere.example", "", "A", "B", "", GOOD_PASSWORD, ""],  # row 4: wrong domain
+        [f"bulk0@{domain}", "", "C", "D", "", GOOD_PASSWORD, ""],  # row 5: UPN twice
+        [f"ok@{domain}", "enduser", "E", "F", "not-an-email", "short", "NOPE"],  # row 6
+    ]
+    client = login(cast.customer_admin)
+    response = client.post(
+        reverse("people:import", args=[cast.customer.pk]), {"file": csv_file(rows)}
+    )
+    checked = UserImport.objects.get()
+    assert response.url == reverse("people:import_detail", args=[checked.pk])
+    found = {(e["row"], e["column"]) for e in checked.errors}
+    assert {(4, "UPN"), (2, "UPN"), (5, "UPN"), (6, "Username"), (6, "Email")} <= found
+    assert {(6, "Password"), (6, "Services")} <= found
+    assert checked.rows_total == 5 and checked.rows_valid == 1  # row 3
+    assert "short" not in json.dumps(checked.errors)  # a password is never echoed
+    page = client.get(response.url).content.decode()
+    assert "has no service NOPE" in page
+    assert "Use one of the domains" in page
+    assert User.objects.filter(upn__startswith="bulk").count() == 0
+
+
+def test_nothing_is_imported_while_the_file_has_errors_unless_only_valid_rows(active_cast):
+    cast = active_cast
+    rows = [*good_rows(cast, 3), ["broken", "", "", "", "", "", ""]]
+    checked = check_upload(
+        actor=cast.customer_admin,
+        organisation=cast.customer,
+        upload=csv_file(rows),
+        filename="users.csv",
+    )
+    assert checked.rows_valid == 3 and checked.errors == [
+        {"row": 5, "column": "UPN", "message": "'broken' is not name@domain."}
+    ]
+    with pytest.raises(Exception, match="correct them"):
+        run_import(actor=cast.customer_admin, user_import=checked)
+    assert not User.objects.filter(upn__startswith="bulk").exists()
+    job = run_import(actor=cast.customer_admin, user_import=checked, only_valid=True)
+    imported = User.objects.filter(upn__startswith="bulk").order_by("pk")
+    assert imported.count() == 3
+    assert all(u.services.filter(subscription__service__code="VPN").exists() for u in imported)
+    assert all(not u.has_usable_password() for u in imported)  # the job sets the hashes
+    assert job.kind == ServiceJobKind.IMPORT_USERS
+    assert job.payload["user_ids"] == [u.pk for u in imported]
+    assert set(json.loads(decrypt_secret(job.secret)).values()) == {GOOD_PASSWORD}
+    checked.refresh_from_db()
+    assert checked.state == "imported" and checked.rows == "" and checked.imported == 3
+    with pytest.raises(Exception, match="imported already"):
+        run_import(actor=cast.customer_admin, user_import=checked, only_valid=True)
+
+
+def test_the_import_page_imports_only_valid_rows_when_asked(active_cast, login):
+    cast = active_cast
+    client = login(cast.customer_admin)
+    rows = [*good_rows(cast, 2), ["broken", "", "", "", "", "", ""]]
+    client.post(reverse("people:import", args=[cast.customer.pk]), {"file": csv_file(rows)})
+    checked = UserImport.objects.get()
+    url = reverse("people:import_detail", args=[checked.pk])
+    client.post(url, {})
+    assert not User.objects.filter(upn__startswith="bulk").exists()
+    client.post(url, {"only_valid": "on"})
+    assert User.objects.filter(upn__startswith="bulk").count() == 2
+    assert 'role="progressbar"' in client.get(url).content.decode()
+
+
+def test_limits_hold_for_the_whole_file(active_cast):
+    cast = active_cast
+    Organisation.objects.filter(pk=cast.customer.pk).update(
+        user_limit=cast.customer.users.count() + 2
+    )
+    cast.customer.refresh_from_db()
+    checked = check_upload(
+        actor=cast.customer_admin,
+        organisation=cast.customer,
+        upload=csv_file(good_rows(cast, 3)),
+        filename="users.csv",
+    )
+    assert checked.errors[0]["row"] is None
+    assert "can have 2 more users" in checked.errors[0]["message"]
+    with pytest.raises(Exception, match="more users or seats"):
+        run_import(actor=cast.customer_admin, user_import=checked, only_valid=True)
+
+
+def test_usernames_are_generated_free_in_the_file_and_the_system(active_cast):
+    cast = active_cast
+    domain = cast.customer.primary_domain.name
+    rows = [
+        [f"a@{domain}", "", "Ed", "User", "", GOOD_PASSWORD, ""],
+        [f"b@{domain}", "", "Eve", "User", "", GOOD_PASSWORD, ""],
+        [f"c@{domain}", "euser", "X", "Y", "", GOOD_PASSWORD, ""],
+    ]
+    checked = check_upload(
+        actor=cast.customer_admin,
+        organisation=cast.customer,
+        upload=csv_file(rows),
+        filename="u.csv",
+    )
+    run_import(actor=cast.customer_admin, user_import=checked)
+    names = set(
+        User.objects.filter(upn__in=[r[0] for r in rows]).values_list("username", flat=True)
+    )
+    assert names == {"euser", "euser2", "euser3"}
+
+
+def test_xlsx_files_and_the_templates(active_cast, login):
+    cast = active_cast
+    client = login(cast.customer_admin)
+    template = client.get(reverse("people:import_template", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(template.content)).active
+    titles = [cell.value for cell in sheet[1]]
+    assert titles[:2] == ["UPN", "Username"]
+    book = Workbook()
+    book.active.append(titles)
+    domain = cast.customer.primary_domain.name
+    book.active.append(
+        [
+            f"sheet.user@{domain}",
+            None,
+            "Sheet",
+            "User",
+            None,
+            None,
+            GOOD_PASSWORD,
+            "yes",
+            "no",
+            "vpn",
+        ]
+    )
+    data = io.BytesIO()
+    book.save(data)
+    upload = SimpleUploadedFile("users.xlsx", data.getvalue())
+    checked = check_upload(
+        actor=cast.customer_admin,
+        organisation=cast.customer,
+        upload=upload,
+        filename="users.xlsx",
+    )
+    assert checked.errors == [] and checked.rows_valid == 1
+    run_import(actor=cast.customer_admin, user_import=checked)
+    user = User.objects.get(upn=f"sheet.user@{domain}")
+    assert user.must_change_password and user.username == "suser"
+    csv_template = client.get(reverse("people:import_template", args=["csv"]))
+    assert csv_template.content.decode().startswith("UPN,Username,First Name")
+
+
+def test_a_file_with_an_unknown_column_is_refused_whole(active_cast):
+    cast = active_cast
+    with pytest.raises(Exception, match="Unknown column 'Shoe Size'"):
+        check_upload(
+            actor=cast.customer_admin,
+            organisation=cast.customer,
+            upload=csv_file([], header=["UPN", "Shoe Size"]),
+            filename="u.csv",
+        )
+
+
+def test_help_desk_cannot_import(active_cast, login):
+    cast = active_cast
+    response = login(cast.help_desk).post(
+        reverse("people:import", args=[cast.customer.pk]), {"file": csv_file(good_rows(cast, 1))}
+    )
+    assert response.status_code == 403
+    assert not UserImport.objects.exists()
+
+
+def test_five_hundred_rows_take_a_fixed_number_of_queries(
+    active_cast, django_assert_max_num_queries
+):
+    """The CI-sized cousin of bench/bulk_import.py (10,000 rows)."""
+    cast = active_cast
+    upload = csv_file(good_rows(cast, 500))
+    with django_assert_max_num_queries(40):
+        checked = check_upload(
+            actor=cast.customer_admin,
+            organisation=cast.customer,
+            upload=upload,
+            filename="users.csv",
+        )
+    assert checked.rows_valid == 500
+    with django_assert_max_num_queries(80):
+        run_import(actor=cast.customer_admin, user_import=checked)
+    assert User.objects.filter(upn__startswith="bulk").count() == 500
+    assert Job.objects.filter(kind=ServiceJobKind.IMPORT_USERS).count() == 1
