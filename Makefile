@@ -67,9 +67,12 @@ help:
 
 $(VENV_STAMP): pyproject.toml
 	@if [[ ! -x $(BIN)/python ]]; then
-	    scripts/services.sh ensure-python
 	    echo "Creating $(VENV) with $(PYTHON)"
-	    $(PYTHON) -m venv $(VENV)
+	    $(PYTHON) -m venv $(VENV) || {
+	        rm -rf $(VENV)
+	        scripts/services.sh ensure-python
+	        $(PYTHON) -m venv $(VENV)
+	    }
 	fi
 	echo "Installing Canopy and its dev dependencies into $(VENV) (pyproject.toml changed)"
 	$(BIN)/python -m pip install --quiet --upgrade pip

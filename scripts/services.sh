@@ -2,7 +2,7 @@
 # The machine services Canopy's tests need, started only when they are not already running.
 #
 #   scripts/services.sh install-packages  apt-get install PostgreSQL, Redis and Chromium if missing
-#   scripts/services.sh ensure-python     apt-get install python3.11 + venv support if missing
+#   scripts/services.sh ensure-python     apt-get install python3.11 and its venv support
 #   scripts/services.sh ensure-postgres   start PostgreSQL on 127.0.0.1:5432, make sure user
 #                                         postgres can connect there without a password and
 #                                         that database ${CANOPY_DB_NAME:-canopy} exists
@@ -51,11 +51,9 @@ install_packages() {
     fi
 }
 
+# For when `python3.11 -m venv` failed: Debian's python3.11 makes a virtualenv with pip only
+# once python3.11-venv is installed (it disables ensurepip otherwise).
 ensure_python() {
-    if command -v python3.11 >/dev/null 2>&1 && python3.11 -c 'import ensurepip, venv' 2>/dev/null; then
-        return 0
-    fi
-    # Debian 12's own python3 is 3.11; its venv module needs python3.11-venv for ensurepip.
     apt_install python3.11 python3.11-venv
 }
 
