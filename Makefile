@@ -17,8 +17,6 @@ STATE := .state
 WORKER_PID := $(STATE)/worker.pid
 WORKER_LOG := $(STATE)/worker.log
 RUN_ADDR ?= 127.0.0.1:8000
-DEMO_USERS := provider reseller subreseller customer helpdesk enduser
-DEMO_PASSWORD := Canopy-demo-1!
 
 # Stops the `make run` worker if one is still alive. Its pid is only trusted while that
 # process is still a Celery worker for this project (pids get reused).
@@ -90,11 +88,12 @@ run: venv
 	trap 'exit 130' INT TERM
 	# Plain http on 127.0.0.1 needs DEBUG (otherwise: secure cookies and an https redirect).
 	export DEBUG="$${DEBUG:-true}"
+	state="$${CANOPY_STATE_DIR:-$(STATE)}"  # where the settings and scripts/samba-dc.sh keep it
 	if [[ -n $${DIRECTORY_URL:-} ]]; then
 	    directory="$$DIRECTORY_URL (from your environment)"
 	elif [[ $$(id -u) -eq 0 ]] && scripts/samba-dc.sh start; then
 	    eval "$$(scripts/samba-dc.sh env)"
-	    directory="$$DIRECTORY_URL (the local Samba DC in $(STATE)/samba; stop it with: scripts/samba-dc.sh stop)"
+	    directory="$$DIRECTORY_URL (the local Samba DC in $$state/samba; stop it with: scripts/samba-dc.sh stop)"
 	else
 	    directory=""
 	fi
@@ -102,8 +101,7 @@ run: venv
 	logins="$$($(MANAGE) seed_demo)"
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	# kombu's file-system transport (the default broker) does not create its own folders.
-	broker="$${CANOPY_STATE_DIR:-$(STATE)}/broker"
-	mkdir -p "$$broker/queue" "$$broker/processed"
+	mkdir -p "$$state/broker/queue" "$$state/broker/processed"
 	$(BIN)/celery -A portal worker -B --loglevel=info >$(WORKER_LOG) 2>&1 &
 	echo $$! >$(WORKER_PID)
 	for _ in $$(seq 1 60); do
@@ -117,7 +115,7 @@ run: venv
 	done
 	echo
 	echo "Canopy: http://$(RUN_ADDR)/"
-	echo "$${logins:-Demo logins (password for all: $(DEMO_PASSWORD)): $(DEMO_USERS)}"
+	echo "$$logins"
 	echo "Celery worker: pid $$(cat $(WORKER_PID)), log $(WORKER_LOG)"
 	if [[ -n $$directory ]]; then
 	    echo "Directory: $$directory"
