@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from customers.models import CustomerService, Organisation, Role, RoleGrant, User
+from customers.models import CustomerService, Organisation, Role, RoleGrant, ServiceType, User
 from customers.scoping import has_permission
 from customers.services.assignments import _assign, give_directory_account, sync_job
 from customers.services.catalogue import DIRECTORY_STATES
@@ -151,12 +151,25 @@ def edit_user(*, actor: User | None, person: User, changes: dict[str, Any]) -> J
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
+    renamed = "upn" in changes and changes["upn"] != person.upn
     for field, value in changes.items():
         setattr(person, field, value)
+    if (
+        renamed
+        and person.services.filter(
+            subscription__service__service_type=ServiceType.MAIL_ATTRIBUTES
+        ).exists()
+    ):
+        person.email = person.upn  # the mailbox address is the UPN (see assignments)
     person.full_clean(exclude=["password"])
     person._history_user = actor
     person.save()
-    return _job(JobKind.UPDATE_USER, actor, person)
+    job = _job(JobKind.UPDATE_USER, actor, person)
+    held = person_subscriptions(person)
+    if job is not None and renamed and held:
+        # Services derived from the UPN (mail addresses, home folders) follow it.
+        sync_job(actor=actor, users=[person], subscriptions=held)
+    return job
 
 
 @transaction.atomic

@@ -213,3 +213,20 @@ def test_users_list_shows_used_over_allowed(active_cast, login, django_assert_ma
     with django_assert_max_num_queries(12):
         response = client.get(reverse("people:list"))
     assert "3 / 10" in response.content.decode()
+
+
+def test_a_new_upn_moves_the_mail_address_with_it(active_cast):
+    from customers.models import Plan, Service
+    from customers.services.assignments import give_service
+    from tests.catalogue.fixtures import subscribe
+
+    cast = active_cast
+    mail = Service.objects.create(code="MAIL", name="Mail", service_type="mail_attributes")
+    subscription = subscribe(cast.customer, plan=Plan.objects.create(service=mail, name="Std"))
+    give_service(actor=None, subscription=subscription, users=[cast.end_user])
+    cast.end_user.refresh_from_db()
+    new_upn = f"moved@{cast.customer.primary_domain.name}"
+    user_admin.edit_user(actor=cast.customer_admin, person=cast.end_user, changes={"upn": new_upn})
+    cast.end_user.refresh_from_db()
+    assert cast.end_user.email == new_upn
+    assert Job.objects.filter(kind=ServiceJobKind.ASSIGN_SERVICES, user=cast.end_user).count() == 2
