@@ -33,7 +33,7 @@ from directory import (
     list_upn_suffixes,
     read_entry,
 )
-from directory.dn import cn_dn, dn_key, parent_of
+from directory.dn import cn_dn, dn_key, ou_dn, parent_of
 from directory.entry import Entry, integer, text, texts
 from directory.placement import attribute_changes
 from directory.policy import password_settings_container
@@ -88,6 +88,20 @@ class _Checker:
         self.layout = layout_
         self.report = report
         self.organisation = report.organisation
+        # Where the organisation's OU is now: its children are expected below it there, so
+        # a renamed OU is one difference, not one per object inside it.
+        self.org_dn = layout_.organisation_dn(self.organisation)
+
+    @property
+    def users_ou(self) -> str:
+        return ou_dn(self.org_dn, layout.USERS_OU)
+
+    @property
+    def groups_ou(self) -> str:
+        return ou_dn(self.org_dn, layout.GROUPS_OU)
+
+    def group_dn(self, name: str) -> str:
+        return cn_dn(self.groups_ou, name)
 
     def located(self, what: str, name: str, expected_dn: str, guid: uuid.UUID | None, attrs):
         """The entry (by GUID, else at its DN); reports missing / moved / recreated."""
@@ -113,6 +127,8 @@ class _Checker:
             org.directory_guid,
             ["description"],
         )
+        if entry is not None:
+            self.org_dn = entry["dn"]
         if entry is not None and text(entry, "description") != org.name:
             self.report.add(
                 DIFFERENT,
@@ -125,13 +141,8 @@ class _Checker:
         return layout.recalled_guid(self.organisation, key)
 
     def sub_ous(self) -> None:
-        org = self.organisation
-        self.located(
-            "OU", "Users", self.layout.users_ou(org), self.recalled(layout.KEY_USERS_OU), []
-        )
-        self.located(
-            "OU", "Groups", self.layout.groups_ou(org), self.recalled(layout.KEY_GROUPS_OU), []
-        )
+        self.located("OU", "Users", self.users_ou, self.recalled(layout.KEY_USERS_OU), [])
+        self.located("OU", "Groups", self.groups_ou, self.recalled(layout.KEY_GROUPS_OU), [])
 
     def groups(self) -> dict[str, Entry | None]:
         org = self.organisation
@@ -141,7 +152,7 @@ class _Checker:
             (layout.KEY_ADMINS, layout.admins_group(org.code)),
         ):
             found[key] = self.located(
-                "group", name, self.layout.group_dn(org, name), self.recalled(key), []
+                "group", name, self.group_dn(name), self.recalled(key), ["cn"]
             )
         known = set(
             DirectoryObject.objects.filter(organisation=org, key__startswith="group:")
@@ -149,7 +160,7 @@ class _Checker:
             .values_list("guid", flat=True)
         )
         try:
-            groups = list_children(self.conn, self.layout.groups_ou(org), "group", ["cn"])
+            groups = list_children(self.conn, self.groups_ou, "group", ["cn"])
         except DirectoryError:
             groups = []
         for entry in groups:
@@ -190,7 +201,7 @@ class _Checker:
 
     def users(self) -> dict[int, Entry]:
         org = self.organisation
-        users_ou = self.layout.users_ou(org)
+        users_ou = self.users_ou
         try:
             in_ou = list_children(self.conn, users_ou, "user", USER_ATTRIBUTES)
         except DirectoryError:
@@ -272,13 +283,13 @@ def check_organisation(organisation: Organisation) -> Report:
     from directory import get_connection
 
     report = Report(organisation=organisation)
+    if organisation.directory_guid is None:
+        report.error = f"{organisation.name} is not provisioned in the directory; nothing to check."
+        return report
     try:
         config = directory_config()
     except DirectoryNotConfigured as exc:
         report.error = str(exc)
-        return report
-    if organisation.directory_guid is None:
-        report.error = f"{organisation.name} is not provisioned in the directory; nothing to check."
         return report
     try:
         checker = _Checker(get_connection(config), Layout(config), report)

@@ -7,4 +7,8 @@ app_name = "provisioning"
 urlpatterns = [
     path("", views.job_list, name="job_list"),
     path("<int:pk>/", views.job_detail, name="job_detail"),
+    path("<int:pk>/retry/", views.job_retry, name="job_retry"),
+    path("<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
+    path("directory/<int:pk>/", views.check_directory, name="check_directory"),
+    path("directory/<int:pk>/repair/", views.repair_directory, name="repair_directory"),
 ]

@@ -1,9 +1,37 @@
-"""Jobs: a scoped list and a detail page that follows a running job."""
+"""Jobs: a scoped list, a detail page that follows a running job, retry and cancel; and the
+per-organisation "Check directory" page that shows drift and offers a repair.
 
+Every fetch goes through the scoping API: what the viewer may not see is a 404; what they
+see but may not change is a 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from customers.models import Organisation
+from customers.scoping import has_permission
+from provisioning import services
+from provisioning.filters import JobFilter
 from provisioning.models import Job
+from provisioning.reconcile import check_organisation
+
+LIST_LIMIT = 200
+
+
+def _visible_job(request, pk: int) -> Job:
+    return get_object_or_404(
+        Job.objects.restrict(request.user, "view").select_related("organisation", "started_by"),
+        pk=pk,
+    )
+
+
+def _may_manage(user, job: Job) -> bool:
+    return job.organisation is not None and has_permission(user, "manage_jobs", job.organisation)
 
 
 @login_required
@@ -16,14 +44,99 @@ def job_list(request):
             organisation__lft__gte=acting.lft,
             organisation__lft__lte=acting.rght,
         )
-    return render(request, "provisioning/job_list.html", {"jobs": jobs[:200]})
+    filterset = JobFilter(request.GET or None, queryset=jobs, user=request.user)
+    jobs = list(filterset.qs.defer("log", "payload", "secret")[:LIST_LIMIT])
+    context = {
+        "jobs": jobs,
+        "filter": filterset,
+        "limited": len(jobs) == LIST_LIMIT,
+        "any_running": any(not job.is_finished for job in jobs),
+        "query": request.GET.urlencode(),
+    }
+    template = "provisioning/_job_table.html" if request.htmx else "provisioning/job_list.html"
+    return render(request, template, context)
 
 
 @login_required
 def job_detail(request, pk: int):
-    job = get_object_or_404(
-        Job.objects.restrict(request.user, "view").select_related("organisation", "started_by"),
-        pk=pk,
-    )
+    job = _visible_job(request, pk)
+    context = {
+        "job": job,
+        "may_manage": _may_manage(request.user, job),
+        "log": list(reversed(job.log or [])),
+    }
     template = "provisioning/_job_status.html" if request.htmx else "provisioning/job_detail.html"
-    return render(request, template, {"job": job})
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def job_retry(request, pk: int):
+    job = _visible_job(request, pk)
+    if not _may_manage(request.user, job):
+        raise PermissionDenied
+    try:
+        services.retry_job(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The job is queued to run again.")
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def job_cancel(request, pk: int):
+    job = _visible_job(request, pk)
+    if not _may_manage(request.user, job):
+        raise PermissionDenied
+    try:
+        services.cancel_job(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The job was cancelled.")
+    return redirect(job)
+
+
+def _visible_organisation(request, pk: int) -> Organisation:
+    organisation = get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=pk)
+    if not has_permission(request.user, "view_jobs", organisation):
+        raise PermissionDenied
+    return organisation
+
+
+@login_required
+def check_directory(request, pk: int):
+    """Compare the organisation with the directory now (reads only) and show the drift."""
+    organisation = _visible_organisation(request, pk)
+    report = check_organisation(organisation)
+    recent_repairs = Job.objects.filter(
+        organisation=organisation, kind=services.JobKind.REPAIR_ORGANISATION
+    ).defer("log", "payload", "secret")[:5]
+    return render(
+        request,
+        "provisioning/check_directory.html",
+        {
+            "organisation": organisation,
+            "report": report,
+            "may_repair": has_permission(request.user, "manage_jobs", organisation),
+            "recent_repairs": recent_repairs,
+        },
+    )
+
+
+@login_required
+@require_POST
+def repair_directory(request, pk: int):
+    """Start a repair job: everything the portal says about the organisation, applied again."""
+    organisation = _visible_organisation(request, pk)
+    if not has_permission(request.user, "manage_jobs", organisation):
+        raise PermissionDenied
+    try:
+        job = services.request_repair(actor=request.user, organisation=organisation)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("provisioning:check_directory", organisation.pk)
+    messages.success(request, "A repair job is queued; this page follows it.")
+    return redirect(job)

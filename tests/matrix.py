@@ -67,6 +67,21 @@ def _end_user_grant(cast):
     return cast.end_user.role_grants.get(organisation=cast.customer)
 
 
+MANAGES_CUSTOMER_ONE_JOBS = expect(302, reseller2_admin=404, end_user=404, help_desk=403)
+
+
+def _job_state(cast):
+    from provisioning.models import Job
+
+    return Job.objects.get(pk=cast.customer_job.pk).state
+
+
+def _job_count(cast):
+    from provisioning.models import Job
+
+    return Job.objects.filter(organisation=cast.customer).count()
+
+
 def _state(cast):
     from customers.models import Contact, Domain, Organisation, RoleGrant
 
@@ -216,6 +231,29 @@ MATRIX: dict[str, Row] = {
     "provisioning:job_list": Row(),
     "provisioning:job_detail": Row(
         args=lambda cast: [cast.customer_job.pk], statuses=SEES_CUSTOMER_ONE
+    ),
+    # The matrix job is queued: retry answers "only a failed job" (302 with a message),
+    # cancel cancels it (rolled back after each role); help desk may see but not manage.
+    "provisioning:job_retry": Row(
+        method="post",
+        args=lambda cast: [cast.customer_job.pk],
+        statuses=MANAGES_CUSTOMER_ONE_JOBS,
+        unchanged=_job_state,
+    ),
+    "provisioning:job_cancel": Row(
+        method="post",
+        args=lambda cast: [cast.customer_job.pk],
+        statuses=MANAGES_CUSTOMER_ONE_JOBS,
+        unchanged=_job_state,
+    ),
+    "provisioning:check_directory": Row(
+        args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE
+    ),
+    "provisioning:repair_directory": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        statuses=MANAGES_CUSTOMER_ONE_JOBS,
+        unchanged=_job_count,
     ),
 }
 

@@ -1,0 +1,148 @@
+"""Drift: objects deleted, renamed or changed in AD behind the portal's back are reported,
+and a repair (the command, or the Check directory page) puts them right."""
+
+import contextlib
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from ldap3 import MODIFY_REPLACE
+
+from directory import (
+    delete_group,
+    disable_user,
+    find_user_by_guid,
+    ops,
+    remove_upn_suffix,
+    set_members,
+)
+from directory.dn import rdn
+from provisioning.connection import directory_config
+from provisioning.models import Job, JobState
+from provisioning.plans import layout
+from provisioning.reconcile import check_organisation
+from provisioning.services import provision_organisation
+from tests.provisioning.helpers import read_entry, run, subtree
+
+pytestmark = [pytest.mark.directory, pytest.mark.django_db]
+
+
+@pytest.fixture
+def customer(tenants, directory_settings):
+    org = tenants.customer(domains=2)
+    tenants.user(org)
+    tenants.user(org)
+    job = run(provision_organisation(actor=None, organisation=org))
+    assert job.state == JobState.SUCCEEDED, job.error
+    org.refresh_from_db()
+    return org
+
+
+def kinds(report):
+    return sorted((d.kind, d.what, d.name) for d in report.drift)
+
+
+def reconcile(*args):
+    from io import StringIO
+
+    out = StringIO()
+    with contextlib.suppress(SystemExit):
+        call_command("reconcile", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_a_freshly_provisioned_customer_is_in_step(customer):
+    report = check_organisation(customer)
+
+    assert report.error == ""
+    assert report.drift == []
+    assert report.checked >= 8
+
+
+def test_drift_is_reported_and_repair_fixes_it(customer, ldap, tenants, test_ou):
+    admin, user = customer.users.order_by("pk")
+    groups_ou = layout.Layout(directory_config())
+    admins_dn = groups_ou.admins_dn(customer)
+    # Behind the portal's back: rename the OU, delete a group, change an account, disable
+    # it, empty the Admins group's membership, drop a suffix, add an account by hand.
+    ops.rename(ldap, groups_ou.organisation_dn(customer), rdn("OU", "Renamed by hand"))
+    renamed_root = groups_ou.organisation_dn(customer).replace(
+        f"OU={customer.code}", "OU=Renamed by hand", 1
+    )
+    delete_group(ldap, f"CN={customer.code}-AllUsers,OU=Groups,{renamed_root}")
+    account = find_user_by_guid(ldap, user.directory_guid)
+    ops.modify(ldap, account["dn"], {"displayName": [(MODIFY_REPLACE, ["Changed by hand"])]})
+    disable_user(ldap, account["dn"])
+    set_members(ldap, f"CN={customer.code}-Admins,OU=Groups,{renamed_root}", [])
+    dropped = customer.domains.order_by("name").first().name
+    remove_upn_suffix(ldap, tenants.config.base_dn, dropped)
+
+    report = check_organisation(customer)
+
+    found = kinds(report)
+    assert ("different", "OU", customer.code) in found
+    assert ("missing", "group", f"{customer.code}-AllUsers") in found
+    assert ("different", "account", user.username) in found
+    assert ("missing", "membership", f"{admin.username} in {customer.code}-Admins") in found
+    assert ("missing", "UPN suffix", dropped) in found
+    details = " ".join(d.detail for d in report.drift)
+    assert "displayName" in details and "disabled, the portal says enabled" in details
+
+    output = reconcile("--repair", "--organisation", customer.code)
+
+    assert "repair job" in output and "succeeded" in output
+    assert check_organisation(customer).drift == []
+    assert read_entry(ldap, admins_dn) is not None
+    assert len(subtree(ldap, test_ou, "group")) == 2
+    assert Job.objects.filter(kind="repair_organisation", state=JobState.SUCCEEDED).count() == 1
+
+
+def test_an_extra_account_is_reported_but_never_deleted(customer, ldap, tenants):
+    from directory import UserSpec, ensure_user
+
+    users_ou = layout.Layout(directory_config()).users_ou(customer)
+    extra = ensure_user(
+        ldap,
+        users_ou,
+        UserSpec(
+            upn=f"{tenants.unique('x')}@{customer.primary_domain.name}",
+            sam_account_name=tenants.unique("x"),
+            given_name="Made",
+            surname="By hand",
+            display_name="Made By hand",
+        ),
+    )
+
+    assert [d.kind for d in check_organisation(customer).drift] == ["extra"]
+    reconcile("--repair", "--organisation", customer.code)
+    assert read_entry(ldap, extra.dn) is not None
+
+
+def test_the_command_without_repair_reports_and_changes_nothing(customer, ldap, tenants):
+    account = find_user_by_guid(ldap, customer.users.first().directory_guid)
+    disable_user(ldap, account["dn"])
+
+    output = reconcile("--organisation", customer.code)
+
+    assert "1 difference(s)" in output
+    assert "disabled, the portal says enabled" in output
+    assert not Job.objects.filter(kind="repair_organisation").exists()
+
+
+def test_the_check_directory_page_shows_drift_and_repairs_it(customer, ldap, login, tenants):
+    viewer = tenants.user(customer.parent, role="Reseller Admin")
+    account = find_user_by_guid(ldap, customer.users.first().directory_guid)
+    disable_user(ldap, account["dn"])
+    client = login(viewer)
+
+    page = client.get(reverse("provisioning:check_directory", args=[customer.pk]))
+
+    html = page.content.decode()
+    assert "1 difference found" in html
+    assert "Repair directory" in html
+    response = client.post(reverse("provisioning:repair_directory", args=[customer.pk]))
+    job = Job.objects.get(kind="repair_organisation")
+    assert response.url == job.get_absolute_url()
+    assert run(job).state == JobState.SUCCEEDED
+    html = client.get(reverse("provisioning:check_directory", args=[customer.pk])).content.decode()
+    assert "The directory matches the portal" in html
