@@ -224,7 +224,7 @@ def test_user_plans_each_twice(customer, ldap, test_ou, tenants):
     assert find_user_by_guid(ldap, guid) is None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_plan_twice_at_once_leaves_one_of_everything(
     tenants, directory_settings, ldap, test_ou
 ):

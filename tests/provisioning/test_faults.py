@@ -1,0 +1,256 @@
+"""Faults, with real worker processes: a worker killed mid-job, the DC stopped during a
+job, the broker losing its messages, a permanent error fixed and retried; and no
+plaintext password anywhere afterwards."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from customers.models import Status
+from directory import UserSpec, delete_user, ensure_user, verify_password
+from provisioning.engine import sweep_jobs
+from provisioning.models import Job, JobState
+from provisioning.services import JobKind, provision_organisation, user_job
+from tests.provisioning.helpers import run, subtree
+from tests.provisioning.workers import Worker, wait_for, worker_environment
+
+# serialized_rollback: a transactional test flushes every table, the built-in roles too;
+# this puts them back for the next test.
+pytestmark = [
+    pytest.mark.directory,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_PASSWORD = "Plaintext-Needle-93#q"
+
+
+@pytest.fixture
+def broker():
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip("the fault tests need a Redis broker (CELERY_BROKER_URL=redis://...)")
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def workers(broker, directory_settings, samba_dc, test_ou, tmp_path):
+    directory_settings.JOB_STALE_AFTER_SECONDS = 4
+    started: list[Worker] = []
+
+    def start() -> Worker:
+        worker = Worker(worker_environment(samba_dc, test_ou), tmp_path / "worker.log")
+        started.append(worker)
+        worker.wait_ready()
+        return worker
+
+    start.log_path = tmp_path / "worker.log"
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def big_customer(tenants, users: int):
+    org = tenants.customer(domains=2)
+    for _ in range(users):
+        tenants.user(org)
+    return org
+
+
+def state_of(job_id: int) -> Job:
+    return Job.objects.get(pk=job_id)
+
+
+def finished(job_id: int, timeout: float = 120) -> Job:
+    return wait_for(
+        lambda: (job := state_of(job_id)).is_finished and job, timeout, 0.3, f"job {job_id}"
+    )
+
+
+def assert_exactly_provisioned(ldap, test_ou, org) -> None:
+    accounts = subtree(ldap, test_ou, "user")
+    assert len(accounts) == org.users.count()
+    assert len(subtree(ldap, test_ou, "group")) == 2
+    assert len(subtree(ldap, test_ou, "organizationalUnit")) == 5
+    guids = {entry["guid"] for entry in accounts}
+    assert guids == set(org.users.values_list("directory_guid", flat=True))
+
+
+def test_a_worker_killed_mid_job_leaves_it_to_end_succeeded_without_duplicates(
+    workers, tenants, ldap, test_ou
+):
+    org = big_customer(tenants, 40)
+    first = workers()
+    job = provision_organisation(actor=None, organisation=org)
+
+    wait_for(lambda: state_of(job.pk).steps_done >= 14, 60, 0.05, "the job to be half-way")
+    first.kill()
+    half_way = state_of(job.pk)
+    assert half_way.state == JobState.RUNNING
+    assert 0 < half_way.steps_done < half_way.steps_total
+
+    workers()
+    time.sleep(4.5)  # the heartbeat goes stale
+    assert job.pk in sweep_jobs()
+    job = finished(job.pk)
+
+    assert job.state == JobState.SUCCEEDED, job.error
+    assert job.attempts == 2
+    org.refresh_from_db()
+    assert org.status == Status.ACTIVE
+    assert_exactly_provisioned(ldap, test_ou, org)
+
+
+def test_the_dc_stopped_during_a_job_makes_it_retry_and_succeed(workers, tenants, ldap, test_ou):
+    org = big_customer(tenants, 25)
+    workers()
+    job = provision_organisation(actor=None, organisation=org)
+    script = ROOT / "scripts" / "samba-dc.sh"
+
+    wait_for(lambda: state_of(job.pk).steps_done >= 8, 60, 0.05, "the job to be running")
+    try:
+        subprocess.run([str(script), "stop"], check=True, capture_output=True, timeout=60)
+        wait_for(
+            lambda: state_of(job.pk).attempts >= 2 or state_of(job.pk).state == JobState.QUEUED,
+            30,
+            0.1,
+            "a transient failure",
+        )
+    finally:
+        subprocess.run([str(script), "start"], check=True, capture_output=True, timeout=300)
+
+    job = finished(job.pk, timeout=180)
+    assert job.state == JobState.SUCCEEDED, job.error
+    assert job.attempts >= 2
+    assert any(entry.get("level") == "warning" for entry in job.log)
+    ldap.unbind()
+    from directory import connect
+
+    conn = connect(tenants.config)
+    try:
+        org.refresh_from_db()
+        assert_exactly_provisioned(conn, test_ou, org)
+    finally:
+        conn.unbind()
+
+
+def test_jobs_whose_messages_the_broker_lost_still_end(workers, broker, tenants, settings):
+    orgs = [big_customer(tenants, 1) for _ in range(3)]
+    jobs = [provision_organisation(actor=None, organisation=org) for org in orgs]
+    assert broker.llen("celery") == 3
+    broker.flushdb()  # as if Redis restarted without its data
+
+    workers()
+    time.sleep(1)
+    assert all(state_of(job.pk).state == JobState.QUEUED for job in jobs)
+    time.sleep(settings.JOB_STALE_AFTER_SECONDS)
+    assert sorted(sweep_jobs()) == sorted(job.pk for job in jobs)
+
+    for job in jobs:
+        assert finished(job.pk).state == JobState.SUCCEEDED
+
+
+def test_a_permanent_error_fails_readably_and_a_retry_after_the_fix_succeeds(
+    tenants, directory_settings, ldap, test_ou, samba_dc
+):
+    from provisioning.services import retry_job
+
+    org = tenants.customer()
+    person = tenants.user(org)
+    # Someone made an account with the user's UPN elsewhere in the domain.
+    squatter = ensure_user(
+        ldap,
+        test_ou,
+        UserSpec(
+            upn=person.upn,
+            sam_account_name=tenants.unique("s"),
+            given_name="Squat",
+            surname="Ter",
+            display_name="Squatter",
+        ),
+    )
+
+    job = run(provision_organisation(actor=None, organisation=org))
+
+    assert job.state == JobState.FAILED
+    assert f"Make the account of {person.username}" in job.error
+    assert f"the UPN {person.upn} already belongs to another account" in job.error
+    org.refresh_from_db()
+    assert org.status == Status.FAILED
+
+    delete_user(ldap, squatter.dn)
+    retry_job(actor=None, job=job)
+    job = run(job)
+
+    assert job.state == JobState.SUCCEEDED, job.error
+    org.refresh_from_db()
+    assert org.status == Status.ACTIVE
+
+
+def test_no_plaintext_password_anywhere_after_a_provisioning_run(
+    workers, broker, tenants, samba_dc, caplog
+):
+    org = tenants.customer()
+    admin = tenants.user(org, password=SECRET_PASSWORD)
+    workers()
+    provisioning = provision_organisation(actor=None, organisation=org)
+    created = user_job(kind=JobKind.CREATE_USER, actor=None, user=admin, password=SECRET_PASSWORD)
+    reset = user_job(
+        kind=JobKind.RESET_PASSWORD, actor=None, user=admin, password=SECRET_PASSWORD + "2"
+    )
+    for job in (provisioning, created, reset):
+        assert finished(job.pk).state == JobState.SUCCEEDED
+    admin.refresh_from_db()
+    assert verify_password(samba_dc, admin.upn, SECRET_PASSWORD + "2")
+
+    needles = [SECRET_PASSWORD.encode(), SECRET_PASSWORD.encode("utf-16-le")]
+
+    # 1. The database: every table, every column, as pg_dump writes it.
+    db = connection.settings_dict
+    dump = subprocess.run(
+        ["pg_dump", "-h", db["HOST"] or "127.0.0.1", "-U", db["USER"], db["NAME"]],
+        capture_output=True,
+        check=True,
+        env={"PGPASSWORD": db.get("PASSWORD") or "", "PATH": "/usr/bin:/bin"},
+    ).stdout
+    assert b"provisioning_job" in dump and len(dump) > 10_000
+    # 2. Every Redis key's value in the broker's database.
+    values = []
+    for key in broker.scan_iter():
+        kind = broker.type(key)
+        if kind == b"string":
+            values.append(broker.get(key))
+        elif kind == b"list":
+            values.extend(broker.lrange(key, 0, -1))
+        elif kind == b"hash":
+            values.extend(v for pair in broker.hgetall(key).items() for v in pair)
+        elif kind == b"set":
+            values.extend(broker.smembers(key))
+        elif kind == b"zset":
+            values.extend(broker.zrange(key, 0, -1))
+    redis_blob = b"\n".join(values)
+    # 3. The job records, 4. the worker's log and this process's log.
+    jobs_blob = repr(list(Job.objects.values())).encode()
+    worker_log = workers.log_path.read_bytes()
+    assert b"provisioning.run_job" in worker_log
+    test_log = caplog.text.encode()
+
+    for name, blob in [
+        ("database", dump),
+        ("redis", redis_blob),
+        ("jobs", jobs_blob),
+        ("worker log", worker_log),
+        ("test log", test_log),
+    ]:
+        for needle in needles:
+            assert needle not in blob, f"the password is in the {name}"
+    assert not Job.objects.exclude(secret="").exists()
