@@ -1,0 +1,167 @@
+"""Provisioning throughput: N users through the engine, against raw ldap3, same DC, same run.
+
+The engine side creates a customer (provisioned by a job), N portal users, and one
+``create_user`` job per user with a password, and runs the jobs in this process exactly
+as a worker does (claim, plan, steps with their LDAP reads and writes, log, finish); only
+the broker is left out, so the number is the engine's cost, not Redis's. The raw side is
+`bench/ldap_raw.py`'s `raw_user_adds`: the three writes per user and nothing else. Both
+work in scratch OUs under ``OU=Tests`` and clean up after themselves.
+
+    .venv/bin/python bench/provision_users.py -n 200
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/canopy_bench .venv/bin/python \\
+        bench/provision_users.py -n 500
+
+DC settings come from DIRECTORY_* or ``scripts/samba-dc.sh env``. Without DATABASE_URL a
+throw-away SQLite file is used. Not a timed test: it prints rows per second and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.ldap_raw import config_from_environment, raw_user_adds  # noqa: E402
+from directory import connect, delete_tree, ensure_ou, ou_dn  # noqa: E402
+
+PASSWORD = "Bench-engine-password-1"
+
+
+def configure(config, tenants_root: str) -> None:
+    """Point Django's settings at the DC and a scratch tenants root, before setup."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("DEBUG", "false")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / '.state' / 'bench-provision.sqlite3'}"
+    os.environ.update(
+        DIRECTORY_URL=config.url,
+        DIRECTORY_BIND_USER=config.bind_user,
+        DIRECTORY_PASSWORD=config.password,
+        DIRECTORY_CA_FILE=config.ca_file or "",
+        DIRECTORY_BASE_DN=config.base_dn,
+        DIRECTORY_TENANTS_ROOT=tenants_root,
+    )
+    os.environ.pop("DIRECTORY_PASSWORD_FILE", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def engine_user_adds(n: int, tag: str) -> tuple[float, dict]:
+    from customers.services.organisations import create_organisation
+    from customers.services.users import create_user
+    from provisioning import services
+    from provisioning.engine import run_job
+    from provisioning.models import Job, JobState
+
+    services.send_run_message = lambda job_id, countdown=None: None  # no broker here
+    provider = create_organisation(
+        actor=None, parent=None, name="Bench provider", code=f"BP{tag}".upper()
+    )
+    customer = create_organisation(
+        actor=None,
+        parent=provider,
+        name="Bench customer",
+        code=f"BC{tag}".upper(),
+        domains=[f"bench{tag}.example"],
+    )
+    job = services.provision_organisation(actor=None, organisation=customer)
+    if run_job(job.pk) != "succeeded":
+        raise SystemExit(
+            f"provisioning the bench customer failed: {Job.objects.get(pk=job.pk).error}"
+        )
+    customer.refresh_from_db()
+    people = [
+        create_user(
+            actor=None,
+            organisation=customer,
+            username=f"e{tag}{number}",
+            upn=f"e{tag}{number}@bench{tag}.example",
+            first_name="Engine",
+            last_name=f"User {number}",
+        )
+        for number in range(n)
+    ]
+    started = time.perf_counter()
+    jobs = [
+        services.user_job(
+            kind=services.JobKind.CREATE_USER, actor=None, user=person, password=PASSWORD
+        )
+        for person in people
+    ]
+    for job in jobs:
+        run_job(job.pk)
+    seconds = time.perf_counter() - started
+    outcome = {
+        state: Job.objects.filter(pk__in=[j.pk for j in jobs], state=state).count()
+        for state in JobState.values
+    }
+    return seconds, {"customer": customer, "provider": provider, "outcome": outcome}
+
+
+def clean_up(config, scratch: str, made: dict) -> None:
+    from directory import remove_password_policy, remove_upn_suffix
+    from provisioning.plans import layout
+
+    conn = connect(config)
+    try:
+        delete_tree(conn, scratch)
+        customer = made.get("customer")
+        if customer is not None:
+            remove_password_policy(conn, layout.policy_name(customer.code))
+            for domain in customer.domains.all():
+                remove_upn_suffix(conn, config.base_dn, domain.name)
+    finally:
+        conn.unbind()
+    provider = made.get("provider")
+    if provider is not None:
+        from customers.models import Organisation, User
+        from provisioning.models import Job
+
+        Job.objects.filter(organisation__tree_id=provider.tree_id).delete()
+        User.objects.filter(organisation__tree_id=provider.tree_id).delete()
+        Organisation.objects.filter(tree_id=provider.tree_id).order_by("-level").delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=200, help="users on each side (default 200)")
+    args = parser.parse_args()
+    config = config_from_environment()
+    tag = secrets.token_hex(3)
+    tests_ou = ou_dn(config.base_dn, "Tests")
+    scratch = ou_dn(tests_ou, f"bench-engine-{tag}")
+    conn = connect(config)
+    try:
+        ensure_ou(conn, config.base_dn, "Tests")
+        ensure_ou(conn, tests_ou, f"bench-engine-{tag}")
+    finally:
+        conn.unbind()
+    configure(config, scratch)
+    made: dict = {}
+    try:
+        engine_seconds, made = engine_user_adds(args.n, tag)
+        raw_seconds = raw_user_adds(config, tests_ou, args.n)
+    finally:
+        clean_up(config, scratch, made)
+    engine_rate = args.n / engine_seconds
+    raw_rate = args.n / raw_seconds
+    print(f"users per side:   {args.n}")
+    print(f"engine jobs:      {made['outcome']}")
+    print(f"engine:           {engine_rate:8.1f} users/s ({engine_seconds:.2f} s)")
+    print(f"raw ldap3:        {raw_rate:8.1f} users/s ({raw_seconds:.2f} s)")
+    print(f"engine / raw:     {engine_rate / raw_rate:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
