@@ -2,21 +2,11 @@
 
 from django.db import migrations
 
-BUILTIN = [
-    ("RESELLER", "Reseller", "reseller", "Makes a customer a reseller that can have customers."),
-    ("ACCOUNT", "Directory account", "directory_account", "The user's Active Directory account."),
-]
+from customers.builtins import ensure_builtin_services
 
 
 def create_services(apps, schema_editor):
-    Service = apps.get_model("customers", "Service")
-    Plan = apps.get_model("customers", "Plan")
-    for code, name, service_type, description in BUILTIN:
-        service, _ = Service.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "service_type": service_type, "description": description},
-        )
-        Plan.objects.get_or_create(service=service, name="Standard")
+    ensure_builtin_services(apps)
 
 
 class Migration(migrations.Migration):

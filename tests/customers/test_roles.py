@@ -110,3 +110,14 @@ def test_nobody_clones_a_role_with_more_power_than_they_hold(cast):
             source=Role.objects.get(name="Reseller Admin"),
             organisation=cast.customer,
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_built_in_roles_survive_a_database_flush():
+    from django.core.management import call_command
+
+    call_command("flush", "--noinput", verbosity=0)
+    assert Role.objects.get(name="Customer Admin").codenames() >= {"add_users", "view_users"}
+    from customers.models import Service
+
+    assert Service.objects.filter(code__in=["RESELLER", "ACCOUNT"]).count() == 2
