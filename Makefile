@@ -130,7 +130,8 @@ run: venv
 
 test: venv
 	@$(SERVICES_ENV)
-	export DATABASE_URL=postgres://postgres@127.0.0.1:5432/canopy
+	# TEST_DATABASE_URL lets two checkouts on one machine test side by side (test_<name>_gwN).
+	export DATABASE_URL="$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/canopy}"
 	echo "== ruff check"
 	$(BIN)/ruff check .
 	echo "== ruff format --check"
