@@ -40,7 +40,12 @@ class OrganisationTable(tables.Table):
         template_name = "customers/_table.html"
         order_by = ("name",)
         empty_text = "No customers match."
-        attrs = {"class": "table table-sm table-hover align-middle", "id": "customers-table"}
+        attrs = {
+            "class": "table table-sm table-hover align-middle",
+            "id": "customers-table",
+            # Sort and page links update the results in place; links to a customer do not.
+            "tbody": {"hx-boost": "false"},
+        }
 
     def render_status(self, record: Organisation):
         # Rendered here, not by a TemplateColumn: that would run the context processors

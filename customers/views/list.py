@@ -38,8 +38,11 @@ def customer_list(request):
         "table": table,
         "may_create": eligible_parents(request.user).exists(),
         "querystring": request.GET.urlencode(),
+        # Sorting by a header link must survive the next filter change: the filter form
+        # carries the sort, refreshed out of band with each partial update.
+        "sort": request.GET.get("sort", ""),
     }
-    if request.htmx and not request.htmx.boosted:
+    if request.htmx and not request.htmx.history_restore_request:
         return render(request, "customers/_list_results.html", context)
     return render(request, "customers/list.html", context)
 
