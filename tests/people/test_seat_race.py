@@ -1,7 +1,6 @@
 """Service seats hold under load: the last seats go to exactly as many requests as there are."""
 
 import threading
-from importlib import import_module
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,33 +13,8 @@ from tests.catalogue.fixtures import subscribe
 from tests.factories import UserFactory
 
 
-def restore_builtin_rows() -> None:
-    """Every transactional test empties the tables when it ends, rows of data migrations too:
-    put the built-in roles and services back (idempotent) so this test runs in any order."""
-    from django.apps import apps
-    from django.contrib.auth.models import Permission
-
-    from customers.models import Role
-
-    roles = import_module("customers.migrations.0002_builtin_roles")
-    for name, description, codenames, is_admin in roles.BUILTIN_ROLES:
-        role, _ = Role.objects.update_or_create(
-            name=name,
-            defaults={"description": description, "is_builtin": True, "is_admin_role": is_admin},
-        )
-        role.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="customers",
-                content_type__model="organisation",
-                codename__in=codenames,
-            )
-        )
-    import_module("customers.migrations.0004_builtin_services").create_services(apps, None)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_twenty_parallel_requests_for_the_last_five_seats_give_exactly_five():
-    restore_builtin_rows()
     cast = build_cast()
     subscription = subscribe(cast.customer, user_limit=5)
     people = [UserFactory(organisation=cast.customer) for _ in range(20)]
