@@ -142,9 +142,12 @@ def apply_policy(organisation: Organisation) -> Step:
 
     def run(ctx: StepContext) -> None:
         policy = password_policy_of(organisation)
-        guid = apply_password_policy(
-            ctx.conn, name, policy, [ctx.layout.all_users_dn(organisation)]
-        )
+        targets = [ctx.layout.all_users_dn(organisation)]
+        try:
+            guid = apply_password_policy(ctx.conn, name, policy, targets)
+        except AlreadyExistsError:
+            # Another worker added it between the read and the add: now correct theirs.
+            guid = apply_password_policy(ctx.conn, name, policy, targets)
         layout.remember(organisation, layout.KEY_POLICY, name, guid)
         ctx.touched(cn_dn(password_settings_container(ctx.conn), name))
 

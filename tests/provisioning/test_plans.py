@@ -224,26 +224,8 @@ def test_user_plans_each_twice(customer, ldap, test_ou, tenants):
     assert find_user_by_guid(ldap, guid) is None
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_same_plan_twice_at_once_leaves_one_of_everything(
-    tenants, directory_settings, ldap, test_ou
-):
-    org = tenants.customer(domains=2)
-    for _ in range(3):
-        tenants.user(org)
-    org.status = Status.PROVISIONING
-    org.save()
-    # Different lock keys on purpose: the per-customer lock would otherwise keep them apart.
-    jobs = [
-        Job.objects.create(
-            kind=JobKind.PROVISION_ORGANISATION,
-            organisation=org,
-            target_label=org.name,
-            lock_key=f"concurrent:{i}",
-        )
-        for i in range(2)
-    ]
-    barrier = threading.Barrier(2)
+def run_twice_at_once(jobs) -> list[str]:
+    barrier = threading.Barrier(len(jobs))
     outcomes = []
 
     def worker(job):
@@ -258,8 +240,38 @@ def test_the_same_plan_twice_at_once_leaves_one_of_everything(
         thread.start()
     for thread in threads:
         thread.join(120)
+    return outcomes
 
-    assert outcomes == ["succeeded", "succeeded"], [Job.objects.get(pk=j.pk).error for j in jobs]
+
+def twins(kind, org, user=None, secret=""):
+    """Two jobs of one kind for one target, with different lock keys on purpose: the
+    per-customer lock would otherwise keep them apart."""
+    return [
+        Job.objects.create(
+            kind=kind,
+            organisation=org,
+            user=user,
+            secret=secret,
+            target_label=org.name,
+            lock_key=f"concurrent:{kind}:{i}",
+        )
+        for i in range(2)
+    ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_provisioning_twice_at_once_leaves_one_of_everything(
+    tenants, directory_settings, ldap, test_ou
+):
+    org = tenants.customer(domains=2)
+    for _ in range(3):
+        tenants.user(org)
+    org.status = Status.PROVISIONING
+    org.save()
+
+    outcomes = run_twice_at_once(twins(JobKind.PROVISION_ORGANISATION, org))
+
+    assert outcomes == ["succeeded", "succeeded"], list(Job.objects.values_list("error"))
     assert len(subtree(ldap, test_ou, "organizationalUnit")) == 5
     assert len(subtree(ldap, test_ou, "group")) == 2
     assert len(subtree(ldap, test_ou, "user")) == 3
@@ -267,3 +279,55 @@ def test_the_same_plan_twice_at_once_leaves_one_of_everything(
     assert org.status == Status.ACTIVE
     for user in org.users.all():
         assert find_user_by_guid(ldap, user.directory_guid) is not None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize(
+    "kind",
+    [
+        JobKind.UPDATE_ORGANISATION,
+        JobKind.REPAIR_ORGANISATION,
+        JobKind.CREATE_USER,
+        JobKind.RESET_PASSWORD,
+        JobKind.DELETE_USER,
+        JobKind.DEPROVISION_ORGANISATION,
+    ],
+)
+def test_other_plans_twice_at_once_end_as_once(kind, tenants, directory_settings, ldap, test_ou):
+    from provisioning.credentials import encrypt_secret
+
+    org = tenants.customer(domains=2)
+    tenants.user(org)
+    assert run(provision_organisation(actor=None, organisation=org)).state == JobState.SUCCEEDED
+    org.refresh_from_db()
+    person = tenants.user(org)
+    if kind in (JobKind.RESET_PASSWORD, JobKind.DELETE_USER):
+        assert run(user_job(kind=JobKind.CREATE_USER, actor=None, user=person)).state == (
+            JobState.SUCCEEDED
+        )
+        person.refresh_from_db()
+    if kind == JobKind.DEPROVISION_ORGANISATION:
+        org.status = Status.DEPROVISIONING
+        org.save()
+    user = person if kind in (JobKind.CREATE_USER, JobKind.RESET_PASSWORD) else None
+    secret = encrypt_secret("Concurrent-pw-77!") if user else ""
+    jobs = twins(kind, org, user=user, secret=secret)
+    if kind == JobKind.DELETE_USER:
+        for job in jobs:
+            job.payload = {"directory_guid": str(person.directory_guid), "upn": person.upn}
+            job.save()
+
+    outcomes = run_twice_at_once(jobs)
+
+    assert outcomes == ["succeeded", "succeeded"], list(Job.objects.values_list("error"))
+    users = subtree(ldap, test_ou, "user")
+    if kind == JobKind.DEPROVISION_ORGANISATION:
+        assert subtree(ldap, test_ou, "organizationalUnit") != []  # the test OU itself
+        assert users == [] and subtree(ldap, test_ou, "group") == []
+        return
+    assert len(subtree(ldap, test_ou, "organizationalUnit")) == 5
+    assert len(subtree(ldap, test_ou, "group")) == 2
+    expected = 1 if kind == JobKind.DELETE_USER else 2
+    if kind in (JobKind.UPDATE_ORGANISATION, JobKind.REPAIR_ORGANISATION):
+        expected = 2 if kind == JobKind.REPAIR_ORGANISATION else 1
+    assert len(users) == expected
