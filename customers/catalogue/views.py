@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from customers.catalogue.forms import (
@@ -122,6 +123,14 @@ def role_create(request, pk: int):
 # --- A customer's services ------------------------------------------------------------------
 
 
+def _safe_next(request) -> str:
+    """Where "Continue" goes (the customer wizard passes its next step); local URLs only."""
+    target = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return ""
+
+
 def _subscriptions_with_usage(organisation: Organisation):
     rows = []
     for subscription in organisation.services.select_related("service", "plan"):
@@ -160,7 +169,7 @@ def customer_services(request, organisation: int):
         "rows": _subscriptions_with_usage(organisation),
         "form": form,
         "may_manage": may_manage,
-        "next": request.GET.get("next", ""),
+        "next": _safe_next(request),
     }
     return render(request, "catalogue/customer_services.html", context)
 

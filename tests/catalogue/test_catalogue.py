@@ -165,3 +165,14 @@ def test_a_service_role_is_grantable_only_where_the_service_is_provisioned(cast)
     subscribe(cast.customer)
     assert role in grantable_roles(cast.customer_admin, cast.customer)
     assert role not in grantable_roles(cast.reseller2_admin, cast.customer2)
+
+
+def test_the_wizard_can_send_people_back_but_only_within_the_portal(cast, login):
+    from django.urls import reverse
+
+    client = login(cast.reseller_admin)
+    url = reverse("catalogue:customer_services", args=[cast.customer.pk])
+    page = client.get(url, {"next": "/customers/1/setup/summary/"}).content.decode()
+    assert 'href="/customers/1/setup/summary/"' in page
+    page = client.get(url, {"next": "javascript:alert(1)"}).content.decode()
+    assert "javascript:" not in page
