@@ -9,6 +9,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from customers.filters import SORTABLE
+from customers.models import OrganisationType, Status
 from customers.views.list import filtered_organisations
 
 HEADER = [
@@ -25,6 +26,8 @@ HEADER = [
     "Created",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TYPE_LABELS = dict(OrganisationType.choices)
+STATUS_LABELS = dict(Status.choices)
 
 
 def _cell(value) -> str:
@@ -73,8 +76,8 @@ def customer_export(request):
                         name,
                         code,
                         kind,
-                        ctype,
-                        status,
+                        TYPE_LABELS.get(ctype, ctype),
+                        STATUS_LABELS.get(status, status),
                         parent,
                         domain,
                         contact,

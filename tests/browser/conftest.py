@@ -1,9 +1,9 @@
 """Browser tests: Debian's headless Chromium driven by Playwright against Django's live server.
 
 The live server runs in a thread of this process against the test database, so tests use
-``transactional_db``; the built-in roles of the data migration are put back around each
-flush. Playwright's sync API runs an event loop, hence
-DJANGO_ALLOW_ASYNC_UNSAFE for the ORM calls the tests make around it.
+``transactional_db`` (the built-in roles come back after each flush: customers.builtins).
+Playwright's sync API runs an event loop, hence DJANGO_ALLOW_ASYNC_UNSAFE for the ORM calls
+the tests make around it.
 """
 
 from __future__ import annotations
@@ -55,44 +55,10 @@ def browser_settings(settings):
     return settings
 
 
-def ensure_builtin_roles() -> None:
-    """The built-in roles, as their data migration makes them (a flush removes them; the
-    permissions themselves come back with the flush's post_migrate signal)."""
-    import importlib
-
-    from django.contrib.auth.models import Permission
-
-    from customers.models import Role
-
-    migration = importlib.import_module("customers.migrations.0002_builtin_roles")
-    for name, description, codenames, is_admin in migration.BUILTIN_ROLES:
-        role, _ = Role.objects.update_or_create(
-            name=name,
-            defaults={"description": description, "is_builtin": True, "is_admin_role": is_admin},
-        )
-        role.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="customers",
-                content_type__model="organisation",
-                codename__in=codenames,
-            )
-        )
-
-
 @pytest.fixture
-def roles_survive_the_flush(django_db_blocker):
-    """Set up before the transactional database, so torn down after its flush: put the
-    built-in roles back for the tests that run next in this session."""
-    yield
-    with django_db_blocker.unblock():
-        ensure_builtin_roles()
-
-
-@pytest.fixture
-def live_cast(roles_survive_the_flush, transactional_db, browser_settings):
+def live_cast(transactional_db, browser_settings):
     from tests.cast import build_cast
 
-    ensure_builtin_roles()
     return build_cast()
 
 
