@@ -47,12 +47,15 @@ def _users(organisation: Organisation):
 
 def full_steps(organisation: Organisation) -> list[Step]:
     """Everything the portal says about the organisation, applied: structure, every user,
-    exact group memberships."""
+    exact group memberships, and its services (groups, members, attributes)."""
+    from provisioning.plans.services import organisation_service_steps
+
     users = _users(organisation)
     return [
         *steps.structure_steps(organisation),
         *(steps.ensure_account(user) for user in users),
         *steps.organisation_memberships(organisation, users),
+        *organisation_service_steps(organisation),
     ]
 
 

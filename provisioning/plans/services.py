@@ -49,13 +49,26 @@ def service_steps(subscription: CustomerService) -> list[Step]:
 
 
 def organisation_service_steps(organisation: Organisation) -> list[Step]:
-    """Every service of an organisation (for a provisioning or a repair of the whole of it)."""
-    subscriptions = (
+    """Every service of an organisation, for a provisioning or a repair of the whole of it
+    (services given while it was a draft are built here, then marked active)."""
+    subscriptions = list(
         CustomerService.objects.filter(organisation=organisation)
         .exclude(status=SubscriptionStatus.DEPROVISIONING)
         .select_related("service", "plan", "organisation")
     )
-    return [step for s in subscriptions for step in service_steps(s)]
+    if not subscriptions:
+        return []
+
+    def activate(ctx: StepContext) -> None:
+        done = CustomerService.objects.filter(
+            pk__in=[s.pk for s in subscriptions], status=SubscriptionStatus.PROVISIONING
+        ).update(status=SubscriptionStatus.ACTIVE)
+        ctx.note(f"{done} newly active")
+
+    return [
+        *(step for s in subscriptions for step in service_steps(s)),
+        Step("Mark the services active", activate),
+    ]
 
 
 def _set_subscription_status(status: str):

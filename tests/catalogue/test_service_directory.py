@@ -208,3 +208,21 @@ def test_a_bulk_import_creates_accounts_that_can_sign_in(customer, tenants, ldap
     assert verify_password(samba_dc, imported[0].upn, "Bulk-Secret-42!")
     imported[0].refresh_from_db()
     assert imported[0].check_password("Bulk-Secret-42!")  # the portal's hash, set by the job
+
+
+def test_services_given_to_a_draft_customer_are_built_when_it_is_provisioned(
+    tenants, directory_settings, ldap
+):
+    organisation = tenants.customer()
+    admin = tenants.user(organisation)
+    plan = service(tenants, "security_group")
+    subscription, job = catalogue.provision_service(
+        actor=None, organisation=organisation, plan=plan
+    )
+    assert job is None  # nothing to build it in yet
+    give_service(actor=None, subscription=subscription, users=[admin])
+    succeeded(provision_organisation(actor=None, organisation=organisation))
+    organisation.refresh_from_db()
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
+    assert group_members(ldap, subscription) == [dn_key(account(ldap, admin)["dn"])]
