@@ -1,5 +1,7 @@
 """The jobs pages: scoped, filterable, following a running job, retry and cancel."""
 
+import itertools
+
 import pytest
 from django.urls import reverse
 
@@ -10,12 +12,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def jobs(cast):
+    counter = itertools.count()
+
     def make(state, organisation=None, **fields):
         return Job.objects.create(
             kind="provision_organisation",
             organisation=organisation or cast.customer,
             target_label="Customer One",
-            lock_key=f"org:{(organisation or cast.customer).pk}:{state}",
+            lock_key=f"org:{(organisation or cast.customer).pk}:{state}:{next(counter)}",
             state=state,
             **fields,
         )
@@ -127,3 +131,22 @@ def test_check_directory_of_an_unprovisioned_customer_says_there_is_nothing_to_c
 
     assert "not provisioned" in page.content.decode()
     assert "Repair directory" not in page.content.decode()
+
+
+def test_the_jobs_list_costs_the_same_queries_for_few_or_many_jobs(cast, login, jobs):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(cast.customer_admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("provisioning:job_list")).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        jobs(JobState.SUCCEEDED)
+    few = queries()
+    for _ in range(20):
+        jobs(JobState.FAILED)
+    assert queries() == few
