@@ -21,12 +21,9 @@ from provisioning.services import JobKind, provision_organisation, user_job
 from tests.provisioning.helpers import run, subtree
 from tests.provisioning.workers import Worker, wait_for, worker_environment
 
-# serialized_rollback: a transactional test flushes every table, the built-in roles too;
-# this puts them back for the next test.
-pytestmark = [
-    pytest.mark.directory,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# Transactional: the worker subprocess must see committed rows. The flush after each test
+# empties every table; customers' post_migrate handler puts the built-in roles back.
+pytestmark = [pytest.mark.directory, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_PASSWORD = "Plaintext-Needle-93#q"

@@ -259,7 +259,7 @@ def twins(kind, org, user=None, secret=""):
     ]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_provisioning_twice_at_once_leaves_one_of_everything(
     tenants, directory_settings, ldap, test_ou
 ):
@@ -281,7 +281,7 @@ def test_provisioning_twice_at_once_leaves_one_of_everything(
         assert find_user_by_guid(ldap, user.directory_guid) is not None
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "kind",
     [
