@@ -27,6 +27,7 @@ from customers.models import (
 )
 from customers.scoping import has_permission, ranges_for
 from customers.services.limits import check_service_allocation, subscription_usage
+from customers.services.organisations import make_reseller
 from provisioning.models import Job
 from provisioning.service_types.kinds import ServiceJobKind
 from provisioning.services import enqueue_job
@@ -182,9 +183,8 @@ def provision_service(
     subscription._history_user = actor
     subscription.save()
     if service.service_type == ServiceType.RESELLER:
-        organisation.is_reseller = True
-        organisation._history_user = actor
-        organisation.save(update_fields=["is_reseller", "updated"])
+        # Permission was checked above (one level up); this grants the reseller's powers.
+        make_reseller(actor=None, organisation=organisation)
     job = _enqueue(ServiceJobKind.PROVISION_SERVICE, actor, subscription)
     return subscription, job
 
@@ -293,3 +293,14 @@ def provision_pending_services(*, actor: User | None, organisation: Organisation
         for subscription in pending
         if subscription.pk not in already
     ]
+
+
+def give_reseller_service(*, actor: User | None, organisation: Organisation):
+    """CloudPortal: a customer becomes a reseller by being given the Reseller service."""
+    plan = offered_plans(organisation).filter(service__service_type=ServiceType.RESELLER).first()
+    if plan is None:
+        raise ValidationError(
+            f"The Reseller service is not available to {organisation.name}: its reseller "
+            "does not hold it."
+        )
+    return provision_service(actor=actor, organisation=organisation, plan=plan)

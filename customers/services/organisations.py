@@ -9,7 +9,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from customers.codes import generate_code
-from customers.models import Domain, Organisation, Role, Tag, User
+from customers.models import (
+    CustomerService,
+    Domain,
+    Organisation,
+    Plan,
+    Role,
+    ServiceType,
+    SubscriptionStatus,
+    Tag,
+    User,
+)
 from customers.scoping import ensure_still_visible, has_permission
 from customers.validators import normalise_domain
 
@@ -48,6 +58,8 @@ def create_organisation(
     organisation._history_user = actor
     organisation.full_clean(exclude=["parent"])
     organisation.save()
+    if organisation.is_reseller and parent is not None:
+        hold_reseller_service(organisation)
     for position, domain_name in enumerate(dict.fromkeys(map(normalise_domain, domains))):
         add_domain(actor=None, organisation=organisation, name=domain_name, primary=position == 0)
     if allowed_roles is None:
@@ -62,6 +74,18 @@ def create_organisation(
     if actor is not None:
         ensure_still_visible(actor, organisation)
     return organisation
+
+
+def hold_reseller_service(organisation: Organisation) -> None:
+    """A reseller made directly (seeding, the admin) holds the Reseller service, as one
+    made through the catalogue does: its customers can then be made resellers in turn."""
+    plan = Plan.objects.filter(service__service_type=ServiceType.RESELLER).first()
+    if plan is not None:
+        CustomerService.objects.get_or_create(
+            organisation=organisation,
+            service=plan.service,
+            defaults={"plan": plan, "status": SubscriptionStatus.ACTIVE},
+        )
 
 
 def lock_tree(node: Organisation) -> Organisation:
@@ -214,10 +238,10 @@ def update_organisation(
 
 @transaction.atomic
 def make_reseller(*, actor: User | None, organisation: Organisation) -> Organisation:
-    """Make a customer a reseller: it may then create customers and sub-resellers.
+    """What holding the Reseller service means: the customer may create customers and
+    sub-resellers, and its administrators receive the Reseller Admin role on it.
 
-    Its administrators receive the Reseller Admin role on it, and the role becomes grantable
-    there. (The Reseller service will do this once the service catalogue exists.)
+    People give the Reseller service (``catalogue.give_reseller_service``), which calls this.
     """
     from customers.services.roles import grant_role
 

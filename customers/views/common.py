@@ -75,7 +75,7 @@ def page_context(request, organisation: Organisation, tab: str) -> dict:
         "make_reseller": not organisation.is_provider
         and not organisation.is_reseller
         and organisation.status != Status.DELETED
-        and has_permission(user, "add_customer", parent_side),
+        and has_permission(user, "manage_services", parent_side),
         "add_admin": on_org("add_users") and organisation.status != Status.DELETED,
     }
     actions = lifecycle_actions(organisation) if may["lifecycle"] else []

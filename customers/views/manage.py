@@ -15,9 +15,10 @@ from django.shortcuts import redirect, render
 from customers.forms import DeleteForm, OrganisationEditForm
 from customers.models import Organisation, Status
 from customers.scoping import has_permission
+from customers.services.catalogue import give_reseller_service, may_manage_services_of
 from customers.services.customers import edit_customer
 from customers.services.lifecycle import delete_organisation, restore_organisation
-from customers.services.organisations import decider, make_reseller
+from customers.services.organisations import decider
 from customers.views.common import page_context, require_on, visible_organisation
 from provisioning.services import (
     deprovision_organisation,
@@ -194,13 +195,11 @@ def customer_restore(request, pk: int):
 def customer_make_reseller(request, pk: int):
     """A customer becomes a reseller: its admins may then create customers of their own."""
     organisation = visible_organisation(request, pk)
-    if organisation.is_provider or not has_permission(
-        request.user, "add_customer", decider(organisation)
-    ):
+    if organisation.is_provider or not may_manage_services_of(request.user, organisation):
         raise PermissionDenied
     if request.method == "POST":
         try:
-            make_reseller(actor=request.user, organisation=organisation)
+            give_reseller_service(actor=request.user, organisation=organisation)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -210,8 +209,9 @@ def customer_make_reseller(request, pk: int):
     context["spec"] = Action(
         "Make reseller",
         "Make reseller",
-        "The customer becomes a reseller: its administrators receive the Reseller Admin role "
-        "and may create customers and sub-resellers of their own, and see only that subtree.",
+        "The customer is given the Reseller service and becomes a reseller: its "
+        "administrators receive the Reseller Admin role and may create customers and "
+        "sub-resellers of their own, and see only that subtree.",
         None,
         "",
     )
