@@ -139,8 +139,12 @@ test: venv
 	echo "== makemigrations --check"
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) collectstatic --noinput --verbosity 0  # DEBUG=false serves the manifest's files
-	echo "== pytest"
-	$(BIN)/pytest -n 2
+	echo "== pytest, in parallel"
+	$(BIN)/pytest -n 2 -m "not serial"
+	# Tests that start real Celery workers on the shared broker, or stop the shared DC,
+	# would disturb whatever runs beside them: they run alone, after the rest.
+	echo "== pytest, serial tests"
+	$(BIN)/pytest -m serial
 
 lint: venv
 	@$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import current_app
@@ -33,6 +34,7 @@ def enqueue_job(
     secret: str = "",
     lock_key: str | None = None,
     target_label: str | None = None,
+    hold: bool = False,
 ) -> Job:
     """Record a job and send its message once the surrounding transaction commits.
 
@@ -50,9 +52,42 @@ def enqueue_job(
         payload=payload or {},
         secret=secret,
         started_by=actor,
+        run_after=HELD_UNTIL if hold else None,
     )
-    transaction.on_commit(lambda: send_run_message(job.pk))
+    if not hold:
+        transaction.on_commit(lambda: send_run_message(job.pk))
     return job
+
+
+# A held job is recorded (its password encrypted) but not runnable until released: it waits
+# for its organisation to be provisioned. Its own lock key keeps it from blocking that job.
+HELD_UNTIL = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def held_lock_key(organisation_id: int) -> str:
+    return f"org:{organisation_id}:held"
+
+
+def release_held_jobs(organisation: Organisation) -> list[int]:
+    """Run the jobs held for ``organisation`` now that it exists in the directory.
+
+    Called by the provision job's success hook, so they queue behind it for the same target.
+    """
+    held = Job.objects.filter(
+        lock_key=held_lock_key(organisation.pk), state=JobState.QUEUED
+    ).order_by("pk")
+    ids = list(held.values_list("pk", flat=True))
+    held.update(lock_key=f"org:{organisation.pk}", run_after=None, heartbeat=timezone.now())
+    for job_id in ids:
+        transaction.on_commit(lambda job_id=job_id: send_run_message(job_id))
+    return ids
+
+
+def cancel_held_jobs(organisation: Organisation) -> int:
+    """A draft that is deprovisioned never reaches the directory: drop what waited for it."""
+    return Job.objects.filter(
+        lock_key=held_lock_key(organisation.pk), state=JobState.QUEUED
+    ).update(state=JobState.CANCELLED, secret="", finished=timezone.now(), run_after=None)
 
 
 # --- Lifecycle requests: set the portal state, record the job that makes AD match. ---------
@@ -126,6 +161,7 @@ def deprovision_organisation(*, actor: User | None, organisation: Organisation) 
     """
     if organisation.status == Status.DRAFT:
         _lifecycle_permission(actor, organisation)
+        cancel_held_jobs(organisation)
         move(organisation, Status.DEPROVISIONED)
         organisation._history_user = actor
         organisation.save(update_fields=["status", "updated"])
@@ -149,9 +185,14 @@ def user_job(
 ) -> Job:
     """A job acting on one user; a password travels encrypted in ``Job.secret``.
 
+    For a user of a draft organisation the job is held until the organisation is provisioned
+    (see ``release_held_jobs``): provisioning creates the account, this job then gives it the
+    password the administrator chose.
+
     The payload also keeps the account's GUID and UPN, so that a delete still finds the
     account after the user's row is gone. ``reset_password`` reads ``payload["must_change"]``.
     """
+    draft = user.organisation is not None and user.organisation.status == Status.DRAFT
     payload = {
         "username": user.username,
         "upn": user.upn or "",
@@ -165,8 +206,9 @@ def user_job(
         user=user,
         payload=payload,
         secret=encrypt_secret(password) if password else "",
-        lock_key=f"org:{user.organisation_id}",
+        lock_key=held_lock_key(user.organisation_id) if draft else f"org:{user.organisation_id}",
         target_label=f"{user.display_name or user.username} ({user.upn})",
+        hold=draft,
     )
 
 

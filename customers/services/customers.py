@@ -163,7 +163,8 @@ def create_administrator(
         is_admin=True,
         role=role,
     )
+    # For a draft the job is held until the customer is provisioned (see user_job).
     job = None
-    if organisation.status in DIRECTORY_STATES:
+    if organisation.status in DIRECTORY_STATES or organisation.status == Status.DRAFT:
         job = user_job(kind=JobKind.CREATE_USER, actor=actor, user=user, password=password)
     return user, job

@@ -16,7 +16,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from customers.models import CustomerService, Organisation, Role, RoleGrant, ServiceType, User
+from customers.models import (
+    CustomerService,
+    Organisation,
+    Role,
+    RoleGrant,
+    ServiceType,
+    Status,
+    User,
+)
 from customers.scoping import has_permission
 from customers.services.assignments import _assign, give_directory_account, sync_job
 from customers.services.catalogue import DIRECTORY_STATES
@@ -59,7 +67,14 @@ def suggest_username(
 
 
 def _job(kind: str, actor: User | None, person: User, **kwargs: Any) -> Job | None:
-    if person.organisation is None or person.organisation.status not in DIRECTORY_STATES:
+    organisation = person.organisation
+    if organisation is not None and organisation.status == Status.DRAFT:
+        # Provisioning will build the account from the portal; only a chosen first password
+        # must wait for it (user_job holds that job until the customer is provisioned).
+        if kind == JobKind.CREATE_USER and kwargs.get("password"):
+            return user_job(kind=kind, actor=actor, user=person, **kwargs)
+        return None
+    if organisation is None or organisation.status not in DIRECTORY_STATES:
         return None
     return user_job(kind=kind, actor=actor, user=person, **kwargs)
 

@@ -12,7 +12,7 @@ from provisioning.engine.errors import JobFailed
 from provisioning.models import Job, JobState
 from provisioning.plans import layout, steps
 from provisioning.plans.base import Step, register
-from provisioning.services import JobKind, mark_provisioned
+from provisioning.services import JobKind, mark_provisioned, release_held_jobs
 
 ACCOUNTDISABLE = 0x0002
 
@@ -61,6 +61,9 @@ def full_steps(organisation: Organisation) -> list[Step]:
 
 def _provisioned(job: Job) -> None:
     _set_status(job, {Status.PROVISIONING}, Status.ACTIVE, provisioned=True)
+    if job.organisation is not None:
+        # Users made while it was a draft now get the passwords their admins chose.
+        release_held_jobs(job.organisation)
 
 
 def _provision_failed(job: Job) -> None:

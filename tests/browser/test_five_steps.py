@@ -28,7 +28,7 @@ from tests.browser.conftest import browser_test
 from tests.catalogue.fixtures import subscribe, vpn_plan
 from tests.provisioning import conftest as engine_fixtures
 
-pytestmark = [*browser_test, pytest.mark.directory]
+pytestmark = [*browser_test, pytest.mark.directory, pytest.mark.serial]
 
 # The engine tests' fixtures: this test's own tenants root OU, unique tenant names.
 directory_settings = engine_fixtures.directory_settings

@@ -37,7 +37,7 @@ def admin_data(**overrides):
     return data
 
 
-def test_it_creates_the_first_administrator_of_a_draft_without_a_job(new_customer, cast, login):
+def test_a_drafts_first_administrator_gets_a_job_held_until_provisioning(new_customer, cast, login):
     client = login(cast.reseller_admin)
     response = client.post(url("wizard_admin", new_customer.pk), admin_data())
     assert response.status_code == 302
@@ -48,7 +48,9 @@ def test_it_creates_the_first_administrator_of_a_draft_without_a_job(new_custome
     assert user.display_name == "Wile E. Coyote"
     assert user.check_password(GOOD_PASSWORD)
     assert user.role_grants.get().role.name == "Customer Admin"
-    assert not Job.objects.filter(user=user).exists()
+    held = Job.objects.get(user=user)
+    assert held.kind == "create_user" and held.run_after.year == 9999  # waits for provisioning
+    assert decrypt_secret(held.secret) == GOOD_PASSWORD
 
 
 def test_a_provisioning_customers_admin_gets_a_job_with_the_password_encrypted(

@@ -23,7 +23,7 @@ from tests.provisioning.workers import Worker, wait_for, worker_environment
 
 # Transactional: the worker subprocess must see committed rows. The flush after each test
 # empties every table; customers' post_migrate handler puts the built-in roles back.
-pytestmark = [pytest.mark.directory, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.directory, pytest.mark.serial, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_PASSWORD = "Plaintext-Needle-93#q"
