@@ -19,7 +19,7 @@ from provisioning.engine import sweep_jobs
 from provisioning.models import Job, JobState
 from provisioning.services import JobKind, provision_organisation, user_job
 from tests.provisioning.helpers import run, subtree
-from tests.provisioning.workers import Worker, wait_for, worker_environment
+from tests.provisioning.workers import PrivateRedis, Worker, wait_for, worker_environment
 
 # Transactional: the worker subprocess must see committed rows. The flush after each test
 # empties every table; customers' post_migrate handler puts the built-in roles back.
@@ -140,11 +140,37 @@ def test_the_dc_stopped_during_a_job_makes_it_retry_and_succeed(workers, tenants
         conn.unbind()
 
 
-def test_jobs_whose_messages_the_broker_lost_still_end(workers, broker, tenants, settings):
+@pytest.fixture
+def private_broker(directory_settings, tmp_path, monkeypatch):
+    """The test's own Redis, used by this process to send and by the workers to receive."""
+    from portal.celery import app
+
+    server = PrivateRedis(tmp_path)
+    directory_settings.CELERY_BROKER_URL = server.url
+    previous = app.conf.broker_url
+
+    def point_at(url: str) -> None:
+        # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
+        app.conf.broker_url = url
+        # Celery caches its connection and producer pools: forget them (without closing:
+        # kombu's registry hands the same pools out again for the same URL) so the next
+        # send connects to ``url``.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    point_at(server.url)
+    yield server
+    point_at(previous)
+    server.kill()
+
+
+def test_jobs_queued_when_redis_restarts_still_end(private_broker, workers, tenants, settings):
     orgs = [big_customer(tenants, 1) for _ in range(3)]
     jobs = [provision_organisation(actor=None, organisation=org) for org in orgs]
-    assert broker.llen("celery") == 3
-    broker.flushdb()  # as if Redis restarted without its data
+    assert private_broker.client.llen("celery") == 3
+    private_broker.restart()  # SIGKILL and start again: nothing kept on disk
+    assert private_broker.client.llen("celery") == 0
 
     workers()
     time.sleep(1)
