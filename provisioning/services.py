@@ -129,7 +129,18 @@ def _transition(actor, organisation, target, kind, payload=None) -> Job:
 
 @transaction.atomic
 def provision_organisation(*, actor: User | None, organisation: Organisation) -> Job:
-    """Save/Provision: draft (or failed) -> provisioning, and the job that builds its OU tree."""
+    """Save/Provision: draft (or failed) -> provisioning, and the job that builds its OU tree.
+
+    The OU is built inside the parent's: a customer of a reseller that is not in the directory
+    yet (a draft) cannot be provisioned before its reseller.
+    """
+    _lifecycle_permission(actor, organisation)
+    parent = organisation.parent
+    if parent is not None and not parent.is_provider and parent.directory_guid is None:
+        raise ValidationError(
+            f"Provision {parent.name} first: {organisation.name} is created inside it in the "
+            "directory, and it is not there yet."
+        )
     return _transition(actor, organisation, Status.PROVISIONING, JobKind.PROVISION_ORGANISATION)
 
 

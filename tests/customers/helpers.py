@@ -63,4 +63,13 @@ def set_status(organisation: Organisation, status: str, provisioned: bool = Fals
     organisation.refresh_from_db()
 
 
+def in_directory(organisation: Organisation) -> None:
+    """An active organisation that the directory already holds (its customers can be built)."""
+    import uuid
+
+    set_status(organisation, Status.ACTIVE, provisioned=True)
+    Organisation.objects.filter(pk=organisation.pk).update(directory_guid=uuid.uuid4())
+    organisation.refresh_from_db()
+
+
 ACTIVE = Status.ACTIVE

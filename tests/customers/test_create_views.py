@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from customers.models import Domain, Organisation, Role, Status
 from provisioning.models import Job
-from tests.customers.helpers import detailed_form_data, url
+from tests.customers.helpers import detailed_form_data, in_directory, url
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,7 @@ def test_quick_create_generates_the_code_and_gives_the_default_roles(cast, login
 
 
 def test_save_provision_records_a_provisioning_job_instead_of_faking_success(cast, login):
+    in_directory(cast.reseller)
     client = login(cast.reseller_admin)
     client.post(
         url("quick_create"),

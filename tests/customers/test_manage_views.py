@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from customers.models import Contact, Domain, Organisation, Role, RoleGrant, Status
 from provisioning.models import Job
-from tests.customers.helpers import set_status, url
+from tests.customers.helpers import in_directory, set_status, url
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,7 @@ def test_the_code_is_locked_once_provisioned_and_the_edit_is_applied_by_a_job(ca
 
 
 def test_save_provision_on_a_draft_starts_provisioning(cast, login):
+    in_directory(cast.reseller)
     client = login(cast.reseller_admin)
     client.post(url("edit", cast.customer.pk), {**edit_data(cast.customer), "save_provision": "1"})
     cast.customer.refresh_from_db()
@@ -177,6 +178,7 @@ def test_nobody_revokes_a_role_more_powerful_than_their_own(cast, login):
 
 
 def test_jobs_tab_lists_the_customers_jobs(cast, login):
+    in_directory(cast.reseller)
     client = login(cast.reseller_admin)
     client.post(url("provision", cast.customer.pk))
     page = client.get(url("jobs", cast.customer.pk)).content.decode()
