@@ -9,7 +9,6 @@ from customers.views import (
     history,
     manage,
     roles,
-    users,
     wizard,
 )
 from customers.views import list as listing
@@ -64,6 +63,4 @@ urlpatterns = [
     path("<int:pk>/delete/", manage.customer_delete, name="delete"),
     path("<int:pk>/restore/", manage.customer_restore, name="restore"),
     path("<int:pk>/make-reseller/", manage.customer_make_reseller, name="make_reseller"),
-    # People (the users issue builds these pages)
-    path("users/<int:pk>/", users.user_detail, name="user_detail"),
 ]

@@ -225,9 +225,6 @@ MATRIX: dict[str, Row] = {
         statuses=as_post(DECIDES_CUSTOMER_ONE),
         unchanged=_state,
     ),
-    "customers:user_detail": Row(
-        args=lambda cast: [cast.end_user.pk], statuses=SEES_CUSTOMER_ONE_USERS
-    ),
     "provisioning:job_list": Row(),
     "provisioning:job_detail": Row(
         args=lambda cast: [cast.customer_job.pk], statuses=SEES_CUSTOMER_ONE

@@ -59,7 +59,7 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
     def get_absolute_url(self) -> str:
-        return reverse("customers:user_detail", args=[self.pk])
+        return reverse("people:detail", args=[self.pk])
 
     @property
     def enabled(self) -> bool:

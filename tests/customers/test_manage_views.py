@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Contact, Domain, Organisation, Role, RoleGrant, Status
@@ -295,3 +296,11 @@ def test_a_reseller_admin_gets_404_for_a_sibling_resellers_customer(cast, login,
         assert client.post(path).status_code == 404, path
     assert Contact.objects.filter(pk=contact.pk).exists()
     assert RoleGrant.objects.filter(pk=grant.pk).exists()
+
+
+def test_a_users_link_goes_to_the_people_page(cast, login):
+    person_url = reverse("people:detail", args=[cast.customer_admin.pk])
+    assert cast.customer_admin.get_absolute_url() == person_url
+    page = login(cast.reseller_admin).get(url("roles", cast.customer.pk)).content.decode()
+    assert person_url in page
+    assert login(cast.reseller_admin).get(person_url).status_code == 200
