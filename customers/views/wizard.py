@@ -10,10 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from customers.forms import AdministratorForm
 from customers.models import Status
 from customers.scoping import has_permission
+from customers.services.catalogue import may_manage_services_of, offered_plans
 from customers.services.customers import create_administrator
 from customers.services.organisations import decider
 from customers.views.common import require_on, visible_organisation
@@ -74,11 +77,24 @@ def wizard_admin(request, pk: int):
 
 @login_required
 def wizard_services(request, pk: int):
-    """Provision services to the new customer: optional; the catalogue is not built yet."""
+    """Provision services to the new customer: optional. Shows what may be given and links to
+    the customer's services page, which comes back to the summary with its Continue button."""
     organisation = visible_organisation(request, pk)
     if not has_permission(request.user, "manage_services", decider(organisation)):
         raise PermissionDenied
-    return render(request, "customers/wizard/services.html", _context(organisation, "services"))
+    services_url = reverse("catalogue:customer_services", args=[organisation.pk])
+    next_url = reverse("customers:wizard_summary", args=[organisation.pk])
+    return render(
+        request,
+        "customers/wizard/services.html",
+        _context(
+            organisation,
+            "services",
+            plans=list(offered_plans(organisation).order_by("service__name", "name")),
+            may_manage=may_manage_services_of(request.user, organisation),
+            services_link=f"{services_url}?{urlencode({'next': next_url})}",
+        ),
+    )
 
 
 @login_required

@@ -1,10 +1,14 @@
 """The wizard after the customer: administrator, services (skippable), summary."""
 
 import pytest
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.http import urlencode
 
-from customers.models import Organisation, Role, Status, User
+from customers.models import Organisation, Role, Service, Status, User
 from provisioning.credentials import decrypt_secret
 from provisioning.models import Job
+from tests.catalogue.fixtures import subscribe, vpn_plan
 from tests.customers.helpers import set_status, url
 from tests.factories import OrganisationFactory
 
@@ -171,12 +175,40 @@ def test_a_reseller_admin_cannot_clone_the_provider_admin_role(new_customer, cas
 
 
 def test_skip_goes_on_to_services_and_services_can_be_skipped(new_customer, cast, login):
+    cast.reseller.services.all().delete()  # it holds nothing to pass on
     client = login(cast.reseller_admin)
     response = client.post(url("wizard_admin", new_customer.pk), {"skip": "1"})
     assert response.url == url("wizard_services", new_customer.pk)
     page = client.get(response.url).content.decode()
-    assert "No services are configured yet" in page
+    assert "No services are offered to this customer yet" in page
+    assert "Reseller One holds none to pass on" in page
+    assert "catalogue/customers/" not in page
     assert url("wizard_summary", new_customer.pk) in page
+
+
+def test_the_services_step_shows_the_resellers_services_and_comes_back_to_the_summary(
+    new_customer, cast, login
+):
+    subscribe(cast.reseller)
+    client = login(cast.reseller_admin)
+    page = client.get(url("wizard_services", new_customer.pk)).content.decode()
+    assert "VPN" in page and "Standard" in page
+    summary = url("wizard_summary", new_customer.pk)
+    services = reverse("catalogue:customer_services", args=[new_customer.pk])
+    link = f"{services}?{urlencode({'next': summary})}"
+    assert escape(link) in page
+    assert summary in page  # Skip
+    continued = client.get(link).content.decode()
+    assert f'href="{summary}">Continue' in continued
+
+
+def test_the_services_step_offers_the_providers_active_catalogue_to_a_direct_customer(cast, login):
+    vpn_plan()
+    Service.objects.create(code="OLD", name="Retired service", is_active=False)
+    direct = OrganisationFactory(name="Direct Co", code="DIRCO", parent=cast.provider)
+    page = login(cast.provider_admin).get(url("wizard_services", direct.pk)).content.decode()
+    assert "VPN" in page and "Retired service" not in page
+    assert reverse("catalogue:customer_services", args=[direct.pk]) in page
 
 
 def test_the_summary_shows_what_was_created(new_customer, cast, login):
