@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from customers.models import CustomerService, Organisation, UserService
 
@@ -96,6 +97,41 @@ def subscription_usage(subscription: CustomerService) -> Usage:
     )
     limits = [x for x in (subscription.user_limit, subscription.plan.user_limit) if x is not None]
     return Usage(used + allocated, min(limits) if limits else None)
+
+
+def subscriptions_with_usage(
+    subscriptions: QuerySet[CustomerService],
+) -> list[tuple[CustomerService, Usage]]:
+    """Each subscription with the same ``Usage`` as ``subscription_usage``, in one query."""
+    assigned = (
+        UserService.objects.filter(subscription=OuterRef("pk"))
+        .order_by()
+        .values("subscription")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    handed_out = (
+        CustomerService.objects.filter(
+            organisation__parent=OuterRef("organisation_id"), service=OuterRef("service_id")
+        )
+        .order_by()
+        .values("service")
+        .annotate(total=Sum("user_limit"))
+        .values("total")
+    )
+    zero = Value(0, output_field=IntegerField())
+    rows = subscriptions.select_related("service", "plan").annotate(
+        seats_assigned=Coalesce(Subquery(assigned, output_field=IntegerField()), zero),
+        seats_handed_out=Coalesce(Subquery(handed_out, output_field=IntegerField()), zero),
+    )
+    result = []
+    for subscription in rows:
+        limits = [
+            x for x in (subscription.user_limit, subscription.plan.user_limit) if x is not None
+        ]
+        used = subscription.seats_assigned + subscription.seats_handed_out
+        result.append((subscription, Usage(used, min(limits) if limits else None)))
+    return result
 
 
 def take_service_seat(subscription: CustomerService) -> CustomerService:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from customers.scoping import has_permission
+from customers.services.limits import subscriptions_with_usage, user_usage
 from customers.views.common import page_context, require_on, visible_organisation
 from provisioning.models import Job
 
@@ -15,7 +16,8 @@ JOBS_SHOWN = 100
 
 @login_required
 def customer_detail(request, pk: int):
-    """Summary: status, hierarchy path, contacts, domains, counts, recent jobs."""
+    """Summary: status, hierarchy path, contacts, domains, users and services with their
+    used / allowed seats, recent jobs, and whether a directory is connected."""
     organisation = visible_organisation(request, pk)
     user = request.user
     path = [
@@ -36,7 +38,8 @@ def customer_detail(request, pk: int):
             "path": path,
             "contacts": list(organisation.contacts.all()),
             "domains": list(organisation.domains.all()),
-            "user_count": organisation.users.count(),
+            "user_usage": user_usage(organisation),
+            "services": subscriptions_with_usage(organisation.services.all()),
             "descendant_count": organisation.get_descendant_count(),
             "tags": list(organisation.tags.all()),
             "org_branding": organisation.effective_branding(),

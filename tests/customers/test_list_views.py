@@ -194,7 +194,8 @@ def test_the_list_tree_and_customer_page_keep_their_query_counts(
 
 # Session, user, acting organisation, scope, the shell's breadcrumb and branding, then the
 # page's own: the list's count, rows and two filter choice lists; the tree's one annotated
-# query; the customer page's ancestors, jobs, contacts, domains, user count and tags.
+# query; the customer page's ancestors, jobs, contacts, domains, user count, the seats a
+# reseller handed out, its services with their seats (one annotated query) and tags.
 LIST_QUERIES = 13
 TREE_QUERIES = 7
-DETAIL_QUERIES = 14
+DETAIL_QUERIES = 16

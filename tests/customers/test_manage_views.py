@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from customers.models import Contact, Domain, Organisation, Role, RoleGrant, Status
 from provisioning.models import Job
+from tests.catalogue.fixtures import subscribe
 from tests.customers.helpers import in_directory, set_status, url
 from tests.factories import UserFactory
 
@@ -304,3 +305,53 @@ def test_a_users_link_goes_to_the_people_page(cast, login):
     page = login(cast.reseller_admin).get(url("roles", cast.customer.pk)).content.decode()
     assert person_url in page
     assert login(cast.reseller_admin).get(person_url).status_code == 200
+
+
+def test_the_summary_shows_services_with_seats_users_and_the_directory(cast, login, settings):
+    settings.DIRECTORY_URL = ""
+    subscribe(cast.reseller, user_limit=10)
+    subscribe(cast.customer, user_limit=4)
+    Organisation.objects.filter(pk=cast.customer.pk).update(user_limit=20)
+    client = login(cast.reseller_admin)
+    page = client.get(url("detail", cast.customer.pk)).content.decode()
+    assert "VPN" in page and "Standard" in page and "0 / 4" in page
+    users = Organisation.objects.get(pk=cast.customer.pk).users.count()
+    assert f"{users} / 20" in page
+    assert reverse("catalogue:customer_services", args=[cast.customer.pk]) in page
+    assert "No directory is connected" in page
+    assert reverse("provisioning:check_directory", args=[cast.customer.pk]) in page
+    reseller_page = client.get(url("detail", cast.reseller.pk)).content.decode()
+    assert "4 / 10" in reseller_page  # the seats it gave Customer One
+
+
+def test_the_summary_counts_seats_as_the_limits_do(cast):
+    from customers.services.limits import subscription_usage, subscriptions_with_usage
+
+    pool = subscribe(cast.reseller, user_limit=10)
+    subscribe(cast.customer, user_limit=4)
+    rows = subscriptions_with_usage(cast.reseller.services.all())
+    assert [usage for _, usage in rows] == [
+        subscription_usage(s) for s in cast.reseller.services.all()
+    ]
+    assert dict(rows)[pool].used == 4
+
+
+def test_history_shows_tag_and_role_changes_with_before_and_after(cast, login):
+    from customers.models import Role, Tag
+    from customers.services.organisations import update_organisation
+
+    gold = Tag.objects.create(name="gold")
+    update_organisation(
+        actor=cast.reseller_admin,
+        organisation=cast.customer,
+        changes={},
+        tags=[gold],
+        restricted_roles=[Role.objects.get(name="Help Desk")],
+    )
+    response = login(cast.reseller_admin).get(reverse("customers:history", args=[cast.customer.pk]))
+    page = response.content.decode()
+    assert "Tags" in page and "gold" in page
+    assert "Restricted security roles" in page and "Help Desk" in page
+    events = [e for e in response.context["events"] if e.who.startswith(str(cast.reseller_admin))]
+    labels = {c.field for e in events for c in e.changes}
+    assert {"Tags", "Restricted security roles"} <= labels
