@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -225,15 +226,37 @@ def update_organisation(
     organisation._history_user = actor
     organisation.full_clean(exclude=["parent"])
     organisation.save()
-    if tags is not None:
-        organisation.tags.set(tags)
-    if allowed_roles is not None:
-        organisation.allowed_roles.set(allowed_roles)
-    if restricted_roles is not None:
-        organisation.restricted_roles.set(restricted_roles)
+    relation_changes = []
+    for label, manager, wanted in (
+        ("Tags", organisation.tags, tags),
+        ("Allowed security roles", organisation.allowed_roles, allowed_roles),
+        ("Restricted security roles", organisation.restricted_roles, restricted_roles),
+    ):
+        if wanted is None:
+            continue
+        wanted = list(wanted)
+        before = sorted(str(item) for item in manager.all())
+        manager.set(wanted)
+        after = sorted(str(item) for item in wanted)
+        if before != after:
+            relation_changes.append([label, ", ".join(before) or "—", ", ".join(after) or "—"])
+    if relation_changes:
+        record_relation_changes(actor, organisation, relation_changes)
     if actor is not None:
         ensure_still_visible(actor, organisation)
     return organisation
+
+
+RELATIONS_REASON = "relations:"
+
+
+def record_relation_changes(actor: User | None, organisation: Organisation, changes) -> None:
+    """Many-to-many edits leave no trace in a model's own history: write one history row
+    whose change reason carries [label, before, after] triples (the History tab shows them)."""
+    organisation._history_user = actor
+    organisation._change_reason = RELATIONS_REASON + json.dumps(changes)
+    organisation.save(update_fields=["updated"])
+    del organisation._change_reason
 
 
 @transaction.atomic

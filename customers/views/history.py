@@ -3,6 +3,7 @@ history), with who, when, and each field's value before and after."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from customers.models import Contact, Domain, Organisation, RoleGrant
+from customers.services.organisations import RELATIONS_REASON
 from customers.views.common import page_context, visible_organisation
 
 SHOWN = 200
@@ -49,6 +51,14 @@ def _value(record, field) -> str:
     return str(value)
 
 
+def _relation_changes(record) -> list[Change]:
+    """Tag and role edits, recorded as a change reason by ``record_relation_changes``."""
+    reason = getattr(record, "history_change_reason", None) or ""
+    if not reason.startswith(RELATIONS_REASON):
+        return []
+    return [Change(*triple) for triple in json.loads(reason[len(RELATIONS_REASON) :])]
+
+
 def _events(records, subject: str, label_of, names: dict) -> list[Event]:
     """Diff each historical record against the previous one of the same object, in memory
     (simple-history's ``prev_record`` would cost a query per row)."""
@@ -71,6 +81,7 @@ def _events(records, subject: str, label_of, names: dict) -> list[Event]:
                 continue
             if before is None or before_value != after_value:
                 changes.append(Change(str(field.verbose_name), before_value, after_value))
+        changes.extend(_relation_changes(record))
         if record.history_type == "~" and not changes:
             previous[record.id] = record
             continue
