@@ -1,7 +1,7 @@
 """The Customers list's search and filters (django-filter); choices come from the viewer's scope.
 
-A "Service" filter belongs here once the service catalogue exists (a later issue): filter
-organisations that have a given service provisioned.
+"Service" keeps organisations that hold a given service (a ``CustomerService`` row); its
+choices are the active catalogue services.
 """
 
 from __future__ import annotations
@@ -10,7 +10,16 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from customers.models import Contact, Domain, Organisation, OrganisationType, Status, Tag
+from customers.models import (
+    Contact,
+    CustomerService,
+    Domain,
+    Organisation,
+    OrganisationType,
+    Service,
+    Status,
+    Tag,
+)
 
 SORTABLE = {"name", "code", "customer_type", "status", "created"}
 
@@ -42,10 +51,16 @@ class OrganisationFilter(django_filters.FilterSet):
     tag = django_filters.ModelChoiceFilter(
         label="Tag", field_name="tags", queryset=Tag.objects.none(), empty_label="Any tag"
     )
+    service = django_filters.ModelChoiceFilter(
+        label="Service",
+        queryset=Service.objects.filter(is_active=True).only("pk", "name"),
+        empty_label="Any service",
+        method="holding_service",
+    )
 
     class Meta:
         model = Organisation
-        fields = ["q", "customer_type", "status", "parent", "tag"]
+        fields = ["q", "customer_type", "status", "parent", "tag", "service"]
 
     def __init__(self, data=None, queryset=None, *, scope=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
@@ -73,6 +88,10 @@ class OrganisationFilter(django_filters.FilterSet):
             | Exists(domains)
             | Exists(contacts)
         )
+
+    def holding_service(self, queryset, name, value):
+        held = CustomerService.objects.filter(organisation=OuterRef("pk"), service=value)
+        return queryset.filter(Exists(held))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from customers.models import Contact, Domain, Organisation, Status, Tag
+from customers.models import Contact, Domain, Organisation, Service, Status, Tag
 from portal.middleware import ACTING_SESSION_KEY
+from tests.catalogue.fixtures import subscribe
 from tests.customers.helpers import url
 from tests.factories import OrganisationFactory
 
@@ -193,9 +194,25 @@ def test_the_list_tree_and_customer_page_keep_their_query_counts(
 
 
 # Session, user, acting organisation, scope, the shell's breadcrumb and branding, then the
-# page's own: the list's count, rows and two filter choice lists; the tree's one annotated
-# query; the customer page's ancestors, jobs, contacts, domains, user count, the seats a
-# reseller handed out, its services with their seats (one annotated query) and tags.
-LIST_QUERIES = 13
+# page's own: the list's count, rows and three filter choice lists (parent, tag, service);
+# the tree's one annotated query; the customer page's ancestors, jobs, contacts, domains,
+# user count, the seats a reseller handed out, its services with their seats (one annotated
+# query) and tags.
+LIST_QUERIES = 14
 TREE_QUERIES = 7
 DETAIL_QUERIES = 16
+
+
+def test_search_the_service_filter_and_sort_work_together(cast, login):
+    vpn = subscribe(cast.customer).service
+    subscribe(cast.deep_customer)
+    subscribe(cast.subreseller)
+    retired = Service.objects.create(code="OLD", name="Retired service", is_active=False)
+    client = login(cast.reseller_admin)
+    response = client.get(url("list"), {"q": "e", "service": vpn.pk, "sort": "-name"})
+    assert names(response) == ["Sub Reseller", "Deep Customer", "Customer One"]
+    response = client.get(url("list"), {"q": "Customer", "service": vpn.pk, "sort": "name"})
+    assert names(response) == ["Customer One", "Deep Customer"]
+    page = response.content.decode()
+    assert 'id="id_service"' in page and "Retired service" not in page
+    assert names(client.get(url("list"), {"service": retired.pk})) != []  # not a choice
