@@ -27,7 +27,7 @@ from customers.catalogue.forms import (
 from customers.models import CustomerService, Organisation, Plan, Service, User
 from customers.scoping import has_permission
 from customers.services import assignments, catalogue
-from customers.services.limits import subscription_usage
+from customers.services.limits import subscription_usage, subscriptions_with_usage
 
 
 def _catalogue_user(request) -> None:
@@ -131,13 +131,6 @@ def _safe_next(request) -> str:
     return ""
 
 
-def _subscriptions_with_usage(organisation: Organisation):
-    rows = []
-    for subscription in organisation.services.select_related("service", "plan"):
-        rows.append((subscription, subscription_usage(subscription)))
-    return rows
-
-
 @login_required
 def customer_services(request, organisation: int):
     """A customer's services with used / allowed seats; provisioning for the level above.
@@ -166,7 +159,7 @@ def customer_services(request, organisation: int):
                 return redirect("catalogue:customer_services", organisation.pk)
     context = {
         "organisation": organisation,
-        "rows": _subscriptions_with_usage(organisation),
+        "rows": subscriptions_with_usage(organisation.services.all()),
         "form": form,
         "may_manage": may_manage,
         "next": _safe_next(request),

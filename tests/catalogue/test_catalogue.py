@@ -176,3 +176,26 @@ def test_the_wizard_can_send_people_back_but_only_within_the_portal(cast, login)
     assert 'href="/customers/1/setup/summary/"' in page
     page = client.get(url, {"next": "javascript:alert(1)"}).content.decode()
     assert "javascript:" not in page
+
+
+def test_a_customers_services_page_costs_the_same_for_one_service_or_five(cast, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client = login(cast.reseller_admin)
+    url = reverse("catalogue:customer_services", args=[cast.customer.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    subscribe(cast.customer, vpn_plan())
+    one = queries()
+    for n in range(4):
+        service = Service.objects.create(
+            code=f"EXTRA{n}", name=f"Extra {n}", service_type="security_group"
+        )
+        subscribe(cast.customer, Plan.objects.create(service=service, name="Standard"))
+    assert queries() == one
