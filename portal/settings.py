@@ -196,6 +196,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
             "store_processed": False,
         }
     )
+    for folder in ("queue", "processed", "control"):
+        (_broker_dir / folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="django-db")
 CELERY_RESULT_EXTENDED = False
 CELERY_TASK_ACKS_LATE = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from customers.lifecycle import move
 from customers.models import Organisation, Status, User
@@ -16,12 +18,22 @@ from customers.scoping import has_permission
 from provisioning.credentials import encrypt_secret
 from provisioning.models import Job, JobState
 
+logger = logging.getLogger(__name__)
+
 RUN_JOB_TASK = "provisioning.run_job"
 
 
 def send_run_message(job_id: int, countdown: float | None = None) -> None:
-    """Tell a worker to run job ``job_id``; the message carries nothing but the id."""
-    current_app.send_task(RUN_JOB_TASK, args=[job_id], countdown=countdown)
+    """Tell a worker to run job ``job_id``; the message carries nothing but the id.
+
+    It is sent after the job's row is committed. If the broker cannot take it, the job stays
+    queued and the sweeper sends it again: the change the person made is not lost, so the
+    failure is logged rather than raised into their request.
+    """
+    try:
+        current_app.send_task(RUN_JOB_TASK, args=[job_id], countdown=countdown)
+    except (OSError, KombuOperationalError):
+        logger.warning("job %s: the broker did not take its message; the sweeper will", job_id)
 
 
 def enqueue_job(

@@ -293,24 +293,24 @@ def test_a_job_interrupted_too_often_is_given_up(scripted, settings):
 
 def test_without_a_directory_a_provisioning_job_fails_plainly_and_can_be_retried(cast, settings):
     settings.DIRECTORY_URL = ""
-    job = provision_organisation(actor=None, organisation=cast.deep_customer)
+    job = provision_organisation(actor=None, organisation=cast.reseller2)
 
     assert run_job(job.pk) == "failed"
 
     job = fresh(job)
     assert job.error.startswith("No directory is connected")
-    cast.deep_customer.refresh_from_db()
-    assert cast.deep_customer.status == Status.FAILED
+    cast.reseller2.refresh_from_db()
+    assert cast.reseller2.status == Status.FAILED
     retry_job(actor=cast.provider_admin, job=job)
-    cast.deep_customer.refresh_from_db()
-    assert cast.deep_customer.status == Status.PROVISIONING
+    cast.reseller2.refresh_from_db()
+    assert cast.reseller2.status == Status.PROVISIONING
     assert fresh(job).state == JobState.QUEUED
 
 
 def test_cancelling_a_queued_provisioning_leaves_the_customer_failed(cast):
-    job = provision_organisation(actor=None, organisation=cast.deep_customer)
+    job = provision_organisation(actor=None, organisation=cast.reseller2)
 
     cancel_job(actor=cast.provider_admin, job=job)
 
-    cast.deep_customer.refresh_from_db()
-    assert cast.deep_customer.status == Status.FAILED
+    cast.reseller2.refresh_from_db()
+    assert cast.reseller2.status == Status.FAILED
