@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from customers.models import Organisation, Role, Status, Tag, User
@@ -146,10 +146,7 @@ def create_administrator(
             has_permission(actor, codename, organisation) for codename in role.codenames()
         ):
             raise PermissionDenied("You may not create an administrator here.")
-    if organisation.user_limit is not None and (
-        organisation.users.count() >= organisation.user_limit
-    ):
-        raise ValidationError(f"This customer's user limit ({organisation.user_limit}) is reached.")
+    # create_user takes the seat under the organisation's row lock (customers.services.limits).
     user = create_user(
         actor=actor,
         organisation=organisation,

@@ -225,3 +225,14 @@ def test_a_reseller_admin_cannot_reach_a_sibling_resellers_customer_in_the_wizar
     for name in ("wizard_admin", "wizard_services", "wizard_summary"):
         assert client.get(url(name, cast.customer2.pk)).status_code == 404
     assert client.post(url("wizard_admin", cast.customer2.pk), admin_data()).status_code == 404
+
+
+def test_the_administrator_step_respects_the_customers_user_limit(new_customer, cast, login):
+    from tests.factories import UserFactory
+
+    UserFactory(username="already", organisation=new_customer)
+    Organisation.objects.filter(pk=new_customer.pk).update(user_limit=1)
+    response = login(cast.reseller_admin).post(url("wizard_admin", new_customer.pk), admin_data())
+    assert response.status_code == 200
+    assert "reached its user limit (1 / 1)" in response.content.decode()
+    assert not User.objects.filter(username="wilee").exists()
