@@ -24,6 +24,7 @@ from directory import find_user_by_upn, verify_password
 from directory.dn import dn_key, rdn_value
 from directory.entry import texts
 from provisioning.models import Job, JobState
+from provisioning.services import provision_organisation
 from tests.browser.conftest import browser_test
 from tests.catalogue.fixtures import subscribe, vpn_plan
 from tests.provisioning import conftest as engine_fixtures
@@ -122,6 +123,12 @@ def test_cloudportals_five_steps_end_in_the_directory(
 ):
     cast = committed_cast
     subscribe(cast.reseller, vpn_plan())  # the reseller holds VPN, so it can pass it on
+    # The provider's setup: a customer's OU is built inside its reseller's, so the reseller
+    # is provisioned first (by the real worker, into the real DC).
+    provision_organisation(actor=None, organisation=cast.reseller)
+    tenants.codes.append(cast.reseller.code)  # its policy and suffix are domain-wide:
+    tenants.domains.extend(cast.reseller.domains.values_list("name", flat=True))  # removed after
+    wait_for_jobs(cast.reseller)
     name = f"Orbit {tenants.tag}"
     domain = tenants.domain()
     page = open_as(cast.reseller_admin)
