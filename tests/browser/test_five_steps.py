@@ -126,8 +126,9 @@ def test_cloudportals_five_steps_end_in_the_directory(
     # The provider's setup: a customer's OU is built inside its reseller's, so the reseller
     # is provisioned first (by the real worker, into the real DC).
     provision_organisation(actor=None, organisation=cast.reseller)
-    tenants.codes.append(cast.reseller.code)  # its policy and suffix are domain-wide:
-    tenants.domains.extend(cast.reseller.domains.values_list("name", flat=True))  # removed after
+    # Its password policy and UPN suffix are domain-wide: the fixture removes them afterwards.
+    tenants.codes.append(cast.reseller.code)
+    tenants.domains.extend(cast.reseller.domains.values_list("name", flat=True))
     wait_for_jobs(cast.reseller)
     name = f"Orbit {tenants.tag}"
     domain = tenants.domain()
