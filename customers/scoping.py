@@ -48,6 +48,16 @@ class SubtreeRange:
     def contains(self, tree_id: int, lft: int) -> bool:
         return tree_id == self.tree_id and self.lft <= lft <= self.rght
 
+    def q(self, path: str = "") -> Q:
+        """A filter for organisations (reached through ``path``) inside this subtree."""
+        return Q(
+            **{
+                f"{path}tree_id": self.tree_id,
+                f"{path}lft__gte": self.lft,
+                f"{path}lft__lte": self.rght,
+            }
+        )
+
 
 def _merge(ranges: set[SubtreeRange]) -> tuple[SubtreeRange, ...]:
     """Drop ranges nested in another: a grant on a reseller already covers its customers."""
@@ -106,14 +116,27 @@ def scope_q(ranges: tuple[SubtreeRange, ...], path: str) -> Q:
     """A filter matching organisations (reached through ``path``) inside ``ranges``."""
     condition = Q(pk__in=[])
     for subtree in ranges:
-        condition |= Q(
-            **{
-                f"{path}tree_id": subtree.tree_id,
-                f"{path}lft__gte": subtree.lft,
-                f"{path}lft__lte": subtree.rght,
-            }
-        )
+        condition |= subtree.q(path)
     return condition
+
+
+def within(organisation: Organisation, path: str = "") -> Q:
+    """A filter for what lies in ``organisation``'s subtree (the organisation one acts in)."""
+    return SubtreeRange(organisation.tree_id, organisation.lft, organisation.rght).q(path)
+
+
+def decider(organisation: Organisation) -> Organisation:
+    """Who decides about ``organisation``: its parent, or the provider about itself.
+
+    Lifecycle, services and limits are decided one level up, so a reseller cannot suspend
+    itself or raise its own limits.
+    """
+    return organisation.parent or organisation
+
+
+def may_decide(user, organisation: Organisation, codename: str) -> bool:
+    """``user=None`` is the system itself."""
+    return user is None or has_permission(user, codename, decider(organisation))
 
 
 def has_permission(user, codename: str, organisation: Organisation) -> bool:

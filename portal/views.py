@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from customers.models import Organisation, Status, User
+from customers.scoping import within
 from portal.middleware import ACTING_SESSION_KEY
 from provisioning.models import Job, JobState
 
@@ -19,9 +20,7 @@ def dashboard(request):
     acting = request.acting_organisation
     organisations = Organisation.objects.restrict(user, "view")
     if acting is not None:
-        organisations = organisations.filter(
-            tree_id=acting.tree_id, lft__gte=acting.lft, lft__lte=acting.rght
-        )
+        organisations = organisations.filter(within(acting))
     counts = organisations.aggregate(
         total=Count("pk"),
         resellers=Count("pk", filter=Q(is_reseller=True)),
@@ -32,16 +31,8 @@ def dashboard(request):
     users = User.objects.restrict(user, "view")
     jobs = Job.objects.restrict(user, "view")
     if acting is not None:
-        users = users.filter(
-            organisation__tree_id=acting.tree_id,
-            organisation__lft__gte=acting.lft,
-            organisation__lft__lte=acting.rght,
-        )
-        jobs = jobs.filter(
-            organisation__tree_id=acting.tree_id,
-            organisation__lft__gte=acting.lft,
-            organisation__lft__lte=acting.rght,
-        )
+        users = users.filter(within(acting, "organisation__"))
+        jobs = jobs.filter(within(acting, "organisation__"))
     job_counts = jobs.aggregate(
         running=Count("pk", filter=Q(state__in=[JobState.QUEUED, JobState.RUNNING])),
         failed=Count("pk", filter=Q(state=JobState.FAILED)),

@@ -14,7 +14,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from customers.lifecycle import move
 from customers.models import Organisation, Status, User
-from customers.scoping import has_permission
+from customers.scoping import has_permission, may_decide
 from provisioning.credentials import encrypt_secret
 from provisioning.models import Job, JobState
 
@@ -122,10 +122,7 @@ class JobKind:
 
 def _lifecycle_permission(actor: User | None, organisation: Organisation) -> None:
     """Lifecycle actions are decided one level up: a reseller cannot suspend itself."""
-    if actor is None:
-        return
-    decider = organisation.parent or organisation
-    if not has_permission(actor, "manage_lifecycle", decider):
+    if not may_decide(actor, organisation, "manage_lifecycle"):
         raise PermissionDenied("You may not change the lifecycle of this organisation.")
 
 

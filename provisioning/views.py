@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from customers.models import Organisation
-from customers.scoping import has_permission
+from customers.scoping import has_permission, within
 from provisioning import services
 from provisioning.filters import JobFilter
 from provisioning.models import Job
@@ -39,11 +39,7 @@ def job_list(request):
     jobs = Job.objects.restrict(request.user, "view").select_related("organisation", "started_by")
     acting = request.acting_organisation
     if acting is not None and request.GET.get("scope") != "all":
-        jobs = jobs.filter(
-            organisation__tree_id=acting.tree_id,
-            organisation__lft__gte=acting.lft,
-            organisation__lft__lte=acting.rght,
-        )
+        jobs = jobs.filter(within(acting, "organisation__"))
     filterset = JobFilter(request.GET or None, queryset=jobs, user=request.user)
     jobs = list(filterset.qs.defer("log", "payload", "secret")[:LIST_LIMIT])
     context = {

@@ -11,13 +11,12 @@ from django.db.models import Q
 from customers.codes import generate_code
 from customers.forms.widgets import DomainListField, StyledFormMixin, comma_list
 from customers.models import Domain, Organisation, Role, Status, User
-from customers.scoping import has_permission
+from customers.scoping import decider, has_permission
 from customers.services.organisations import (
     DEFAULT_ALLOWED_ROLES,
     DEFAULT_RESTRICTED_ROLES,
     PARENT_DECIDED_FIELDS,
     SELF_EDITABLE_FIELDS,
-    decider,
     tags_from_names,
 )
 from customers.services.roles import grantable_roles

@@ -25,7 +25,7 @@ from customers.people.forms import (
     UserEditForm,
     offered_subscriptions,
 )
-from customers.scoping import has_permission
+from customers.scoping import has_permission, within
 from customers.services import user_admin
 from customers.services.assignments import set_user_services
 from customers.services.limits import subscription_usage, user_usage
@@ -63,11 +63,7 @@ def user_list(request):
     users = User.objects.restrict(request.user, "view").select_related("organisation")
     acting = request.acting_organisation
     if acting is not None:
-        users = users.filter(
-            organisation__tree_id=acting.tree_id,
-            organisation__lft__gte=acting.lft,
-            organisation__lft__lte=acting.rght,
-        )
+        users = users.filter(within(acting, "organisation__"))
     term = request.GET.get("q", "").strip()
     if term:
         users = users.filter(

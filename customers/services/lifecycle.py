@@ -11,11 +11,7 @@ from django.utils import timezone
 
 from customers.lifecycle import move
 from customers.models import Organisation, OrganisationUserObjectPermission, RoleGrant, Status, User
-from customers.scoping import has_permission
-
-
-def _decider(organisation: Organisation) -> Organisation:
-    return organisation.parent or organisation
+from customers.scoping import has_permission, may_decide
 
 
 @transaction.atomic
@@ -25,7 +21,7 @@ def delete_organisation(*, actor: User | None, organisation: Organisation, confi
     Its people cannot sign in from now on (a deleted organisation locks its users out);
     the rows are purged later.
     """
-    if actor is not None and not has_permission(actor, "manage_lifecycle", _decider(organisation)):
+    if not may_decide(actor, organisation, "manage_lifecycle"):
         raise PermissionDenied("You may not delete this organisation.")
     if confirm_code != organisation.code:
         raise ValidationError({"confirm_code": "Type the customer's code exactly to confirm."})

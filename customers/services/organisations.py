@@ -21,7 +21,7 @@ from customers.models import (
     Tag,
     User,
 )
-from customers.scoping import ensure_still_visible, has_permission
+from customers.scoping import ensure_still_visible, has_permission, may_decide
 from customers.validators import normalise_domain
 
 # Quick-created customers get these roles as their allowed set (CloudPortal's default set).
@@ -173,15 +173,6 @@ PARENT_DECIDED_FIELDS = frozenset(
     }
 )
 EDITABLE_FIELDS = SELF_EDITABLE_FIELDS | PARENT_DECIDED_FIELDS
-
-
-def decider(organisation: Organisation) -> Organisation:
-    """Who decides about ``organisation``: its parent, or the provider about itself."""
-    return organisation.parent or organisation
-
-
-def may_decide(actor: User | None, organisation: Organisation, codename: str) -> bool:
-    return actor is None or has_permission(actor, codename, decider(organisation))
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:

@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from customers.lifecycle import can_move
 from customers.models import Organisation, Status
-from customers.scoping import has_permission
-from customers.services.organisations import decider
+from customers.scoping import decider, has_permission, within
 
 
 def scoped_organisations(request):
@@ -17,9 +16,7 @@ def scoped_organisations(request):
     queryset = Organisation.objects.restrict(request.user, "view")
     acting = getattr(request, "acting_organisation", None)
     if acting is not None:
-        queryset = queryset.filter(
-            tree_id=acting.tree_id, lft__gte=acting.lft, lft__lte=acting.rght
-        )
+        queryset = queryset.filter(within(acting))
     return queryset
 
 

@@ -11,9 +11,8 @@ from django.urls import reverse
 from customers.forms import OrganisationForm, QuickCreateForm
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation
-from customers.scoping import has_permission
+from customers.scoping import decider, has_permission
 from customers.services.customers import create_customer
-from customers.services.organisations import decider
 from customers.views.common import visible_organisation
 
 ALIAS_BUTTONS = ("alias_update", "alias_remove")

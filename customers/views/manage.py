@@ -14,11 +14,10 @@ from django.shortcuts import redirect, render
 
 from customers.forms import DeleteForm, OrganisationEditForm
 from customers.models import Organisation, Status
-from customers.scoping import has_permission
+from customers.scoping import decider, has_permission
 from customers.services.catalogue import give_reseller_service, may_manage_services_of
 from customers.services.customers import edit_customer
 from customers.services.lifecycle import delete_organisation, restore_organisation
-from customers.services.organisations import decider
 from customers.views.common import page_context, require_on, visible_organisation
 from provisioning.services import (
     deprovision_organisation,

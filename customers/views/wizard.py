@@ -15,10 +15,9 @@ from django.utils.http import urlencode
 
 from customers.forms import AdministratorForm
 from customers.models import Status
-from customers.scoping import has_permission
+from customers.scoping import decider, has_permission
 from customers.services.catalogue import may_manage_services_of, offered_plans
 from customers.services.customers import create_administrator
-from customers.services.organisations import decider
 from customers.views.common import require_on, visible_organisation
 from provisioning.models import Job
 
