@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.actors import SYSTEM
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -51,25 +53,26 @@ def csv_rows(n: int, tag: str, domain: str, service: str) -> bytes:
 
 
 def customer_with_vpn(tag: str) -> tuple:
+    from core import jobs
+    from core.models import Job
+    from customers.actions import lifecycle
+    from customers.actions.catalogue import provision_service
+    from customers.actions.organisations import create_organisation
     from customers.models import Plan, Service
-    from customers.services.catalogue import provision_service
-    from customers.services.organisations import create_organisation
-    from provisioning import services
-    from provisioning.engine import run_job
-    from provisioning.models import Job
+    from provisioning.engine.runner import run_job
 
-    services.send_run_message = lambda job_id, countdown=None: None  # no broker here
+    jobs.send_run_message = lambda job_id, countdown=None: None  # no broker here
     provider = create_organisation(
-        actor=None, parent=None, name="Bulk bench provider", code=f"BBP{tag}".upper()
+        actor=SYSTEM, parent=None, name="Bulk bench provider", code=f"BBP{tag}".upper()
     )
     customer = create_organisation(
-        actor=None,
+        actor=SYSTEM,
         parent=provider,
         name="Bulk bench customer",
         code=f"BBC{tag}".upper(),
         domains=[f"bulk{tag}.example"],
     )
-    job = services.provision_organisation(actor=None, organisation=customer)
+    job = lifecycle.provision_organisation(actor=SYSTEM, organisation=customer)
     if run_job(job.pk) != "succeeded":
         raise SystemExit(f"provisioning the customer failed: {Job.objects.get(pk=job.pk).error}")
     customer.refresh_from_db()
@@ -77,7 +80,7 @@ def customer_with_vpn(tag: str) -> tuple:
         code=f"V{tag}".upper(), name=f"VPN {tag}", service_type="security_group"
     )
     plan = Plan.objects.create(service=service, name="Standard")
-    _, job = provision_service(actor=None, organisation=customer, plan=plan)
+    _, job = provision_service(actor=SYSTEM, organisation=customer, plan=plan)
     if run_job(job.pk) != "succeeded":
         raise SystemExit(f"provisioning VPN failed: {Job.objects.get(pk=job.pk).error}")
     return provider, customer, service
@@ -86,9 +89,9 @@ def customer_with_vpn(tag: str) -> tuple:
 def bulk_import(n: int, tag: str, directory: bool = True) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from customers.services.user_import import check_upload, run_import
-    from provisioning.engine import run_job
-    from provisioning.models import Job
+    from core.models import Job
+    from customers.actions.imports import check_upload, run_import
+    from provisioning.engine.runner import run_job
 
     provider, customer, service = customer_with_vpn(tag)
     made = {"provider": provider, "customer": customer, "service": service}
@@ -96,13 +99,13 @@ def bulk_import(n: int, tag: str, directory: bool = True) -> dict:
     upload = SimpleUploadedFile("bench.csv", data, content_type="text/csv")
 
     started = time.perf_counter()
-    checked = check_upload(actor=None, organisation=customer, upload=upload, filename="b.csv")
+    checked = check_upload(actor=SYSTEM, organisation=customer, upload=upload, filename="b.csv")
     made["check"] = time.perf_counter() - started
     if checked.errors:
         raise SystemExit(f"the file has errors: {checked.errors[:5]}")
 
     started = time.perf_counter()
-    job = run_import(actor=None, user_import=checked)
+    job = run_import(actor=SYSTEM, user_import=checked)
     made["import"] = time.perf_counter() - started
 
     if not directory:

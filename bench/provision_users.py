@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.actors import SYSTEM
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -58,24 +60,25 @@ def configure(config, tenants_root: str) -> None:
 
 
 def engine_user_adds(n: int, tag: str) -> tuple[float, dict]:
-    from customers.services.organisations import create_organisation
-    from customers.services.users import create_user
-    from provisioning import services
-    from provisioning.engine import run_job
-    from provisioning.models import Job, JobState
+    from core import jobs
+    from core.models import Job, JobState
+    from customers.actions import lifecycle
+    from customers.actions.organisations import create_organisation
+    from customers.actions.users import create_user, user_job
+    from provisioning.engine.runner import run_job
 
-    services.send_run_message = lambda job_id, countdown=None: None  # no broker here
+    jobs.send_run_message = lambda job_id, countdown=None: None  # no broker here
     provider = create_organisation(
-        actor=None, parent=None, name="Bench provider", code=f"BP{tag}".upper()
+        actor=SYSTEM, parent=None, name="Bench provider", code=f"BP{tag}".upper()
     )
     customer = create_organisation(
-        actor=None,
+        actor=SYSTEM,
         parent=provider,
         name="Bench customer",
         code=f"BC{tag}".upper(),
         domains=[f"bench{tag}.example"],
     )
-    job = services.provision_organisation(actor=None, organisation=customer)
+    job = lifecycle.provision_organisation(actor=SYSTEM, organisation=customer)
     if run_job(job.pk) != "succeeded":
         raise SystemExit(
             f"provisioning the bench customer failed: {Job.objects.get(pk=job.pk).error}"
@@ -83,20 +86,18 @@ def engine_user_adds(n: int, tag: str) -> tuple[float, dict]:
     customer.refresh_from_db()
     people = [
         create_user(
-            actor=None,
+            actor=SYSTEM,
             organisation=customer,
             username=f"e{tag}{number}",
             upn=f"e{tag}{number}@bench{tag}.example",
             first_name="Engine",
             last_name=f"User {number}",
-        )
+        )[0]
         for number in range(n)
     ]
     started = time.perf_counter()
     jobs = [
-        services.user_job(
-            kind=services.JobKind.CREATE_USER, actor=None, user=person, password=PASSWORD
-        )
+        user_job(kind=jobs.JobKind.CREATE_USER, actor=SYSTEM, user=person, password=PASSWORD)
         for person in people
     ]
     for job in jobs:
@@ -111,7 +112,7 @@ def engine_user_adds(n: int, tag: str) -> tuple[float, dict]:
 
 def clean_up(config, scratch: str, made: dict) -> None:
     from directory import remove_password_policy, remove_upn_suffix
-    from provisioning.plans import layout
+    from provisioning.job_plans import layout
 
     conn = connect(config)
     try:
@@ -125,8 +126,8 @@ def clean_up(config, scratch: str, made: dict) -> None:
         conn.unbind()
     provider = made.get("provider")
     if provider is not None:
+        from core.models import Job
         from customers.models import Organisation, User
-        from provisioning.models import Job
 
         Job.objects.filter(organisation__tree_id=provider.tree_id).delete()
         User.objects.filter(organisation__tree_id=provider.tree_id).delete()

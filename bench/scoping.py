@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.actors import SYSTEM
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ["DATABASE_URL"] = os.environ.get(
@@ -34,9 +36,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from customers.actions.roles import grant_role  # noqa: E402
+from customers.management.scale import seed_scale  # noqa: E402
 from customers.models import Organisation, Role, User  # noqa: E402
-from customers.scale import seed_scale  # noqa: E402
-from customers.services.roles import grant_role  # noqa: E402
 
 
 def timed(function, repeat: int = 30) -> float:
@@ -60,7 +62,7 @@ def prepare(size: int, users_per_org: int) -> tuple[Organisation, Organisation, 
             username=f"{prefix.lower()}admin", organisation=reseller, password="!"
         )
         grant_role(
-            actor=None,
+            actor=SYSTEM,
             user=admin,
             organisation=reseller,
             role=Role.objects.get(name="Reseller Admin"),

@@ -7,7 +7,7 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customers"
 
     def ready(self) -> None:
-        from customers.builtins import ensure_builtins
+        from customers.actions.builtins import ensure_builtins
 
         # Like Django's own permissions: re-created after migrate and after a flush.
         post_migrate.connect(ensure_builtins, sender=self, dispatch_uid="canopy_builtins")

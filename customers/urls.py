@@ -1,14 +1,17 @@
 from django.urls import path
 
 from customers.views import (
+    catalogue,
     contacts,
     create,
     detail,
     domains,
     export,
     history,
+    imports,
     manage,
     roles,
+    users,
     wizard,
 )
 from customers.views import list as listing
@@ -63,4 +66,49 @@ urlpatterns = [
     path("<int:pk>/delete/", manage.customer_delete, name="delete"),
     path("<int:pk>/restore/", manage.customer_restore, name="restore"),
     path("<int:pk>/make-reseller/", manage.customer_make_reseller, name="make_reseller"),
+]
+
+# A customer's people and their services (mounted at /users/, namespace "users").
+user_patterns = [
+    path("", users.user_list, name="list"),
+    path("organisations/<int:organisation>/new/", users.user_create, name="create"),
+    path("<int:pk>/", users.user_detail, name="detail"),
+    path("<int:pk>/edit/", users.user_edit, name="edit"),
+    path("<int:pk>/disable/", users.user_disable, name="disable"),
+    path("<int:pk>/enable/", users.user_enable, name="enable"),
+    path("<int:pk>/reset-password/", users.user_reset_password, name="reset_password"),
+    path("<int:pk>/unlock/", users.user_unlock, name="unlock"),
+    path("<int:pk>/administrator/", users.user_administrator, name="administrator"),
+    path("<int:pk>/services/", users.user_services, name="services"),
+    path("<int:pk>/delete/", users.user_delete, name="delete"),
+    # Bulk import
+    path("import/template.<str:fmt>", imports.import_template, name="import_template"),
+    path("organisations/<int:organisation>/import/", imports.import_upload, name="import"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    # Self-service
+    path("me/", users.my_services, name="my_services"),
+    path("me/password/", users.my_password, name="my_password"),
+]
+
+# The service catalogue and customers' subscriptions (mounted at /services/).
+catalogue_patterns = [
+    # The provider's catalogue
+    path("", catalogue.service_list, name="service_list"),
+    path("new/", catalogue.service_edit, name="service_create"),
+    path("<int:pk>/", catalogue.service_detail, name="service_detail"),
+    path("<int:pk>/edit/", catalogue.service_edit, name="service_edit"),
+    path("<int:service_pk>/plans/new/", catalogue.plan_edit, name="plan_create"),
+    path("plans/<int:pk>/edit/", catalogue.plan_edit, name="plan_edit"),
+    path("<int:pk>/roles/new/", catalogue.role_create, name="role_create"),
+    # A customer's services (the customer wizard's "provision services" step links here)
+    path("customers/<int:organisation>/", catalogue.customer_services, name="customer_services"),
+    path("subscriptions/<int:pk>/", catalogue.subscription_detail, name="subscription_detail"),
+    path("subscriptions/<int:pk>/give/", catalogue.subscription_give, name="subscription_give"),
+    path("subscriptions/<int:pk>/take/", catalogue.subscription_take, name="subscription_take"),
+    path("subscriptions/<int:pk>/plan/", catalogue.subscription_plan, name="subscription_plan"),
+    path(
+        "subscriptions/<int:pk>/deprovision/",
+        catalogue.subscription_deprovision,
+        name="subscription_deprovision",
+    ),
 ]

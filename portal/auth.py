@@ -2,18 +2,15 @@
 
 from django.contrib.auth.backends import ModelBackend
 
+from customers.actions.lifecycle import may_sign_in
 from customers.models import User
-from portal.middleware import LOCKED_STATUSES
 
 
 class UsernameOrUpnBackend(ModelBackend):
     """Sign in with a username or a UPN; users of suspended organisations cannot sign in."""
 
     def user_can_authenticate(self, user):
-        organisation = user.organisation
-        if organisation is not None and organisation.status in LOCKED_STATUSES:
-            return user.is_superuser
-        return super().user_can_authenticate(user)
+        return may_sign_in(user) or (user.is_superuser and user.is_active)
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username and "@" in username:

@@ -1,6 +1,6 @@
 """Navigation: show each user only what they may do."""
 
-from customers.scoping import EVERYTHING, has_permission, ranges_for
+from core.scoping import EVERYTHING, has_permission, ranges_for
 
 NAV_PERMISSIONS = {
     "customers": "view_organisation",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 
-from customers.models import Organisation, Status
+from customers.actions.lifecycle import may_sign_in
+from customers.models import Organisation
 
 ACTING_SESSION_KEY = "acting_organisation"
-LOCKED_STATUSES = {Status.SUSPENDED, Status.DEPROVISIONING, Status.DEPROVISIONED, Status.DELETED}
 
 
 class EndDisabledSessionsMiddleware:
@@ -23,11 +23,9 @@ class EndDisabledSessionsMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and not user.is_superuser:
-            organisation = user.organisation
-            if not user.is_active or (organisation and organisation.status in LOCKED_STATUSES):
-                logout(request)
-                return redirect("login")
+        if user.is_authenticated and not user.is_superuser and not may_sign_in(user):
+            logout(request)
+            return redirect("login")
         return self.get_response(request)
 
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_celery_results",
     "django_celery_beat",
     "simple_history",
+    "core",
     "customers",
     "provisioning",
     "billing",

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from customers.urls import catalogue_patterns, user_patterns
 from portal import views
 
 urlpatterns = [
@@ -22,7 +23,7 @@ urlpatterns = [
     ),
     path("customers/", include("customers.urls")),
     path("jobs/", include("provisioning.urls")),
-    path("users/", include("customers.people.urls")),
-    path("services/", include("customers.catalogue.urls")),
+    path("users/", include((user_patterns, "users"))),
+    path("services/", include((catalogue_patterns, "catalogue"))),
     path("admin/", admin.site.urls),
 ]

@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.models import Job, JobState
+from core.scoping import within
 from customers.models import Organisation, Status, User
-from customers.scoping import within
 from portal.middleware import ACTING_SESSION_KEY
-from provisioning.models import Job, JobState
 
 
 @login_required

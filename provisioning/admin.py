@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from core.models import Job
 from customers.admin import register_remaining
-from provisioning.models import Job
 
 
 @admin.register(Job)

@@ -1,6 +1,6 @@
 """Every page knows whether a directory is connected, so provisioning pages can say so."""
 
-from provisioning.connection import directory_connected
+from provisioning.engine.connection import directory_connected
 
 
 def directory_status(request):

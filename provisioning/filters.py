@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import django_filters
 
+from core.models import Job, JobState
+from core.scoping import EVERYTHING, ranges_for, scope_q
 from customers.models import Organisation
-from customers.scoping import EVERYTHING, ranges_for, scope_q
-from provisioning.models import Job, JobState
-from provisioning.plans import PLANS
+from provisioning.job_plans import PLANS
 
 
 def _kind_choices():

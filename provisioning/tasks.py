@@ -6,8 +6,9 @@ import logging
 
 from celery import shared_task
 
-from customers.services.lifecycle import purge_deleted_organisations as purge
-from provisioning import engine, reconcile
+from customers.actions.lifecycle import purge_deleted_organisations as purge
+from provisioning.actions import reconcile
+from provisioning.engine import runner, sweeper
 
 logger = logging.getLogger("provisioning.tasks")
 
@@ -15,13 +16,13 @@ logger = logging.getLogger("provisioning.tasks")
 @shared_task(name="provisioning.run_job", ignore_result=True)
 def run_job(job_id: int) -> str:
     """Run job ``job_id`` (the message carries nothing else; the row is the truth)."""
-    return engine.run_job(job_id)
+    return runner.run_job(job_id)
 
 
 @shared_task(name="provisioning.sweep_jobs", ignore_result=True)
 def sweep_jobs() -> list[int]:
     """Re-send jobs stranded by a lost message or a dead worker."""
-    return engine.sweep_jobs()
+    return sweeper.sweep_jobs()
 
 
 @shared_task(name="provisioning.reconcile_all", ignore_result=True)

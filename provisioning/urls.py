@@ -1,6 +1,6 @@
 from django.urls import path
 
-from provisioning import views
+from provisioning.views import jobs as views
 
 app_name = "provisioning"
 

@@ -1,13 +1,14 @@
-"""factory-boy factories that build through the service layer, as the portal does."""
+"""factory-boy factories: organisations through the actions, as the portal makes them; users
+as bare members (see ``member``)."""
 
 import itertools
 
 import factory
 
+from core.actors import SYSTEM
+from customers.actions.organisations import create_organisation
+from customers.actions.roles import grant_role
 from customers.models import Organisation, Role, User
-from customers.services.organisations import create_organisation
-from customers.services.roles import grant_role
-from customers.services.users import create_user
 
 _sequence = itertools.count(1)
 PASSWORD = "Correct-horse-9!"
@@ -24,7 +25,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, domains=None, **kwargs):
         if domains is None:
             domains = [f"org{next(_sequence)}.example"]
-        return create_organisation(actor=None, domains=domains, **kwargs)
+        return create_organisation(actor=SYSTEM, domains=domains, **kwargs)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -42,10 +43,29 @@ class UserFactory(factory.django.DjangoModelFactory):
         kwargs.setdefault("password", PASSWORD)
         if isinstance(role, str):
             role = Role.objects.get(name=role)
-        return create_user(actor=None, organisation=organisation, role=role, **kwargs)
+        return member(organisation=organisation, role=role, **kwargs)
+
+
+def member(*, organisation, role=None, password=None, is_admin=False, **fields):
+    """A user row with its role and nothing else: no seat taken, no directory job requested.
+
+    Fixtures set the stage; tests that are about creating a user call the action,
+    ``customers.actions.users.create_user``, which does all of that.
+    """
+    is_admin = is_admin or not organisation.users.exists()  # as create_user decides it
+    user = User(organisation=organisation, is_admin=is_admin, **fields)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    if role is None:
+        role = Role.objects.get(name="Customer Admin" if is_admin else "User")
+    grant_role(actor=SYSTEM, user=user, organisation=organisation, role=role)
+    return user
 
 
 def grant(user, organisation, role_name):
     return grant_role(
-        actor=None, user=user, organisation=organisation, role=Role.objects.get(name=role_name)
+        actor=SYSTEM, user=user, organisation=organisation, role=Role.objects.get(name=role_name)
     )

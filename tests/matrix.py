@@ -71,13 +71,13 @@ MANAGES_CUSTOMER_ONE_JOBS = expect(302, reseller2_admin=404, end_user=404, help_
 
 
 def _job_state(cast):
-    from provisioning.models import Job
+    from core.models import Job
 
     return Job.objects.get(pk=cast.customer_job.pk).state
 
 
 def _job_count(cast):
-    from provisioning.models import Job
+    from core.models import Job
 
     return Job.objects.filter(organisation=cast.customer).count()
 

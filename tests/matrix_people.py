@@ -69,49 +69,49 @@ ROWS: dict[str, Row] = {
         args=lambda c: [customer_vpn(c).pk], statuses=DECIDES_SERVICES
     ),
     # Users
-    "people:list": Row(),
-    "people:create": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
-    "people:detail": Row(args=lambda c: [c.end_user.pk], statuses=SEES_CUSTOMER_ONE_USERS),
-    "people:edit": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
-    "people:disable": Row(
+    "users:list": Row(),
+    "users:create": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
+    "users:detail": Row(args=lambda c: [c.end_user.pk], statuses=SEES_CUSTOMER_ONE_USERS),
+    "users:edit": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
+    "users:disable": Row(
         args=lambda c: [c.end_user.pk],
         method="post",
         statuses=CHANGES_USERS,
         unchanged=_end_user("is_active"),
     ),
-    "people:enable": Row(
+    "users:enable": Row(
         args=lambda c: [c.end_user.pk],
         method="post",
         statuses=CHANGES_USERS,
         unchanged=_end_user("is_active"),
     ),
     # Help Desk may reset ordinary users (tests/people) but not an administrator: 403.
-    "people:reset_password": Row(args=lambda c: [c.customer_admin.pk], statuses=EDITS_USERS),
-    "people:unlock": Row(
+    "users:reset_password": Row(args=lambda c: [c.customer_admin.pk], statuses=EDITS_USERS),
+    "users:unlock": Row(
         args=lambda c: [c.customer_admin.pk], method="post", statuses=CHANGES_USERS
     ),
-    "people:administrator": Row(
+    "users:administrator": Row(
         args=lambda c: [c.end_user.pk],
         method="post",
         data=lambda c: {"admin": "1"},
         statuses=CHANGES_USERS,
         unchanged=_end_user("is_admin"),
     ),
-    "people:services": Row(
+    "users:services": Row(
         args=lambda c: [c.end_user.pk],
         method="post",
         data=lambda c: {"services": [customer_vpn(c).pk]},
         statuses=CHANGES_USERS,
         unchanged=_end_user_services,
     ),
-    "people:delete": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
-    "people:import_template": Row(args=lambda c: ["csv"]),
-    "people:import": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
+    "users:delete": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
+    "users:import_template": Row(args=lambda c: ["csv"]),
+    "users:import": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
     # Uploads are scoped by add_users: Help Desk does not see them at all.
-    "people:import_detail": Row(
+    "users:import_detail": Row(
         args=lambda c: [customer_import(c).pk],
         statuses=expect(200, reseller2_admin=404, help_desk=404, end_user=404),
     ),
-    "people:my_services": Row(),
-    "people:my_password": Row(),
+    "users:my_services": Row(),
+    "users:my_password": Row(),
 }

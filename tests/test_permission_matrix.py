@@ -5,7 +5,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from provisioning.models import Job
+from core.models import Job
 from tests.matrix import MATRIX, ROLES
 
 pytestmark = pytest.mark.django_db

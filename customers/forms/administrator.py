@@ -6,12 +6,12 @@ import re
 
 from django import forms
 
+from core.scoping import has_permission
+from customers.actions.customers import local_admin_identity
+from customers.actions.organisations import default_upn_domain
+from customers.actions.passwords import password_problems
 from customers.forms.widgets import StyledFormMixin
 from customers.models import Organisation, Role, User
-from customers.scoping import has_permission
-from customers.services.customers import local_admin_identity
-from customers.services.organisations import default_upn_domain
-from customers.services.passwords import password_problems
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
 UPN_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")

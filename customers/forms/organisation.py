@@ -8,19 +8,19 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q
 
-from customers.codes import generate_code
-from customers.forms.widgets import DomainListField, StyledFormMixin, comma_list
-from customers.models import Domain, Organisation, Role, Status, User
-from customers.scoping import decider, has_permission
-from customers.services.organisations import (
+from core.scoping import decider, has_permission
+from customers.actions.codes import generate_code
+from customers.actions.organisations import (
     DEFAULT_ALLOWED_ROLES,
     DEFAULT_RESTRICTED_ROLES,
     PARENT_DECIDED_FIELDS,
     SELF_EDITABLE_FIELDS,
     tags_from_names,
 )
-from customers.services.roles import grantable_roles
-from customers.validators import normalise_domain, validate_domain_name
+from customers.actions.roles import grantable_roles
+from customers.forms.widgets import DomainListField, StyledFormMixin, comma_list
+from customers.models import Domain, Organisation, Role, Status, User
+from customers.models.validators import normalise_domain, validate_domain_name
 
 # Customers may be created below the provider or a reseller that is in service.
 PARENT_STATES = [Status.DRAFT, Status.PROVISIONING, Status.ACTIVE, Status.FAILED]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from customers.actions.roles import grantable_roles
 from customers.forms.widgets import StyledFormMixin
 from customers.models import Contact, Domain, Organisation, Role, User
-from customers.services.roles import grantable_roles
-from customers.validators import normalise_domain, validate_domain_name
+from customers.models.validators import normalise_domain, validate_domain_name
 
 
 class ContactForm(StyledFormMixin, forms.ModelForm):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from customers.validators import normalise_domain, validate_domain_name
+from customers.models.validators import normalise_domain, validate_domain_name
 
 
 class StyledFormMixin:

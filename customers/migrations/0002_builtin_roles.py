@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from customers.builtins import ensure_builtin_roles
+from customers.actions.builtins import ensure_builtin_roles
 
 
 def create_roles(apps, schema_editor):

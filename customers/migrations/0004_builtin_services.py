@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from customers.builtins import ensure_builtin_services
+from customers.actions.builtins import ensure_builtin_services
 
 
 def create_services(apps, schema_editor):

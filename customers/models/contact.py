@@ -3,7 +3,7 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from customers.scoping import ScopedManager
+from core.scoping import ScopedManager
 
 
 class Contact(models.Model):

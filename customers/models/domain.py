@@ -3,8 +3,8 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from customers.scoping import ScopedManager
-from customers.validators import normalise_domain, validate_domain_name
+from core.scoping import ScopedManager
+from customers.models.validators import normalise_domain, validate_domain_name
 
 
 class Domain(models.Model):

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from customers.scoping import ScopedManager
+from core.scoping import ScopedManager
 
 
 class ImportState(models.TextChoices):
@@ -36,7 +36,7 @@ class UserImport(models.Model):
     rows = models.TextField(blank=True, help_text="The valid rows, encrypted; erased after use.")
     imported = models.PositiveIntegerField(default=0)
     job = models.ForeignKey(
-        "provisioning.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     objects = ScopedManager()

@@ -9,8 +9,8 @@ from django.urls import reverse
 from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
 
-from customers.scoping import RestrictedManager, ScopedTreeQuerySet
-from customers.validators import validate_code
+from core.scoping import RestrictedManager, ScopedTreeQuerySet
+from customers.models.validators import validate_code
 
 
 class OrganisationType(models.TextChoices):
@@ -50,7 +50,7 @@ class Organisation(MPTTModel):
     """A tenant: the provider (root), a reseller, or a customer.
 
     Every object permission in Canopy is stored against an organisation and holds on its whole
-    subtree; see ``customers.scoping``.
+    subtree; see ``core.scoping``.
     """
 
     parent = TreeForeignKey(

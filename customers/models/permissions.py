@@ -1,7 +1,7 @@
 """Direct foreign-key object permission tables, as django-guardian's performance guide advises.
 
 Generic (content-type + text pk) rows cannot be joined to the organisation tree; these can,
-which is what lets ``customers.scoping`` resolve a user's scope in one query.
+which is what lets ``core.scoping`` resolve a user's scope in one query.
 """
 
 from django.db import models

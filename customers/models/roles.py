@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from customers.scoping import ScopedManager
+from core.scoping import ScopedManager
 
 
 class Role(models.Model):

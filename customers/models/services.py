@@ -6,8 +6,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from customers.scoping import ScopedManager
-from customers.validators import validate_code
+from core.scoping import ScopedManager
+from customers.models.validators import validate_code
 
 
 class ServiceType(models.TextChoices):
@@ -29,7 +29,7 @@ class Service(models.Model):
     service_type = models.CharField(
         "Type",
         max_length=50,
-        help_text="What the service does in the directory; see provisioning.service_types.",
+        help_text="What the service does in the directory.",
     )
     settings = models.JSONField("Settings", default=dict, blank=True)
     is_active = models.BooleanField("Available", default=True)

@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.urls import reverse
 
-from customers.scoping import ScopedQuerySet
+from core.scoping import ScopedQuerySet
 
 
 class CanopyUserManager(UserManager.from_queryset(ScopedQuerySet)):
@@ -59,7 +59,7 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
     def get_absolute_url(self) -> str:
-        return reverse("people:detail", args=[self.pk])
+        return reverse("users:detail", args=[self.pk])
 
     @property
     def enabled(self) -> bool:

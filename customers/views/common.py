@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from customers.lifecycle import can_move
+from core.scoping import decider, has_permission, within
+from customers.actions.lifecycle import can_move
 from customers.models import Organisation, Status
-from customers.scoping import decider, has_permission, within
 
 
 def scoped_organisations(request):

@@ -7,9 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
+from customers.actions.contacts import add_contact, delete_contact, update_contact
 from customers.forms import ContactForm
 from customers.models import Contact
-from customers.services.contacts import add_contact, delete_contact, update_contact
 from customers.views.common import page_context, require_on, visible_organisation
 
 

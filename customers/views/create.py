@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core.scoping import decider, has_permission
+from customers.actions.customers import create_customer
 from customers.forms import OrganisationForm, QuickCreateForm
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation
-from customers.scoping import decider, has_permission
-from customers.services.customers import create_customer
 from customers.views.common import visible_organisation
 
 ALIAS_BUTTONS = ("alias_update", "alias_remove")

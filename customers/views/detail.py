@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from customers.scoping import has_permission
-from customers.services.limits import subscriptions_with_usage, user_usage
+from core.models import Job
+from core.scoping import has_permission
+from customers.actions.limits import subscriptions_with_usage, user_usage
 from customers.views.common import page_context, require_on, visible_organisation
-from provisioning.models import Job
 
 RECENT_JOBS = 5
 JOBS_SHOWN = 100

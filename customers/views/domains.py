@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from customers.actions.domains import add_alias, make_primary, remove_alias
+from customers.actions.organisations import apply_organisation_edit
 from customers.forms import DomainForm
 from customers.models import Domain
-from customers.services.domains import add_alias, make_primary, remove_alias
 from customers.views.common import page_context, require_on, visible_organisation
-from provisioning.services import apply_organisation_edit
 
 
 def _domain(request, organisation, domain_pk: int) -> Domain:

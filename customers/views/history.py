@@ -10,8 +10,8 @@ from datetime import datetime
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from customers.actions.organisations import RELATIONS_REASON
 from customers.models import Contact, Domain, Organisation, RoleGrant
-from customers.services.organisations import RELATIONS_REASON
 from customers.views.common import page_context, visible_organisation
 
 SHOWN = 200

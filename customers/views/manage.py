@@ -12,19 +12,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 
-from customers.forms import DeleteForm, OrganisationEditForm
-from customers.models import Organisation, Status
-from customers.scoping import decider, has_permission
-from customers.services.catalogue import give_reseller_service, may_manage_services_of
-from customers.services.customers import edit_customer
-from customers.services.lifecycle import delete_organisation, restore_organisation
-from customers.views.common import page_context, require_on, visible_organisation
-from provisioning.services import (
+from core.scoping import decider, has_permission
+from customers.actions.catalogue import give_reseller_service, may_manage_services_of
+from customers.actions.customers import edit_customer
+from customers.actions.lifecycle import (
+    delete_organisation,
     deprovision_organisation,
     provision_organisation,
+    restore_organisation,
     resume_organisation,
     suspend_organisation,
 )
+from customers.forms import DeleteForm, OrganisationEditForm
+from customers.models import Organisation, Status
+from customers.views.common import page_context, require_on, visible_organisation
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""Roles: who holds which role on this customer; grant and revoke (customers.services.roles)."""
+"""Roles: who holds which role on this customer; grant and revoke (customers.actions.roles)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from customers.actions.roles import grant_role, revoke_role
 from customers.forms import GrantForm
 from customers.models import RoleGrant
-from customers.services.roles import grant_role, revoke_role
 from customers.views.common import page_context, require_on, visible_organisation
 
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from core.models import Job
+from core.scoping import decider, has_permission
+from customers.actions.catalogue import may_manage_services_of, offered_plans
+from customers.actions.customers import administrator_role
+from customers.actions.users import create_user
 from customers.forms import AdministratorForm
 from customers.models import Status
-from customers.scoping import decider, has_permission
-from customers.services.catalogue import may_manage_services_of, offered_plans
-from customers.services.customers import create_administrator
 from customers.views.common import require_on, visible_organisation
-from provisioning.models import Job
 
 STEPS = [
     ("customer", "Customer"),
@@ -59,9 +61,21 @@ def wizard_admin(request, pk: int):
     # it swaps in only that field, so nothing is validated or saved.
     if request.method == "POST" and "preview" not in request.POST and form.is_valid():
         try:
-            user, job = create_administrator(
-                actor=request.user, organisation=organisation, **form.service_kwargs()
-            )
+            fields = form.service_kwargs()
+            with transaction.atomic():
+                role = administrator_role(
+                    actor=request.user,
+                    organisation=organisation,
+                    cloned_from=fields.pop("cloned_from"),
+                )
+                user, jobs = create_user(
+                    actor=request.user,
+                    organisation=organisation,
+                    is_admin=True,
+                    role=role,
+                    **fields,
+                )
+            job = jobs[0] if jobs else None
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from ldap3 import Connection
 
+from core.credentials import decrypt_secret
+from core.models import Job
 from directory import DirectoryConfig, get_connection
-from provisioning.credentials import decrypt_secret
 from provisioning.engine import rows
-from provisioning.models import Job
+from provisioning.job_plans.layout import Layout
 
 if TYPE_CHECKING:
-    from provisioning.plans.base import Step
-    from provisioning.plans.layout import Layout
+    from provisioning.job_plans.base import Step
 
 FLUSH_SECONDS = 0.5
 MAX_OBJECTS_PER_ENTRY = 50
@@ -57,8 +57,6 @@ class StepContext:
 
     @property
     def layout(self) -> Layout:
-        from provisioning.plans.layout import Layout
-
         if self._layout is None:
             assert self.config is not None
             self._layout = Layout(self.config)

@@ -20,8 +20,9 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.jobs import send_run_message
+from core.models import Job, JobState
 from provisioning.engine.errors import LostClaim
-from provisioning.models import Job, JobState
 
 
 def worker_id() -> str:
@@ -124,9 +125,6 @@ def requeue(claim: Claim, delay: float, **fields: Any) -> bool:
 
 
 def send(job_id: int, countdown: float | None = None) -> None:
-    """Send the run message; imported late so that the services module stays the one sender."""
-    from provisioning.services import send_run_message
-
     send_run_message(job_id, countdown)
 
 

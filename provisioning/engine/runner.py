@@ -20,15 +20,15 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.credentials import CredentialError
+from core.models import Job, JobState
 from directory import PasswordRejectedError, PermanentDirectoryError, TransientDirectoryError
-from provisioning.connection import DirectoryNotConfigured, directory_config
-from provisioning.credentials import CredentialError
 from provisioning.engine import rows
 from provisioning.engine.backoff import retry_delay
+from provisioning.engine.connection import DirectoryNotConfigured, directory_config
 from provisioning.engine.context import StepContext
 from provisioning.engine.errors import INTERNAL_ERROR_MESSAGE, JobFailed, LostClaim
-from provisioning.models import Job, JobState
-from provisioning.plans import UnknownJobKind, plan_for
+from provisioning.job_plans import UnknownJobKind, plan_for
 
 logger = logging.getLogger("provisioning.engine")
 

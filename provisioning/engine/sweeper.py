@@ -18,8 +18,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from core.models import Job, JobState
 from provisioning.engine import rows
-from provisioning.models import Job, JobState
 
 logger = logging.getLogger("provisioning.engine")
 

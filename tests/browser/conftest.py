@@ -1,7 +1,7 @@
 """Browser tests: Debian's headless Chromium driven by Playwright against Django's live server.
 
 The live server runs in a thread of this process against the test database, so tests use
-``transactional_db`` (the built-in roles come back after each flush: customers.builtins).
+``transactional_db`` (the built-in roles come back after each flush: customers.actions.builtins).
 Playwright's sync API runs an event loop, hence DJANGO_ALLOW_ASYNC_UNSAFE for the ORM calls
 the tests make around it.
 """

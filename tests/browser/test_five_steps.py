@@ -19,12 +19,13 @@ from django.conf import settings
 from django.db import connection
 from playwright.sync_api import expect
 
+from core.actors import SYSTEM
+from core.models import Job, JobState
+from customers.actions.lifecycle import provision_organisation
 from customers.models import Organisation, User
 from directory import find_user_by_upn, verify_password
 from directory.dn import dn_key, rdn_value
 from directory.entry import texts
-from provisioning.models import Job, JobState
-from provisioning.services import provision_organisation
 from tests.browser.conftest import browser_test
 from tests.catalogue.fixtures import subscribe, vpn_plan
 from tests.provisioning import conftest as engine_fixtures
@@ -125,7 +126,7 @@ def test_cloudportals_five_steps_end_in_the_directory(
     subscribe(cast.reseller, vpn_plan())  # the reseller holds VPN, so it can pass it on
     # The provider's setup: a customer's OU is built inside its reseller's, so the reseller
     # is provisioned first (by the real worker, into the real DC).
-    provision_organisation(actor=None, organisation=cast.reseller)
+    provision_organisation(actor=SYSTEM, organisation=cast.reseller)
     # Its password policy and UPN suffix are domain-wide: the fixture removes them afterwards.
     tenants.codes.append(cast.reseller.code)
     tenants.domains.extend(cast.reseller.domains.values_list("name", flat=True))

@@ -4,10 +4,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from core.actors import SYSTEM
+from core.jobs import JobKind
+from core.models import Job
+from customers.actions.assignments import give_service, set_user_services, take_service
 from customers.models import Organisation, Status
-from customers.services.assignments import give_service, set_user_services, take_service
-from provisioning.models import Job
-from provisioning.service_types.kinds import ServiceJobKind
 from tests.catalogue.fixtures import customer_vpn, subscribe
 
 
@@ -22,7 +23,7 @@ def test_a_service_goes_to_many_users_at_once_with_one_job(cast, login):
     )
     assert response.status_code == 302
     assert subscription.assignments.count() == 2
-    job = Job.objects.get(kind=ServiceJobKind.ASSIGN_SERVICES)
+    job = Job.objects.get(kind=JobKind.ASSIGN_SERVICES)
     assert sorted(job.payload["user_ids"]) == sorted(u.pk for u in users)
     assert job.payload["subscription_ids"] == [subscription.pk]
 
@@ -31,14 +32,14 @@ def test_a_service_goes_to_many_users_at_once_with_one_job(cast, login):
 def test_a_plan_or_seat_limit_caps_giving(cast):
     subscription = subscribe(cast.customer, user_limit=1)
     with pytest.raises(ValidationError, match="Only 1 VPN seats are left"):
-        give_service(actor=None, subscription=subscription, users=[cast.end_user, cast.help_desk])
+        give_service(actor=SYSTEM, subscription=subscription, users=[cast.end_user, cast.help_desk])
     assert not subscription.assignments.exists()
 
 
 @pytest.mark.django_db
 def test_only_users_of_the_customer_get_its_services(cast):
     with pytest.raises(ValidationError, match="users of the customer"):
-        give_service(actor=None, subscription=customer_vpn(cast), users=[cast.customer2_admin])
+        give_service(actor=SYSTEM, subscription=customer_vpn(cast), users=[cast.customer2_admin])
     with pytest.raises(PermissionDenied):
         give_service(actor=cast.help_desk, subscription=customer_vpn(cast), users=[cast.end_user])
 
@@ -59,6 +60,6 @@ def test_the_mail_service_makes_the_upn_the_users_email(cast):
 
     mail = Service.objects.create(code="MAIL", name="Mail", service_type="mail_attributes")
     subscription = subscribe(cast.customer, plan=Plan.objects.create(service=mail, name="Std"))
-    give_service(actor=None, subscription=subscription, users=[cast.end_user])
+    give_service(actor=SYSTEM, subscription=subscription, users=[cast.end_user])
     cast.end_user.refresh_from_db()
     assert cast.end_user.email == cast.end_user.upn

@@ -3,12 +3,13 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.actors import SYSTEM
+from core.jobs import JobKind
+from core.models import Job
+from customers.actions import catalogue
+from customers.actions.assignments import give_service
+from customers.actions.roles import grantable_roles
 from customers.models import CustomerService, Organisation, Plan, Role, Service, Status
-from customers.services import catalogue
-from customers.services.assignments import give_service
-from customers.services.roles import grantable_roles
-from provisioning.models import Job
-from provisioning.service_types.kinds import ServiceJobKind
 from tests.catalogue.fixtures import subscribe, vpn_plan, vpn_service
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def test_provisioning_a_service_records_a_job_that_builds_it(cast):
         actor=cast.provider_admin, organisation=cast.reseller, plan=vpn_plan(), user_limit=10
     )
     assert subscription.status == "provisioning"
-    assert job.kind == ServiceJobKind.PROVISION_SERVICE
+    assert job.kind == JobKind.PROVISION_SERVICE
     assert job.payload["subscription"] == subscription.pk
     assert job.lock_key == f"org:{cast.reseller.pk}"
 
@@ -53,9 +54,9 @@ def test_a_draft_customers_services_wait_for_the_customer(cast):
     )
     assert job is None
     activate(cast.reseller)
-    jobs = catalogue.provision_pending_services(actor=None, organisation=cast.reseller)
-    assert [j.kind for j in jobs] == [ServiceJobKind.PROVISION_SERVICE]
-    assert catalogue.provision_pending_services(actor=None, organisation=cast.reseller) == []
+    jobs = catalogue.provision_pending_services(actor=SYSTEM, organisation=cast.reseller)
+    assert [j.kind for j in jobs] == [JobKind.PROVISION_SERVICE]
+    assert catalogue.provision_pending_services(actor=SYSTEM, organisation=cast.reseller) == []
 
 
 def test_a_reseller_cannot_give_itself_services(cast):
@@ -107,7 +108,7 @@ def test_changing_the_plan_keeps_seats_within_the_pool(cast):
         catalogue.change_plan(
             actor=cast.reseller_admin, subscription=subscription, plan=vpn_plan(), user_limit=11
         )
-    give_service(actor=None, subscription=subscription, users=[cast.end_user, cast.help_desk])
+    give_service(actor=SYSTEM, subscription=subscription, users=[cast.end_user, cast.help_desk])
     with pytest.raises(ValidationError, match="already uses 2"):
         catalogue.change_plan(
             actor=cast.reseller_admin, subscription=subscription, plan=vpn_plan(), user_limit=1
@@ -123,13 +124,13 @@ def test_deprovisioning_is_refused_while_users_have_it_unless_confirmed(cast):
     activate(cast.customer)
     subscribe(cast.reseller)
     subscription = subscribe(cast.customer)
-    give_service(actor=None, subscription=subscription, users=[cast.end_user])
+    give_service(actor=SYSTEM, subscription=subscription, users=[cast.end_user])
     with pytest.raises(ValidationError, match="1 users have VPN"):
         catalogue.deprovision_service(actor=cast.reseller_admin, subscription=subscription)
     job = catalogue.deprovision_service(
         actor=cast.reseller_admin, subscription=subscription, confirm=True
     )
-    assert job.kind == ServiceJobKind.DEPROVISION_SERVICE
+    assert job.kind == JobKind.DEPROVISION_SERVICE
     assert job.payload["user_ids"] == [cast.end_user.pk]
     subscription.refresh_from_db()
     assert subscription.status == "deprovisioning"
@@ -150,7 +151,7 @@ def test_a_draft_customers_service_is_removed_at_once(cast):
         catalogue.deprovision_service(actor=cast.reseller_admin, subscription=subscription) is None
     )
     assert not CustomerService.objects.filter(pk=subscription.pk).exists()
-    assert not Job.objects.filter(kind=ServiceJobKind.DEPROVISION_SERVICE).exists()
+    assert not Job.objects.filter(kind=JobKind.DEPROVISION_SERVICE).exists()
 
 
 def test_a_service_role_is_grantable_only_where_the_service_is_provisioned(cast):

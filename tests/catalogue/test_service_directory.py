@@ -9,19 +9,21 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.actors import SYSTEM
+from core.jobs import JobKind
+from core.models import Job, JobState
+from customers.actions import catalogue
+from customers.actions.assignments import give_service, take_service
+from customers.actions.imports import check_upload, run_import
+from customers.actions.lifecycle import provision_organisation
+from customers.actions.users import user_job
 from customers.models import CustomerService, Plan, Service, User
-from customers.services import catalogue
-from customers.services.assignments import give_service, take_service
-from customers.services.user_import import check_upload, run_import
 from directory import delete_tree, ensure_ou, find_user_by_guid, get_members, ou_dn, verify_password
 from directory.dn import dn_key
 from directory.entry import texts
-from provisioning.models import Job, JobState
-from provisioning.plans.base import Step
-from provisioning.service_types import ServiceType, register_type, unregister_type
-from provisioning.service_types.helpers import attribute_steps
-from provisioning.service_types.kinds import ServiceJobKind
-from provisioning.services import JobKind, provision_organisation, user_job
+from provisioning.drivers import ServiceDriver, register_driver, unregister_driver
+from provisioning.drivers.helpers import attribute_steps
+from provisioning.job_plans.base import Step
 from tests.provisioning.conftest import ADMIN_PASSWORD
 from tests.provisioning.helpers import read_entry, run
 
@@ -39,8 +41,8 @@ def customer(tenants, directory_settings):
     """A provisioned customer with one administrator whose account exists."""
     organisation = tenants.customer()
     admin = tenants.user(organisation)
-    succeeded(provision_organisation(actor=None, organisation=organisation))
-    succeeded(user_job(kind=JobKind.CREATE_USER, actor=None, user=admin, password=ADMIN_PASSWORD))
+    succeeded(provision_organisation(actor=SYSTEM, organisation=organisation))
+    succeeded(user_job(kind=JobKind.CREATE_USER, actor=SYSTEM, user=admin, password=ADMIN_PASSWORD))
     organisation.refresh_from_db()
     admin.refresh_from_db()
     return organisation, admin
@@ -56,7 +58,7 @@ def service(tenants, service_type: str, **settings) -> Plan:
 
 def provisioned(organisation, plan) -> CustomerService:
     subscription, job = catalogue.provision_service(
-        actor=None, organisation=organisation, plan=plan
+        actor=SYSTEM, organisation=organisation, plan=plan
     )
     succeeded(job)
     subscription.refresh_from_db()
@@ -92,14 +94,14 @@ def test_a_security_group_service_from_provisioning_to_removal(customer, tenants
     subscription = provisioned(organisation, service(tenants, "security_group"))
     assert group_members(ldap, subscription) == []
 
-    succeeded(give_service(actor=None, subscription=subscription, users=[admin]))
+    succeeded(give_service(actor=SYSTEM, subscription=subscription, users=[admin]))
     assert group_members(ldap, subscription) == [dn_key(account(ldap, admin)["dn"])]
-    succeeded(take_service(actor=None, subscription=subscription, users=[admin]))
+    succeeded(take_service(actor=SYSTEM, subscription=subscription, users=[admin]))
     assert group_members(ldap, subscription) == []
 
-    succeeded(give_service(actor=None, subscription=subscription, users=[admin]))
-    job = catalogue.deprovision_service(actor=None, subscription=subscription, confirm=True)
-    assert job.kind == ServiceJobKind.DEPROVISION_SERVICE
+    succeeded(give_service(actor=SYSTEM, subscription=subscription, users=[admin]))
+    job = catalogue.deprovision_service(actor=SYSTEM, subscription=subscription, confirm=True)
+    assert job.kind == JobKind.DEPROVISION_SERVICE
     succeeded(job)
     assert not CustomerService.objects.filter(pk=subscription.pk).exists()
     with pytest.raises(Exception, match="does not exist"):
@@ -113,8 +115,8 @@ def test_home_folder_and_mail_attributes_follow_the_service(customer, tenants, l
         service(tenants, "home_folder", path="\\\\fs1\\home\\{customer}\\{username}", drive="H:"),
     )
     mail = provisioned(organisation, service(tenants, "mail_attributes"))
-    succeeded(give_service(actor=None, subscription=home, users=[admin]))
-    succeeded(give_service(actor=None, subscription=mail, users=[admin]))
+    succeeded(give_service(actor=SYSTEM, subscription=home, users=[admin]))
+    succeeded(give_service(actor=SYSTEM, subscription=mail, users=[admin]))
     entry = account(ldap, admin)
     assert texts(entry, "homeDirectory") == [
         f"\\\\fs1\\home\\{organisation.code}\\{admin.username}"
@@ -123,8 +125,8 @@ def test_home_folder_and_mail_attributes_follow_the_service(customer, tenants, l
     assert texts(entry, "mail") == [admin.upn]
     assert f"SMTP:{admin.upn}" in texts(entry, "proxyAddresses")
 
-    succeeded(take_service(actor=None, subscription=home, users=[admin]))
-    succeeded(take_service(actor=None, subscription=mail, users=[admin]))
+    succeeded(take_service(actor=SYSTEM, subscription=home, users=[admin]))
+    succeeded(take_service(actor=SYSTEM, subscription=mail, users=[admin]))
     entry = account(ldap, admin)
     assert texts(entry, "homeDirectory") == [] and texts(entry, "proxyAddresses") == []
 
@@ -132,7 +134,7 @@ def test_home_folder_and_mail_attributes_follow_the_service(customer, tenants, l
 # --- The plug-in interface: a service type of this test module ---------------------------------
 
 
-class Printing(ServiceType):
+class Printing(ServiceDriver):
     """Per customer, an OU for its printers; per user, a description saying they may print."""
 
     code = "test_printing"
@@ -164,9 +166,9 @@ class Printing(ServiceType):
 
 @pytest.fixture
 def printing():
-    register_type(Printing)
+    register_driver(Printing)
     yield Printing
-    unregister_type(Printing.code)
+    unregister_driver(Printing.code)
 
 
 def test_a_service_type_defined_elsewhere_provisions_and_deprovisions(
@@ -177,10 +179,10 @@ def test_a_service_type_defined_elsewhere_provisions_and_deprovisions(
     printers = ou_dn(subscription_dn(ldap, subscription), "Printers")
     assert read_entry(ldap, printers) is not None
 
-    succeeded(give_service(actor=None, subscription=subscription, users=[admin]))
+    succeeded(give_service(actor=SYSTEM, subscription=subscription, users=[admin]))
     assert texts(account(ldap, admin), "description") == ["May print"]
 
-    succeeded(catalogue.deprovision_service(actor=None, subscription=subscription, confirm=True))
+    succeeded(catalogue.deprovision_service(actor=SYSTEM, subscription=subscription, confirm=True))
     assert texts(account(ldap, admin), "description") == []
     assert read_entry(ldap, printers) is None
 
@@ -197,9 +199,9 @@ def test_a_bulk_import_creates_accounts_that_can_sign_in(customer, tenants, ldap
             [f"imp{n}{tenants.tag}@{domain}", "Imp", f"N{n}", "Bulk-Secret-42!", vpn.service.code]
         )
     upload = SimpleUploadedFile("u.csv", out.getvalue().encode())
-    checked = check_upload(actor=None, organisation=organisation, upload=upload, filename="u.csv")
+    checked = check_upload(actor=SYSTEM, organisation=organisation, upload=upload, filename="u.csv")
     assert checked.errors == []
-    job = succeeded(run_import(actor=None, user_import=checked))
+    job = succeeded(run_import(actor=SYSTEM, user_import=checked))
     assert job.secret == ""
     assert job.steps_done == job.steps_total >= 3
     imported = list(User.objects.filter(upn__startswith="imp").order_by("pk"))
@@ -217,11 +219,11 @@ def test_services_given_to_a_draft_customer_are_built_when_it_is_provisioned(
     admin = tenants.user(organisation)
     plan = service(tenants, "security_group")
     subscription, job = catalogue.provision_service(
-        actor=None, organisation=organisation, plan=plan
+        actor=SYSTEM, organisation=organisation, plan=plan
     )
     assert job is None  # nothing to build it in yet
-    give_service(actor=None, subscription=subscription, users=[admin])
-    succeeded(provision_organisation(actor=None, organisation=organisation))
+    give_service(actor=SYSTEM, subscription=subscription, users=[admin])
+    succeeded(provision_organisation(actor=SYSTEM, organisation=organisation))
     organisation.refresh_from_db()
     subscription.refresh_from_db()
     assert subscription.status == "active"

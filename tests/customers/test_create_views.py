@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.models import Job
 from customers.models import Domain, Organisation, Role, Status
-from provisioning.models import Job
 from tests.customers.helpers import detailed_form_data, in_directory, url
 
 pytestmark = pytest.mark.django_db
@@ -256,7 +256,7 @@ def test_names_with_special_characters_are_stored_and_shown_exactly(cast, login,
 
 
 def test_a_failure_after_the_customer_is_saved_leaves_no_record(cast, login, monkeypatch):
-    import customers.services.customers as workflow
+    import customers.actions.customers as workflow
 
     def broken(**kwargs):
         raise ValidationError("The provisioning request failed.")

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from customers.lifecycle import move
+from customers.actions.lifecycle import _move as move
 from customers.models import Status
 
 pytestmark = pytest.mark.django_db

@@ -6,26 +6,27 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from customers.models import CustomerService, Organisation, Plan, Service, User, UserService
-from customers.services.limits import (
+from core.actors import SYSTEM
+from customers.actions.limits import (
     check_service_allocation,
     check_user_limit,
     take_service_seat,
     user_usage,
 )
-from customers.services.users import create_user
+from customers.actions.users import create_user
+from customers.models import CustomerService, Organisation, Plan, Service, User, UserService
 from tests.cast import build_cast
 from tests.factories import UserFactory
 
 
 def make_user(organisation, n):
     return create_user(
-        actor=None,
+        actor=SYSTEM,
         organisation=organisation,
         username=f"racer{n}",
         upn=f"racer{n}@race.example",
         password="Race-pass-1!",
-    )
+    )[0]
 
 
 @pytest.mark.django_db

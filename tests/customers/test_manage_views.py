@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import Job
 from customers.models import Contact, Domain, Organisation, Role, RoleGrant, Status
-from provisioning.models import Job
 from tests.catalogue.fixtures import subscribe
 from tests.customers.helpers import in_directory, set_status, url
 from tests.factories import UserFactory
@@ -300,7 +300,7 @@ def test_a_reseller_admin_gets_404_for_a_sibling_resellers_customer(cast, login,
 
 
 def test_a_users_link_goes_to_the_people_page(cast, login):
-    person_url = reverse("people:detail", args=[cast.customer_admin.pk])
+    person_url = reverse("users:detail", args=[cast.customer_admin.pk])
     assert cast.customer_admin.get_absolute_url() == person_url
     page = login(cast.reseller_admin).get(url("roles", cast.customer.pk)).content.decode()
     assert person_url in page
@@ -325,7 +325,7 @@ def test_the_summary_shows_services_with_seats_users_and_the_directory(cast, log
 
 
 def test_the_summary_counts_seats_as_the_limits_do(cast):
-    from customers.services.limits import subscription_usage, subscriptions_with_usage
+    from customers.actions.limits import subscription_usage, subscriptions_with_usage
 
     pool = subscribe(cast.reseller, user_limit=10)
     subscribe(cast.customer, user_limit=4)
@@ -337,8 +337,8 @@ def test_the_summary_counts_seats_as_the_limits_do(cast):
 
 
 def test_history_shows_tag_and_role_changes_with_before_and_after(cast, login):
+    from customers.actions.organisations import update_organisation
     from customers.models import Role, Tag
-    from customers.services.organisations import update_organisation
 
     gold = Tag.objects.create(name="gold")
     update_organisation(

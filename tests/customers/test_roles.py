@@ -3,9 +3,10 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.actors import SYSTEM
+from core.scoping import forget_scope, has_permission
+from customers.actions.roles import clone_admin_role, grant_role, grantable_roles, revoke_role
 from customers.models import Organisation, OrganisationUserObjectPermission, Role, RoleGrant
-from customers.scoping import forget_scope, has_permission
-from customers.services.roles import clone_admin_role, grant_role, grantable_roles, revoke_role
 from tests.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +30,13 @@ def test_revoking_removes_exactly_what_the_grant_gave(cast):
     person = UserFactory(username="ops", organisation=cast.provider, role="User")
     help_desk = grant(person, cast.reseller, "Help Desk")
     grant(person, cast.reseller, "Customer Admin")
-    revoke_role(actor=None, grant=help_desk)
+    revoke_role(actor=SYSTEM, grant=help_desk)
     forget_scope(person)
     # Customer Admin also gives view_organisation and reset_passwords: they stay.
     assert has_permission(person, "view_organisation", cast.customer)
     assert has_permission(person, "reset_passwords", cast.customer)
     admin_grant = RoleGrant.objects.get(user=person, role__name="Customer Admin")
-    revoke_role(actor=None, grant=admin_grant)
+    revoke_role(actor=SYSTEM, grant=admin_grant)
     forget_scope(person)
     assert not OrganisationUserObjectPermission.objects.filter(user=person).exists()
     assert not has_permission(person, "view_organisation", cast.customer)

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.scoping import forget_scope, has_permission
 from customers.models import Organisation, User
-from customers.scoping import forget_scope, has_permission
 from tests.factories import OrganisationFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +100,7 @@ def test_a_save_that_moves_an_object_out_of_the_writers_reach_rolls_back(cast):
     from django.core.exceptions import PermissionDenied
     from django.db import transaction
 
-    from customers.scoping import ensure_still_visible
+    from core.scoping import ensure_still_visible
 
     customer = Organisation.objects.get(pk=cast.customer.pk)
     with pytest.raises(PermissionDenied), transaction.atomic():

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from customers.demo import DEMO_PASSWORD, LOGINS
+from customers.management.demo import DEMO_PASSWORD, LOGINS
 from customers.models import Organisation, User
 from tests.factories import UserFactory, grant
 

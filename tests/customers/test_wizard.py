@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import urlencode
 
+from core.credentials import decrypt_secret
+from core.models import Job
 from customers.models import Organisation, Role, Service, Status, User
-from provisioning.credentials import decrypt_secret
-from provisioning.models import Job
 from tests.catalogue.fixtures import subscribe, vpn_plan
 from tests.customers.helpers import set_status, url
 from tests.factories import OrganisationFactory

@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from core.credentials import decrypt_secret
+from core.jobs import JobKind
+from core.models import Job
+from customers.actions.imports import check_upload, run_import
 from customers.models import Organisation, Status, User, UserImport
-from customers.services.user_import import check_upload, run_import
-from provisioning.credentials import decrypt_secret
-from provisioning.models import Job
-from provisioning.service_types.kinds import ServiceJobKind
 from tests.catalogue.fixtures import customer_vpn
 
 pytestmark = pytest.mark.django_db
@@ -58,10 +58,10 @@ def test_every_row_is_checked_and_errors_are_shown_by_row_and_column(active_cast
     ]
     client = login(cast.customer_admin)
     response = client.post(
-        reverse("people:import", args=[cast.customer.pk]), {"file": csv_file(rows)}
+        reverse("users:import", args=[cast.customer.pk]), {"file": csv_file(rows)}
     )
     checked = UserImport.objects.get()
-    assert response.url == reverse("people:import_detail", args=[checked.pk])
+    assert response.url == reverse("users:import_detail", args=[checked.pk])
     found = {(e["row"], e["column"]) for e in checked.errors}
     assert {(4, "UPN"), (2, "UPN"), (5, "UPN"), (6, "Username"), (6, "Email")} <= found
     assert {(6, "Password"), (6, "Services")} <= found
@@ -93,7 +93,7 @@ def test_nothing_is_imported_while_the_file_has_errors_unless_only_valid_rows(ac
     assert imported.count() == 3
     assert all(u.services.filter(subscription__service__code="VPN").exists() for u in imported)
     assert all(not u.has_usable_password() for u in imported)  # the job sets the hashes
-    assert job.kind == ServiceJobKind.IMPORT_USERS
+    assert job.kind == JobKind.IMPORT_USERS
     assert job.payload["user_ids"] == [u.pk for u in imported]
     assert set(json.loads(decrypt_secret(job.secret)).values()) == {GOOD_PASSWORD}
     checked.refresh_from_db()
@@ -106,9 +106,9 @@ def test_the_import_page_imports_only_valid_rows_when_asked(active_cast, login):
     cast = active_cast
     client = login(cast.customer_admin)
     rows = [*good_rows(cast, 2), ["broken", "", "", "", "", "", ""]]
-    client.post(reverse("people:import", args=[cast.customer.pk]), {"file": csv_file(rows)})
+    client.post(reverse("users:import", args=[cast.customer.pk]), {"file": csv_file(rows)})
     checked = UserImport.objects.get()
-    url = reverse("people:import_detail", args=[checked.pk])
+    url = reverse("users:import_detail", args=[checked.pk])
     client.post(url, {})
     assert not User.objects.filter(upn__startswith="bulk").exists()
     client.post(url, {"only_valid": "on"})
@@ -158,7 +158,7 @@ def test_usernames_are_generated_free_in_the_file_and_the_system(active_cast):
 def test_xlsx_files_and_the_templates(active_cast, login):
     cast = active_cast
     client = login(cast.customer_admin)
-    template = client.get(reverse("people:import_template", args=["xlsx"]))
+    template = client.get(reverse("users:import_template", args=["xlsx"]))
     sheet = load_workbook(io.BytesIO(template.content)).active
     titles = [cell.value for cell in sheet[1]]
     assert titles[:2] == ["UPN", "Username"]
@@ -192,7 +192,7 @@ def test_xlsx_files_and_the_templates(active_cast, login):
     run_import(actor=cast.customer_admin, user_import=checked)
     user = User.objects.get(upn=f"sheet.user@{domain}")
     assert user.must_change_password and user.username == "suser"
-    csv_template = client.get(reverse("people:import_template", args=["csv"]))
+    csv_template = client.get(reverse("users:import_template", args=["csv"]))
     assert csv_template.content.decode().startswith("UPN,Username,First Name")
 
 
@@ -210,7 +210,7 @@ def test_a_file_with_an_unknown_column_is_refused_whole(active_cast):
 def test_help_desk_cannot_import(active_cast, login):
     cast = active_cast
     response = login(cast.help_desk).post(
-        reverse("people:import", args=[cast.customer.pk]), {"file": csv_file(good_rows(cast, 1))}
+        reverse("users:import", args=[cast.customer.pk]), {"file": csv_file(good_rows(cast, 1))}
     )
     assert response.status_code == 403
     assert not UserImport.objects.exists()
@@ -233,4 +233,4 @@ def test_five_hundred_rows_take_a_fixed_number_of_queries(
     with django_assert_max_num_queries(80):
         run_import(actor=cast.customer_admin, user_import=checked)
     assert User.objects.filter(upn__startswith="bulk").count() == 500
-    assert Job.objects.filter(kind=ServiceJobKind.IMPORT_USERS).count() == 1
+    assert Job.objects.filter(kind=JobKind.IMPORT_USERS).count() == 1

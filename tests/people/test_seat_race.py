@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from core.actors import SYSTEM
+from customers.actions.assignments import give_service
 from customers.models import UserService
-from customers.services.assignments import give_service
 from tests.cast import build_cast
 from tests.catalogue.fixtures import subscribe
 from tests.factories import UserFactory
@@ -24,7 +25,7 @@ def test_twenty_parallel_requests_for_the_last_five_seats_give_exactly_five():
     def request(person) -> None:
         try:
             barrier.wait()
-            give_service(actor=None, subscription=subscription, users=[person])
+            give_service(actor=SYSTEM, subscription=subscription, users=[person])
             outcomes.append("given")
         except ValidationError:
             outcomes.append("refused")

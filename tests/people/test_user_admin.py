@@ -3,12 +3,12 @@
 import pytest
 from django.urls import reverse
 
+from core.actors import SYSTEM
+from core.credentials import decrypt_secret
+from core.jobs import JobKind
+from core.models import Job
+from customers.actions import users as user_admin
 from customers.models import Organisation, Status, User
-from customers.services import user_admin
-from provisioning.credentials import decrypt_secret
-from provisioning.models import Job
-from provisioning.service_types.kinds import ServiceJobKind
-from provisioning.services import JobKind
 from tests.catalogue.fixtures import customer_vpn
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def create_form(cast, **overrides):
 def test_a_customer_admin_creates_a_user_with_services(active_cast, login):
     cast = active_cast
     response = login(cast.customer_admin).post(
-        reverse("people:create", args=[cast.customer.pk]), create_form(cast)
+        reverse("users:create", args=[cast.customer.pk]), create_form(cast)
     )
     assert response.status_code == 302
     jane = User.objects.get(upn=f"jane.doe@{cast.customer.primary_domain.name}")
@@ -57,13 +57,13 @@ def test_a_customer_admin_creates_a_user_with_services(active_cast, login):
     assert create.kind == JobKind.CREATE_USER
     assert decrypt_secret(create.secret) == NEW_PASSWORD
     assert NEW_PASSWORD not in str(create.payload)
-    assert assign.kind == ServiceJobKind.ASSIGN_SERVICES
+    assert assign.kind == JobKind.ASSIGN_SERVICES
 
 
 def test_the_password_is_checked_against_the_customers_policy(active_cast, login):
     cast = active_cast
     response = login(cast.customer_admin).post(
-        reverse("people:create", args=[cast.customer.pk]),
+        reverse("users:create", args=[cast.customer.pk]),
         create_form(cast, password="short", password_repeat="short"),
     )
     assert response.status_code == 200
@@ -74,7 +74,7 @@ def test_the_password_is_checked_against_the_customers_policy(active_cast, login
 def test_the_two_passwords_must_match(active_cast, login):
     cast = active_cast
     response = login(cast.customer_admin).post(
-        reverse("people:create", args=[cast.customer.pk]),
+        reverse("users:create", args=[cast.customer.pk]),
         create_form(cast, password_repeat=NEW_PASSWORD + "x"),
     )
     assert "The two passwords differ." in response.content.decode()
@@ -84,7 +84,7 @@ def test_a_user_limit_is_enforced_when_creating_users(active_cast, login):
     cast = active_cast
     Organisation.objects.filter(pk=cast.customer.pk).update(user_limit=cast.customer.users.count())
     response = login(cast.customer_admin).post(
-        reverse("people:create", args=[cast.customer.pk]), create_form(cast)
+        reverse("users:create", args=[cast.customer.pk]), create_form(cast)
     )
     assert response.status_code == 200
     assert "reached its user limit" in response.content.decode()
@@ -93,7 +93,7 @@ def test_a_user_limit_is_enforced_when_creating_users(active_cast, login):
 def test_help_desk_resets_an_ordinary_users_password(active_cast, login):
     cast = active_cast
     response = login(cast.help_desk).post(
-        reverse("people:reset_password", args=[cast.end_user.pk]),
+        reverse("users:reset_password", args=[cast.end_user.pk]),
         {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD, "must_change_password": "on"},
     )
     assert response.status_code == 302
@@ -107,7 +107,7 @@ def test_help_desk_resets_an_ordinary_users_password(active_cast, login):
 def test_help_desk_cannot_reset_an_administrators_password(active_cast, login):
     cast = active_cast
     response = login(cast.help_desk).post(
-        reverse("people:reset_password", args=[cast.customer_admin.pk]),
+        reverse("users:reset_password", args=[cast.customer_admin.pk]),
         {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD},
     )
     assert response.status_code == 403
@@ -119,17 +119,17 @@ def test_help_desk_cannot_reset_an_administrators_password(active_cast, login):
 def test_help_desk_cannot_unlock_an_administrator_but_can_unlock_a_user(active_cast, login):
     cast = active_cast
     client = login(cast.help_desk)
-    assert client.post(reverse("people:unlock", args=[cast.customer_admin.pk])).status_code == 403
-    assert client.post(reverse("people:unlock", args=[cast.end_user.pk])).status_code == 302
-    assert Job.objects.get(kind=ServiceJobKind.UNLOCK_USER).user == cast.end_user
+    assert client.post(reverse("users:unlock", args=[cast.customer_admin.pk])).status_code == 403
+    assert client.post(reverse("users:unlock", args=[cast.end_user.pk])).status_code == 302
+    assert Job.objects.get(kind=JobKind.UNLOCK_USER).user == cast.end_user
 
 
 def test_a_foreign_user_is_not_found(active_cast, login):
     cast = active_cast
     client = login(cast.reseller2_admin)
-    for name in ("people:detail", "people:edit", "people:reset_password", "people:delete"):
+    for name in ("users:detail", "users:edit", "users:reset_password", "users:delete"):
         assert client.get(reverse(name, args=[cast.end_user.pk])).status_code == 404
-    assert client.post(reverse("people:disable", args=[cast.end_user.pk])).status_code == 404
+    assert client.post(reverse("users:disable", args=[cast.end_user.pk])).status_code == 404
     cast.end_user.refresh_from_db()
     assert cast.end_user.is_active
 
@@ -155,7 +155,7 @@ def test_an_admin_cannot_disable_or_delete_themselves(active_cast):
 
 def test_delete_needs_the_username_and_keeps_the_accounts_ids_in_the_job(active_cast, login):
     cast = active_cast
-    url = reverse("people:delete", args=[cast.end_user.pk])
+    url = reverse("users:delete", args=[cast.end_user.pk])
     client = login(cast.customer_admin)
     assert client.post(url, {"confirm": "wrong"}).status_code == 200
     assert User.objects.filter(pk=cast.end_user.pk).exists()
@@ -173,7 +173,7 @@ def test_make_and_unmake_administrator(active_cast):
     job = user_admin.set_administrator(actor=cast.customer_admin, person=cast.end_user, admin=False)
     cast.end_user.refresh_from_db()
     assert not cast.end_user.is_admin
-    assert job.kind == ServiceJobKind.SET_ADMINISTRATOR and job.payload["admin"] is False
+    assert job.kind == JobKind.SET_ADMINISTRATOR and job.payload["admin"] is False
 
 
 def test_the_last_administrator_stays_one(active_cast):
@@ -190,7 +190,7 @@ def test_edit_applies_through_an_update_job(active_cast, login):
     cast = active_cast
     domain = cast.customer.primary_domain.name
     response = login(cast.customer_admin).post(
-        reverse("people:edit", args=[cast.end_user.pk]),
+        reverse("users:edit", args=[cast.end_user.pk]),
         {
             "upn_local": "renamed",
             "domain": domain,
@@ -211,22 +211,22 @@ def test_users_list_shows_used_over_allowed(active_cast, login, django_assert_ma
     Organisation.objects.filter(pk=cast.customer.pk).update(user_limit=10)
     client = login(cast.customer_admin)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("people:list"))
+        response = client.get(reverse("users:list"))
     assert "3 / 10" in response.content.decode()
 
 
 def test_a_new_upn_moves_the_mail_address_with_it(active_cast):
+    from customers.actions.assignments import give_service
     from customers.models import Plan, Service
-    from customers.services.assignments import give_service
     from tests.catalogue.fixtures import subscribe
 
     cast = active_cast
     mail = Service.objects.create(code="MAIL", name="Mail", service_type="mail_attributes")
     subscription = subscribe(cast.customer, plan=Plan.objects.create(service=mail, name="Std"))
-    give_service(actor=None, subscription=subscription, users=[cast.end_user])
+    give_service(actor=SYSTEM, subscription=subscription, users=[cast.end_user])
     cast.end_user.refresh_from_db()
     new_upn = f"moved@{cast.customer.primary_domain.name}"
     user_admin.edit_user(actor=cast.customer_admin, person=cast.end_user, changes={"upn": new_upn})
     cast.end_user.refresh_from_db()
     assert cast.end_user.email == new_upn
-    assert Job.objects.filter(kind=ServiceJobKind.ASSIGN_SERVICES, user=cast.end_user).count() == 2
+    assert Job.objects.filter(kind=JobKind.ASSIGN_SERVICES, user=cast.end_user).count() == 2

@@ -20,7 +20,7 @@ from directory import (
     remove_upn_suffix,
     reset_connection,
 )
-from provisioning.plans import layout
+from provisioning.job_plans import layout
 from tests.factories import OrganisationFactory, UserFactory
 
 ADMIN_PASSWORD = "Tenant-admin-Pw-7!"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from core.models import Job
 from directory import list_children, ops, read_entry
 from directory.entry import texts
-from provisioning.engine import run_job
-from provisioning.models import Job
+from provisioning.engine.runner import run_job
 
 
 def run(job: Job) -> Job:
@@ -64,7 +64,7 @@ def snapshot(conn, base: str, *, codes=(), base_dn: str = "", domains=()) -> dic
     from directory import list_upn_suffixes
     from directory.dn import cn_dn, dn_key
     from directory.policy import password_settings_container
-    from provisioning.plans import layout
+    from provisioning.job_plans import layout
 
     entries = ops.search(conn, base, scope=SUBTREE, attributes=SNAPSHOT_ATTRIBUTES)
     state = {

@@ -2,9 +2,10 @@
 
 import pytest
 
+from core.actors import SYSTEM
+from core.models import JobState
+from customers.actions.lifecycle import provision_organisation
 from customers.models import Status
-from provisioning.models import JobState
-from provisioning.services import provision_organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +31,7 @@ def unreachable_broker(settings, monkeypatch):
 
 
 def test_a_job_whose_message_cannot_be_sent_stays_queued_for_the_sweeper(cast, unreachable_broker):
-    job = provision_organisation(actor=None, organisation=cast.reseller2)  # commits, then sends
+    job = provision_organisation(actor=SYSTEM, organisation=cast.reseller2)  # commits, then sends
 
     job.refresh_from_db()
     cast.reseller2.refresh_from_db()

@@ -7,14 +7,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.actors import SYSTEM
+from core.jobs import request_job
+from core.models import Job, JobState
+from customers.actions.lifecycle import provision_organisation
 from customers.models import Status
 from directory import PermanentDirectoryError, TransientDirectoryError
-from provisioning.engine import JobFailed, rows, run_job, sweep_jobs
+from provisioning.actions.jobs import cancel_job, retry_job
+from provisioning.engine import rows
 from provisioning.engine.backoff import retry_delay
-from provisioning.engine.errors import LostClaim
-from provisioning.models import Job, JobState
-from provisioning.plans import PLANS, Step, register
-from provisioning.services import cancel_job, enqueue_job, provision_organisation, retry_job
+from provisioning.engine.errors import JobFailed, LostClaim
+from provisioning.engine.runner import run_job
+from provisioning.engine.sweeper import sweep_jobs
+from provisioning.job_plans import PLANS, Step, register
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +52,7 @@ def scripted(settings, cast, monkeypatch):
     sent = []
     monkeypatch.setattr(rows, "send", lambda job_id, countdown=None: sent.append(job_id))
     SCRIPT.clear()
-    job = enqueue_job(kind=TEST_KIND, organisation=cast.customer, actor=cast.customer_admin)
+    job = request_job(kind=TEST_KIND, organisation=cast.customer, actor=cast.customer_admin)
     job.sent = sent
     yield job
     SCRIPT.clear()
@@ -75,7 +80,7 @@ def test_a_job_is_claimed_by_one_worker_only(scripted):
 
 
 def test_two_jobs_for_one_customer_never_run_at_once(scripted, cast):
-    other = enqueue_job(kind=TEST_KIND, organisation=cast.customer, actor=None)
+    other = request_job(kind=TEST_KIND, organisation=cast.customer, actor=SYSTEM)
     assert rows.claim(scripted.pk, "worker-a") is not None
 
     assert rows.claim(other.pk, "worker-b") is None
@@ -83,14 +88,14 @@ def test_two_jobs_for_one_customer_never_run_at_once(scripted, cast):
 
 
 def test_a_job_for_another_customer_runs_meanwhile(scripted, cast):
-    other = enqueue_job(kind=TEST_KIND, organisation=cast.customer2, actor=None)
+    other = request_job(kind=TEST_KIND, organisation=cast.customer2, actor=SYSTEM)
     assert rows.claim(scripted.pk, "worker-a") is not None
 
     assert rows.claim(other.pk, "worker-b") is not None
 
 
 def test_jobs_of_one_customer_run_in_the_order_they_were_made(scripted, cast):
-    later = enqueue_job(kind=TEST_KIND, organisation=cast.customer, actor=None)
+    later = request_job(kind=TEST_KIND, organisation=cast.customer, actor=SYSTEM)
 
     assert rows.claim(later.pk, "worker-b") is None
     assert run_job(scripted.pk) == "succeeded"
@@ -98,7 +103,7 @@ def test_jobs_of_one_customer_run_in_the_order_they_were_made(scripted, cast):
 
 
 def test_a_finished_job_hands_over_to_the_next_one_of_its_customer(scripted, cast):
-    later = enqueue_job(kind=TEST_KIND, organisation=cast.customer, actor=None)
+    later = request_job(kind=TEST_KIND, organisation=cast.customer, actor=SYSTEM)
     rows.kick_next(scripted.lock_key)
 
     assert scripted.sent == [scripted.pk]  # the older one is first in line
@@ -293,7 +298,7 @@ def test_a_job_interrupted_too_often_is_given_up(scripted, settings):
 
 def test_without_a_directory_a_provisioning_job_fails_plainly_and_can_be_retried(cast, settings):
     settings.DIRECTORY_URL = ""
-    job = provision_organisation(actor=None, organisation=cast.reseller2)
+    job = provision_organisation(actor=SYSTEM, organisation=cast.reseller2)
 
     assert run_job(job.pk) == "failed"
 
@@ -308,7 +313,7 @@ def test_without_a_directory_a_provisioning_job_fails_plainly_and_can_be_retried
 
 
 def test_cancelling_a_queued_provisioning_leaves_the_customer_failed(cast):
-    job = provision_organisation(actor=None, organisation=cast.reseller2)
+    job = provision_organisation(actor=SYSTEM, organisation=cast.reseller2)
 
     cancel_job(actor=cast.provider_admin, job=job)
 

@@ -13,11 +13,14 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from core.actors import SYSTEM
+from core.jobs import JobKind
+from core.models import Job, JobState
+from customers.actions.lifecycle import provision_organisation
+from customers.actions.users import user_job
 from customers.models import Status
 from directory import UserSpec, delete_user, ensure_user, verify_password
-from provisioning.engine import sweep_jobs
-from provisioning.models import Job, JobState
-from provisioning.services import JobKind, provision_organisation, user_job
+from provisioning.engine.sweeper import sweep_jobs
 from tests.provisioning.helpers import run, subtree
 from tests.provisioning.workers import PrivateRedis, Worker, wait_for, worker_environment
 
@@ -87,7 +90,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_end_succeeded_without_duplicates(
 ):
     org = big_customer(tenants, 40)
     first = workers()
-    job = provision_organisation(actor=None, organisation=org)
+    job = provision_organisation(actor=SYSTEM, organisation=org)
 
     wait_for(lambda: state_of(job.pk).steps_done >= 14, 60, 0.05, "the job to be half-way")
     first.kill()
@@ -110,7 +113,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_end_succeeded_without_duplicates(
 def test_the_dc_stopped_during_a_job_makes_it_retry_and_succeed(workers, tenants, ldap, test_ou):
     org = big_customer(tenants, 25)
     workers()
-    job = provision_organisation(actor=None, organisation=org)
+    job = provision_organisation(actor=SYSTEM, organisation=org)
     script = ROOT / "scripts" / "samba-dc.sh"
 
     wait_for(lambda: state_of(job.pk).steps_done >= 8, 60, 0.05, "the job to be running")
@@ -167,7 +170,7 @@ def private_broker(directory_settings, tmp_path, monkeypatch):
 
 def test_jobs_queued_when_redis_restarts_still_end(private_broker, workers, tenants, settings):
     orgs = [big_customer(tenants, 1) for _ in range(3)]
-    jobs = [provision_organisation(actor=None, organisation=org) for org in orgs]
+    jobs = [provision_organisation(actor=SYSTEM, organisation=org) for org in orgs]
     assert private_broker.client.llen("celery") == 3
     private_broker.restart()  # SIGKILL and start again: nothing kept on disk
     assert private_broker.client.llen("celery") == 0
@@ -185,7 +188,7 @@ def test_jobs_queued_when_redis_restarts_still_end(private_broker, workers, tena
 def test_a_permanent_error_fails_readably_and_a_retry_after_the_fix_succeeds(
     tenants, directory_settings, ldap, test_ou, samba_dc
 ):
-    from provisioning.services import retry_job
+    from provisioning.actions.jobs import retry_job
 
     org = tenants.customer()
     person = tenants.user(org)
@@ -202,7 +205,7 @@ def test_a_permanent_error_fails_readably_and_a_retry_after_the_fix_succeeds(
         ),
     )
 
-    job = run(provision_organisation(actor=None, organisation=org))
+    job = run(provision_organisation(actor=SYSTEM, organisation=org))
 
     assert job.state == JobState.FAILED
     assert f"Make the account of {person.username}" in job.error
@@ -211,7 +214,7 @@ def test_a_permanent_error_fails_readably_and_a_retry_after_the_fix_succeeds(
     assert org.status == Status.FAILED
 
     delete_user(ldap, squatter.dn)
-    retry_job(actor=None, job=job)
+    retry_job(actor=SYSTEM, job=job)
     job = run(job)
 
     assert job.state == JobState.SUCCEEDED, job.error
@@ -225,10 +228,10 @@ def test_no_plaintext_password_anywhere_after_a_provisioning_run(
     org = tenants.customer()
     admin = tenants.user(org, password=SECRET_PASSWORD)
     workers()
-    provisioning = provision_organisation(actor=None, organisation=org)
-    created = user_job(kind=JobKind.CREATE_USER, actor=None, user=admin, password=SECRET_PASSWORD)
+    provisioning = provision_organisation(actor=SYSTEM, organisation=org)
+    created = user_job(kind=JobKind.CREATE_USER, actor=SYSTEM, user=admin, password=SECRET_PASSWORD)
     reset = user_job(
-        kind=JobKind.RESET_PASSWORD, actor=None, user=admin, password=SECRET_PASSWORD + "2"
+        kind=JobKind.RESET_PASSWORD, actor=SYSTEM, user=admin, password=SECRET_PASSWORD + "2"
     )
     for job in (provisioning, created, reset):
         assert finished(job.pk).state == JobState.SUCCEEDED

@@ -2,15 +2,13 @@
 
 import pytest
 
-from customers.services.customers import create_administrator
+from core.actors import SYSTEM
+from core.jobs import JobKind
+from core.models import Job, JobState
+from customers.actions.lifecycle import deprovision_organisation, provision_organisation
+from customers.actions.users import create_user
 from directory import verify_password
 from provisioning.engine.rows import claim
-from provisioning.models import Job, JobState
-from provisioning.services import (
-    JobKind,
-    deprovision_organisation,
-    provision_organisation,
-)
 from tests.provisioning.helpers import run
 
 pytestmark = [pytest.mark.directory, pytest.mark.django_db]
@@ -23,8 +21,9 @@ def test_the_first_password_waits_for_provisioning_then_works(
 ):
     customer = tenants.customer()
     domain = customer.domains.get(is_primary=True).name
-    admin, held = create_administrator(
-        actor=None,
+    admin, (held,) = create_user(
+        actor=SYSTEM,
+        is_admin=True,
         organisation=customer,
         upn=f"first.admin@{domain}",
         username=tenants.unique("fadm"),
@@ -38,7 +37,7 @@ def test_the_first_password_waits_for_provisioning_then_works(
     assert held.secret and CHOSEN not in held.secret
     assert claim(held.pk, "test-worker") is None  # not runnable while the customer is a draft
 
-    provisioned = run(provision_organisation(actor=None, organisation=customer))
+    provisioned = run(provision_organisation(actor=SYSTEM, organisation=customer))
     assert provisioned.state == JobState.SUCCEEDED, provisioned.error
 
     held.refresh_from_db()
@@ -52,8 +51,9 @@ def test_the_first_password_waits_for_provisioning_then_works(
 def test_deprovisioning_a_draft_cancels_what_waited_for_it(tenants, directory_settings):
     customer = tenants.customer()
     domain = customer.domains.get(is_primary=True).name
-    _, held = create_administrator(
-        actor=None,
+    _, (held,) = create_user(
+        actor=SYSTEM,
+        is_admin=True,
         organisation=customer,
         upn=f"gone.admin@{domain}",
         username=tenants.unique("gadm"),
@@ -63,6 +63,6 @@ def test_deprovisioning_a_draft_cancels_what_waited_for_it(tenants, directory_se
         email="",
         password=CHOSEN,
     )
-    deprovision_organisation(actor=None, organisation=customer)
+    deprovision_organisation(actor=SYSTEM, organisation=customer)
     held = Job.objects.get(pk=held.pk)
     assert held.state == JobState.CANCELLED and held.secret == ""

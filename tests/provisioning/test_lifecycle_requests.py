@@ -5,9 +5,9 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.models import Job
+from customers.actions.lifecycle import provision_organisation
 from customers.models import Organisation, Status
-from provisioning.models import Job
-from provisioning.services import provision_organisation
 from tests.customers.helpers import url
 
 pytestmark = pytest.mark.django_db

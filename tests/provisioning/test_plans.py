@@ -5,6 +5,17 @@ import threading
 import pytest
 from django.db import connection
 
+from core.actors import SYSTEM
+from core.jobs import JobKind, request_job
+from core.models import Job, JobState
+from customers.actions.lifecycle import (
+    deprovision_organisation,
+    provision_organisation,
+    resume_organisation,
+    suspend_organisation,
+)
+from customers.actions.organisations import apply_organisation_edit
+from customers.actions.users import user_job
 from customers.models import Domain, Status
 from directory import (
     disable_user,
@@ -16,19 +27,8 @@ from directory import (
 from directory.dn import cn_dn
 from directory.entry import text, texts
 from directory.policy import password_settings_container
-from provisioning.engine import run_job
-from provisioning.models import Job, JobState
-from provisioning.plans import layout
-from provisioning.services import (
-    JobKind,
-    apply_organisation_edit,
-    deprovision_organisation,
-    enqueue_job,
-    provision_organisation,
-    resume_organisation,
-    suspend_organisation,
-    user_job,
-)
+from provisioning.engine.runner import run_job
+from provisioning.job_plans import layout
 from tests.provisioning.helpers import run, snapshot, subtree
 
 pytestmark = [pytest.mark.directory]
@@ -45,7 +45,7 @@ def customer(tenants, directory_settings, db):
     org = tenants.customer(domains=2)
     tenants.user(org)  # the first user: an administrator
     tenants.user(org)
-    succeeded(provision_organisation(actor=None, organisation=org))
+    succeeded(provision_organisation(actor=SYSTEM, organisation=org))
     org.refresh_from_db()
     return org
 
@@ -57,7 +57,7 @@ def state(ldap, test_ou, tenants):
 
 
 def again(kind, org):
-    return enqueue_job(kind=kind, organisation=org, actor=None)
+    return request_job(kind=kind, organisation=org, actor=SYSTEM)
 
 
 @pytest.mark.django_db
@@ -81,9 +81,9 @@ def test_an_edit_is_applied_twice_to_the_same_result(customer, ldap, test_ou, te
     added = tenants.domain()
     Domain.objects.create(organisation=customer, name=added)
 
-    succeeded(apply_organisation_edit(actor=None, organisation=customer))
+    succeeded(apply_organisation_edit(actor=SYSTEM, organisation=customer))
     after_one = state(ldap, test_ou, tenants)
-    succeeded(apply_organisation_edit(actor=None, organisation=customer))
+    succeeded(apply_organisation_edit(actor=SYSTEM, organisation=customer))
 
     assert state(ldap, test_ou, tenants) == after_one
     ou = read_entry(ldap, customer.directory_guid, ["description"])
@@ -105,11 +105,11 @@ def test_suspend_disables_every_account_and_resume_enables_exactly_those(
 ):
     admin, user = customer.users.order_by("pk")
     off_by_hand = tenants.user(customer)
-    succeeded(user_job(kind=JobKind.CREATE_USER, actor=None, user=off_by_hand))
+    succeeded(user_job(kind=JobKind.CREATE_USER, actor=SYSTEM, user=off_by_hand))
     off_by_hand.refresh_from_db()
     disable_user(ldap, find_user_by_guid(ldap, off_by_hand.directory_guid)["dn"])
 
-    suspend = succeeded(suspend_organisation(actor=None, organisation=customer))
+    suspend = succeeded(suspend_organisation(actor=SYSTEM, organisation=customer))
     after_one = state(ldap, test_ou, tenants)
     succeeded(again(JobKind.SUSPEND_ORGANISATION, customer))
 
@@ -121,7 +121,7 @@ def test_suspend_disables_every_account_and_resume_enables_exactly_those(
     # Disabled in the portal while suspended: must stay disabled after the resume.
     user.is_active = False
     user.save()
-    succeeded(resume_organisation(actor=None, organisation=customer))
+    succeeded(resume_organisation(actor=SYSTEM, organisation=customer))
     after_resume = state(ldap, test_ou, tenants)
     succeeded(again(JobKind.RESUME_ORGANISATION, customer))
 
@@ -136,8 +136,8 @@ def test_deprovision_removes_policy_suffixes_and_subtree_and_again_is_harmless(
     customer, ldap, test_ou, tenants
 ):
     customer.refresh_from_db()
-    succeeded(suspend_organisation(actor=None, organisation=customer))
-    job = succeeded(deprovision_organisation(actor=None, organisation=customer))
+    succeeded(suspend_organisation(actor=SYSTEM, organisation=customer))
+    job = succeeded(deprovision_organisation(actor=SYSTEM, organisation=customer))
     customer.refresh_from_db()
 
     assert customer.status == Status.DEPROVISIONED
@@ -164,7 +164,7 @@ def test_user_plans_each_twice(customer, ldap, test_ou, tenants):
     person = tenants.user(customer, email="first@example.org")
     for _ in range(2):
         succeeded(
-            user_job(kind=JobKind.CREATE_USER, actor=None, user=person, password="A-good-pw-123!")
+            user_job(kind=JobKind.CREATE_USER, actor=SYSTEM, user=person, password="A-good-pw-123!")
         )
     person.refresh_from_db()
     created = state(ldap, test_ou, tenants)
@@ -174,7 +174,7 @@ def test_user_plans_each_twice(customer, ldap, test_ou, tenants):
     person.is_admin = True
     person.save()
     for _ in range(2):
-        succeeded(user_job(kind=JobKind.UPDATE_USER, actor=None, user=person))
+        succeeded(user_job(kind=JobKind.UPDATE_USER, actor=SYSTEM, user=person))
     account = find_user_by_guid(ldap, person.directory_guid, ["displayName", "mail", "memberOf"])
     assert text(account, "displayName") == "Display Changed"
     assert text(account, "mail") is None
@@ -184,19 +184,19 @@ def test_user_plans_each_twice(customer, ldap, test_ou, tenants):
     person.is_active = False
     person.save()
     for _ in range(2):
-        succeeded(user_job(kind=JobKind.DISABLE_USER, actor=None, user=person))
+        succeeded(user_job(kind=JobKind.DISABLE_USER, actor=SYSTEM, user=person))
     assert not is_enabled(ldap, account["dn"])
     person.is_active = True
     person.save()
     for _ in range(2):
-        succeeded(user_job(kind=JobKind.ENABLE_USER, actor=None, user=person))
+        succeeded(user_job(kind=JobKind.ENABLE_USER, actor=SYSTEM, user=person))
     assert is_enabled(ldap, account["dn"])
 
     for _ in range(2):
         job = succeeded(
             user_job(
                 kind=JobKind.RESET_PASSWORD,
-                actor=None,
+                actor=SYSTEM,
                 user=person,
                 password="Another-good-pw-456!",
                 payload={"must_change": True},
@@ -209,7 +209,7 @@ def test_user_plans_each_twice(customer, ldap, test_ou, tenants):
     assert not verify_password(tenants.config, person.upn, "Another-good-pw-456!")
 
     guid = person.directory_guid
-    delete = user_job(kind=JobKind.DELETE_USER, actor=None, user=person)
+    delete = user_job(kind=JobKind.DELETE_USER, actor=SYSTEM, user=person)
     person.delete()
     succeeded(delete)
     succeeded(
@@ -294,15 +294,15 @@ def test_provisioning_twice_at_once_leaves_one_of_everything(
     ],
 )
 def test_other_plans_twice_at_once_end_as_once(kind, tenants, directory_settings, ldap, test_ou):
-    from provisioning.credentials import encrypt_secret
+    from core.credentials import encrypt_secret
 
     org = tenants.customer(domains=2)
     tenants.user(org)
-    assert run(provision_organisation(actor=None, organisation=org)).state == JobState.SUCCEEDED
+    assert run(provision_organisation(actor=SYSTEM, organisation=org)).state == JobState.SUCCEEDED
     org.refresh_from_db()
     person = tenants.user(org)
     if kind in (JobKind.RESET_PASSWORD, JobKind.DELETE_USER):
-        assert run(user_job(kind=JobKind.CREATE_USER, actor=None, user=person)).state == (
+        assert run(user_job(kind=JobKind.CREATE_USER, actor=SYSTEM, user=person)).state == (
             JobState.SUCCEEDED
         )
         person.refresh_from_db()

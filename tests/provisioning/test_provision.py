@@ -2,6 +2,11 @@
 
 import pytest
 
+from core.actors import SYSTEM
+from core.jobs import JobKind
+from core.models import JobState
+from customers.actions.lifecycle import provision_organisation
+from customers.actions.users import user_job
 from customers.models import Status
 from directory import (
     PasswordRejectedError,
@@ -14,9 +19,7 @@ from directory import (
 from directory.dn import cn_dn, dn_key, ou_dn
 from directory.entry import text, texts
 from directory.policy import password_settings_container
-from provisioning.models import JobState
-from provisioning.plans import layout
-from provisioning.services import JobKind, provision_organisation, user_job
+from provisioning.job_plans import layout
 from tests.provisioning.conftest import ADMIN_PASSWORD
 from tests.provisioning.helpers import read_entry, run, subtree
 
@@ -40,10 +43,10 @@ def acme(tenants, directory_settings):
 
 
 def provision(customer, admin):
-    job = run(provision_organisation(actor=None, organisation=customer))
+    job = run(provision_organisation(actor=SYSTEM, organisation=customer))
     assert job.state == JobState.SUCCEEDED, job.error
     password_job = run(
-        user_job(kind=JobKind.CREATE_USER, actor=None, user=admin, password=ADMIN_PASSWORD)
+        user_job(kind=JobKind.CREATE_USER, actor=SYSTEM, user=admin, password=ADMIN_PASSWORD)
     )
     assert password_job.state == JobState.SUCCEEDED, password_job.error
     customer.refresh_from_db()
@@ -128,7 +131,9 @@ def test_a_refused_password_fails_the_job_in_plain_words_and_is_erased(acme):
     customer, admin = acme
     provision(customer, admin)
 
-    job = run(user_job(kind=JobKind.RESET_PASSWORD, actor=None, user=admin, password="Short-pw-9x"))
+    job = run(
+        user_job(kind=JobKind.RESET_PASSWORD, actor=SYSTEM, user=admin, password="Short-pw-9x")
+    )
 
     assert job.state == JobState.FAILED
     assert "does not meet the password policy" in job.error

@@ -8,6 +8,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from ldap3 import MODIFY_REPLACE
 
+from core.actors import SYSTEM
+from core.models import Job, JobState
+from customers.actions.lifecycle import provision_organisation
 from directory import (
     delete_group,
     disable_user,
@@ -17,11 +20,9 @@ from directory import (
     set_members,
 )
 from directory.dn import rdn
-from provisioning.connection import directory_config
-from provisioning.models import Job, JobState
-from provisioning.plans import layout
-from provisioning.reconcile import check_organisation
-from provisioning.services import provision_organisation
+from provisioning.actions.reconcile import check_organisation
+from provisioning.engine.connection import directory_config
+from provisioning.job_plans import layout
 from tests.provisioning.helpers import read_entry, run, subtree
 
 pytestmark = [pytest.mark.directory, pytest.mark.django_db]
@@ -32,7 +33,7 @@ def customer(tenants, directory_settings):
     org = tenants.customer(domains=2)
     tenants.user(org)
     tenants.user(org)
-    job = run(provision_organisation(actor=None, organisation=org))
+    job = run(provision_organisation(actor=SYSTEM, organisation=org))
     assert job.state == JobState.SUCCEEDED, job.error
     org.refresh_from_db()
     return org

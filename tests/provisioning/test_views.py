@@ -5,7 +5,7 @@ import itertools
 import pytest
 from django.urls import reverse
 
-from provisioning.models import Job, JobState
+from core.models import Job, JobState
 
 pytestmark = pytest.mark.django_db
 

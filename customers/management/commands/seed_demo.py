@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from customers.demo import DEMO_PASSWORD, seed_demo
+from customers.management.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from customers.management.scale import seed_scale
 from customers.models import Organisation
-from customers.scale import seed_scale
 
 
 class Command(BaseCommand):

@@ -11,11 +11,12 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.actors import SYSTEM
+from core.models import Job
 from customers.models import Organisation
-from provisioning.engine import run_job
-from provisioning.models import Job
-from provisioning.reconcile import Report, check_organisation, organisations_to_check
-from provisioning.services import request_repair
+from provisioning.actions.jobs import request_repair
+from provisioning.actions.reconcile import Report, check_organisation, organisations_to_check
+from provisioning.engine.runner import run_job
 
 WAIT_SECONDS = 300
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
                 continue
             drifted += 1
             if repair:
-                job = request_repair(actor=None, organisation=org)
+                job = request_repair(actor=SYSTEM, organisation=org)
                 outcome = self.run(job)
                 self.stdout.write(f"  repair job {job.pk}: {outcome}")
                 self.show(check_organisation(org), prefix="  after repair: ")

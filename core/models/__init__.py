@@ -1,0 +1,3 @@
+from core.models.jobs import Job, JobState
+
+__all__ = ["Job", "JobState"]

@@ -1,0 +1,218 @@
+"""The one scoping API: which organisations, users and jobs may this user see or change?
+
+Every grant is a django-guardian object permission on an organisation (direct foreign-key
+rows, ``OrganisationUserObjectPermission``) and holds on that organisation's whole subtree.
+A subtree is an MPTT range ``(tree_id, lft, rght)``, so "everything the user may view" is a
+union of ranges: one query fetches every range the user holds, for every permission at once,
+and the result is cached on the user object, which Django builds afresh for each request.
+
+Models opt in with two class attributes:
+
+- ``scope_path``: the lookup from the model to its organisation (``""`` for Organisation,
+  ``"organisation__"`` for users, contacts, jobs ...);
+- ``scope_permissions``: action -> permission codename on Organisation
+  (``{"view": "view_users", ...}``).
+
+``Model.objects.restrict(user, action)`` then returns only the rows inside the ranges.
+Views use ``get_object_or_404(Model.objects.restrict(user, "view"), ...)`` for a 404 on foreign
+objects and ``require(user, action, obj)`` for a 403 on what is visible but not allowed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from mptt.managers import TreeManager
+from mptt.querysets import TreeQuerySet
+
+from core.actors import SYSTEM
+
+# An organisation, typed loosely: ``core`` does not import ``customers``.
+Organisation = models.Model
+
+_CACHE_ATTRIBUTE = "_canopy_scope"
+EVERYTHING = "__all__"
+
+
+@dataclass(frozen=True, order=True)
+class SubtreeRange:
+    """One organisation's subtree: every node with the same tree and lft inside [lft, rght]."""
+
+    tree_id: int
+    lft: int
+    rght: int
+
+    def contains(self, tree_id: int, lft: int) -> bool:
+        return tree_id == self.tree_id and self.lft <= lft <= self.rght
+
+    def q(self, path: str = "") -> Q:
+        """A filter for organisations (reached through ``path``) inside this subtree."""
+        return Q(
+            **{
+                f"{path}tree_id": self.tree_id,
+                f"{path}lft__gte": self.lft,
+                f"{path}lft__lte": self.rght,
+            }
+        )
+
+
+def _merge(ranges: set[SubtreeRange]) -> tuple[SubtreeRange, ...]:
+    """Drop ranges nested in another: a grant on a reseller already covers its customers."""
+    merged: list[SubtreeRange] = []
+    for candidate in sorted(ranges):
+        last = merged[-1] if merged else None
+        if last and last.tree_id == candidate.tree_id and candidate.rght <= last.rght:
+            continue
+        merged.append(candidate)
+    return tuple(merged)
+
+
+def _model(name: str) -> type[models.Model]:
+    """A customers model by name. ``core`` sits below ``customers`` and never imports it; the
+    app registry hands over the class once every app is loaded."""
+    return apps.get_model("customers", name)
+
+
+def _load_scope(user) -> dict[str, tuple[SubtreeRange, ...]]:
+    """Every (permission -> subtree ranges) the user holds, in one query."""
+    rows = (
+        _model("OrganisationUserObjectPermission")
+        .objects.filter(user_id=user.pk)
+        .values_list(
+            "permission__codename",
+            "content_object__tree_id",
+            "content_object__lft",
+            "content_object__rght",
+        )
+    )
+    collected: dict[str, set[SubtreeRange]] = defaultdict(set)
+    for codename, tree_id, lft, rght in rows:
+        collected[codename].add(SubtreeRange(tree_id, lft, rght))
+    return {codename: _merge(ranges) for codename, ranges in collected.items()}
+
+
+def ranges_for(user, codename: str) -> tuple[SubtreeRange, ...] | str:
+    """The subtrees where ``user`` holds ``codename``; ``EVERYTHING`` for superusers and for
+    the portal itself (``SYSTEM``)."""
+    if user is SYSTEM:
+        return EVERYTHING
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ()
+    if user.is_superuser:
+        return EVERYTHING
+    scope = getattr(user, _CACHE_ATTRIBUTE, None)
+    if scope is None:
+        scope = _load_scope(user)
+        setattr(user, _CACHE_ATTRIBUTE, scope)
+    return scope.get(codename, ())
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope (after a grant or revoke changes it within one request)."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def permission_for(model: type[models.Model], action: str) -> str:
+    try:
+        return model.scope_permissions[action]
+    except (AttributeError, KeyError):
+        raise ValueError(f"{model.__name__} has no scope permission for {action!r}") from None
+
+
+def scope_q(ranges: tuple[SubtreeRange, ...], path: str) -> Q:
+    """A filter matching organisations (reached through ``path``) inside ``ranges``."""
+    condition = Q(pk__in=[])
+    for subtree in ranges:
+        condition |= subtree.q(path)
+    return condition
+
+
+def within(organisation: Organisation, path: str = "") -> Q:
+    """A filter for what lies in ``organisation``'s subtree (the organisation one acts in)."""
+    return SubtreeRange(organisation.tree_id, organisation.lft, organisation.rght).q(path)
+
+
+def decider(organisation: Organisation) -> Organisation:
+    """Who decides about ``organisation``: its parent, or the provider about itself.
+
+    Lifecycle, services and limits are decided one level up, so a reseller cannot suspend
+    itself or raise its own limits.
+    """
+    return organisation.parent or organisation
+
+
+def may_decide(user, organisation: Organisation, codename: str) -> bool:
+    return has_permission(user, codename, decider(organisation))
+
+
+def has_permission(user, codename: str, organisation: Organisation) -> bool:
+    """Does ``user`` hold ``codename`` on ``organisation`` (through any ancestor)?"""
+    ranges = ranges_for(user, codename)
+    if ranges == EVERYTHING:
+        return True
+    return any(r.contains(organisation.tree_id, organisation.lft) for r in ranges)
+
+
+def organisation_of(obj: Any) -> Organisation:
+    if isinstance(obj, _model("Organisation")):
+        return obj
+    return obj.organisation
+
+
+def can(user, action: str, obj: Any) -> bool:
+    """May ``user`` perform ``action`` (a model action or an Organisation codename) on obj?"""
+    model = type(obj)
+    codename = model.scope_permissions.get(action, action)
+    return has_permission(user, codename, organisation_of(obj))
+
+
+def require(user, action: str, obj: Any) -> None:
+    """Raise PermissionDenied (403) unless ``user`` may perform ``action`` on ``obj``."""
+    if not can(user, action, obj):
+        raise PermissionDenied
+
+
+def ensure_still_visible(user, obj: models.Model) -> None:
+    """After a write, inside its transaction: the object must still be in the writer's scope.
+
+    Raising here rolls the transaction back, so nobody can move an object out of their reach
+    (for example by re-parenting a customer under a foreign reseller).
+    """
+    model = type(obj)
+    if not model.objects.restrict(user, "view").filter(pk=obj.pk).exists():
+        raise PermissionDenied("The change would move this object outside your organisations.")
+
+
+class ScopedQuerySetMixin:
+    """Adds ``restrict(user, action)`` to a model's querysets."""
+
+    def restrict(self, user, action: str = "view"):
+        codename = permission_for(self.model, action)
+        ranges = ranges_for(user, codename)
+        if ranges == EVERYTHING:
+            return self
+        if not ranges:
+            return self.none()
+        return self.filter(scope_q(ranges, self.model.scope_path))
+
+
+class ScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    pass
+
+
+class ScopedTreeQuerySet(ScopedQuerySetMixin, TreeQuerySet):
+    pass
+
+
+class RestrictedManager(TreeManager):
+    """Tree manager for Organisation (mptt needs its own manager)."""
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)

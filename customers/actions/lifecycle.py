@@ -1,0 +1,254 @@
+"""The organisation lifecycle: the only module that writes ``Organisation.status``.
+
+    draft -> provisioning -> active <-> suspended -> deprovisioning -> deprovisioned -> deleted
+    provisioning / deprovisioning -> failed -> (retry) the same step again
+    deleted -> deprovisioned (restore, within the retention period)
+
+Suspend before deprovision, deprovision before delete: the manuals insist on both. A draft
+never reached the directory, so it may be deprovisioned (a no-op) and deleted.
+
+People's requests (provision, suspend, resume, deprovision, delete, restore) set the portal's
+status and request the job that makes the directory match; the engine reports back through
+``job_finished``, ``job_retried`` and ``job_cancelled``, so the state machine has one owner.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.actors import recorded_user
+from core.jobs import JobKind, cancel_held_jobs, release_held_jobs, request_job
+from core.models import Job
+from core.scoping import has_permission, may_decide
+from customers.models import Organisation, OrganisationUserObjectPermission, RoleGrant, Status
+
+ALLOWED_MOVES: dict[str, set[str]] = {
+    Status.DRAFT: {Status.PROVISIONING, Status.DEPROVISIONED},
+    Status.PROVISIONING: {Status.ACTIVE, Status.FAILED},
+    Status.ACTIVE: {Status.SUSPENDED, Status.PROVISIONING},
+    Status.SUSPENDED: {Status.ACTIVE, Status.DEPROVISIONING},
+    Status.DEPROVISIONING: {Status.DEPROVISIONED, Status.FAILED},
+    Status.DEPROVISIONED: {Status.DELETED, Status.PROVISIONING},
+    Status.DELETED: {Status.DEPROVISIONED},
+    Status.FAILED: {Status.PROVISIONING, Status.DEPROVISIONING, Status.ACTIVE, Status.SUSPENDED},
+}
+
+REFUSALS = {
+    Status.DELETED: "Deprovision the customer before deleting it.",
+    Status.DEPROVISIONING: "Suspend the customer before deprovisioning it.",
+    Status.SUSPENDED: "Only an active customer can be suspended.",
+}
+
+# Statuses whose people may not sign in (to the portal or, through the job engine, to AD).
+LOCKED_STATUSES = frozenset(
+    {Status.SUSPENDED, Status.DEPROVISIONING, Status.DEPROVISIONED, Status.DELETED}
+)
+
+# A failed job of these kinds left its organisation "failed"; a retry puts it back.
+RETRY_STATUS = {
+    JobKind.PROVISION_ORGANISATION: Status.PROVISIONING,
+    JobKind.DEPROVISION_ORGANISATION: Status.DEPROVISIONING,
+}
+
+
+def can_move(organisation: Organisation, target: str) -> bool:
+    return target in ALLOWED_MOVES.get(organisation.status, set())
+
+
+def _move(organisation: Organisation, target: str) -> None:
+    """Set the new status or raise a ValidationError that says what must happen first."""
+    if not can_move(organisation, target):
+        reason = REFUSALS.get(
+            target,
+            f"A {organisation.get_status_display().lower()} customer cannot become "
+            f"{Status(target).label.lower()}.",
+        )
+        raise ValidationError(reason, code="lifecycle")
+    organisation.status = target
+
+
+def _save(organisation: Organisation, actor: Any, *fields: str) -> None:
+    organisation._history_user = recorded_user(actor)
+    organisation.save(update_fields=["status", *fields, "updated"])
+
+
+def _require_lifecycle(actor: Any, organisation: Organisation) -> None:
+    """Lifecycle actions are decided one level up: a reseller cannot suspend itself."""
+    if not may_decide(actor, organisation, "manage_lifecycle"):
+        raise PermissionDenied("You may not change the lifecycle of this organisation.")
+
+
+def _transition(actor: Any, organisation: Organisation, target: str, kind: str) -> Job:
+    _require_lifecycle(actor, organisation)
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    _move(locked, target)
+    _save(locked, actor)
+    organisation.status = locked.status
+    return request_job(kind=kind, organisation=locked, actor=actor)
+
+
+# --- What people ask for -----------------------------------------------------------------
+
+
+@transaction.atomic
+def provision_organisation(*, actor: Any, organisation: Organisation) -> Job:
+    """Save/Provision: draft (or failed) -> provisioning, and the job that builds its OU tree.
+
+    The OU is built inside the parent's: a customer of a reseller that is not in the directory
+    yet (a draft) cannot be provisioned before its reseller.
+    """
+    _require_lifecycle(actor, organisation)
+    parent = organisation.parent
+    if parent is not None and not parent.is_provider and parent.directory_guid is None:
+        raise ValidationError(
+            f"Provision {parent.name} first: {organisation.name} is created inside it in the "
+            "directory, and it is not there yet."
+        )
+    return _transition(actor, organisation, Status.PROVISIONING, JobKind.PROVISION_ORGANISATION)
+
+
+@transaction.atomic
+def suspend_organisation(*, actor: Any, organisation: Organisation) -> Job:
+    return _transition(actor, organisation, Status.SUSPENDED, JobKind.SUSPEND_ORGANISATION)
+
+
+@transaction.atomic
+def resume_organisation(*, actor: Any, organisation: Organisation) -> Job:
+    return _transition(actor, organisation, Status.ACTIVE, JobKind.RESUME_ORGANISATION)
+
+
+@transaction.atomic
+def deprovision_organisation(*, actor: Any, organisation: Organisation) -> Job | None:
+    """Suspended -> deprovisioning and the job that removes it from the directory.
+
+    A draft never reached the directory: it becomes deprovisioned at once, with no job.
+    """
+    if organisation.status == Status.DRAFT:
+        _require_lifecycle(actor, organisation)
+        cancel_held_jobs(organisation.pk)
+        _move(organisation, Status.DEPROVISIONED)
+        _save(organisation, actor)
+        return None
+    if (
+        organisation.get_descendants()
+        .exclude(status__in=[Status.DEPROVISIONED, Status.DELETED])
+        .exists()
+    ):
+        raise ValidationError("Deprovision and delete this reseller's customers first.")
+    return _transition(actor, organisation, Status.DEPROVISIONING, JobKind.DEPROVISION_ORGANISATION)
+
+
+@transaction.atomic
+def delete_organisation(*, actor: Any, organisation: Organisation, confirm_code: str) -> None:
+    """Delete a deprovisioned customer; it can be restored for ``DELETED_RETENTION_DAYS``.
+
+    Its people cannot sign in from now on (a deleted organisation locks its users out);
+    the rows are purged later.
+    """
+    if not may_decide(actor, organisation, "manage_lifecycle"):
+        raise PermissionDenied("You may not delete this organisation.")
+    if confirm_code != organisation.code:
+        raise ValidationError({"confirm_code": "Type the customer's code exactly to confirm."})
+    previous = organisation.status
+    _move(organisation, Status.DELETED)
+    organisation.status_before_deletion = previous
+    organisation.deleted_at = timezone.now()
+    _save(organisation, actor, "status_before_deletion", "deleted_at")
+
+
+@transaction.atomic
+def restore_organisation(*, actor: Any, organisation: Organisation) -> None:
+    """Provider admins may bring back a deleted customer within the retention period."""
+    if not has_permission(actor, "manage_catalogue", organisation):
+        raise PermissionDenied("Only provider administrators can restore customers.")
+    if organisation.deleted_at is None or organisation.deleted_at < retention_cutoff():
+        raise ValidationError("This customer can no longer be restored.")
+    _move(organisation, Status.DEPROVISIONED)
+    organisation.deleted_at = None
+    _save(organisation, actor, "deleted_at")
+
+
+def retention_cutoff():
+    return timezone.now() - timedelta(days=settings.DELETED_RETENTION_DAYS)
+
+
+def purge_deleted_organisations() -> int:
+    """Remove every record of customers deleted longer ago than the retention period."""
+    purged = 0
+    for organisation in Organisation.objects.filter(
+        status=Status.DELETED, deleted_at__lt=retention_cutoff()
+    ):
+        with transaction.atomic():
+            OrganisationUserObjectPermission.objects.filter(
+                user__organisation=organisation
+            ).delete()
+            RoleGrant.objects.filter(organisation=organisation).delete()
+            organisation.delete()  # cascades to users, domains, contacts, grants; jobs keep a label
+            purged += 1
+    return purged
+
+
+def may_sign_in(user) -> bool:
+    """May this person use the portal (and keep an enabled directory account)? Not when they
+    are disabled, or when their organisation is suspended, leaving or gone."""
+    if not user.is_active:
+        return False
+    organisation = user.organisation
+    return organisation is None or organisation.status not in LOCKED_STATUSES
+
+
+# --- What the job engine reports ---------------------------------------------------------
+
+
+def job_finished(
+    organisation_id: int | None, *, expected: set[str], target: str, provisioned: bool = False
+) -> None:
+    """A (de)provisioning job ended: move the organisation on, if it is still where the job
+    left it (someone may have acted meanwhile). ``provisioned`` records that its OU tree
+    exists, which locks its code from now on, and releases the user jobs held for it."""
+    if organisation_id is None:
+        return
+    organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
+    fields = []
+    moves = organisation.status in expected and organisation.status != target
+    if moves and can_move(organisation, target):
+        _move(organisation, target)
+        fields.append("status")
+    if provisioned and organisation.provisioned_at is None:
+        organisation.provisioned_at = timezone.now()
+        fields.append("provisioned_at")
+    if fields:
+        organisation._history_user = None
+        organisation.save(update_fields=[*fields, "updated"])
+    if provisioned:
+        # Users made while it was a draft now get the passwords their admins chose.
+        release_held_jobs(organisation_id)
+
+
+def job_retried(job: Job, *, actor: Any) -> None:
+    """A failed (de)provisioning job runs again: its organisation goes back to that step."""
+    target = RETRY_STATUS.get(job.kind)
+    if target is None or job.organisation_id is None:
+        return
+    organisation = Organisation.objects.select_for_update().get(pk=job.organisation_id)
+    if organisation.status == Status.FAILED:
+        _move(organisation, target)
+        _save(organisation, actor)
+
+
+def job_cancelled(job: Job, *, actor: Any) -> None:
+    """A cancelled (de)provisioning leaves its organisation failed, so it can be provisioned
+    or deprovisioned again later."""
+    step = RETRY_STATUS.get(job.kind)
+    if step is None or job.organisation_id is None:
+        return
+    organisation = Organisation.objects.select_for_update().get(pk=job.organisation_id)
+    if organisation.status == step:
+        _move(organisation, Status.FAILED)
+        _save(organisation, actor)

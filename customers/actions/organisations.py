@@ -1,0 +1,290 @@
+"""Creating and editing organisations, their domains and contacts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from core.actors import SYSTEM, recorded_user
+from core.jobs import JobKind, request_job
+from core.models import Job
+from core.scoping import ensure_still_visible, has_permission, may_decide
+from customers.actions.codes import generate_code
+from customers.actions.roles import grant_role
+from customers.models import (
+    CustomerService,
+    Domain,
+    Organisation,
+    Plan,
+    Role,
+    ServiceType,
+    SubscriptionStatus,
+    Tag,
+)
+from customers.models.validators import normalise_domain
+
+# Quick-created customers get these roles as their allowed set (CloudPortal's default set).
+DEFAULT_ALLOWED_ROLES = ["Customer Admin", "Help Desk", "User"]
+# ...and these as their restricted set: a customer's admins never hand out provider power.
+DEFAULT_RESTRICTED_ROLES = ["Provider Admin", "Reseller Admin"]
+
+
+@transaction.atomic
+def create_organisation(
+    *,
+    actor: Any,
+    parent: Organisation | None,
+    name: str,
+    code: str = "",
+    domains: Iterable[str] = (),
+    allowed_roles: Iterable[Role] | None = None,
+    restricted_roles: Iterable[Role] | None = None,
+    tags: Iterable[Any] = (),
+    **fields: Any,
+) -> Organisation:
+    """Create a draft organisation below ``parent`` (``None`` makes the provider root).
+
+    The first domain given is the primary one. Without a domain, nothing is invented here:
+    users' UPNs then fall back to the nearest ancestor's primary domain (VOSS).
+    """
+    # Only the portal itself creates the root (the provider, when it is set up).
+    allowed = actor is SYSTEM if parent is None else has_permission(actor, "add_customer", parent)
+    if not allowed:
+        raise PermissionDenied("You may not create customers here.")
+    if parent is not None:
+        parent = lock_tree(parent)
+    organisation = Organisation(
+        parent=parent, name=name, code=code or generate_code(name), **fields
+    )
+    organisation.created_by = recorded_user(actor)
+    organisation._history_user = recorded_user(actor)
+    organisation.full_clean(exclude=["parent"])
+    organisation.save()
+    if organisation.is_reseller and parent is not None:
+        hold_reseller_service(organisation)
+    for position, domain_name in enumerate(dict.fromkeys(map(normalise_domain, domains))):
+        add_domain(actor=SYSTEM, organisation=organisation, name=domain_name, primary=position == 0)
+    if allowed_roles is None:
+        allowed_roles = Role.objects.filter(name__in=DEFAULT_ALLOWED_ROLES)
+    organisation.allowed_roles.set(allowed_roles)
+    if restricted_roles is None and not organisation.is_reseller and parent is not None:
+        restricted_roles = Role.objects.filter(name__in=DEFAULT_RESTRICTED_ROLES)
+    if restricted_roles is not None:
+        organisation.restricted_roles.set(restricted_roles)
+    if tags:
+        organisation.tags.set(tags)
+    ensure_still_visible(actor, organisation)
+    return organisation
+
+
+def hold_reseller_service(organisation: Organisation) -> None:
+    """A reseller made directly (seeding, the admin) holds the Reseller service, as one
+    made through the catalogue does: its customers can then be made resellers in turn."""
+    plan = Plan.objects.filter(service__service_type=ServiceType.RESELLER).first()
+    if plan is not None:
+        CustomerService.objects.get_or_create(
+            organisation=organisation,
+            service=plan.service,
+            defaults={"plan": plan, "status": SubscriptionStatus.ACTIVE},
+        )
+
+
+def lock_tree(node: Organisation) -> Organisation:
+    """Lock the tree's root row and return ``node`` with fresh tree values.
+
+    django-mptt computes new positions from the parent's ``rght`` in memory; two inserts in
+    one tree at once would both use the same value. The root lock serialises them.
+    """
+    Organisation.objects.select_for_update().filter(tree_id=node.tree_id, level=0).first()
+    return Organisation.objects.get(pk=node.pk)
+
+
+@transaction.atomic
+def add_domain(
+    *, actor: Any, organisation: Organisation, name: str, primary: bool = False
+) -> Domain:
+    if not has_permission(actor, "change_organisation", organisation):
+        raise PermissionDenied
+    check_domain_free(name)
+    domain = Domain(organisation=organisation, name=normalise_domain(name), is_primary=primary)
+    domain._history_user = recorded_user(actor)
+    domain.full_clean(validate_unique=False)
+    if primary:
+        organisation.domains.filter(is_primary=True).update(is_primary=False)
+    domain.save()
+    return domain
+
+
+def default_upn_domain(organisation: Organisation) -> str | None:
+    """The customer's primary domain, or else the nearest ancestor's (VOSS's fallback)."""
+    for node in organisation.get_ancestors(ascending=True, include_self=True):
+        primary = node.domains.filter(is_primary=True).first()
+        if primary is not None:
+            return primary.name
+    return None
+
+
+def check_domain_free(name: str, organisation: Organisation | None = None) -> None:
+    existing = Domain.objects.filter(name=normalise_domain(name))
+    if organisation is not None:
+        existing = existing.exclude(organisation=organisation)
+    if existing.exists():
+        raise ValidationError(
+            {"name": f"The domain {normalise_domain(name)} already belongs to a customer."}
+        )
+
+
+# Fields an organisation's own admins may edit; the rest are decided one level up (the parent
+# reseller or the provider): identity in the directory, billing flags, limits and roles.
+SELF_EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "contact_name",
+        "email",
+        "phone",
+        "address",
+        "city",
+        "state",
+        "zip_code",
+        "country",
+        "description",
+        "extended_name",
+        "language",
+        "brand_name",
+        "brand_colour",
+        "password_min_length",
+        "password_complexity",
+        "password_history",
+        "password_max_age_days",
+        "lockout_threshold",
+        "lockout_duration_minutes",
+    }
+)
+PARENT_DECIDED_FIELDS = frozenset(
+    {
+        "code",
+        "customer_type",
+        "external_id",
+        "account_id",
+        "deal_ids",
+        "public_sector",
+        "inactive_billing",
+        "user_limit",
+    }
+)
+EDITABLE_FIELDS = SELF_EDITABLE_FIELDS | PARENT_DECIDED_FIELDS
+
+
+def tags_from_names(names: Iterable[str]) -> list[Tag]:
+    """Tags by name, created when new (Flexiant's "Include" box takes free text)."""
+    tags = []
+    for name in dict.fromkeys(n.strip() for n in names if n.strip()):
+        tag, _ = Tag.objects.get_or_create(name=name)
+        tags.append(tag)
+    return tags
+
+
+@transaction.atomic
+def update_organisation(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    changes: dict[str, Any],
+    tags: Iterable[Tag] | None = None,
+    allowed_roles: Iterable[Role] | None = None,
+    restricted_roles: Iterable[Role] | None = None,
+) -> Organisation:
+    """Edit an organisation's fields; the code is locked once it is provisioned.
+
+    Its own admins may change its details; code, billing flags, limits, tags and roles are
+    decided by whoever may change the parent (a customer cannot raise its own user limit).
+    """
+    if not has_permission(actor, "change_organisation", organisation):
+        raise PermissionDenied("You may not edit this organisation.")
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    changed = {k for k, v in changes.items() if getattr(organisation, k) != v}
+    parent_side = (changed & PARENT_DECIDED_FIELDS) or any(
+        value is not None for value in (tags, allowed_roles, restricted_roles)
+    )
+    if parent_side and not may_decide(actor, organisation, "change_organisation"):
+        raise PermissionDenied("Only the parent reseller or the provider may change these.")
+    if "code" in changed and organisation.code_locked:
+        raise ValidationError({"code": "The code cannot change once the customer is provisioned."})
+    for key, value in changes.items():
+        setattr(organisation, key, value)
+    organisation._history_user = recorded_user(actor)
+    organisation.full_clean(exclude=["parent"])
+    organisation.save()
+    relation_changes = []
+    for label, manager, wanted in (
+        ("Tags", organisation.tags, tags),
+        ("Allowed security roles", organisation.allowed_roles, allowed_roles),
+        ("Restricted security roles", organisation.restricted_roles, restricted_roles),
+    ):
+        if wanted is None:
+            continue
+        wanted = list(wanted)
+        before = sorted(str(item) for item in manager.all())
+        manager.set(wanted)
+        after = sorted(str(item) for item in wanted)
+        if before != after:
+            relation_changes.append([label, ", ".join(before) or "—", ", ".join(after) or "—"])
+    if relation_changes:
+        record_relation_changes(actor, organisation, relation_changes)
+    ensure_still_visible(actor, organisation)
+    return organisation
+
+
+RELATIONS_REASON = "relations:"
+
+
+def record_relation_changes(actor: Any, organisation: Organisation, changes) -> None:
+    """Many-to-many edits leave no trace in a model's own history: write one history row
+    whose change reason carries [label, before, after] triples (the History tab shows them)."""
+    organisation._history_user = recorded_user(actor)
+    organisation._change_reason = RELATIONS_REASON + json.dumps(changes)
+    organisation.save(update_fields=["updated"])
+    del organisation._change_reason
+
+
+@transaction.atomic
+def make_reseller(*, actor: Any, organisation: Organisation) -> Organisation:
+    """What holding the Reseller service means: the customer may create customers and
+    sub-resellers, and its administrators receive the Reseller Admin role on it.
+
+    People give the Reseller service (``catalogue.give_reseller_service``), which calls this.
+    """
+    if organisation.is_provider:
+        raise ValidationError("The provider is already at the top of the hierarchy.")
+    reseller_admin = Role.objects.get(name="Reseller Admin")
+    if not (
+        may_decide(actor, organisation, "add_customer")
+        and all(
+            has_permission(actor, codename, organisation) for codename in reseller_admin.codenames()
+        )
+    ):
+        raise PermissionDenied("You may not make this customer a reseller.")
+    if organisation.is_reseller:
+        return organisation
+    organisation.is_reseller = True
+    organisation._history_user = recorded_user(actor)
+    organisation.save(update_fields=["is_reseller", "updated"])
+    organisation.restricted_roles.remove(reseller_admin)
+    organisation.allowed_roles.add(reseller_admin)
+    for admin in organisation.users.filter(is_admin=True, is_active=True):
+        grant_role(actor=SYSTEM, user=admin, organisation=organisation, role=reseller_admin)
+    return organisation
+
+
+@transaction.atomic
+def apply_organisation_edit(*, actor: Any, organisation: Organisation) -> Job | None:
+    """An edit of a provisioned organisation is applied to the directory by an update job."""
+    if organisation.provisioned_at is None:
+        return None
+    return request_job(kind=JobKind.UPDATE_ORGANISATION, organisation=organisation, actor=actor)

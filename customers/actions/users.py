@@ -1,0 +1,378 @@
+"""What administrators do to users: create, edit, disable, enable, reset, unlock, delete,
+make or unmake administrator, and what users do to themselves (change their password).
+
+``create_user`` is the one way a user comes into being (the user form, the customer wizard's
+administrator, the demo); a bulk import inserts many at once under the same rules
+(``customers.actions.imports``). Every function is atomic, takes the acting user as ``actor``
+and requests the job that makes the directory follow. Passwords go to the portal as a hash
+and to the job encrypted (``user_job``); they are never stored or logged in plaintext.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from axes.utils import reset as reset_lockouts
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from core.actors import SYSTEM, recorded_user
+from core.credentials import encrypt_secret
+from core.jobs import JobKind, held_lock_key, request_job
+from core.models import Job
+from core.scoping import has_permission
+from customers.actions.assignments import _assign, give_directory_account, sync_job
+from customers.actions.catalogue import DIRECTORY_STATES
+from customers.actions.limits import take_user_seat
+from customers.actions.passwords import check_password
+from customers.actions.roles import grant_role, grantable_roles, revoke_role
+from customers.models import (
+    CustomerService,
+    Organisation,
+    Role,
+    RoleGrant,
+    ServiceType,
+    Status,
+    User,
+)
+
+USERNAME_MAX = 20
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
+EDITABLE_FIELDS = ("first_name", "last_name", "display_name", "email", "upn")
+
+
+def username_stem(first_name: str = "", last_name: str = "", upn: str = "") -> str:
+    """``Zoë O'Brien`` -> ``zobrien``; without names, the UPN's local part."""
+    raw = f"{first_name[:1]}{last_name}" if first_name or last_name else upn.partition("@")[0]
+    folded = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9._-]", "", folded).strip("._-")[:USERNAME_MAX] or "user"
+
+
+def suggest_username(
+    first_name: str = "", last_name: str = "", upn: str = "", taken: set[str] | None = None
+) -> str:
+    """A free username from the names (``jsmith``, ``jsmith2``, ...); one query."""
+    stem = username_stem(first_name, last_name, upn)
+    used = {
+        u.lower()
+        for u in User.objects.filter(username__istartswith=stem).values_list("username", flat=True)
+    } | {t.lower() for t in (taken or set())}
+    if stem not in used:
+        return stem
+    number = 2
+    while True:
+        candidate = f"{stem[: USERNAME_MAX - len(str(number))]}{number}"
+        if candidate not in used:
+            return candidate
+        number += 1
+
+
+def _job(kind: str, actor: Any, person: User, **kwargs: Any) -> Job | None:
+    organisation = person.organisation
+    if organisation is not None and organisation.status == Status.DRAFT:
+        # Provisioning will build the account from the portal; only a chosen first password
+        # must wait for it (user_job holds that job until the customer is provisioned).
+        if kind == JobKind.CREATE_USER and kwargs.get("password"):
+            return user_job(kind=kind, actor=actor, user=person, **kwargs)
+        return None
+    if organisation is None or organisation.status not in DIRECTORY_STATES:
+        return None
+    return user_job(kind=kind, actor=actor, user=person, **kwargs)
+
+
+def _require(actor: Any, codename: str, person: User) -> None:
+    if not has_permission(actor, codename, person.organisation):
+        raise PermissionDenied("You may not do this to this user.")
+
+
+def _reset_codename(person: User) -> str:
+    """Help Desk may reset ordinary users; administrators need the stronger permission."""
+    return "reset_admin_passwords" if person.is_admin else "reset_passwords"
+
+
+def may_reset(actor: User, person: User) -> bool:
+    return person.organisation is not None and has_permission(
+        actor, _reset_codename(person), person.organisation
+    )
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    username: str,
+    upn: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    display_name: str = "",
+    email: str = "",
+    must_change_password: bool = False,
+    is_admin: bool = False,
+    role: Role | None = None,
+    subscriptions: Iterable[CustomerService] | None = None,
+) -> tuple[User, list[Job]]:
+    """Create a user of ``organisation``, checked against its limits and password policy.
+
+    The first user of a customer is always an administrator. ``role`` (default: Customer
+    Admin for administrators, User otherwise) is granted on the user's own organisation; the
+    actor must hold every permission of an administrator role they hand out. The user gets the
+    customer's directory account service and ``subscriptions`` (the services chosen on the
+    form: their job follows the account's, under the same lock, so they run in that order).
+
+    Returns the user and the jobs requested: the account's (held until a draft customer is
+    provisioned, when a password was chosen) and the services'.
+    """
+    if not has_permission(actor, "add_users", organisation):
+        raise PermissionDenied("You may not create users here.")
+    if is_admin and role is None and not has_permission(actor, "grant_roles", organisation):
+        raise PermissionDenied("You may not create administrators here.")
+    if (
+        role is not None
+        and role.is_admin_role
+        and not all(has_permission(actor, codename, organisation) for codename in role.codenames())
+    ):
+        raise PermissionDenied("You may not create an administrator here.")
+    display_name = display_name or f"{first_name} {last_name}".strip()
+    username = username or suggest_username(first_name, last_name, upn)
+    if password:
+        check_password(organisation, password, username=username, display_name=display_name)
+    take_user_seat(organisation)
+    if not organisation.users.exists():
+        is_admin = True
+    person = User(
+        organisation=organisation,
+        username=username,
+        upn=upn,
+        first_name=first_name,
+        last_name=last_name,
+        display_name=display_name,
+        email=email,
+        is_admin=is_admin,
+        must_change_password=must_change_password,
+    )
+    if password:
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
+    person.full_clean(exclude=["password"])
+    person._history_user = recorded_user(actor)
+    person.save()
+    if role is None:
+        role = Role.objects.get(name="Customer Admin" if is_admin else "User")
+    grant_role(actor=SYSTEM, user=person, organisation=organisation, role=role)
+    give_directory_account(person)
+    for subscription in subscriptions or ():
+        if subscription.organisation_id != organisation.pk:
+            raise ValidationError("Services must be the customer's own.")
+        _assign(subscription, [person])
+    jobs = [_job(JobKind.CREATE_USER, actor, person, password=password)]
+    if jobs[0] is not None and subscriptions is not None:
+        jobs.append(
+            sync_job(actor=actor, users=[person], subscriptions=person_subscriptions(person))
+        )
+    return person, [job for job in jobs if job is not None]
+
+
+def person_subscriptions(person: User) -> list[CustomerService]:
+    return [a.subscription for a in person.services.select_related("subscription__service")]
+
+
+@transaction.atomic
+def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | None:
+    """Change names, email or UPN; the update job applies them to the account."""
+    _require(actor, "change_users", person)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    renamed = "upn" in changes and changes["upn"] != person.upn
+    for field, value in changes.items():
+        setattr(person, field, value)
+    if (
+        renamed
+        and person.services.filter(
+            subscription__service__service_type=ServiceType.MAIL_ATTRIBUTES
+        ).exists()
+    ):
+        person.email = person.upn  # the mailbox address is the UPN (see assignments)
+    person.full_clean(exclude=["password"])
+    person._history_user = recorded_user(actor)
+    person.save()
+    job = _job(JobKind.UPDATE_USER, actor, person)
+    held = person_subscriptions(person)
+    if job is not None and renamed and held:
+        # Services derived from the UPN (mail addresses, home folders) follow it.
+        sync_job(actor=actor, users=[person], subscriptions=held)
+    return job
+
+
+@transaction.atomic
+def set_enabled(*, actor: Any, person: User, enabled: bool) -> Job | None:
+    """Disable (cannot sign in, account disabled in AD) or enable a user."""
+    _require(actor, "change_users", person)
+    if actor.pk is not None and actor.pk == person.pk and not enabled:
+        raise ValidationError("You cannot disable yourself.")
+    if person.is_active == enabled:
+        return None
+    person.is_active = enabled
+    person.save(update_fields=["is_active"])
+    return _job(JobKind.ENABLE_USER if enabled else JobKind.DISABLE_USER, actor, person)
+
+
+@transaction.atomic
+def reset_password(
+    *, actor: Any, person: User, password: str, must_change_password: bool = True
+) -> Job | None:
+    """An administrator sets a new password (Help Desk: not for administrators)."""
+    _require(actor, _reset_codename(person), person)
+    check_password(
+        person.organisation, password, username=person.username, display_name=person.display_name
+    )
+    person.set_password(password)
+    person.must_change_password = must_change_password
+    person.save(update_fields=["password", "must_change_password"])
+    _forget_lockouts(person)
+    return _job(
+        JobKind.RESET_PASSWORD,
+        actor,
+        person,
+        password=password,
+        payload={"must_change": must_change_password},
+    )
+
+
+def _forget_lockouts(person: User) -> None:
+    """Lift the portal's sign-in lock-out (django-axes) for both of the user's names."""
+    for name in filter(None, (person.username, person.upn)):
+        reset_lockouts(username=name)
+
+
+@transaction.atomic
+def unlock_user(*, actor: Any, person: User) -> Job | None:
+    """Clear a lock-out after too many wrong passwords, in the portal and in AD."""
+    _require(actor, _reset_codename(person), person)
+    _forget_lockouts(person)
+    return _job(JobKind.UNLOCK_USER, actor, person)
+
+
+def _other_admins(person: User) -> bool:
+    return (
+        User.objects.filter(organisation=person.organisation_id, is_admin=True, is_active=True)
+        .exclude(pk=person.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def delete_user(*, actor: Any, person: User) -> Job | None:
+    """Delete a user; the job deletes the account (found by GUID, else by UPN)."""
+    _require(actor, "delete_users", person)
+    if actor.pk is not None and actor.pk == person.pk:
+        raise ValidationError("You cannot delete yourself.")
+    if person.is_admin and not _other_admins(person) and person.organisation.users.count() > 1:
+        raise ValidationError("This is the customer's only administrator: make another first.")
+    job = _job(JobKind.DELETE_USER, actor, person)  # the payload keeps its GUID and UPN
+    person.delete()
+    return job
+
+
+def _admin_role(actor: Any, organisation: Organisation) -> Role:
+    """The customer's own (cloned) admin role if it has one, else Customer Admin."""
+    own = organisation.own_roles.filter(is_admin_role=True).first()
+    role = own or Role.objects.get(name="Customer Admin")
+    if actor is not SYSTEM and role not in grantable_roles(actor, organisation):
+        raise PermissionDenied(f"You may not grant {role.name}.")
+    return role
+
+
+@transaction.atomic
+def set_administrator(*, actor: Any, person: User, admin: bool) -> Job | None:
+    """Make a user an administrator of their customer, or an ordinary user again."""
+    organisation = person.organisation
+    _require(actor, "grant_roles", person)
+    if admin == person.is_admin:
+        return None
+    if admin:
+        grant_role(
+            actor=actor,
+            user=person,
+            organisation=organisation,
+            role=_admin_role(actor, organisation),
+        )
+    else:
+        if actor.pk is not None and actor.pk == person.pk:
+            raise ValidationError("You cannot remove your own administrator rights.")
+        if not _other_admins(person):
+            raise ValidationError("A customer always keeps at least one administrator.")
+        for grant in RoleGrant.objects.filter(
+            user=person, organisation=organisation, role__is_admin_role=True
+        ).select_related("organisation", "user"):
+            revoke_role(actor=actor, grant=grant)
+        if not RoleGrant.objects.filter(user=person, organisation=organisation).exists():
+            grant_role(
+                actor=SYSTEM,
+                user=person,
+                organisation=organisation,
+                role=Role.objects.get(name="User"),
+            )
+    person.refresh_from_db(fields=["is_admin"])
+    return _job(JobKind.SET_ADMINISTRATOR, actor, person, payload={"admin": admin})
+
+
+@transaction.atomic
+def change_own_password(*, person: User, old_password: str, new_password: str) -> Job | None:
+    """A user changes their own password: the portal's at once, AD's through a job."""
+    if not person.check_password(old_password):
+        raise ValidationError({"old_password": "Your current password is not right."})
+    if person.organisation is not None:
+        check_password(
+            person.organisation,
+            new_password,
+            username=person.username,
+            display_name=person.display_name,
+        )
+    person.set_password(new_password)
+    person.must_change_password = False
+    person.save(update_fields=["password", "must_change_password"])
+    return _job(JobKind.CHANGE_PASSWORD, person, person, password=new_password)
+
+
+def user_job(
+    *,
+    kind: str,
+    actor: Any,
+    user: User,
+    password: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Job:
+    """A job acting on one user; a password travels encrypted in ``Job.secret``.
+
+    For a user of a draft organisation the job is held until the organisation is provisioned
+    (``core.jobs.release_held_jobs``): provisioning creates the account, this job then gives
+    it the password the administrator chose.
+
+    The payload also keeps the account's GUID and UPN, so that a delete still finds the
+    account after the user's row is gone. ``reset_password`` reads ``payload["must_change"]``.
+    """
+    draft = user.organisation is not None and user.organisation.status == Status.DRAFT
+    payload = {
+        "username": user.username,
+        "upn": user.upn or "",
+        "directory_guid": str(user.directory_guid) if user.directory_guid else "",
+        **(payload or {}),
+    }
+    return request_job(
+        kind=kind,
+        organisation=user.organisation,
+        actor=actor,
+        user=user,
+        payload=payload,
+        secret=encrypt_secret(password) if password else "",
+        lock_key=held_lock_key(user.organisation_id) if draft else f"org:{user.organisation_id}",
+        target_label=f"{user.display_name or user.username} ({user.upn})",
+        hold=draft,
+    )

@@ -1,0 +1,242 @@
+"""Forms of the user pages. Password fields are checked against the customer's policy."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from customers.actions.catalogue import HELD
+from customers.actions.organisations import default_upn_domain
+from customers.actions.passwords import password_problems
+from customers.actions.users import USERNAME_PATTERN
+from customers.models import CustomerService, Organisation, ServiceType, User
+
+
+def domain_choices(organisation: Organisation) -> list[tuple[str, str]]:
+    names = list(organisation.domains.values_list("name", flat=True))
+    if not names:
+        fallback = default_upn_domain(organisation)
+        names = [fallback] if fallback else []
+    return [(name, f"@{name}") for name in names]
+
+
+def offered_subscriptions(organisation: Organisation):
+    """The customer's services a user can be given (the directory account comes by itself)."""
+    return (
+        CustomerService.objects.filter(organisation=organisation, status__in=HELD)
+        .exclude(service__service_type=ServiceType.DIRECTORY_ACCOUNT)
+        .select_related("service", "plan")
+    )
+
+
+class SubscriptionChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: CustomerService) -> str:
+        return f"{obj.service.name} ({obj.plan.name})"
+
+
+class PasswordPair(forms.Form):
+    """A password typed twice, checked against ``organisation``'s policy in ``clean``."""
+
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+    password_repeat = forms.CharField(
+        label="Repeat password", strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+    organisation: Organisation
+
+    def check_pair(self, cleaned: dict, username: str, display_name: str) -> None:
+        password, repeat = cleaned.get("password"), cleaned.get("password_repeat")
+        if password and repeat is not None and password != repeat:
+            self.add_error("password_repeat", "The two passwords differ.")
+        elif password:
+            for problem in password_problems(
+                self.organisation, password, username=username, display_name=display_name
+            ):
+                self.add_error("password", problem)
+
+
+class UpnMixin:
+    def upn_from(self, cleaned: dict, exclude_pk: int | None = None) -> str:
+        local = (cleaned.get("upn_local") or "").strip().lower()
+        domain = cleaned.get("domain") or ""
+        if not local:
+            return ""
+        if "@" in local:
+            self.add_error("upn_local", "Type only the part before the @.")
+            return ""
+        upn = f"{local}@{domain}"
+        taken = User.objects.filter(upn=upn)
+        if exclude_pk:
+            taken = taken.exclude(pk=exclude_pk)
+        if taken.exists():
+            self.add_error("upn_local", f"{upn} already belongs to a user.")
+        return upn
+
+
+class UserCreateForm(UpnMixin, PasswordPair):
+    upn_local = forms.CharField(label="UPN", max_length=64, help_text="The part before the @.")
+    domain = forms.ChoiceField(label="Domain")
+    username = forms.CharField(
+        label="Username",
+        max_length=20,
+        required=False,
+        help_text="Made from the names when left empty. At most 20 of A-Z 0-9 . - _",
+    )
+    first_name = forms.CharField(label="First Name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last Name", max_length=150, required=False)
+    display_name = forms.CharField(label="Display Name", max_length=256, required=False)
+    email = forms.EmailField(label="Email", required=False)
+    must_change_password = forms.BooleanField(
+        label="Must change password at next logon", required=False, initial=True
+    )
+    is_admin = forms.BooleanField(label="Administrator", required=False)
+    services = SubscriptionChoice(
+        label="Services",
+        queryset=CustomerService.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    field_order = [
+        "upn_local",
+        "domain",
+        "username",
+        "first_name",
+        "last_name",
+        "display_name",
+        "email",
+        "password",
+        "password_repeat",
+        "must_change_password",
+        "is_admin",
+        "services",
+    ]
+
+    def __init__(self, *args, organisation: Organisation, may_make_admins: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["domain"].choices = domain_choices(organisation)
+        self.fields["services"].queryset = offered_subscriptions(organisation)
+        if not may_make_admins:
+            del self.fields["is_admin"]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["upn"] = self.upn_from(cleaned)
+        username = cleaned.get("username") or ""
+        if username:
+            if not USERNAME_PATTERN.match(username):
+                self.add_error("username", "At most 20 of letters, digits and . - _")
+            elif User.objects.filter(username__iexact=username).exists():
+                self.add_error("username", f"{username} is already taken.")
+        display = cleaned.get("display_name") or " ".join(
+            filter(None, [cleaned.get("first_name"), cleaned.get("last_name")])
+        )
+        self.check_pair(cleaned, username or cleaned["upn"].partition("@")[0], display)
+        return cleaned
+
+
+class UserEditForm(UpnMixin, forms.Form):
+    upn_local = forms.CharField(label="UPN", max_length=64, help_text="The part before the @.")
+    domain = forms.ChoiceField(label="Domain")
+    first_name = forms.CharField(label="First Name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last Name", max_length=150, required=False)
+    display_name = forms.CharField(label="Display Name", max_length=256, required=False)
+    email = forms.EmailField(label="Email", required=False)
+
+    def __init__(self, *args, person: User, **kwargs):
+        local, _, domain = (person.upn or "").partition("@")
+        initial = {
+            "upn_local": local,
+            "domain": domain,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "display_name": person.display_name,
+            "email": person.email,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.person = person
+        choices = domain_choices(person.organisation)
+        if domain and (domain, f"@{domain}") not in choices:
+            choices.append((domain, f"@{domain}"))
+        self.fields["domain"].choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["upn"] = self.upn_from(cleaned, exclude_pk=self.person.pk)
+        return cleaned
+
+    def changes(self) -> dict:
+        fields = ("first_name", "last_name", "display_name", "email", "upn")
+        return {
+            f: self.cleaned_data[f]
+            for f in fields
+            if self.cleaned_data[f] != getattr(self.person, f)
+        }
+
+
+class ResetPasswordForm(PasswordPair):
+    must_change_password = forms.BooleanField(
+        label="Must change password at next logon", required=False, initial=True
+    )
+
+    def __init__(self, *args, person: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.organisation = person.organisation
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_pair(cleaned, self.person.username, self.person.display_name)
+        return cleaned
+
+
+class OwnPasswordForm(PasswordPair):
+    old_password = forms.CharField(
+        label="Current password", strip=False, widget=forms.PasswordInput
+    )
+    field_order = ["old_password", "password", "password_repeat"]
+
+    def __init__(self, *args, person: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.organisation = person.organisation
+        self.fields["password"].label = "New password"
+        self.fields["password_repeat"].label = "Repeat new password"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.organisation is not None:
+            self.check_pair(cleaned, self.person.username, self.person.display_name)
+        return cleaned
+
+
+class ServicesForm(forms.Form):
+    services = SubscriptionChoice(
+        label="Services",
+        queryset=CustomerService.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].queryset = offered_subscriptions(organisation)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label="CSV or XLSX file", help_text="Use the template's columns.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise ValidationError("Upload a .csv or .xlsx file.")
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    only_valid = forms.BooleanField(
+        label="Import only the valid rows (skip the rows with errors)", required=False
+    )

@@ -1,0 +1,326 @@
+"""User pages: list, create, manage one user, bulk import, and the end user's own pages.
+
+Every user is fetched through the scoping API (``User.objects.restrict``): a foreign user is
+a 404, a visible one the viewer may not change is a 403. Views parse input, call one
+service function, and render.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.scoping import has_permission, within
+from customers.actions import users as actions
+from customers.actions.assignments import set_user_services
+from customers.actions.limits import subscription_usage, user_usage
+from customers.forms.users import (
+    OwnPasswordForm,
+    ResetPasswordForm,
+    ServicesForm,
+    UserCreateForm,
+    UserEditForm,
+    offered_subscriptions,
+)
+from customers.models import Organisation, User
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, problems in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+    else:
+        form.add_error(None, error)
+
+
+def visible_user(request, pk: int) -> User:
+    return get_object_or_404(
+        User.objects.restrict(request.user, "view").select_related("organisation"), pk=pk
+    )
+
+
+def visible_organisation(request, pk: int) -> Organisation:
+    return get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=pk)
+
+
+def require(request, codename: str, organisation: Organisation) -> None:
+    if not has_permission(request.user, codename, organisation):
+        raise PermissionDenied
+
+
+PAGE_SIZE = 50
+
+
+@login_required
+def user_list(request):
+    """Users inside the organisation the viewer acts in, with used / allowed for it."""
+    users = User.objects.restrict(request.user, "view").select_related("organisation")
+    acting = request.acting_organisation
+    if acting is not None:
+        users = users.filter(within(acting, "organisation__"))
+    term = request.GET.get("q", "").strip()
+    if term:
+        users = users.filter(
+            Q(username__icontains=term) | Q(upn__icontains=term) | Q(display_name__icontains=term)
+        )
+    page = Paginator(users.order_by("username"), PAGE_SIZE).get_page(request.GET.get("page"))
+    may_add = acting is not None and has_permission(request.user, "add_users", acting)
+    context = {
+        "page": page,
+        "q": term,
+        "acting": acting,
+        "usage": user_usage(acting) if acting is not None and may_add else None,
+        "may_add": may_add and not acting.is_provider,
+    }
+    return render(request, "users/user_list.html", context)
+
+
+@login_required
+def user_create(request, organisation: int):
+    organisation = visible_organisation(request, organisation)
+    require(request, "add_users", organisation)
+    may_make_admins = has_permission(request.user, "grant_roles", organisation)
+    form = UserCreateForm(
+        request.POST or None, organisation=organisation, may_make_admins=may_make_admins
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person, jobs = actions.create_user(
+                actor=request.user,
+                organisation=organisation,
+                username=data["username"],
+                upn=data["upn"],
+                password=data["password"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                display_name=data["display_name"],
+                email=data["email"],
+                must_change_password=data["must_change_password"],
+                is_admin=data.get("is_admin", False),
+                subscriptions=data["services"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            note = " A job is creating the directory account." if jobs else ""
+            messages.success(request, f"Created {person.username}.{note}")
+            return redirect("users:detail", person.pk)
+    context = {
+        "form": form,
+        "organisation": organisation,
+        "usage": user_usage(organisation),
+    }
+    return render(request, "users/user_form.html", context)
+
+
+@login_required
+def user_detail(request, pk: int):
+    person = visible_user(request, pk)
+    organisation = person.organisation
+    me = request.user
+
+    def may(codename: str) -> bool:
+        return organisation is not None and has_permission(me, codename, organisation)
+
+    held = {a.subscription_id for a in person.services.all()}
+    services_form = None
+    rows = []
+    if organisation is not None:
+        for subscription in offered_subscriptions(organisation):
+            rows.append((subscription, subscription.pk in held, subscription_usage(subscription)))
+        services_form = ServicesForm(organisation=organisation, initial={"services": sorted(held)})
+    context = {
+        "person": person,
+        "rows": rows,
+        "services_form": services_form,
+        "may": {
+            "edit": may("change_users"),
+            "reset": organisation is not None and actions.may_reset(me, person),
+            "delete": may("delete_users") and me.pk != person.pk,
+            "admin": may("grant_roles") and me.pk != person.pk,
+            "services": may("assign_services"),
+        },
+        "jobs": person.directory_jobs.all()[:10] if may("view_jobs") else [],
+    }
+    return render(request, "users/user_detail.html", context)
+
+
+@login_required
+def user_edit(request, pk: int):
+    person = visible_user(request, pk)
+    require(request, "change_users", person.organisation)
+    form = UserEditForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_user(actor=request.user, person=person, changes=form.changes())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Saved {person.username}.")
+            return redirect("users:detail", person.pk)
+    return render(request, "users/user_edit.html", {"form": form, "person": person})
+
+
+def _action(request, pk: int, codename: str | None, run, done: str):
+    """A POST-only action on one user; refusals come back as messages."""
+    person = visible_user(request, pk)
+    if codename is not None:
+        require(request, codename, person.organisation)
+    try:
+        run(person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done.format(person=person.username))
+    return redirect("users:detail", person.pk)
+
+
+@login_required
+@require_POST
+def user_disable(request, pk: int):
+    return _action(
+        request,
+        pk,
+        "change_users",
+        lambda p: actions.set_enabled(actor=request.user, person=p, enabled=False),
+        "Disabled {person}.",
+    )
+
+
+@login_required
+@require_POST
+def user_enable(request, pk: int):
+    return _action(
+        request,
+        pk,
+        "change_users",
+        lambda p: actions.set_enabled(actor=request.user, person=p, enabled=True),
+        "Enabled {person}.",
+    )
+
+
+@login_required
+@require_POST
+def user_unlock(request, pk: int):
+    person = visible_user(request, pk)
+    if not actions.may_reset(request.user, person):
+        raise PermissionDenied
+    return _action(
+        request,
+        pk,
+        None,
+        lambda p: actions.unlock_user(actor=request.user, person=p),
+        "Unlocked {person}.",
+    )
+
+
+@login_required
+@require_POST
+def user_administrator(request, pk: int):
+    make = request.POST.get("admin") == "1"
+    return _action(
+        request,
+        pk,
+        "grant_roles",
+        lambda p: actions.set_administrator(actor=request.user, person=p, admin=make),
+        "{person} is now an administrator." if make else "{person} is no longer an administrator.",
+    )
+
+
+@login_required
+@require_POST
+def user_services(request, pk: int):
+    person = visible_user(request, pk)
+    require(request, "assign_services", person.organisation)
+    form = ServicesForm(request.POST, organisation=person.organisation)
+    if not form.is_valid():
+        messages.error(request, "Choose services of this customer.")
+        return redirect("users:detail", person.pk)
+    return _action(
+        request,
+        pk,
+        None,
+        lambda p: set_user_services(
+            actor=request.user, user=p, subscriptions=form.cleaned_data["services"]
+        ),
+        "Saved the services of {person}.",
+    )
+
+
+@login_required
+def user_reset_password(request, pk: int):
+    """Help Desk may reset ordinary users; an administrator's reset needs more (403)."""
+    person = visible_user(request, pk)
+    if not actions.may_reset(request.user, person):
+        raise PermissionDenied
+    form = ResetPasswordForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.reset_password(
+                actor=request.user,
+                person=person,
+                password=form.cleaned_data["password"],
+                must_change_password=form.cleaned_data["must_change_password"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Set a new password for {person.username}.")
+            return redirect("users:detail", person.pk)
+    return render(request, "users/reset_password.html", {"form": form, "person": person})
+
+
+@login_required
+def user_delete(request, pk: int):
+    person = visible_user(request, pk)
+    require(request, "delete_users", person.organisation)
+    error = None
+    if request.method == "POST":
+        if request.POST.get("confirm") != person.username:
+            error = "Type the username exactly to confirm."
+        else:
+            try:
+                actions.delete_user(actor=request.user, person=person)
+            except ValidationError as refused:
+                error = " ".join(refused.messages)
+            else:
+                messages.success(request, f"Deleted {person.username}.")
+                return redirect("users:list")
+    return render(request, "users/user_delete.html", {"person": person, "error": error})
+
+
+# --- Self-service -----------------------------------------------------------------------
+
+
+@login_required
+def my_services(request):
+    """An end user's own services (and, for anyone, their own account)."""
+    held = request.user.services.select_related("subscription__service", "subscription__plan")
+    return render(request, "users/my_services.html", {"held": held})
+
+
+@login_required
+def my_password(request):
+    """Change one's own password: the portal's at once, the directory's through a job."""
+    form = OwnPasswordForm(request.POST or None, person=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.change_own_password(
+                person=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["password"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "Your password was changed.")
+            return redirect("users:my_services")
+    return render(request, "users/my_password.html", {"form": form})

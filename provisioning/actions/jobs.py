@@ -1,0 +1,85 @@
+"""What people do to jobs: retry a failed one, cancel a queued one, request a repair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.jobs import JobKind, request_job, send_run_message
+from core.models import Job, JobState
+from core.scoping import has_permission
+from customers.actions import lifecycle
+from customers.models import Organisation
+from provisioning.engine.rows import kick_next
+
+
+def _require_manage_jobs(actor: Any, job: Job) -> None:
+    if job.organisation is None or not has_permission(actor, "manage_jobs", job.organisation):
+        raise PermissionDenied("You may not retry or cancel this job.")
+
+
+def _log_entry(job: Job, when, level: str, message: str) -> dict:
+    return {
+        "at": when.isoformat(timespec="seconds"),
+        "attempt": job.attempts,
+        "level": level,
+        "message": message,
+    }
+
+
+@transaction.atomic
+def retry_job(*, actor: Any, job: Job) -> Job:
+    """Run a failed job again, from its first step (every step is idempotent), with a fresh
+    budget of attempts."""
+    _require_manage_jobs(actor, job)
+    now = timezone.now()
+    entry = _log_entry(job, now, "info", f"Retried by {actor}")
+    changed = Job.objects.filter(pk=job.pk, state=JobState.FAILED).update(
+        state=JobState.QUEUED,
+        attempts=0,
+        error="",
+        run_after=None,
+        finished=None,
+        heartbeat=now,
+        worker="",
+    )
+    if changed != 1:
+        raise ValidationError("Only a failed job can be retried.")
+    job.refresh_from_db()
+    job.log = [*job.log, entry]
+    job.save(update_fields=["log"])
+    lifecycle.job_retried(job, actor=actor)
+    transaction.on_commit(lambda: send_run_message(job.pk))
+    return job
+
+
+@transaction.atomic
+def cancel_job(*, actor: Any, job: Job) -> Job:
+    """Cancel a job that has not started; the next job for the same target may then run."""
+    _require_manage_jobs(actor, job)
+    now = timezone.now()
+    changed = Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+        state=JobState.CANCELLED, finished=now, secret="", run_after=None
+    )
+    if changed != 1:
+        raise ValidationError("Only a queued job can be cancelled; this one has started or ended.")
+    job.refresh_from_db()
+    job.log = [*job.log, _log_entry(job, now, "warning", f"Cancelled by {actor}")]
+    job.save(update_fields=["log"])
+    lifecycle.job_cancelled(job, actor=actor)
+    lock_key = job.lock_key
+    transaction.on_commit(lambda: kick_next(lock_key))
+    return job
+
+
+@transaction.atomic
+def request_repair(*, actor: Any, organisation: Organisation) -> Job:
+    """Start a job that applies everything the portal says about ``organisation`` again."""
+    if not has_permission(actor, "manage_jobs", organisation):
+        raise PermissionDenied("You may not repair this organisation's directory objects.")
+    if organisation.directory_guid is None:
+        raise ValidationError("This organisation is not provisioned; there is nothing to repair.")
+    return request_job(kind=JobKind.REPAIR_ORGANISATION, organisation=organisation, actor=actor)

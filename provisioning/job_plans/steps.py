@@ -1,0 +1,500 @@
+"""Building blocks of plans: each function returns a `Step` (or a list of them).
+
+Every step is idempotent: it reads what is there, changes only the difference, and can be
+interrupted and run again. The DNs come from `Layout` (built with `directory.dn`).
+"""
+
+from __future__ import annotations
+
+from ldap3 import MODIFY_ADD
+
+from customers.actions.lifecycle import may_sign_in
+from customers.models import Domain, Organisation, User
+from directory import (
+    AlreadyExistsError,
+    MembershipChange,
+    PasswordPolicy,
+    PermanentDirectoryError,
+    UserResult,
+    UserSpec,
+    add_upn_suffix,
+    apply_password_policy,
+    delete_tree,
+    ensure_group,
+    ensure_ou,
+    ensure_user,
+    find_by_guid,
+    find_user_by_guid,
+    find_user_by_upn,
+    get_members,
+    list_upn_suffixes,
+    ops,
+    ou_dn,
+    parent_of,
+    rdn_value,
+    read_entry,
+    remove_password_policy,
+    remove_upn_suffix,
+    set_members,
+    set_password,
+)
+from directory.dn import cn_dn, dn_key, is_within, parse_rdn, split_dn
+from directory.errors import ENTRY_ALREADY_EXISTS, UNWILLING_TO_PERFORM
+from directory.policy import password_settings_container
+from provisioning.engine.context import StepContext
+from provisioning.engine.errors import JobFailed
+from provisioning.job_plans import layout
+from provisioning.job_plans.base import Step
+from provisioning.models import DirectoryObject
+
+# While an organisation is in one of these states its accounts stay disabled in AD.
+
+
+# --- organisation structure ------------------------------------------------------------------
+
+
+def ensure_tenants_root() -> Step:
+    def run(ctx: StepContext) -> None:
+        root = ctx.layout.tenants_root
+        attr = parse_rdn(split_dn(root)[0])[0][0]
+        if attr.upper() == "OU":
+            ensure_ou(ctx.conn, parent_of(root), rdn_value(root))
+        elif read_entry(ctx.conn, root, ["objectClass"]) is None:
+            raise JobFailed(
+                f"The tenants root {root} does not exist and is not an OU Canopy can create; "
+                "check DIRECTORY_TENANTS_ROOT."
+            )
+        ctx.touched(root)
+
+    return Step("Check the tenants root OU", run)
+
+
+def ensure_organisation_ou(organisation: Organisation) -> Step:
+    """The organisation's own OU (description = full name); its GUID is stored on it."""
+
+    def run(ctx: StepContext) -> None:
+        dn = ctx.layout.organisation_dn(organisation)
+        guid = ensure_ou(
+            ctx.conn,
+            parent_of(dn),
+            organisation.code,
+            description=organisation.name,
+            guid=organisation.directory_guid,
+        )
+        if organisation.directory_guid != guid:
+            Organisation.objects.filter(pk=organisation.pk).update(directory_guid=guid)
+            organisation.directory_guid = guid
+        ctx.touched(dn)
+
+    return Step(f"Make the OU of {organisation.name} ({organisation.code})", run)
+
+
+def ensure_child_ou(organisation: Organisation, name: str, key: str) -> Step:
+    def run(ctx: StepContext) -> None:
+        parent = ctx.layout.organisation_dn(organisation)
+        guid = ensure_ou(ctx.conn, parent, name, guid=layout.recalled_guid(organisation, key))
+        layout.remember(organisation, key, name, guid)
+        ctx.touched(ou_dn(parent, name))
+
+    return Step(f"Make the {name} OU of {organisation.code}", run)
+
+
+def ensure_organisation_group(
+    organisation: Organisation, name: str, key: str, description: str
+) -> Step:
+    """A security group in the organisation's Groups OU, remembered under ``key``.
+
+    Service plans use this too: ``ensure_organisation_group(org, layout.service_group(
+    org.code, service.code), f"group:{service.code}", "Users of VPN")``.
+    """
+
+    def run(ctx: StepContext) -> None:
+        groups_ou = ctx.layout.groups_ou(organisation)
+        guid = ensure_group(
+            ctx.conn,
+            groups_ou,
+            name,
+            description=description,
+            guid=layout.recalled_guid(organisation, key),
+        )
+        layout.remember(organisation, key, name, guid)
+        ctx.touched(ctx.layout.group_dn(organisation, name))
+
+    return Step(f"Make the group {name}", run)
+
+
+def password_policy_of(organisation: Organisation) -> PasswordPolicy:
+    try:
+        return PasswordPolicy(
+            min_length=organisation.password_min_length,
+            complexity=organisation.password_complexity,
+            history_length=organisation.password_history,
+            max_age_days=organisation.password_max_age_days,
+            lockout_threshold=organisation.lockout_threshold,
+            lockout_duration_minutes=organisation.lockout_duration_minutes,
+        )
+    except ValueError as exc:
+        raise JobFailed(f"The password policy of {organisation.name} is not valid: {exc}") from None
+
+
+def apply_policy(organisation: Organisation) -> Step:
+    name = layout.policy_name(organisation.code)
+
+    def run(ctx: StepContext) -> None:
+        policy = password_policy_of(organisation)
+        targets = [ctx.layout.all_users_dn(organisation)]
+        try:
+            guid = apply_password_policy(ctx.conn, name, policy, targets)
+        except AlreadyExistsError:
+            # Another worker added it between the read and the add: now correct theirs.
+            guid = apply_password_policy(ctx.conn, name, policy, targets)
+        layout.remember(organisation, layout.KEY_POLICY, name, guid)
+        ctx.touched(cn_dn(password_settings_container(ctx.conn), name))
+
+    return Step(
+        f"Apply the password policy {name} to {layout.all_users_group(organisation.code)}", run
+    )
+
+
+def add_suffix(organisation: Organisation, domain: str) -> Step:
+    def run(ctx: StepContext) -> None:
+        key = layout.suffix_key(domain)
+        base = ctx.config.base_dn
+        already = {s.lower() for s in list_upn_suffixes(ctx.conn, base)}
+        remembered = DirectoryObject.objects.filter(organisation=organisation, key=key).exists()
+        if domain.lower() in already and not remembered:
+            ctx.note("already accepted by the forest (not added by Canopy; left alone later)")
+            return
+        layout.remember(organisation, key, domain)  # before adding: never lose track of it
+        if add_upn_suffix(ctx.conn, base, domain):
+            ctx.note("added")
+        ctx.touched(f"uPNSuffixes: {domain}")
+
+    return Step(f"Accept the UPN suffix {domain}", run)
+
+
+def suffixes_in_use_elsewhere(organisation: Organisation, names: set[str]) -> set[str]:
+    lowered = {name.lower() for name in names}
+    used = {
+        name.lower()
+        for name in Domain.objects.exclude(organisation=organisation)
+        .filter(name__in=lowered)
+        .values_list("name", flat=True)
+    }
+    used |= {
+        name.lower()
+        for name in DirectoryObject.objects.exclude(organisation=organisation)
+        .filter(key__in=[layout.suffix_key(n) for n in lowered])
+        .values_list("name", flat=True)
+    }
+    return used
+
+
+def remove_suffix(organisation: Organisation, domain: str) -> Step:
+    """Stop accepting a suffix this organisation added, unless another one now uses it."""
+
+    def run(ctx: StepContext) -> None:
+        if domain.lower() in suffixes_in_use_elsewhere(organisation, {domain}):
+            ctx.note("kept: another organisation uses it")
+        elif remove_upn_suffix(ctx.conn, ctx.config.base_dn, domain):
+            ctx.note("removed")
+        layout.forget(organisation, layout.suffix_key(domain))
+        ctx.touched(f"uPNSuffixes: {domain}")
+
+    return Step(f"Remove the UPN suffix {domain}", run)
+
+
+def stale_suffix_steps(organisation: Organisation, keep: set[str]) -> list[Step]:
+    """Steps removing the suffixes this organisation added that it no longer has."""
+    wanted = {name.lower() for name in keep}
+    return [
+        remove_suffix(organisation, name)
+        for name in layout.remembered_suffixes(organisation)
+        if name.lower() not in wanted
+    ]
+
+
+def domains_of(organisation: Organisation) -> list[str]:
+    return [domain.name for domain in organisation.domains.all()]
+
+
+def structure_steps(organisation: Organisation) -> list[Step]:
+    """Everything an organisation has in AD except its users: OUs (its ancestors' too),
+    groups, password policy and UPN suffixes (added and, if dropped, removed)."""
+    code = organisation.code
+    ancestors = list(organisation.get_ancestors())
+    domains = domains_of(organisation)
+    return [
+        ensure_tenants_root(),
+        *(ensure_organisation_ou(ancestor) for ancestor in ancestors),
+        ensure_organisation_ou(organisation),
+        ensure_child_ou(organisation, layout.USERS_OU, layout.KEY_USERS_OU),
+        ensure_child_ou(organisation, layout.GROUPS_OU, layout.KEY_GROUPS_OU),
+        ensure_organisation_group(
+            organisation,
+            layout.all_users_group(code),
+            layout.KEY_ALL_USERS,
+            f"Every user of {organisation.name}",
+        ),
+        ensure_organisation_group(
+            organisation,
+            layout.admins_group(code),
+            layout.KEY_ADMINS,
+            f"Administrators of {organisation.name}",
+        ),
+        apply_policy(organisation),
+        *(add_suffix(organisation, domain) for domain in domains),
+        *stale_suffix_steps(organisation, set(domains)),
+    ]
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def account_enabled(user: User) -> bool:
+    """What the portal says: enabled, and its organisation is not suspended or going away."""
+    return may_sign_in(user)
+
+
+def upn_of(user: User) -> str:
+    if user.upn:
+        return user.upn
+    for organisation in user.organisation.get_ancestors(ascending=True, include_self=True):
+        domain = organisation.primary_domain
+        if domain is not None:
+            return f"{user.username}@{domain.name}"
+    raise JobFailed(
+        f"{user.username} has no UPN, and neither {user.organisation.name} nor its parents "
+        "have a domain to make one from. Give the user a UPN or the organisation a domain."
+    )
+
+
+def user_spec(user: User) -> UserSpec:
+    return UserSpec(
+        upn=upn_of(user),
+        sam_account_name=user.username,
+        given_name=user.first_name,
+        surname=user.last_name,
+        display_name=user.display_name or user.get_full_name() or user.username,
+        mail=user.email,
+    )
+
+
+def require_provisioned(organisation: Organisation | None) -> Organisation:
+    if organisation is None:
+        raise JobFailed("The organisation of this job no longer exists.")
+    if organisation.directory_guid is None:
+        raise JobFailed(
+            f"{organisation.name} is not provisioned in the directory yet. Provision it "
+            "first (its users are created with it), then retry this job."
+        )
+    return organisation
+
+
+def _store_user_guid(user: User, guid) -> None:
+    if user.directory_guid != guid:
+        User.objects.filter(pk=user.pk).update(directory_guid=guid)
+        user.directory_guid = guid
+
+
+def ensure_account(
+    user: User, *, with_password: bool = False, must_change: bool | None = None
+) -> Step:
+    """The user's account as the portal describes it, in its organisation's Users OU.
+
+    With ``with_password``, the job's password is given to it (a new account gets it as its
+    first password, an existing one has it reset). The account's DN is kept in
+    ``ctx.state["user_dns"]`` for the membership steps that follow.
+    """
+
+    def run(ctx: StepContext) -> None:
+        password = ctx.password() if with_password else None
+        change = user.must_change_password if must_change is None else must_change
+        spec = user_spec(user)
+
+        def ensure(password: str | None) -> UserResult:
+            return ensure_user(
+                ctx.conn,
+                ctx.layout.users_ou(user.organisation),
+                spec,
+                guid=user.directory_guid,
+                password=password,
+                enabled=account_enabled(user),
+                must_change_password=bool(password) and change,
+            )
+
+        try:
+            result = ensure(password)
+        except PermanentDirectoryError:
+            # Another worker created the same account between our lookup and our add (the
+            # add then fails on the UPN or name): look again, and adopt theirs.
+            if find_user_by_upn(ctx.conn, spec.upn) is None:
+                raise
+            result = ensure(password)
+        if password and not result.created:
+            set_password(ctx.conn, result.dn, password, must_change=change)
+            ctx.note("password set")
+        _store_user_guid(user, result.guid)
+        ctx.state.setdefault("user_dns", {})[user.pk] = result.dn
+        ctx.note("created" if result.created else "checked")
+        if result.sam_account_name.lower() != user.username.lower():
+            ctx.note(
+                f"its logon name is {result.sam_account_name} because {user.username} "
+                "was taken in the domain"
+            )
+        ctx.touched(result.dn)
+
+    return Step(f"Make the account of {user.username}", run, uses_secret=with_password)
+
+
+def user_dn(ctx: StepContext, user: User) -> str:
+    """The DN of the user's account: from this attempt's earlier step, else found by GUID."""
+    known = ctx.state.get("user_dns", {}).get(user.pk)
+    if known:
+        return known
+    entry = find_user_by_guid(ctx.conn, user.directory_guid) if user.directory_guid else None
+    if entry is None:
+        entry = find_user_by_upn(ctx.conn, upn_of(user))
+    if entry is None:
+        raise JobFailed(f"The account of {user.username} was not found in the directory.")
+    ctx.state.setdefault("user_dns", {})[user.pk] = entry["dn"]
+    return entry["dn"]
+
+
+def set_password_step(user: User, *, must_change: bool) -> Step:
+    def run(ctx: StepContext) -> None:
+        password = ctx.password()
+        if password is None:
+            ctx.note("already done in an earlier attempt")
+            return
+        set_password(ctx.conn, user_dn(ctx, user), password, must_change=must_change)
+        ctx.touched(user_dn(ctx, user))
+        if must_change:
+            ctx.note("the user must change it at next sign-in")
+
+    return Step(f"Set a new password for {user.username}", run, uses_secret=True)
+
+
+def exact_members(ctx: StepContext, group_dn: str, member_dns: list[str]) -> MembershipChange:
+    """`set_members`, again if another worker changed the same group between its read and
+    its write (AD then refuses an add of a member that is there, or a removal of one that
+    is gone); the second read sees their change."""
+    for attempt in range(3):
+        try:
+            return set_members(ctx.conn, group_dn, member_dns)
+        except PermanentDirectoryError as exc:
+            if exc.result not in (ENTRY_ALREADY_EXISTS, UNWILLING_TO_PERFORM) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def organisation_memberships(organisation: Organisation, users: list[User]) -> list[Step]:
+    """AllUsers holds exactly the organisation's accounts; Admins exactly its admins."""
+
+    def members(ctx: StepContext, admins_only: bool) -> list[str]:
+        return [user_dn(ctx, user) for user in users if user.is_admin or not admins_only]
+
+    def all_users(ctx: StepContext) -> None:
+        dn = ctx.layout.all_users_dn(organisation)
+        change = exact_members(ctx, dn, members(ctx, admins_only=False))
+        ctx.note(f"{len(change.added)} added, {len(change.removed)} removed")
+        ctx.touched(dn)
+
+    def admins(ctx: StepContext) -> None:
+        dn = ctx.layout.admins_dn(organisation)
+        change = exact_members(ctx, dn, members(ctx, admins_only=True))
+        ctx.note(f"{len(change.added)} added, {len(change.removed)} removed")
+        ctx.touched(dn)
+
+    return [
+        Step(f"Set the members of {layout.all_users_group(organisation.code)}", all_users),
+        Step(f"Set the members of {layout.admins_group(organisation.code)}", admins),
+    ]
+
+
+def _add_member(ctx: StepContext, group_dn: str, member_dn: str) -> bool:
+    try:
+        ops.modify(ctx.conn, group_dn, {"member": [(MODIFY_ADD, [member_dn])]})
+    except AlreadyExistsError:
+        return False
+    return True
+
+
+def _remove_member(ctx: StepContext, group_dn: str, member_dn: str) -> bool:
+    current = get_members(ctx.conn, group_dn)
+    remaining = [dn for dn in current if dn_key(dn) != dn_key(member_dn)]
+    if len(remaining) == len(current):
+        return False
+    exact_members(ctx, group_dn, remaining)
+    return True
+
+
+def group_membership(organisation: Organisation, user: User, group: str, member: bool) -> Step:
+    """One user in (``member``) or out of one of the organisation's groups.
+
+    Adding is one modify (AD answers "already exists" if it is a member); removing reads
+    the members first. Safe because jobs of one organisation never run at once.
+    """
+
+    def run(ctx: StepContext) -> None:
+        group_dn = ctx.layout.group_dn(organisation, group)
+        account = user_dn(ctx, user)
+        if member:
+            ctx.note("added" if _add_member(ctx, group_dn, account) else "already a member")
+        else:
+            ctx.note("removed" if _remove_member(ctx, group_dn, account) else "not a member")
+        ctx.touched(group_dn)
+
+    verb = "Put" if member else "Keep"
+    where = "in" if member else "out of"
+    return Step(f"{verb} {user.username} {where} {group}", run)
+
+
+def user_memberships(user: User) -> list[Step]:
+    organisation = user.organisation
+    return [
+        group_membership(organisation, user, layout.all_users_group(organisation.code), True),
+        group_membership(organisation, user, layout.admins_group(organisation.code), user.is_admin),
+    ]
+
+
+# --- removal ---------------------------------------------------------------------------------
+
+
+def delete_organisation_tree(organisation: Organisation) -> Step:
+    def run(ctx: StepContext) -> None:
+        root = ctx.layout.tenants_root
+        dn = ctx.layout.organisation_dn(organisation)
+        if organisation.directory_guid is not None:
+            entry = find_by_guid(ctx.conn, organisation.directory_guid, ["objectClass"])
+            if entry is not None:
+                dn = entry["dn"]
+        if not is_within(dn, root) or dn_key(dn) == dn_key(root):
+            raise JobFailed(
+                f"The OU of {organisation.name} is at {dn}, outside the tenants root {root}; "
+                "Canopy will not delete it. Move it back or delete it by hand, then retry."
+            )
+        ctx.note("deleted" if delete_tree(ctx.conn, dn) else "already gone")
+        ctx.touched(dn)
+
+    return Step(f"Delete the OU tree of {organisation.name}", run)
+
+
+def remove_policy(organisation: Organisation) -> Step:
+    name = layout.policy_name(organisation.code)
+
+    def run(ctx: StepContext) -> None:
+        ctx.note("removed" if remove_password_policy(ctx.conn, name) else "already gone")
+        layout.forget(organisation, layout.KEY_POLICY)
+        ctx.touched(cn_dn(password_settings_container(ctx.conn), name))
+
+    return Step(f"Remove the password policy {name}", run)
+
+
+def forget_directory_objects(organisation: Organisation) -> Step:
+    def run(ctx: StepContext) -> None:
+        User.objects.filter(organisation=organisation).update(directory_guid=None)
+        Organisation.objects.filter(pk=organisation.pk).update(directory_guid=None)
+        layout.forget(organisation)
+
+    return Step("Forget the GUIDs of the deleted objects", run)

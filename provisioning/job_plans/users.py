@@ -1,0 +1,90 @@
+"""Plans for one user's account: create, update, enable, disable, reset password, delete."""
+
+from __future__ import annotations
+
+import uuid
+
+from core.jobs import JobKind
+from core.models import Job
+from customers.models import User
+from directory import delete_user, find_user_by_guid, find_user_by_upn
+from directory.dn import is_within
+from provisioning.engine.context import StepContext
+from provisioning.engine.errors import JobFailed
+from provisioning.job_plans import steps
+from provisioning.job_plans.base import Step, register
+
+
+def _user(job: Job) -> User:
+    if job.user_id is None:
+        raise JobFailed("The user of this job no longer exists.")
+    user = User.objects.select_related("organisation").get(pk=job.user_id)
+    steps.require_provisioned(user.organisation)
+    return user
+
+
+@register(JobKind.CREATE_USER)
+def create_user(job: Job) -> list[Step]:
+    """Create the account (with the password given, if any) and its group memberships."""
+    user = _user(job)
+    return [steps.ensure_account(user, with_password=True), *steps.user_memberships(user)]
+
+
+def _sync(job: Job) -> list[Step]:
+    user = _user(job)
+    return [steps.ensure_account(user), *steps.user_memberships(user)]
+
+
+@register(JobKind.UPDATE_USER)
+def update_user(job: Job) -> list[Step]:
+    """Make the account match the portal: names, UPN, mail, enabled, memberships."""
+    return _sync(job)
+
+
+@register(JobKind.ENABLE_USER)
+def enable_user(job: Job) -> list[Step]:
+    """Enable the account (it stays disabled while its organisation is suspended)."""
+    return _sync(job)
+
+
+@register(JobKind.DISABLE_USER)
+def disable_user(job: Job) -> list[Step]:
+    """Disable the account."""
+    return _sync(job)
+
+
+@register(JobKind.RESET_PASSWORD)
+def reset_password(job: Job) -> list[Step]:
+    """Set the password given (optionally "must change at next sign-in")."""
+    user = _user(job)
+    must_change = bool(job.payload.get("must_change", user.must_change_password))
+    return [steps.ensure_account(user), steps.set_password_step(user, must_change=must_change)]
+
+
+@register(JobKind.DELETE_USER)
+def delete_user_account(job: Job) -> list[Step]:
+    """Delete the account (found by GUID, else by UPN inside the organisation's OU)."""
+    organisation = steps.require_provisioned(job.organisation)
+    guid_text = job.payload.get("directory_guid") or (
+        str(job.user.directory_guid) if job.user and job.user.directory_guid else ""
+    )
+    upn = job.payload.get("upn") or (job.user.upn if job.user else "")
+
+    def run(ctx: StepContext) -> None:
+        entry = find_user_by_guid(ctx.conn, uuid.UUID(guid_text)) if guid_text else None
+        if entry is None and upn:
+            entry = find_user_by_upn(ctx.conn, upn)
+        if entry is None:
+            ctx.note("already gone")
+            return
+        if not is_within(entry["dn"], ctx.layout.organisation_dn(organisation)):
+            raise JobFailed(
+                f"The account {entry['dn']} is outside the OU of {organisation.name}; "
+                "Canopy will not delete it."
+            )
+        delete_user(ctx.conn, entry["dn"])
+        ctx.touched(entry["dn"])
+        if job.user_id:
+            User.objects.filter(pk=job.user_id).update(directory_guid=None)
+
+    return [Step(f"Delete the account {upn or guid_text}", run)]

@@ -1,0 +1,139 @@
+"""Jobs: a scoped list, a detail page that follows a running job, retry and cancel; and the
+per-organisation "Check directory" page that shows drift and offers a repair.
+
+Every fetch goes through the scoping API: what the viewer may not see is a 404; what they
+see but may not change is a 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from core.jobs import JobKind
+from core.models import Job
+from core.scoping import has_permission, within
+from customers.models import Organisation
+from provisioning.actions import jobs as actions
+from provisioning.actions.reconcile import check_organisation
+from provisioning.filters import JobFilter
+
+LIST_LIMIT = 200
+
+
+def _visible_job(request, pk: int) -> Job:
+    return get_object_or_404(
+        Job.objects.restrict(request.user, "view").select_related("organisation", "started_by"),
+        pk=pk,
+    )
+
+
+def _may_manage(user, job: Job) -> bool:
+    return job.organisation is not None and has_permission(user, "manage_jobs", job.organisation)
+
+
+@login_required
+def job_list(request):
+    jobs = Job.objects.restrict(request.user, "view").select_related("organisation", "started_by")
+    acting = request.acting_organisation
+    if acting is not None and request.GET.get("scope") != "all":
+        jobs = jobs.filter(within(acting, "organisation__"))
+    filterset = JobFilter(request.GET or None, queryset=jobs, user=request.user)
+    jobs = list(filterset.qs.defer("log", "payload", "secret")[:LIST_LIMIT])
+    context = {
+        "jobs": jobs,
+        "filter": filterset,
+        "limited": len(jobs) == LIST_LIMIT,
+        "any_running": any(not job.is_finished for job in jobs),
+        "query": request.GET.urlencode(),
+    }
+    template = "provisioning/_job_table.html" if request.htmx else "provisioning/job_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def job_detail(request, pk: int):
+    job = _visible_job(request, pk)
+    context = {
+        "job": job,
+        "may_manage": _may_manage(request.user, job),
+        "log": list(reversed(job.log or [])),
+    }
+    template = "provisioning/_job_status.html" if request.htmx else "provisioning/job_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def job_retry(request, pk: int):
+    job = _visible_job(request, pk)
+    if not _may_manage(request.user, job):
+        raise PermissionDenied
+    try:
+        actions.retry_job(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The job is queued to run again.")
+    return redirect(job)
+
+
+@login_required
+@require_POST
+def job_cancel(request, pk: int):
+    job = _visible_job(request, pk)
+    if not _may_manage(request.user, job):
+        raise PermissionDenied
+    try:
+        actions.cancel_job(actor=request.user, job=job)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The job was cancelled.")
+    return redirect(job)
+
+
+def _visible_organisation(request, pk: int) -> Organisation:
+    organisation = get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=pk)
+    if not has_permission(request.user, "view_jobs", organisation):
+        raise PermissionDenied
+    return organisation
+
+
+@login_required
+def check_directory(request, pk: int):
+    """Compare the organisation with the directory now (reads only) and show the drift."""
+    organisation = _visible_organisation(request, pk)
+    report = check_organisation(organisation)
+    recent_repairs = Job.objects.filter(
+        organisation=organisation, kind=JobKind.REPAIR_ORGANISATION
+    ).defer("log", "payload", "secret")[:5]
+    return render(
+        request,
+        "provisioning/check_directory.html",
+        {
+            "organisation": organisation,
+            "report": report,
+            "may_repair": has_permission(request.user, "manage_jobs", organisation),
+            "recent_repairs": recent_repairs,
+        },
+    )
+
+
+@login_required
+@require_POST
+def repair_directory(request, pk: int):
+    """Start a repair job: everything the portal says about the organisation, applied again."""
+    organisation = _visible_organisation(request, pk)
+    if not has_permission(request.user, "manage_jobs", organisation):
+        raise PermissionDenied
+    try:
+        job = actions.request_repair(actor=request.user, organisation=organisation)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("provisioning:check_directory", organisation.pk)
+    messages.success(request, "A repair job is queued; this page follows it.")
+    return redirect(job)
