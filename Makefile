@@ -136,6 +136,8 @@ test: venv
 	$(BIN)/ruff check .
 	echo "== ruff format --check"
 	$(BIN)/ruff format --check .
+	echo "== lint-imports (the house map: docs/architecture.md)"
+	$(BIN)/lint-imports --no-cache
 	echo "== makemigrations --check"
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) collectstatic --noinput --verbosity 0  # DEBUG=false serves the manifest's files
@@ -149,6 +151,7 @@ test: venv
 lint: venv
 	@$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: venv
 	@$(BIN)/ruff format .
