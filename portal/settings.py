@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Its ready() teaches index expressions the trigram operator class (customers' search
+    # indexes); harmless on SQLite.
+    "django.contrib.postgres",
     "mptt",
     "guardian",
     "axes",
