@@ -1,6 +1,8 @@
 """Contact persons of an organisation (Druva's Contact Details)."""
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
@@ -25,6 +27,10 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # The Customers search: email__icontains is UPPER(email) LIKE UPPER(term).
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="contact_email_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.name

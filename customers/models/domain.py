@@ -1,6 +1,8 @@
 """Domains: a customer's primary domain and aliases, each owned by one organisation."""
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
@@ -36,6 +38,10 @@ class Domain(models.Model):
                 condition=models.Q(is_primary=True),
                 name="one_primary_domain_per_organisation",
             )
+        ]
+        indexes = [
+            # The Customers search: name__icontains is UPPER(name) LIKE UPPER(term).
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="domain_name_trgm"),
         ]
 
     def __str__(self) -> str:

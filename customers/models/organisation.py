@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
@@ -176,6 +178,25 @@ class Organisation(MPTTModel):
 
     class Meta:
         ordering = ["tree_id", "lft"]
+        indexes = [
+            # django-mptt adds this index to the model at runtime only, so no migration ever
+            # created it; declared here it is migrated (and mptt does not add a second one).
+            # Serves every subtree range (tree_id = t, lft between) and the tree order.
+            models.Index(fields=["tree_id", "lft"], name="organisation_tree_lft"),
+            # Ancestors (tree_id = t, lft < x, rght > y): a btree can bound only one of the
+            # two ranges, which for an organisation in the middle of the tree is half of it.
+            # A GiST over both columns finds only the pages that hold ancestors.
+            GistIndex(fields=["tree_id", "lft", "rght"], name="organisation_tree_gist"),
+            # Search: icontains compiles to UPPER(column) LIKE UPPER(term), so the trigram
+            # indexes are over UPPER(column).
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="organisation_name_trgm"),
+            GinIndex(OpClass(Upper("code"), name="gin_trgm_ops"), name="organisation_code_trgm"),
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="organisation_email_trgm"),
+            # The Customers list's sortable columns (code is unique, status is indexed).
+            models.Index(fields=["name"], name="organisation_name"),
+            models.Index(fields=["customer_type"], name="organisation_customer_type"),
+            models.Index(fields=["created"], name="organisation_created"),
+        ]
         permissions = [
             ("add_customer", "Create customers below this organisation"),
             ("manage_lifecycle", "Provision, suspend, deprovision and delete customers"),

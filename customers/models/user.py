@@ -1,7 +1,9 @@
 """People: portal logins and directory accounts are the same users."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 from core.scoping import ScopedQuerySet
@@ -54,6 +56,14 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         ordering = ["username"]
         swappable = "AUTH_USER_MODEL"
+        indexes = [
+            # The users list's search: icontains is UPPER(column) LIKE UPPER(term).
+            GinIndex(OpClass(Upper("username"), name="gin_trgm_ops"), name="user_username_trgm"),
+            GinIndex(OpClass(Upper("upn"), name="gin_trgm_ops"), name="user_upn_trgm"),
+            GinIndex(
+                OpClass(Upper("display_name"), name="gin_trgm_ops"), name="user_display_name_trgm"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username

@@ -1,0 +1,219 @@
+"""On a tree of 20,000 organisations, what the scoping API and the searches ask stays indexed.
+
+A sequential scan over all organisations is invisible in a test with seven of them and costs
+most of a page at 100,000. So the tree here is large: planned in memory with the seed's
+nested-set numbering (``customers.scale.plan_tree``), written with one INSERT ... SELECT per
+table (a few seconds, where saving models would take minutes), then ANALYZEd so the planner
+sees its real size. Each query is captured as the portal sends it and EXPLAINed.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.db.models import Max
+from django.test.utils import CaptureQueriesContext
+
+from customers.models import Domain, Organisation, User
+from customers.scale import PlannedNode, plan_tree
+from tests.factories import UserFactory, grant
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's"),
+]
+
+SIZE = 20_000
+VARYING = ["id", "code", "name", "is_reseller", "parent_id", "lft", "rght", "level"]
+
+
+def _walk(root: PlannedNode) -> list[tuple[PlannedNode, PlannedNode | None]]:
+    nodes, stack = [], [(root, None)]
+    while stack:
+        node, parent = stack.pop()
+        nodes.append((node, parent))
+        stack.extend((child, node) for child in node.children)
+    return nodes
+
+
+def insert_tree(prefix: str, size: int, *, people: bool = False) -> Organisation:
+    """``size`` organisations in a tree of their own; with ``people``, a domain and a user per
+    customer."""
+    planned = _walk(plan_tree(prefix, size))
+    root_plan = planned[0][0]
+    # The root goes through the ORM, so every column has its model default; the rest of the
+    # tree copies those columns from it and brings its own names and nested-set numbers.
+    root = Organisation(code=root_plan.code, name=root_plan.name, is_reseller=True)
+    tree_id = (Organisation.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
+    root.tree_id, root.lft, root.rght, root.level = tree_id, root_plan.lft, root_plan.rght, 0
+    Organisation.objects.bulk_create([root])
+    ids = {id(root_plan): root.pk}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('customers_organisation', 'id'), "
+            "(SELECT max(id) FROM customers_organisation) + %s)",
+            [size],
+        )
+        (last,) = cursor.fetchone()
+        for offset, (node, _) in enumerate(planned[1:], start=1):
+            ids[id(node)] = last - size + offset
+        rows = [
+            (
+                ids[id(node)],
+                node.code,
+                node.name,
+                node.is_reseller,
+                ids[id(parent)],
+                node.lft,
+                node.rght,
+                node.level,
+            )
+            # In tree order: the tree indexes then grow at one end, which is far cheaper.
+            for node, parent in sorted(planned[1:], key=lambda pair: pair[0].lft)
+        ]
+        copied = [
+            field.column
+            for field in Organisation._meta.concrete_fields
+            if field.column not in [*VARYING, "tree_id"]
+        ]
+        types = ["bigint", "text", "text", "boolean", "bigint", "integer", "integer", "integer"]
+        cursor.execute(
+            f"""
+            INSERT INTO customers_organisation ({", ".join([*VARYING, "tree_id", *copied])})
+            SELECT {", ".join(f"u.{c}" for c in VARYING)}, root.tree_id,
+                   {", ".join(f"root.{c}" for c in copied)}
+            FROM customers_organisation root,
+                 unnest({", ".join(f"%s::{t}[]" for t in types)}) AS u({", ".join(VARYING)})
+            WHERE root.id = %s
+            """,
+            [list(column) for column in zip(*rows, strict=True)] + [root.pk],
+        )
+        if people:
+            cursor.execute(
+                """
+                INSERT INTO customers_domain (organisation_id, name, is_primary, created)
+                SELECT id, lower(code) || '.plans.example', true, now()
+                FROM customers_organisation WHERE tree_id = %s AND NOT is_reseller
+                """,
+                [tree_id],
+            )
+            cursor.execute(
+                """
+                INSERT INTO customers_user (
+                    password, is_superuser, username, first_name, last_name, email, is_staff,
+                    is_active, date_joined, upn, display_name, is_admin, must_change_password,
+                    organisation_id)
+                SELECT '!', false, lower(code), 'Plan', code, '', false, true, now(),
+                       lower(code) || '@' || lower(code) || '.plans.example', 'Plan ' || code,
+                       false, false, id
+                FROM customers_organisation WHERE tree_id = %s AND NOT is_reseller
+                """,
+                [tree_id],
+            )
+        for table in ("customers_organisation", "customers_domain", "customers_user"):
+            # A bulk load leaves every new entry of a GIN index in its pending list, which
+            # each search reads in full (and the planner prices accordingly); in service,
+            # autovacuum merges it. Merge it here too, then give the planner real statistics.
+            cursor.execute(
+                "SELECT gin_clean_pending_list(indexrelid) FROM pg_index JOIN pg_class index "
+                "ON index.oid = indexrelid JOIN pg_am am ON am.oid = index.relam "
+                "WHERE indrelid = %s::regclass AND am.amname = 'gin'",
+                [table],
+            )
+            cursor.execute(f"ANALYZE {table}")
+    return root
+
+
+@pytest.fixture
+def big_tree(db):
+    return insert_tree("QP", SIZE)
+
+
+@pytest.fixture
+def big_tree_with_people(db):
+    return insert_tree("QP", SIZE, people=True)
+
+
+def captured(run) -> list[str]:
+    """The SQL the portal sends while ``run()`` executes."""
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def plan_nodes(sql: str) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        (document,) = cursor.fetchone()
+    if isinstance(document, str):
+        document = json.loads(document)
+    nodes, stack = [], [document[0]["Plan"]]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.get("Plans", []))
+    return nodes
+
+
+def scans_of(sql: str, table: str) -> list[str]:
+    """How the plan reads ``table``: node types such as 'Index Scan' or 'Seq Scan'."""
+    return [node["Node Type"] for node in plan_nodes(sql) if node.get("Relation Name") == table]
+
+
+def index_names(sql: str) -> set[str]:
+    return {node["Index Name"] for node in plan_nodes(sql) if "Index Name" in node}
+
+
+def test_no_query_of_the_scoping_api_scans_every_organisation(big_tree):
+    reseller = Organisation.objects.get(code="QPR200")  # one in the middle of the tree
+    admin = UserFactory(organisation=reseller, username="qpadmin")
+    grant(admin, reseller, "Reseller Admin")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_organisationuserobjectpermission")
+
+    def first_page():
+        fresh = User.objects.get(pk=admin.pk)  # a new request: no scope cached yet
+        list(Organisation.objects.restrict(fresh, "view").order_by("name")[:25])
+
+    _, ranges, subtree = captured(first_page)
+    assert "organisationuserobjectpermission" in ranges
+    assert "lft" in subtree
+
+    # Ancestors (the breadcrumb, branding, the directory's OU path) of customers early, in
+    # the middle and late in the tree: a btree on lft alone would read half the tree for
+    # the middle one.
+    customers = Organisation.objects.filter(tree_id=big_tree.tree_id, is_reseller=False)
+    ancestor_queries = []
+    for fraction in (0.05, 0.25, 0.5, 0.75, 0.95):
+        customer = customers.filter(lft__gte=int(big_tree.rght * fraction)).order_by("lft")[0]
+        ancestor_queries += captured(lambda c=customer: list(c.get_ancestors()))
+        ancestor_queries += captured(
+            lambda c=customer: list(c.get_ancestors(ascending=True, include_self=True))
+        )
+
+    queries = {"ranges": ranges, "subtree": subtree} | {
+        f"ancestors {n}": sql for n, sql in enumerate(ancestor_queries)
+    }
+    scans = {name: scans_of(sql, "customers_organisation") for name, sql in queries.items()}
+    assert all(scans.values()), scans  # every query reads the table ...
+    assert {name: s for name, s in scans.items() if "Seq Scan" in s} == {}  # ... by an index
+
+
+def test_search_terms_are_looked_up_in_trigram_indexes(big_tree_with_people):
+    """icontains compiles to UPPER(column) LIKE UPPER(term): the indexes are over UPPER()."""
+    lookups = {
+        "organisation_name_trgm": Organisation.objects.filter(name__icontains="customer 1234"),
+        "organisation_code_trgm": Organisation.objects.filter(code__icontains="pc1234"),
+        "organisation_email_trgm": Organisation.objects.filter(email__icontains="billing@"),
+        "domain_name_trgm": Domain.objects.filter(name__icontains="qpc1234.plans"),
+        "user_username_trgm": User.objects.filter(username__icontains="qpc1234"),
+        "user_upn_trgm": User.objects.filter(upn__icontains="qpc1234@"),
+        "user_display_name_trgm": User.objects.filter(display_name__icontains="plan qpc1234"),
+    }
+    used = {}
+    for index, queryset in lookups.items():
+        (sql,) = captured(lambda q=queryset: list(q))
+        used[index] = index in index_names(sql)
+    assert used == dict.fromkeys(lookups, True)
