@@ -2,7 +2,7 @@
 
 A sequential scan over all organisations is invisible in a test with seven of them and costs
 most of a page at 100,000. So the tree here is large: planned in memory with the seed's
-nested-set numbering (``customers.scale.plan_tree``), written with one INSERT ... SELECT per
+nested-set numbering (``customers.management.scale.plan_tree``), written with one INSERT ... SELECT per
 table (a few seconds, where saving models would take minutes), then ANALYZEd so the planner
 sees its real size. Each query is captured as the portal sends it and EXPLAINed.
 """
@@ -16,8 +16,8 @@ from django.db import connection
 from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 
+from customers.management.scale import PlannedNode, plan_tree
 from customers.models import Domain, Organisation, User
-from customers.scale import PlannedNode, plan_tree
 from tests.factories import UserFactory, grant
 
 pytestmark = [

@@ -51,7 +51,7 @@ def trigram(expression: str, name: str) -> django.contrib.postgres.indexes.GinIn
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("customers", "0006_history_reason_as_text"),
+        ("customers", "0007_userimport_job_in_core"),
     ]
 
     operations = [
