@@ -256,9 +256,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # The reference a user sees on the 500 page, on the log line that has the traceback.
+    "filters": {"error_reference": {"()": "portal.errors.ErrorReferenceFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django.request": {"filters": ["error_reference"]},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
     },
