@@ -63,3 +63,19 @@ def test_the_500_page_needs_no_request_context(no_debug):
     response = client.get("/test-only/broken/")
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+def test_a_form_sent_without_its_csrf_token_says_the_form_expired(cast, no_debug):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.customer_admin, backend="portal.auth.UsernameOrUpnBackend")
+    response = client.post("/customers/new/quick/", {"name": "Initech"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This form has expired" in page and "Nothing was saved" in page
+    assert 'aria-label="Main"' in page
+
+
+def test_a_request_for_an_unknown_host_is_a_friendly_400(no_debug):
+    response = Client().get("/login/", headers={"host": "evil.example"})
+    assert response.status_code == 400
+    assert "could not read this request" in response.content.decode()
