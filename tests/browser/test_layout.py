@@ -26,6 +26,8 @@ from tests.matrix import MATRIX
 
 pytestmark = browser_test
 
+# A desktop (the forms' two columns) and a narrow window (one column, the menu stacked).
+WIDTHS = (1280, 600)
 # Borders that touch or share a pixel (button groups, input groups) are not an overlap.
 TOLERANCE_PX = 2
 
@@ -118,13 +120,15 @@ def test_no_two_labels_or_controls_overlap_on_any_form_page(live_cast, open_as):
     assert not missing, f"these form pages were not found or not reachable: {sorted(missing)}"
     screenshots = os.environ.get("CANOPY_SCREENSHOTS")
     page = open_as(live_cast.provider_admin)
-    page.set_viewport_size({"width": 1280, "height": 900})
     problems = []
     for name, url in pages:
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         page.goto(url)
-        overlaps = page.evaluate(OVERLAPS, TOLERANCE_PX)
-        problems += [f"{name} ({url}): {overlap}" for overlap in overlaps]
-        if screenshots:
-            path = Path(screenshots) / f"{name.replace(':', '-')}.png"
-            page.screenshot(path=str(path), full_page=True)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            overlaps = page.evaluate(OVERLAPS, TOLERANCE_PX)
+            problems += [f"{name} ({url}) at {width} px: {overlap}" for overlap in overlaps]
+            if screenshots:
+                path = Path(screenshots) / f"{name.replace(':', '-')}-{width}.png"
+                page.screenshot(path=str(path), full_page=True)
     assert not problems, "\n".join(problems)
