@@ -97,8 +97,19 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # The laptop run has a web process and a worker writing one file: wait, don't fail.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The laptop run has a web process and a worker writing one file. WAL lets readers go on
+    # while one writes; IMMEDIATE takes the write lock at BEGIN, so a transaction that reads
+    # and then writes waits its turn (the busy timeout) instead of failing at once with
+    # "database is locked" when it would have to upgrade its read lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            # synchronous=NORMAL is safe with WAL (a power cut may lose the last commit, never
+            # corrupt the file) and keeps commits from waiting on fsync.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation fires on the cost estimates of the search over a large tree and costs
     # far more than it saves (440 of a 455 ms search); the portal's queries are short.
@@ -254,9 +265,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # The reference a user sees on the 500 page, on the log line that has the traceback.
+    "filters": {"error_reference": {"()": "portal.errors.ErrorReferenceFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django.request": {"filters": ["error_reference"]},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
     },

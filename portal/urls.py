@@ -5,6 +5,10 @@ from django.urls import include, path
 from customers.urls import catalogue_patterns, user_patterns
 from portal import views
 
+# 403 and 404 are Django's own views with templates/403.html and 404.html; the 500 page needs
+# a reference that is also in the log.
+handler500 = "portal.errors.server_error"
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("context/", views.switch_context, name="switch_context"),

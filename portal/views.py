@@ -42,6 +42,13 @@ def dashboard(request):
         "user_count": users.count(),
         "job_counts": job_counts,
         "recent_jobs": jobs.select_related("organisation")[:8],
+        # An end user's own page: lazy, so the admins' dashboards never run these queries.
+        "held_services": user.services.select_related(
+            "subscription__service", "subscription__plan"
+        ).order_by("subscription__service__name"),
+        "account_pending": Job.objects.filter(
+            user=user, state__in=[JobState.QUEUED, JobState.RUNNING]
+        ),
     }
     return render(request, "portal/dashboard.html", context)
 

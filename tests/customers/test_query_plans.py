@@ -2,9 +2,10 @@
 
 A sequential scan over all organisations is invisible in a test with seven of them and costs
 most of a page at 100,000. So the tree here is large: planned in memory with the seed's
-nested-set numbering (``customers.management.scale.plan_tree``), written with one INSERT ... SELECT per
-table (a few seconds, where saving models would take minutes), then ANALYZEd so the planner
-sees its real size. Each query is captured as the portal sends it and EXPLAINed.
+nested-set numbering (``customers.management.scale.plan_tree``), written with one
+INSERT ... SELECT per table (a few seconds, where saving models would take minutes), then
+ANALYZEd so the planner sees its real size. Each query is captured as the portal sends it
+and EXPLAINed.
 """
 
 from __future__ import annotations
