@@ -11,14 +11,25 @@ from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection
 from . import ops
 from .dn import cn_dn, dn_key
 from .entry import require_guid
-from .errors import NoSuchObjectError
+from .errors import (
+    ENTRY_ALREADY_EXISTS,
+    UNWILLING_TO_PERFORM,
+    AlreadyExistsError,
+    NoSuchObjectError,
+    PermanentDirectoryError,
+)
 from .placement import ensure_named_entry
+from .read import ObjectSummary, list_children
 from .sam import GROUP_MAX_LENGTH, generate_sam_account_name
 
 GLOBAL_SECURITY_GROUP = -2147483646  # ADS_GROUP_TYPE_GLOBAL_GROUP | SECURITY_ENABLED
 
 # Values per modify request; AD accepts up to 5000 but smaller requests fail smaller.
 _MEMBERS_PER_REQUEST = 1000
+
+# What AD answers when a membership changed under a write: an add of a member already
+# there, or a removal of one already gone.
+_RACED = frozenset({ENTRY_ALREADY_EXISTS, UNWILLING_TO_PERFORM})
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,12 @@ def ensure_group(
         extra_on_create=on_create,
     )
     return require_guid(entry)
+
+
+def list_groups(conn: Connection, ou_dn: str) -> list[ObjectSummary]:
+    """The groups directly in `ou_dn`. Raises `NoSuchObjectError` if it does not exist."""
+    entries = list_children(conn, ou_dn, "group", ["cn", "description"])
+    return [ObjectSummary.from_entry(entry) for entry in entries]
 
 
 def _range_of(attribute: str) -> tuple[int, int | None] | None:
@@ -127,6 +144,64 @@ def set_members(conn: Connection, group_dn: str, member_dns: Iterable[str]) -> M
             changes.append((MODIFY_DELETE, chunk))
         ops.modify(conn, group_dn, {"member": changes})
     return MembershipChange(added=to_add, removed=to_remove)
+
+
+def converge_members(
+    conn: Connection, group_dn: str, member_dns: Iterable[str], *, attempts: int = 3
+) -> MembershipChange:
+    """`set_members`, again if another writer changed the same group between its read and
+    its write (AD then refuses an add of a member that is there, or a removal of one that
+    is gone); the next read sees their change."""
+    wanted = list(member_dns)
+    for attempt in range(attempts):
+        try:
+            return set_members(conn, group_dn, wanted)
+        except PermanentDirectoryError as exc:
+            if exc.result not in _RACED or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def add_member(conn: Connection, group_dn: str, member_dn: str) -> bool:
+    """Put one member in the group with a single modify (no read of the members first).
+    Returns False if it was already a member."""
+    try:
+        ops.modify(conn, group_dn, {"member": [(MODIFY_ADD, [member_dn])]})
+    except AlreadyExistsError:
+        return False
+    return True
+
+
+def remove_member(conn: Connection, group_dn: str, member_dn: str) -> bool:
+    """Take one member out of the group. Returns False if it was not a member."""
+    current = get_members(conn, group_dn)
+    remaining = [dn for dn in current if dn_key(dn) != dn_key(member_dn)]
+    if len(remaining) == len(current):
+        return False
+    converge_members(conn, group_dn, remaining)
+    return True
+
+
+def _change_members(conn: Connection, group_dn: str, member_dns: Iterable[str], add: bool) -> int:
+    current = {dn_key(dn) for dn in get_members(conn, group_dn)}
+    changing = [dn for dn in dict.fromkeys(member_dns) if (dn_key(dn) in current) != add]
+    operation = MODIFY_ADD if add else MODIFY_DELETE
+    for start in range(0, len(changing), _MEMBERS_PER_REQUEST):
+        chunk = changing[start : start + _MEMBERS_PER_REQUEST]
+        ops.modify(conn, group_dn, {"member": [(operation, chunk)]})
+    return len(changing)
+
+
+def add_members(conn: Connection, group_dn: str, member_dns: Iterable[str]) -> int:
+    """Put `member_dns` in the group, leaving its other members alone; reads the members
+    once and adds only the missing ones. Returns how many were added."""
+    return _change_members(conn, group_dn, member_dns, add=True)
+
+
+def remove_members(conn: Connection, group_dn: str, member_dns: Iterable[str]) -> int:
+    """Take `member_dns` out of the group, leaving its other members alone. Returns how
+    many were removed."""
+    return _change_members(conn, group_dn, member_dns, add=False)
 
 
 def delete_group(conn: Connection, group_dn: str) -> bool:

@@ -7,10 +7,11 @@ import uuid
 from ldap3 import Connection
 
 from . import ops
-from .dn import ou_dn
+from .dn import ou_dn, parent_of, parse_rdn, rdn_value, split_dn
 from .entry import require_guid
 from .errors import NoSuchObjectError
 from .placement import ensure_named_entry
+from .read import exists
 
 
 def ensure_ou(
@@ -37,6 +38,15 @@ def ensure_ou(
         guid=guid,
     )
     return require_guid(entry)
+
+
+def ensure_container(conn: Connection, dn: str) -> bool:
+    """Make the container at `dn` exist if it is an OU (its parent must exist); any other
+    kind (``CN=Users``) is only looked for. Returns whether it exists now."""
+    if parse_rdn(split_dn(dn)[0])[0][0].upper() == "OU":
+        ensure_ou(conn, parent_of(dn), rdn_value(dn))
+        return True
+    return exists(conn, dn)
 
 
 def delete_tree(conn: Connection, dn: str) -> bool:

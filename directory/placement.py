@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from ldap3 import MODIFY_REPLACE, Connection
 
@@ -23,6 +24,15 @@ _READ = ("description", "objectClass")
 # What an ensure_* wants an attribute to be: None = not managed (left as it is),
 # "" or [] = must be absent, a string or list of strings = exactly these values.
 Desired = Mapping[str, str | Sequence[str] | None]
+
+
+@dataclass(frozen=True)
+class AttributeDifference:
+    """One attribute whose values in the directory are not the wanted ones."""
+
+    attribute: str
+    current: list[str]
+    wanted: list[str]
 
 
 def _as_values(value: str | Sequence[str]) -> list[str]:

@@ -8,7 +8,7 @@ precedence wins. Durations are stored as negative counts of 100-nanosecond inter
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ldap3 import Connection
@@ -17,7 +17,7 @@ from . import ops
 from .dn import cn_dn, dn_key
 from .entry import require_guid, texts
 from .errors import NoSuchObjectError, TransientDirectoryError
-from .placement import attribute_changes
+from .placement import AttributeDifference, attribute_changes
 from .read import default_naming_context
 
 NEVER = -9223372036854775808  # the most negative int64: "never" / "forever" in AD
@@ -102,13 +102,52 @@ def password_settings_container(conn: Connection) -> str:
     return cn_dn(cn_dn(default_naming_context(conn), "System"), "Password Settings Container")
 
 
+def password_policy_dn(conn: Connection, name: str) -> str:
+    """Where the PSO ``CN=<name>`` lives."""
+    return cn_dn(password_settings_container(conn), name)
+
+
+@dataclass(frozen=True)
+class PolicyCheck:
+    """A PSO compared with the policy it should carry: the settings that differ (wanted
+    holds the one value AD should store) and the DNs it applies to."""
+
+    dn: str
+    differences: list[AttributeDifference]
+    applies_to: list[str]
+
+    def applies_exactly_to(self, dns: Iterable[str]) -> bool:
+        """Whether the PSO applies to exactly `dns` (compared as DNs, not as text)."""
+        return {dn_key(dn) for dn in self.applies_to} == {dn_key(dn) for dn in dns}
+
+
+def check_password_policy(
+    conn: Connection, name: str, policy: PasswordPolicy
+) -> PolicyCheck | None:
+    """Compare the PSO ``CN=<name>`` with `policy` (reads only); None if it does not exist."""
+    dn = password_policy_dn(conn, name)
+    wanted: Mapping[str, str] = policy.attributes()
+    entry = ops.read(conn, dn, [*wanted, "msDS-PSOAppliesTo"])
+    if entry is None:
+        return None
+    return PolicyCheck(
+        dn=entry["dn"],
+        differences=[
+            AttributeDifference(attribute=attr, current=texts(entry, attr), wanted=[value])
+            for attr, value in wanted.items()
+            if texts(entry, attr) != [value]
+        ],
+        applies_to=texts(entry, "msDS-PSOAppliesTo"),
+    )
+
+
 def apply_password_policy(
     conn: Connection, name: str, policy: PasswordPolicy, applies_to_dns: Iterable[str]
 ) -> uuid.UUID:
     """Create or update the PSO ``CN=<name>`` so that it carries `policy` and applies to
     exactly `applies_to_dns` (usually one group: the customer's AllUsers). Returns its GUID.
     """
-    dn = cn_dn(password_settings_container(conn), name)
+    dn = password_policy_dn(conn, name)
     targets = list({dn_key(target): target for target in applies_to_dns}.values())
     desired = policy.attributes()
     entry = ops.read(conn, dn, [*desired, "msDS-PSOAppliesTo"])
@@ -134,7 +173,7 @@ def apply_password_policy(
 def remove_password_policy(conn: Connection, name: str) -> bool:
     """Delete the PSO ``CN=<name>``. Returns False if it did not exist."""
     try:
-        ops.delete(conn, cn_dn(password_settings_container(conn), name))
+        ops.delete(conn, password_policy_dn(conn, name))
     except NoSuchObjectError:
         return False
     return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ldap3 import LEVEL, SUBTREE, Connection
 
@@ -14,6 +15,28 @@ from .entry import Entry, text
 from .errors import PermanentDirectoryError
 
 ALL_ATTRIBUTES: tuple[str, ...] = ("*",)
+_SUMMARY = ("cn", "description")
+
+
+@dataclass(frozen=True)
+class ObjectSummary:
+    """An OU or group as found: where it is now, its cn (groups have one, OUs do not) and
+    its description."""
+
+    guid: uuid.UUID | None
+    dn: str
+    cn: str | None
+    description: str | None
+
+    @classmethod
+    def from_entry(cls, entry: Entry) -> ObjectSummary:
+        return cls(
+            guid=entry["guid"],
+            dn=entry["dn"],
+            cn=text(entry, "cn"),
+            description=text(entry, "description"),
+        )
+
 
 _naming_contexts: weakref.WeakKeyDictionary[Connection, str] = weakref.WeakKeyDictionary()
 
@@ -92,3 +115,15 @@ def find_one(
             dn=base,
         )
     return found[0] if found else None
+
+
+def dn_of(conn: Connection, guid: uuid.UUID) -> str | None:
+    """Where the entry with objectGUID `guid` is now (renamed or moved or not), or None."""
+    entry = find_by_guid(conn, guid, ["objectClass"])
+    return entry["dn"] if entry is not None else None
+
+
+def summarise(conn: Connection, dn_or_guid: str | uuid.UUID) -> ObjectSummary | None:
+    """The OU or group at a DN, or with a GUID (wherever it is now); None if there is none."""
+    entry = read_entry(conn, dn_or_guid, _SUMMARY)
+    return ObjectSummary.from_entry(entry) if entry is not None else None

@@ -11,22 +11,28 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ldap3 import MODIFY_REPLACE, Connection
 
 from . import ops
 from .dn import and_, cn_dn, dn_key, eq, guid_filter, parent_of
-from .entry import Entry, integer, require_guid, text
+from .entry import Entry, integer, require_guid, text, texts
 from .errors import (
     AlreadyExistsError,
     NoSuchObjectError,
     PasswordRejectedError,
     TransientDirectoryError,
 )
-from .placement import Desired, attribute_changes, creation_attributes, put_in_place
-from .read import default_naming_context
+from .placement import (
+    AttributeDifference,
+    Desired,
+    attribute_changes,
+    creation_attributes,
+    put_in_place,
+)
+from .read import default_naming_context, list_children
 from .sam import generate_sam_account_name
 
 # userAccountControl flags
@@ -123,6 +129,30 @@ class UserResult:
     created: bool
 
 
+@dataclass(frozen=True)
+class Account:
+    """A user account as read from the directory: where it is, its names, whether it may
+    sign in. `entry` keeps what was read, for comparing with a `UserSpec`."""
+
+    guid: uuid.UUID
+    dn: str
+    upn: str | None
+    sam_account_name: str | None
+    enabled: bool
+    entry: Entry = field(repr=False, compare=False)
+
+    @classmethod
+    def from_entry(cls, entry: Entry) -> Account:
+        return cls(
+            guid=require_guid(entry),
+            dn=entry["dn"],
+            upn=text(entry, "userPrincipalName"),
+            sam_account_name=text(entry, "sAMAccountName"),
+            enabled=_enabled(entry),
+            entry=entry,
+        )
+
+
 def _attributes_to_read(spec: UserSpec | None = None) -> list[str]:
     names = [
         "userPrincipalName",
@@ -169,6 +199,41 @@ def random_password(length: int = 48) -> str:
 
 
 # --- finding accounts ---------------------------------------------------------------------
+
+
+def _enabled(entry: Entry) -> bool:
+    return not (integer(entry, "userAccountControl") or 0) & ACCOUNTDISABLE
+
+
+def list_accounts(conn: Connection, ou_dn: str) -> list[Account]:
+    """The user accounts directly in `ou_dn`. Raises `NoSuchObjectError` if it does not
+    exist."""
+    entries = list_children(conn, ou_dn, "user", _attributes_to_read())
+    return [Account.from_entry(entry) for entry in entries]
+
+
+def find_account_by_guid(conn: Connection, guid: uuid.UUID) -> Account | None:
+    """The account with objectGUID `guid`, wherever it is now, or None."""
+    entry = find_user_by_guid(conn, guid)
+    return Account.from_entry(entry) if entry is not None else None
+
+
+def find_account_by_upn(conn: Connection, upn: str) -> Account | None:
+    """The account whose userPrincipalName is `upn` (ignoring case), or None."""
+    entry = find_user_by_upn(conn, upn)
+    return Account.from_entry(entry) if entry is not None else None
+
+
+def account_differences(account: Account, spec: UserSpec) -> list[AttributeDifference]:
+    """The attributes of `account` that differ from what `spec` says, by attribute name
+    (what `ensure_user` would correct)."""
+    changes = attribute_changes(account.entry, spec.desired())
+    return [
+        AttributeDifference(
+            attribute=attr, current=texts(account.entry, attr), wanted=changes[attr][0][1]
+        )
+        for attr in sorted(changes)
+    ]
 
 
 def find_user_by_guid(
@@ -241,6 +306,12 @@ def disable_user(conn: Connection, dn: str) -> None:
     """Disable the account (no-op if it already is): it can no longer sign in."""
     uac = _user_account_control(conn, dn)
     _set_user_account_control(conn, dn, uac, uac | ACCOUNTDISABLE)
+
+
+def set_account_attributes(conn: Connection, dn: str, values: Mapping[str, list[str]]) -> None:
+    """Replace the given attributes of the account in one request; an empty list removes
+    the attribute (a no-op when it is absent, so this is idempotent)."""
+    ops.modify(conn, dn, ops.replace_changes(values))
 
 
 def unlock_user(conn: Connection, dn: str) -> None:

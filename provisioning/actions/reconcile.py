@@ -25,20 +25,24 @@ from ldap3 import Connection
 from core.actors import SYSTEM
 from customers.models import Organisation, Status, User
 from directory import (
+    Account,
     DirectoryError,
-    find_by_guid,
-    find_user_by_guid,
-    find_user_by_upn,
+    ObjectSummary,
+    account_differences,
+    check_password_policy,
+    cn_dn,
+    dn_key,
+    find_account_by_guid,
+    find_account_by_upn,
     get_connection,
     get_members,
-    list_children,
+    list_accounts,
+    list_groups,
     list_upn_suffixes,
-    read_entry,
+    ou_dn,
+    parent_of,
+    summarise,
 )
-from directory.dn import cn_dn, dn_key, ou_dn, parent_of
-from directory.entry import Entry, integer, text, texts
-from directory.placement import attribute_changes
-from directory.policy import password_settings_container
 from provisioning.actions.jobs import request_repair
 from provisioning.engine.connection import DirectoryNotConfigured, directory_config
 from provisioning.job_plans import layout, steps
@@ -48,16 +52,6 @@ from provisioning.models import DirectoryObject
 logger = logging.getLogger("provisioning.actions.reconcile")
 
 MISSING, DIFFERENT, EXTRA = "missing", "different", "extra"
-ACCOUNTDISABLE = 0x0002
-USER_ATTRIBUTES = [
-    "userPrincipalName",
-    "sAMAccountName",
-    "givenName",
-    "sn",
-    "displayName",
-    "mail",
-    "userAccountControl",
-]
 
 
 @dataclass(frozen=True)
@@ -106,91 +100,82 @@ class _Checker:
     def group_dn(self, name: str) -> str:
         return cn_dn(self.groups_ou, name)
 
-    def located(self, what: str, name: str, expected_dn: str, guid: uuid.UUID | None, attrs):
-        """The entry (by GUID, else at its DN); reports missing / moved / recreated."""
+    def located(
+        self, what: str, name: str, expected_dn: str, guid: uuid.UUID | None
+    ) -> ObjectSummary | None:
+        """The object (by GUID, else at its DN); reports missing / moved / recreated."""
         self.report.checked += 1
-        entry = find_by_guid(self.conn, guid, attrs) if guid is not None else None
-        if entry is None:
-            entry = read_entry(self.conn, expected_dn, attrs)
-            if entry is None:
+        found = summarise(self.conn, guid) if guid is not None else None
+        if found is None:
+            found = summarise(self.conn, expected_dn)
+            if found is None:
                 self.report.add(MISSING, what, name, f"expected at {expected_dn}")
                 return None
             if guid is not None:
                 self.report.add(DIFFERENT, what, name, "deleted and made again by someone else")
-        elif dn_key(entry["dn"]) != dn_key(expected_dn):
-            self.report.add(DIFFERENT, what, name, f"renamed or moved to {entry['dn']}")
-        return entry
+        elif dn_key(found.dn) != dn_key(expected_dn):
+            self.report.add(DIFFERENT, what, name, f"renamed or moved to {found.dn}")
+        return found
 
     def organisation_ou(self) -> None:
         org = self.organisation
-        entry = self.located(
-            "OU",
-            org.code,
-            self.layout.organisation_dn(org),
-            org.directory_guid,
-            ["description"],
-        )
-        if entry is not None:
-            self.org_dn = entry["dn"]
-        if entry is not None and text(entry, "description") != org.name:
+        found = self.located("OU", org.code, self.layout.organisation_dn(org), org.directory_guid)
+        if found is not None:
+            self.org_dn = found.dn
+        if found is not None and found.description != org.name:
             self.report.add(
                 DIFFERENT,
                 "OU",
                 org.code,
-                f"description is {text(entry, 'description')!r}, the portal says {org.name!r}",
+                f"description is {found.description!r}, the portal says {org.name!r}",
             )
 
     def recalled(self, key: str) -> uuid.UUID | None:
         return layout.recalled_guid(self.organisation, key)
 
     def sub_ous(self) -> None:
-        self.located("OU", "Users", self.users_ou, self.recalled(layout.KEY_USERS_OU), [])
-        self.located("OU", "Groups", self.groups_ou, self.recalled(layout.KEY_GROUPS_OU), [])
+        self.located("OU", "Users", self.users_ou, self.recalled(layout.KEY_USERS_OU))
+        self.located("OU", "Groups", self.groups_ou, self.recalled(layout.KEY_GROUPS_OU))
 
-    def groups(self) -> dict[str, Entry | None]:
+    def groups(self) -> dict[str, ObjectSummary | None]:
         org = self.organisation
         found = {}
         for key, name in (
             (layout.KEY_ALL_USERS, layout.all_users_group(org.code)),
             (layout.KEY_ADMINS, layout.admins_group(org.code)),
         ):
-            found[key] = self.located(
-                "group", name, self.group_dn(name), self.recalled(key), ["cn"]
-            )
+            found[key] = self.located("group", name, self.group_dn(name), self.recalled(key))
         known = set(
             DirectoryObject.objects.filter(organisation=org, key__startswith="group:")
             .exclude(guid=None)
             .values_list("guid", flat=True)
         )
         try:
-            groups = list_children(self.conn, self.groups_ou, "group", ["cn"])
+            groups = list_groups(self.conn, self.groups_ou)
         except DirectoryError:
             groups = []
-        for entry in groups:
-            if entry["guid"] not in known:
-                self.report.add(EXTRA, "group", text(entry, "cn") or entry["dn"], entry["dn"])
+        for group in groups:
+            if group.guid not in known:
+                self.report.add(EXTRA, "group", group.cn or group.dn, group.dn)
         return found
 
-    def policy(self, all_users: Entry | None) -> None:
+    def policy(self, all_users: ObjectSummary | None) -> None:
         org = self.organisation
         name = layout.policy_name(org.code)
-        dn = cn_dn(password_settings_container(self.conn), name)
-        wanted = steps.password_policy_of(org).attributes()
+        policy = steps.password_policy_of(org)
         self.report.checked += 1
-        entry = read_entry(self.conn, dn, [*wanted, "msDS-PSOAppliesTo"])
-        if entry is None:
+        check = check_password_policy(self.conn, name, policy)
+        if check is None:
             self.report.add(MISSING, "password policy", name)
             return
-        for attr, value in wanted.items():
-            if texts(entry, attr) != [value]:
-                self.report.add(
-                    DIFFERENT,
-                    "password policy",
-                    name,
-                    f"{attr} is {texts(entry, attr)}, not {value}",
-                )
-        targets = {dn_key(t) for t in texts(entry, "msDS-PSOAppliesTo")}
-        if all_users is not None and targets != {dn_key(all_users["dn"])}:
+        for difference in check.differences:
+            self.report.add(
+                DIFFERENT,
+                "password policy",
+                name,
+                f"{difference.attribute} is {difference.current}, not {difference.wanted[0]}",
+            )
+        if all_users is not None and not check.applies_exactly_to([all_users.dn]):
             self.report.add(
                 DIFFERENT, "password policy", name, "does not apply to exactly the AllUsers group"
             )
@@ -202,77 +187,77 @@ class _Checker:
             if domain.lower() not in have:
                 self.report.add(MISSING, "UPN suffix", domain)
 
-    def users(self) -> dict[int, Entry]:
+    def users(self) -> dict[int, Account]:
         org = self.organisation
         users_ou = self.users_ou
         try:
-            in_ou = list_children(self.conn, users_ou, "user", USER_ATTRIBUTES)
+            in_ou = list_accounts(self.conn, users_ou)
         except DirectoryError:
             in_ou = []
-        by_guid = {entry["guid"]: entry for entry in in_ou}
-        matched: dict[int, Entry] = {}
+        by_guid = {account.guid: account for account in in_ou}
+        matched: dict[int, Account] = {}
         for user in org.users.select_related("organisation").order_by("pk"):
             self.report.checked += 1
-            entry = by_guid.get(user.directory_guid) if user.directory_guid else None
-            if entry is None and user.directory_guid:
-                entry = find_user_by_guid(self.conn, user.directory_guid, USER_ATTRIBUTES)
-            if entry is None:
-                entry = find_user_by_upn(self.conn, steps.upn_of(user), USER_ATTRIBUTES)
-                if entry is not None and user.directory_guid:
+            account = by_guid.get(user.directory_guid) if user.directory_guid else None
+            if account is None and user.directory_guid:
+                account = find_account_by_guid(self.conn, user.directory_guid)
+            if account is None:
+                account = find_account_by_upn(self.conn, steps.upn_of(user))
+                if account is not None and user.directory_guid:
                     self.report.add(
                         DIFFERENT,
                         "account",
                         user.username,
                         "deleted and made again by someone else",
                     )
-            if entry is None:
+            if account is None:
                 self.report.add(MISSING, "account", user.username, f"expected in {users_ou}")
                 continue
-            matched[user.pk] = entry
-            self.account(user, entry, users_ou)
-        known = {entry["guid"] for entry in matched.values()}
-        for entry in in_ou:
-            if entry["guid"] not in known:
-                name = text(entry, "userPrincipalName") or text(entry, "sAMAccountName") or ""
-                self.report.add(EXTRA, "account", name, entry["dn"])
+            matched[user.pk] = account
+            self.account(user, account, users_ou)
+        known = {account.guid for account in matched.values()}
+        for account in in_ou:
+            if account.guid not in known:
+                name = account.upn or account.sam_account_name or ""
+                self.report.add(EXTRA, "account", name, account.dn)
         return matched
 
-    def account(self, user: User, entry: Entry, users_ou: str) -> None:
-        if dn_key(parent_of(entry["dn"])) != dn_key(users_ou):
-            self.report.add(DIFFERENT, "account", user.username, f"moved to {entry['dn']}")
-        changes = attribute_changes(entry, steps.user_spec(user).desired())
-        for attr in sorted(changes):
+    def account(self, user: User, account: Account, users_ou: str) -> None:
+        if dn_key(parent_of(account.dn)) != dn_key(users_ou):
+            self.report.add(DIFFERENT, "account", user.username, f"moved to {account.dn}")
+        for difference in account_differences(account, steps.user_spec(user)):
             self.report.add(
                 DIFFERENT,
                 "account",
                 user.username,
-                f"{attr} is {texts(entry, attr) or 'empty'}, the portal says "
-                f"{changes[attr][0][1] or 'empty'}",
+                f"{difference.attribute} is {difference.current or 'empty'}, the portal says "
+                f"{difference.wanted or 'empty'}",
             )
-        enabled = not (integer(entry, "userAccountControl") or 0) & ACCOUNTDISABLE
-        if enabled != steps.account_enabled(user):
+        if account.enabled != steps.account_enabled(user):
             self.report.add(
                 DIFFERENT,
                 "account",
                 user.username,
                 "enabled, the portal says disabled"
-                if enabled
+                if account.enabled
                 else "disabled, the portal says enabled",
             )
 
-    def memberships(self, groups: dict[str, Entry | None], accounts: dict[int, Entry]) -> None:
+    def memberships(
+        self, groups: dict[str, ObjectSummary | None], accounts: dict[int, Account]
+    ) -> None:
         users = {user.pk: user for user in self.organisation.users.all()}
         for key, admins_only in ((layout.KEY_ALL_USERS, False), (layout.KEY_ADMINS, True)):
             group = groups.get(key)
             if group is None:
                 continue
-            name = text(group, "cn") or group["dn"]
+            name = group.cn or group.dn
             wanted = {
-                dn_key(entry["dn"]): users[pk].username
-                for pk, entry in accounts.items()
+                dn_key(account.dn): users[pk].username
+                for pk, account in accounts.items()
                 if users[pk].is_admin or not admins_only
             }
-            have = {dn_key(dn): dn for dn in get_members(self.conn, group["dn"])}
+            have = {dn_key(dn): dn for dn in get_members(self.conn, group.dn)}
             for member_key, username in wanted.items():
                 if member_key not in have:
                     self.report.add(MISSING, "membership", f"{username} in {name}")

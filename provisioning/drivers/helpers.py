@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE
-
 from customers.models import CustomerService, Organisation, User
-from directory import delete_group, find_by_guid, get_members, ops
-from directory.dn import dn_key
+from directory import (
+    add_members,
+    delete_group,
+    dn_of,
+    remove_members,
+    set_account_attributes,
+)
 from provisioning.engine.context import StepContext
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.base import Step
 
-CHUNK = 1000  # values per modify request
 USERS_PER_STEP = 100  # per-user attribute changes: one step (one progress tick) per chunk
 
 
@@ -44,24 +46,14 @@ def group_dn(ctx: StepContext, subscription: CustomerService) -> str:
     """Where the service's group is now (found by its remembered GUID, else by name)."""
     organisation = subscription.organisation
     guid = layout.recalled_guid(organisation, group_key(subscription))
-    if guid is not None:
-        entry = find_by_guid(ctx.conn, guid, ["objectClass"])
-        if entry is not None:
-            return entry["dn"]
-    return ctx.layout.group_dn(organisation, group_name(subscription))
+    found = dn_of(ctx.conn, guid) if guid is not None else None
+    return found or ctx.layout.group_dn(organisation, group_name(subscription))
 
 
 def set_membership(ctx: StepContext, group: str, member_dns: Sequence[str], member: bool) -> int:
     """Put ``member_dns`` in (or take them out of) ``group``; returns how many changed."""
-    current = {dn_key(dn) for dn in get_members(ctx.conn, group)}
-    if member:
-        changing = [dn for dn in dict.fromkeys(member_dns) if dn_key(dn) not in current]
-    else:
-        changing = [dn for dn in dict.fromkeys(member_dns) if dn_key(dn) in current]
-    operation = MODIFY_ADD if member else MODIFY_DELETE
-    for start in range(0, len(changing), CHUNK):
-        ops.modify(ctx.conn, group, {"member": [(operation, changing[start : start + CHUNK])]})
-    return len(changing)
+    change = add_members if member else remove_members
+    return change(ctx.conn, group, member_dns)
 
 
 def _membership(
@@ -127,8 +119,7 @@ def attribute_steps(users: list[User], values: Attributes, what: str) -> list[St
                 dn = account_dn(ctx, user)
                 if dn is None:
                     continue
-                changes = {k: [(MODIFY_REPLACE, v)] for k, v in values(user).items()}
-                ops.modify(ctx.conn, dn, changes)
+                set_account_attributes(ctx.conn, dn, values(user))
                 ctx.touched(dn)
                 done += 1
             ctx.note(f"{done} accounts")

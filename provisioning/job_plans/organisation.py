@@ -7,15 +7,12 @@ from core.jobs import JobKind
 from core.models import Job, JobState
 from customers.actions import lifecycle
 from customers.models import Organisation, Status
-from directory import disable_user, enable_user, list_children
-from directory.entry import integer, text
+from directory import Account, disable_user, enable_user, list_accounts
 from provisioning.engine.context import StepContext
 from provisioning.engine.errors import JobFailed
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.base import Step, register
 from provisioning.job_plans.subscriptions import organisation_service_steps
-
-ACCOUNTDISABLE = 0x0002
 
 
 def _organisation(job: Job) -> Organisation:
@@ -75,31 +72,22 @@ def repair_organisation(job: Job) -> list[Step]:
 # --- suspend and resume ----------------------------------------------------------------------
 
 
-def _accounts(ctx: StepContext, organisation: Organisation) -> list:
-    return list_children(
-        ctx.conn,
-        ctx.layout.users_ou(organisation),
-        "user",
-        attributes=["userAccountControl", "userPrincipalName", "sAMAccountName"],
-    )
+def _accounts(ctx: StepContext, organisation: Organisation) -> list[Account]:
+    return list_accounts(ctx.conn, ctx.layout.users_ou(organisation))
 
 
-def _enabled(entry) -> bool:
-    return not (integer(entry, "userAccountControl") or 0) & ACCOUNTDISABLE
+def _name(account: Account) -> str:
+    return account.upn or account.sam_account_name or account.dn
 
 
-def _name(entry) -> str:
-    return text(entry, "userPrincipalName") or text(entry, "sAMAccountName") or entry["dn"]
-
-
-def _switch(entry, *, enable: bool) -> Step:
-    dn = entry["dn"]
+def _switch(account: Account, *, enable: bool) -> Step:
+    dn = account.dn
 
     def run(ctx: StepContext) -> None:
         (enable_user if enable else disable_user)(ctx.conn, dn)
         ctx.touched(dn)
 
-    return Step(f"{'Enable' if enable else 'Disable'} {_name(entry)}", run)
+    return Step(f"{'Enable' if enable else 'Disable'} {_name(account)}", run)
 
 
 @register(JobKind.SUSPEND_ORGANISATION)
@@ -118,12 +106,12 @@ def suspend_organisation(job: Job) -> list[Step]:
                 job.payload["seen"] = earlier.payload.get("seen", [])
                 ctx.note(f"already suspended by job {earlier.pk}; keeping its record")
             else:
-                job.payload["enabled_before"] = [str(e["guid"]) for e in accounts if _enabled(e)]
-                job.payload["seen"] = [str(e["guid"]) for e in accounts]
+                job.payload["enabled_before"] = [str(a.guid) for a in accounts if a.enabled]
+                job.payload["seen"] = [str(a.guid) for a in accounts]
             ctx.save_payload()
         ctx.note(f"{len(job.payload['enabled_before'])} of {len(job.payload['seen'])} enabled")
         ctx.touched(ctx.layout.users_ou(organisation))
-        ctx.then([_switch(e, enable=False) for e in accounts if _enabled(e)])
+        ctx.then([_switch(a, enable=False) for a in accounts if a.enabled])
 
     return [Step("Record which accounts are enabled", record)]
 
@@ -180,16 +168,16 @@ def resume_organisation(job: Job) -> list[Step]:
             enabled_before = set(suspension.payload.get("enabled_before", []))
             seen = set(suspension.payload.get("seen", []))
         chosen = []
-        for entry in accounts:
-            guid = str(entry["guid"])
+        for account in accounts:
+            guid = str(account.guid)
             user = portal.get(guid)
             if user is not None and not user.is_active:
                 continue
             if guid in enabled_before or (guid not in seen and user is not None):
-                chosen.append(entry)
+                chosen.append(account)
         ctx.note(f"{len(chosen)} to enable")
         ctx.touched(ctx.layout.users_ou(organisation))
-        ctx.then([_switch(e, enable=True) for e in chosen if not _enabled(e)])
+        ctx.then([_switch(a, enable=True) for a in chosen if not a.enabled])
 
     return [Step("Find the accounts to enable again", find)]
 

@@ -6,8 +6,6 @@ interrupted and run again. The DNs come from `Layout` (built with `directory.dn`
 
 from __future__ import annotations
 
-from ldap3 import MODIFY_ADD
-
 from customers.actions.lifecycle import may_sign_in
 from customers.models import Domain, Organisation, User
 from directory import (
@@ -17,30 +15,29 @@ from directory import (
     PermanentDirectoryError,
     UserResult,
     UserSpec,
+    add_member,
     add_upn_suffix,
     apply_password_policy,
+    converge_members,
     delete_tree,
+    dn_of,
+    ensure_container,
     ensure_group,
     ensure_ou,
     ensure_user,
-    find_by_guid,
     find_user_by_guid,
     find_user_by_upn,
-    get_members,
+    is_within,
     list_upn_suffixes,
-    ops,
     ou_dn,
     parent_of,
-    rdn_value,
-    read_entry,
+    password_policy_dn,
+    remove_member,
     remove_password_policy,
     remove_upn_suffix,
-    set_members,
+    same_dn,
     set_password,
 )
-from directory.dn import cn_dn, dn_key, is_within, parse_rdn, split_dn
-from directory.errors import ENTRY_ALREADY_EXISTS, UNWILLING_TO_PERFORM
-from directory.policy import password_settings_container
 from provisioning.engine.context import StepContext
 from provisioning.engine.errors import JobFailed
 from provisioning.job_plans import layout
@@ -56,10 +53,7 @@ from provisioning.models import DirectoryObject
 def ensure_tenants_root() -> Step:
     def run(ctx: StepContext) -> None:
         root = ctx.layout.tenants_root
-        attr = parse_rdn(split_dn(root)[0])[0][0]
-        if attr.upper() == "OU":
-            ensure_ou(ctx.conn, parent_of(root), rdn_value(root))
-        elif read_entry(ctx.conn, root, ["objectClass"]) is None:
+        if not ensure_container(ctx.conn, root):
             raise JobFailed(
                 f"The tenants root {root} does not exist and is not an OU Canopy can create; "
                 "check DIRECTORY_TENANTS_ROOT."
@@ -149,7 +143,7 @@ def apply_policy(organisation: Organisation) -> Step:
             # Another worker added it between the read and the add: now correct theirs.
             guid = apply_password_policy(ctx.conn, name, policy, targets)
         layout.remember(organisation, layout.KEY_POLICY, name, guid)
-        ctx.touched(cn_dn(password_settings_container(ctx.conn), name))
+        ctx.touched(password_policy_dn(ctx.conn, name))
 
     return Step(
         f"Apply the password policy {name} to {layout.all_users_group(organisation.code)}", run
@@ -376,16 +370,9 @@ def set_password_step(user: User, *, must_change: bool) -> Step:
 
 
 def exact_members(ctx: StepContext, group_dn: str, member_dns: list[str]) -> MembershipChange:
-    """`set_members`, again if another worker changed the same group between its read and
-    its write (AD then refuses an add of a member that is there, or a removal of one that
-    is gone); the second read sees their change."""
-    for attempt in range(3):
-        try:
-            return set_members(ctx.conn, group_dn, member_dns)
-        except PermanentDirectoryError as exc:
-            if exc.result not in (ENTRY_ALREADY_EXISTS, UNWILLING_TO_PERFORM) or attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    """Exactly these members, even if another worker changes the same group meanwhile
+    (`converge_members` reads again and retries)."""
+    return converge_members(ctx.conn, group_dn, member_dns)
 
 
 def organisation_memberships(organisation: Organisation, users: list[User]) -> list[Step]:
@@ -412,23 +399,6 @@ def organisation_memberships(organisation: Organisation, users: list[User]) -> l
     ]
 
 
-def _add_member(ctx: StepContext, group_dn: str, member_dn: str) -> bool:
-    try:
-        ops.modify(ctx.conn, group_dn, {"member": [(MODIFY_ADD, [member_dn])]})
-    except AlreadyExistsError:
-        return False
-    return True
-
-
-def _remove_member(ctx: StepContext, group_dn: str, member_dn: str) -> bool:
-    current = get_members(ctx.conn, group_dn)
-    remaining = [dn for dn in current if dn_key(dn) != dn_key(member_dn)]
-    if len(remaining) == len(current):
-        return False
-    exact_members(ctx, group_dn, remaining)
-    return True
-
-
 def group_membership(organisation: Organisation, user: User, group: str, member: bool) -> Step:
     """One user in (``member``) or out of one of the organisation's groups.
 
@@ -440,9 +410,9 @@ def group_membership(organisation: Organisation, user: User, group: str, member:
         group_dn = ctx.layout.group_dn(organisation, group)
         account = user_dn(ctx, user)
         if member:
-            ctx.note("added" if _add_member(ctx, group_dn, account) else "already a member")
+            ctx.note("added" if add_member(ctx.conn, group_dn, account) else "already a member")
         else:
-            ctx.note("removed" if _remove_member(ctx, group_dn, account) else "not a member")
+            ctx.note("removed" if remove_member(ctx.conn, group_dn, account) else "not a member")
         ctx.touched(group_dn)
 
     verb = "Put" if member else "Keep"
@@ -466,10 +436,8 @@ def delete_organisation_tree(organisation: Organisation) -> Step:
         root = ctx.layout.tenants_root
         dn = ctx.layout.organisation_dn(organisation)
         if organisation.directory_guid is not None:
-            entry = find_by_guid(ctx.conn, organisation.directory_guid, ["objectClass"])
-            if entry is not None:
-                dn = entry["dn"]
-        if not is_within(dn, root) or dn_key(dn) == dn_key(root):
+            dn = dn_of(ctx.conn, organisation.directory_guid) or dn
+        if not is_within(dn, root) or same_dn(dn, root):
             raise JobFailed(
                 f"The OU of {organisation.name} is at {dn}, outside the tenants root {root}; "
                 "Canopy will not delete it. Move it back or delete it by hand, then retry."
@@ -486,7 +454,7 @@ def remove_policy(organisation: Organisation) -> Step:
     def run(ctx: StepContext) -> None:
         ctx.note("removed" if remove_password_policy(ctx.conn, name) else "already gone")
         layout.forget(organisation, layout.KEY_POLICY)
-        ctx.touched(cn_dn(password_settings_container(ctx.conn), name))
+        ctx.touched(password_policy_dn(ctx.conn, name))
 
     return Step(f"Remove the password policy {name}", run)
 

@@ -7,8 +7,7 @@ import uuid
 from core.jobs import JobKind
 from core.models import Job
 from customers.models import User
-from directory import delete_user, find_user_by_guid, find_user_by_upn
-from directory.dn import is_within
+from directory import delete_user, find_user_by_guid, find_user_by_upn, is_within
 from provisioning.engine.context import StepContext
 from provisioning.engine.errors import JobFailed
 from provisioning.job_plans import steps
