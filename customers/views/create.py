@@ -13,26 +13,10 @@ from customers.actions.customers import create_customer
 from customers.forms import OrganisationForm, QuickCreateForm
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation
+from customers.models.organisation import SIMILAR_FIELDS
 from customers.views.common import visible_organisation
 
 ALIAS_BUTTONS = ("alias_update", "alias_remove")
-# Create Similar copies settings, never identity (name, code, domains, contacts, ids).
-SIMILAR_FIELDS = [
-    "customer_type",
-    "language",
-    "public_sector",
-    "inactive_billing",
-    "brand_name",
-    "brand_colour",
-    "password_min_length",
-    "password_complexity",
-    "password_history",
-    "password_max_age_days",
-    "lockout_threshold",
-    "lockout_duration_minutes",
-    "user_limit",
-    "country",
-]
 
 
 def _parents_or_403(request):
