@@ -68,7 +68,13 @@ def create_organisation(
     if organisation.is_reseller and parent is not None:
         hold_reseller_service(organisation)
     for position, domain_name in enumerate(dict.fromkeys(map(normalise_domain, domains))):
-        add_domain(actor=SYSTEM, organisation=organisation, name=domain_name, primary=position == 0)
+        try:
+            add_domain(
+                actor=SYSTEM, organisation=organisation, name=domain_name, primary=position == 0
+            )
+        except ValidationError as error:
+            # Keyed by this function's own argument: "name" here is the customer's name.
+            raise ValidationError({"domains": error.messages}) from error
     if allowed_roles is None:
         allowed_roles = Role.objects.filter(name__in=DEFAULT_ALLOWED_ROLES)
     organisation.allowed_roles.set(allowed_roles)

@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.scoping import decider, has_permission
+from core.views import form_errors_from, visible_or_404
 from customers.actions.customers import create_customer
 from customers.forms import OrganisationForm, QuickCreateForm
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation
 from customers.models.organisation import SIMILAR_FIELDS
-from customers.views.common import visible_organisation
 
 ALIAS_BUTTONS = ("alias_update", "alias_remove")
 
@@ -83,7 +83,7 @@ def customer_create(request):
                     actor=request.user, parent=parent, provision=provision, **form.service_kwargs()
                 )
             except ValidationError as error:
-                form.add_error(None, error.messages)
+                form_errors_from(form, error)
             else:
                 return _finish(request, organisation, job)
     else:
@@ -126,7 +126,7 @@ def customer_quick_create(request):
                 provision=provision,
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form_errors_from(form, error)
         else:
             return _finish(request, organisation, job)
     return render(
@@ -139,7 +139,7 @@ def customer_quick_create(request):
 @login_required
 def customer_create_similar(request, pk: int):
     """Flexiant's Create Similar: the New Customer form pre-filled with this one's settings."""
-    source = visible_organisation(request, pk)
+    source = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     if source.is_provider or not has_permission(request.user, "add_customer", decider(source)):
         raise PermissionDenied
     parents, initial_parent = _parents_or_403(request)
