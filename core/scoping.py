@@ -14,8 +14,8 @@ Models opt in with two class attributes:
   (``{"view": "view_users", ...}``).
 
 ``Model.objects.restrict(user, action)`` then returns only the rows inside the ranges.
-Views use ``get_object_or_404(Model.objects.restrict(user, "view"), ...)`` for a 404 on foreign
-objects and ``require(user, action, obj)`` for a 403 on what is visible but not allowed.
+Views use ``core.views.visible_or_404`` (a 404 on foreign objects) and ``core.views.require``
+(a 403 on what is visible but not allowed).
 """
 
 from __future__ import annotations
@@ -171,12 +171,6 @@ def can(user, action: str, obj: Any) -> bool:
     model = type(obj)
     codename = model.scope_permissions.get(action, action)
     return has_permission(user, codename, organisation_of(obj))
-
-
-def require(user, action: str, obj: Any) -> None:
-    """Raise PermissionDenied (403) unless ``user`` may perform ``action`` on ``obj``."""
-    if not can(user, action, obj):
-        raise PermissionDenied
 
 
 def ensure_still_visible(user, obj: models.Model) -> None:

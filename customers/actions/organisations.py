@@ -25,6 +25,7 @@ from customers.models import (
     SubscriptionStatus,
     Tag,
 )
+from customers.models.organisation import EDITABLE_FIELDS, PARENT_DECIDED_FIELDS
 from customers.models.validators import normalise_domain
 
 # Quick-created customers get these roles as their allowed set (CloudPortal's default set).
@@ -67,7 +68,13 @@ def create_organisation(
     if organisation.is_reseller and parent is not None:
         hold_reseller_service(organisation)
     for position, domain_name in enumerate(dict.fromkeys(map(normalise_domain, domains))):
-        add_domain(actor=SYSTEM, organisation=organisation, name=domain_name, primary=position == 0)
+        try:
+            add_domain(
+                actor=SYSTEM, organisation=organisation, name=domain_name, primary=position == 0
+            )
+        except ValidationError as error:
+            # Keyed by this function's own argument: "name" here is the customer's name.
+            raise ValidationError({"domains": error.messages}) from error
     if allowed_roles is None:
         allowed_roles = Role.objects.filter(name__in=DEFAULT_ALLOWED_ROLES)
     organisation.allowed_roles.set(allowed_roles)
@@ -136,47 +143,6 @@ def check_domain_free(name: str, organisation: Organisation | None = None) -> No
         raise ValidationError(
             {"name": f"The domain {normalise_domain(name)} already belongs to a customer."}
         )
-
-
-# Fields an organisation's own admins may edit; the rest are decided one level up (the parent
-# reseller or the provider): identity in the directory, billing flags, limits and roles.
-SELF_EDITABLE_FIELDS = frozenset(
-    {
-        "name",
-        "contact_name",
-        "email",
-        "phone",
-        "address",
-        "city",
-        "state",
-        "zip_code",
-        "country",
-        "description",
-        "extended_name",
-        "language",
-        "brand_name",
-        "brand_colour",
-        "password_min_length",
-        "password_complexity",
-        "password_history",
-        "password_max_age_days",
-        "lockout_threshold",
-        "lockout_duration_minutes",
-    }
-)
-PARENT_DECIDED_FIELDS = frozenset(
-    {
-        "code",
-        "customer_type",
-        "external_id",
-        "account_id",
-        "deal_ids",
-        "public_sector",
-        "inactive_billing",
-        "user_limit",
-    }
-)
-EDITABLE_FIELDS = SELF_EDITABLE_FIELDS | PARENT_DECIDED_FIELDS
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:

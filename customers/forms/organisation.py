@@ -13,13 +13,18 @@ from customers.actions.codes import generate_code
 from customers.actions.organisations import (
     DEFAULT_ALLOWED_ROLES,
     DEFAULT_RESTRICTED_ROLES,
-    PARENT_DECIDED_FIELDS,
-    SELF_EDITABLE_FIELDS,
     tags_from_names,
 )
 from customers.actions.roles import grantable_roles
 from customers.forms.widgets import DomainListField, StyledFormMixin, comma_list
 from customers.models import Domain, Organisation, Role, Status, User
+from customers.models.organisation import (
+    FIELD_GROUPS,
+    FORM_MODEL_FIELDS,
+    PARENT_DECIDED_FIELDS,
+    PARENT_DECIDED_FORM_FIELDS,
+    SELF_EDITABLE_FIELDS,
+)
 from customers.models.validators import normalise_domain, validate_domain_name
 
 # Customers may be created below the provider or a reseller that is in service.
@@ -58,69 +63,20 @@ def _check_domains_free(form: forms.Form, field: str, names: list[str]) -> None:
 class OrganisationFieldsMixin(StyledFormMixin):
     """What the detailed create form and the edit form share."""
 
-    SECTIONS = [
-        (
-            "Customer details",
-            [
-                "parent",
-                "name",
-                "code",
-                "contact_name",
-                "email",
-                "phone",
-                "customer_type",
-                "language",
-                "tags_text",
-            ],
-        ),
-        ("Domains", ["domain_name", "domain_aliases"]),
-        (
-            "Additional options",
-            [
-                "address",
-                "city",
-                "state",
-                "zip_code",
-                "country",
-                "description",
-                "extended_name",
-                "external_id",
-                "account_id",
-                "deal_ids_text",
-                "public_sector",
-                "inactive_billing",
-            ],
-        ),
-    ]
-    ADVANCED = [
-        ("Branding", ["brand_name", "brand_colour"]),
-        ("Security roles", ["allowed_roles", "restricted_roles"]),
-        (
-            "Account settings",
-            [
-                "password_min_length",
-                "password_complexity",
-                "password_history",
-                "password_max_age_days",
-                "passwords_never_expire",
-                "lockout_threshold",
-                "lockout_duration_minutes",
-                "user_limit",
-            ],
-        ),
-    ]
-
-    def _group(self, sections):
-        return [
-            (title, [self[name] for name in names if name in self.fields])
-            for title, names in sections
+    def _groups(self, *, advanced: bool) -> list[tuple[str, list]]:
+        """The field groups this form shows (a group whose fields it lacks is left out)."""
+        groups = [
+            (group.label, [self[name] for name in group.names if name in self.fields])
+            for group in FIELD_GROUPS
+            if group.advanced == advanced
         ]
+        return [group for group in groups if group[1]]
 
     def sections(self):
-        return [group for group in self._group(self.SECTIONS) if group[1]]
+        return self._groups(advanced=False)
 
     def advanced_sections(self):
-        return [group for group in self._group(self.ADVANCED) if group[1]]
+        return self._groups(advanced=True)
 
     def advanced_has_errors(self) -> bool:
         return any(bf.errors for _, fields in self.advanced_sections() for bf in fields)
@@ -214,37 +170,7 @@ class OrganisationFieldsMixin(StyledFormMixin):
         }
 
 
-MODEL_FIELDS = [
-    "name",
-    "code",
-    "contact_name",
-    "email",
-    "phone",
-    "customer_type",
-    "language",
-    "address",
-    "city",
-    "state",
-    "zip_code",
-    "country",
-    "description",
-    "extended_name",
-    "external_id",
-    "account_id",
-    "public_sector",
-    "inactive_billing",
-    "brand_name",
-    "brand_colour",
-    "password_min_length",
-    "password_complexity",
-    "password_history",
-    "password_max_age_days",
-    "lockout_threshold",
-    "lockout_duration_minutes",
-    "user_limit",
-    "allowed_roles",
-    "restricted_roles",
-]
+MODEL_FIELDS = FORM_MODEL_FIELDS
 ERROR_MESSAGES = {"code": {"unique": "This code is already used by another customer."}}
 
 
@@ -367,8 +293,7 @@ class OrganisationEditForm(OrganisationFieldsMixin, forms.ModelForm):
             current = [r.pk for r in self.current_allowed + self.current_restricted]
             for key in ("allowed_roles", "restricted_roles"):
                 self.fields[key].queryset = Role.objects.filter(pk__in=current)
-            for key in [*PARENT_DECIDED_FIELDS, "allowed_roles", "restricted_roles", "tags_text"]:
-                key = "deal_ids_text" if key == "deal_ids" else key
+            for key in PARENT_DECIDED_FORM_FIELDS:
                 if key in self.fields:
                     self.fields[key].disabled = True
                     self.fields[key].help_text = "Set by the parent reseller or the provider."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -252,3 +254,119 @@ class Organisation(MPTTModel):
             for key in branding:
                 branding[key] = branding[key] or getattr(ancestor, key)
         return branding
+
+
+@dataclass(frozen=True)
+class OrganisationField:
+    """One field of the customer forms.
+
+    ``column`` is the Organisation field it edits (``None``: a form-only box, or the parent,
+    which is chosen once at creation); ``parent_decides``: set one level up, by the parent
+    reseller or the provider, never by the customer's own admins; ``similar``: copied by
+    Create Similar (settings, never identity).
+    """
+
+    name: str
+    column: str | None = ""
+    parent_decides: bool = False
+    similar: bool = False
+
+    def __post_init__(self) -> None:
+        if self.column == "":
+            object.__setattr__(self, "column", self.name)
+
+
+@dataclass(frozen=True)
+class FieldGroup:
+    """A fieldset of the customer forms, in the order shown; ``advanced`` ones sit under
+    Advanced properties."""
+
+    label: str
+    fields: tuple[OrganisationField, ...]
+    advanced: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        return [field.name for field in self.fields]
+
+
+_F = OrganisationField
+
+# The organisation's fields, grouped as the New Customer and Edit Customer forms show them.
+# The forms, Create Similar and update_organisation all read this one list.
+FIELD_GROUPS: tuple[FieldGroup, ...] = (
+    FieldGroup(
+        "Customer details",
+        (
+            _F("parent", column=None),
+            _F("name"),
+            _F("code", parent_decides=True),
+            _F("contact_name"),
+            _F("email"),
+            _F("phone"),
+            _F("customer_type", parent_decides=True, similar=True),
+            _F("language", similar=True),
+            _F("tags_text", column="tags", parent_decides=True),
+        ),
+    ),
+    FieldGroup("Domains", (_F("domain_name", column=None), _F("domain_aliases", column=None))),
+    FieldGroup(
+        "Additional options",
+        (
+            _F("address"),
+            _F("city"),
+            _F("state"),
+            _F("zip_code"),
+            _F("country", similar=True),
+            _F("description"),
+            _F("extended_name"),
+            _F("external_id", parent_decides=True),
+            _F("account_id", parent_decides=True),
+            _F("deal_ids_text", column="deal_ids", parent_decides=True),
+            _F("public_sector", parent_decides=True, similar=True),
+            _F("inactive_billing", parent_decides=True, similar=True),
+        ),
+    ),
+    FieldGroup(
+        "Branding",
+        (_F("brand_name", similar=True), _F("brand_colour", similar=True)),
+        advanced=True,
+    ),
+    FieldGroup(
+        "Security roles",
+        (
+            _F("allowed_roles", parent_decides=True),
+            _F("restricted_roles", parent_decides=True),
+        ),
+        advanced=True,
+    ),
+    FieldGroup(
+        "Account settings",
+        (
+            _F("password_min_length", similar=True),
+            _F("password_complexity", similar=True),
+            _F("password_history", similar=True),
+            _F("password_max_age_days", similar=True),
+            _F("passwords_never_expire", column=None),
+            _F("lockout_threshold", similar=True),
+            _F("lockout_duration_minutes", similar=True),
+            _F("user_limit", parent_decides=True, similar=True),
+        ),
+        advanced=True,
+    ),
+)
+
+_ALL_FIELDS = [field for group in FIELD_GROUPS for field in group.fields]
+_RELATIONS = {f.name for f in Organisation._meta.local_many_to_many}
+
+# The Organisation fields a ModelForm edits as they are (the rest are form boxes).
+FORM_MODEL_FIELDS: list[str] = [f.name for f in _ALL_FIELDS if f.column == f.name]
+# Plain columns update_organisation changes; the many-to-many ones travel separately.
+_COLUMNS = [f for f in _ALL_FIELDS if f.column is not None and f.column not in _RELATIONS]
+PARENT_DECIDED_FIELDS = frozenset(f.column for f in _COLUMNS if f.parent_decides)
+SELF_EDITABLE_FIELDS = frozenset(f.column for f in _COLUMNS if not f.parent_decides)
+EDITABLE_FIELDS = SELF_EDITABLE_FIELDS | PARENT_DECIDED_FIELDS
+# Form fields only the parent reseller or the provider may change.
+PARENT_DECIDED_FORM_FIELDS: list[str] = [f.name for f in _ALL_FIELDS if f.parent_decides]
+# What Create Similar copies: settings, never identity (name, code, domains, contacts, ids).
+SIMILAR_FIELDS: list[str] = [f.column for f in _ALL_FIELDS if f.similar]

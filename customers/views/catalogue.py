@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.scoping import has_permission
+from core.views import form_errors_from, visible_or_404
 from customers.actions import assignments, catalogue
 from customers.actions.limits import subscription_usage, subscriptions_with_usage
 from customers.forms.catalogue import (
@@ -33,15 +34,6 @@ from customers.models import CustomerService, Organisation, Plan, Service, User
 def _catalogue_user(request) -> None:
     if not catalogue.may_manage_catalogue(request.user):
         raise PermissionDenied
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields where it names them."""
-    if hasattr(error, "error_dict"):
-        for field, problems in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error)
 
 
 # --- The catalogue ----------------------------------------------------------------------------
@@ -65,7 +57,7 @@ def service_edit(request, pk: int | None = None):
         try:
             saved = catalogue.save_service(actor=request.user, service=form.instance)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"Saved {saved.name}.")
             return redirect("catalogue:service_detail", saved.pk)
@@ -95,7 +87,7 @@ def plan_edit(request, service_pk: int | None = None, pk: int | None = None):
         try:
             catalogue.save_plan(actor=request.user, plan=form.instance)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"Saved the plan {form.instance.name}.")
             return redirect("catalogue:service_detail", service.pk)
@@ -113,7 +105,7 @@ def role_create(request, pk: int):
         try:
             catalogue.add_service_role(actor=request.user, service=service, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"Added the role {form.cleaned_data['name']}.")
             return redirect("catalogue:service_detail", service.pk)
@@ -137,8 +129,9 @@ def customer_services(request, organisation: int):
 
     The customer wizard's "provision services" step links here.
     """
-    organisation = get_object_or_404(
-        Organisation.objects.restrict(request.user, "view").select_related("parent"),
+    organisation = visible_or_404(
+        request,
+        Organisation.objects.select_related("parent"),
         pk=organisation,
     )
     may_manage = catalogue.may_manage_services_of(request.user, organisation)
@@ -152,7 +145,7 @@ def customer_services(request, organisation: int):
                     actor=request.user, organisation=organisation, **form.cleaned_data
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                form_errors_from(form, error)
             else:
                 note = " A job is creating it in the directory." if job else ""
                 messages.success(request, f"{subscription.service.name} provisioned.{note}")
@@ -168,8 +161,9 @@ def customer_services(request, organisation: int):
 
 
 def _subscription(request, pk: int) -> CustomerService:
-    return get_object_or_404(
-        CustomerService.objects.restrict(request.user, "view").select_related(
+    return visible_or_404(
+        request,
+        CustomerService.objects.select_related(
             "service", "plan", "organisation", "organisation__parent"
         ),
         pk=pk,
@@ -250,7 +244,7 @@ def subscription_plan(request, pk: int):
                 actor=request.user, subscription=subscription, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, "Plan changed.")
             return redirect("catalogue:subscription_detail", subscription.pk)
@@ -275,7 +269,7 @@ def subscription_deprovision(request, pk: int):
                 confirm=form.cleaned_data["confirm"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"{subscription.service.name} is being removed.")
             return redirect("catalogue:customer_services", organisation.pk)

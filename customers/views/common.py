@@ -1,9 +1,9 @@
-"""What every customer page needs: the scoped fetch, the permission checks, the tabs."""
+"""What every customer page needs: the organisations in reach, the tabs and the buttons.
+
+The scoped fetch and the permission check are ``core.views.visible_or_404`` and ``require``."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from core.scoping import decider, has_permission, within
@@ -18,17 +18,6 @@ def scoped_organisations(request):
     if acting is not None:
         queryset = queryset.filter(within(acting))
     return queryset
-
-
-def visible_organisation(request, pk: int) -> Organisation:
-    """The organisation, or a 404 when the viewer may not see it."""
-    queryset = Organisation.objects.restrict(request.user, "view").select_related("parent")
-    return get_object_or_404(queryset, pk=pk)
-
-
-def require_on(user, codename: str, organisation: Organisation) -> None:
-    if not has_permission(user, codename, organisation):
-        raise PermissionDenied
 
 
 def lifecycle_actions(organisation: Organisation) -> list[str]:

@@ -5,17 +5,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
+from core.views import form_errors_from, require, visible_or_404
 from customers.actions.contacts import add_contact, delete_contact, update_contact
 from customers.forms import ContactForm
-from customers.models import Contact
-from customers.views.common import page_context, require_on, visible_organisation
+from customers.models import Contact, Organisation
+from customers.views.common import page_context
 
 
 def _contact(request, organisation, contact_pk: int) -> Contact:
-    return get_object_or_404(
-        Contact.objects.restrict(request.user, "view").filter(organisation=organisation),
+    return visible_or_404(
+        request,
+        Contact.objects.filter(organisation=organisation),
         pk=contact_pk,
     )
 
@@ -23,20 +25,20 @@ def _contact(request, organisation, contact_pk: int) -> Contact:
 @login_required
 def contact_list(request, pk: int):
     """The contacts, and (for those who may change the customer) the Add Contact form."""
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     form = None
     context = page_context(request, organisation, "contacts")
     if context["may"]["edit"]:
         form = ContactForm(request.POST or None)
     elif request.method == "POST":
-        require_on(request.user, "change_organisation", organisation)
+        require(request, "change_organisation", organisation)
     if request.method == "POST" and form.is_valid():
         try:
             contact = add_contact(
                 actor=request.user, organisation=organisation, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"Contact {contact.name} added.")
             return redirect("customers:contacts", pk=pk)
@@ -46,15 +48,15 @@ def contact_list(request, pk: int):
 
 @login_required
 def contact_edit(request, pk: int, contact_pk: int):
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     contact = _contact(request, organisation, contact_pk)
-    require_on(request.user, "change_organisation", organisation)
+    require(request, "change_organisation", organisation)
     form = ContactForm(request.POST or None, instance=Contact.objects.get(pk=contact.pk))
     if request.method == "POST" and form.is_valid():
         try:
             update_contact(actor=request.user, contact=contact, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"Contact {contact.name} saved.")
             return redirect("customers:contacts", pk=pk)
@@ -66,9 +68,9 @@ def contact_edit(request, pk: int, contact_pk: int):
 @login_required
 def contact_delete(request, pk: int, contact_pk: int):
     """GET asks "Yes, delete?"; POST deletes."""
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     contact = _contact(request, organisation, contact_pk)
-    require_on(request.user, "change_organisation", organisation)
+    require(request, "change_organisation", organisation)
     if request.method == "POST":
         delete_contact(actor=request.user, contact=contact)
         messages.success(request, f"Contact {contact.name} deleted.")

@@ -9,30 +9,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.scoping import decider, has_permission
+from core.views import form_errors_from, visible_or_404
 from customers.actions.customers import create_customer
 from customers.forms import OrganisationForm, QuickCreateForm
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation
-from customers.views.common import visible_organisation
+from customers.models.organisation import SIMILAR_FIELDS
 
 ALIAS_BUTTONS = ("alias_update", "alias_remove")
-# Create Similar copies settings, never identity (name, code, domains, contacts, ids).
-SIMILAR_FIELDS = [
-    "customer_type",
-    "language",
-    "public_sector",
-    "inactive_billing",
-    "brand_name",
-    "brand_colour",
-    "password_min_length",
-    "password_complexity",
-    "password_history",
-    "password_max_age_days",
-    "lockout_threshold",
-    "lockout_duration_minutes",
-    "user_limit",
-    "country",
-]
 
 
 def _parents_or_403(request):
@@ -99,7 +83,7 @@ def customer_create(request):
                     actor=request.user, parent=parent, provision=provision, **form.service_kwargs()
                 )
             except ValidationError as error:
-                form.add_error(None, error.messages)
+                form_errors_from(form, error)
             else:
                 return _finish(request, organisation, job)
     else:
@@ -142,7 +126,7 @@ def customer_quick_create(request):
                 provision=provision,
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form_errors_from(form, error)
         else:
             return _finish(request, organisation, job)
     return render(
@@ -155,7 +139,7 @@ def customer_quick_create(request):
 @login_required
 def customer_create_similar(request, pk: int):
     """Flexiant's Create Similar: the New Customer form pre-filled with this one's settings."""
-    source = visible_organisation(request, pk)
+    source = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     if source.is_provider or not has_permission(request.user, "add_customer", decider(source)):
         raise PermissionDenied
     parents, initial_parent = _parents_or_403(request)

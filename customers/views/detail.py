@@ -7,8 +7,10 @@ from django.shortcuts import render
 
 from core.models import Job
 from core.scoping import has_permission
+from core.views import require, visible_or_404
 from customers.actions.limits import subscriptions_with_usage, user_usage
-from customers.views.common import page_context, require_on, visible_organisation
+from customers.models import Organisation
+from customers.views.common import page_context
 
 RECENT_JOBS = 5
 JOBS_SHOWN = 100
@@ -18,7 +20,7 @@ JOBS_SHOWN = 100
 def customer_detail(request, pk: int):
     """Summary: status, hierarchy path, contacts, domains, users and services with their
     used / allowed seats, recent jobs, and whether a directory is connected."""
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     user = request.user
     path = [
         node
@@ -52,8 +54,8 @@ def customer_detail(request, pk: int):
 @login_required
 def customer_jobs(request, pk: int):
     """The customer's jobs, newest first (each links to its job page)."""
-    organisation = visible_organisation(request, pk)
-    require_on(request.user, "view_jobs", organisation)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    require(request, "view_jobs", organisation)
     jobs = (
         Job.objects.restrict(request.user, "view")
         .filter(organisation=organisation)

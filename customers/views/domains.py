@@ -5,19 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.views import form_errors_from, require, visible_or_404
 from customers.actions.domains import add_alias, make_primary, remove_alias
 from customers.actions.organisations import apply_organisation_edit
 from customers.forms import DomainForm
-from customers.models import Domain
-from customers.views.common import page_context, require_on, visible_organisation
+from customers.models import Domain, Organisation
+from customers.views.common import page_context
 
 
 def _domain(request, organisation, domain_pk: int) -> Domain:
-    return get_object_or_404(
-        Domain.objects.restrict(request.user, "view").filter(organisation=organisation),
+    return visible_or_404(
+        request,
+        Domain.objects.filter(organisation=organisation),
         pk=domain_pk,
     )
 
@@ -30,20 +32,20 @@ def _applied(request, organisation) -> None:
 
 @login_required
 def domain_list(request, pk: int):
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     context = page_context(request, organisation, "domains")
     form = None
     if context["may"]["edit"]:
         form = DomainForm(request.POST or None)
     elif request.method == "POST":
-        require_on(request.user, "change_organisation", organisation)
+        require(request, "change_organisation", organisation)
     if request.method == "POST" and form.is_valid():
         try:
             domain = add_alias(
                 actor=request.user, organisation=organisation, name=form.cleaned_data["name"]
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"{domain.name} added.")
             _applied(request, organisation)
@@ -55,9 +57,9 @@ def domain_list(request, pk: int):
 @login_required
 def domain_remove(request, pk: int, domain_pk: int):
     """GET asks for confirmation; POST removes the alias."""
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     domain = _domain(request, organisation, domain_pk)
-    require_on(request.user, "change_organisation", organisation)
+    require(request, "change_organisation", organisation)
     if request.method == "POST":
         try:
             remove_alias(actor=request.user, domain=domain)
@@ -75,9 +77,9 @@ def domain_remove(request, pk: int, domain_pk: int):
 @login_required
 @require_POST
 def domain_make_primary(request, pk: int, domain_pk: int):
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     domain = _domain(request, organisation, domain_pk)
-    require_on(request.user, "change_organisation", organisation)
+    require(request, "change_organisation", organisation)
     make_primary(actor=request.user, domain=domain)
     messages.success(request, f"{domain.name} is now the primary domain.")
     _applied(request, organisation)

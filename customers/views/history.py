@@ -10,9 +10,10 @@ from datetime import datetime
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from core.views import visible_or_404
 from customers.actions.organisations import RELATIONS_REASON
 from customers.models import Contact, Domain, Organisation, RoleGrant
-from customers.views.common import page_context, visible_organisation
+from customers.views.common import page_context
 
 SHOWN = 200
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
@@ -102,7 +103,7 @@ def _events(records, subject: str, label_of, names: dict) -> list[Event]:
 
 @login_required
 def customer_history(request, pk: int):
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     names: dict = {}
     grants = list(
         RoleGrant.history.filter(organisation_id=pk).select_related("history_user", "user", "role")

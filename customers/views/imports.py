@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
+from core.views import require, visible_or_404
 from customers.actions.import_rows import COLUMNS, SHOWN_ERRORS
 from customers.actions.imports import check_upload, run_import
 from customers.actions.limits import user_usage
 from customers.forms.users import ImportConfirmForm, ImportUploadForm
-from customers.models import UserImport
-from customers.views.users import require, visible_organisation
+from customers.models import Organisation, UserImport
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -57,7 +57,9 @@ def import_template(request, fmt: str):
 
 @login_required
 def import_upload(request, organisation: int):
-    organisation = visible_organisation(request, organisation)
+    organisation = visible_or_404(
+        request, Organisation.objects.select_related("parent"), pk=organisation
+    )
     require(request, "add_users", organisation)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -82,8 +84,9 @@ def import_upload(request, organisation: int):
 @login_required
 def import_detail(request, pk: int):
     """The check's report (errors by row and column), the import button, then progress."""
-    checked = get_object_or_404(
-        UserImport.objects.restrict(request.user, "view").select_related("organisation", "job"),
+    checked = visible_or_404(
+        request,
+        UserImport.objects.select_related("organisation", "job"),
         pk=pk,
     )
     form = ImportConfirmForm(request.POST or None)

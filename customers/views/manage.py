@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 
 from core.scoping import decider, has_permission
+from core.views import form_errors_from, require, visible_or_404
 from customers.actions.catalogue import give_reseller_service, may_manage_services_of
 from customers.actions.customers import edit_customer
 from customers.actions.lifecycle import (
@@ -25,15 +26,15 @@ from customers.actions.lifecycle import (
 )
 from customers.forms import DeleteForm, OrganisationEditForm
 from customers.models import Organisation, Status
-from customers.views.common import page_context, require_on, visible_organisation
+from customers.views.common import page_context
 
 
 @login_required
 def customer_edit(request, pk: int):
     """Edit Customer; Save/Provision on a draft also provisions it, and the edit of a
     provisioned customer is applied to the directory by an update job."""
-    organisation = visible_organisation(request, pk)
-    require_on(request.user, "change_organisation", organisation)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    require(request, "change_organisation", organisation)
     if organisation.status == Status.DELETED:
         raise PermissionDenied
     # The form edits its own copy: the service compares against the stored values.
@@ -53,8 +54,7 @@ def customer_edit(request, pk: int):
                 **form.service_kwargs(),
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            form_errors_from(form, error)
         else:
             if job is not None and provision:
                 messages.success(request, "Saved. The provisioning job is queued.")
@@ -116,7 +116,7 @@ ACTIONS = {
 def customer_lifecycle(request, pk: int, action: str):
     """GET: what the action does, and a button. POST: do it (refused with a message when the
     customer's state does not allow it: suspend before deprovision, and so on)."""
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     if organisation.is_provider or not has_permission(
         request.user, "manage_lifecycle", decider(organisation)
     ):
@@ -138,7 +138,7 @@ def customer_lifecycle(request, pk: int, action: str):
 @login_required
 def customer_delete(request, pk: int):
     """Delete is refused until the customer is deprovisioned, and asks for its code."""
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     if organisation.is_provider or not has_permission(
         request.user, "manage_lifecycle", decider(organisation)
     ):
@@ -152,8 +152,7 @@ def customer_delete(request, pk: int):
                 confirm_code=form.cleaned_data["confirm_code"],
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request,
@@ -169,8 +168,8 @@ def customer_delete(request, pk: int):
 @login_required
 def customer_restore(request, pk: int):
     """Provider admins bring back a deleted customer (as deprovisioned) within 30 days."""
-    organisation = visible_organisation(request, pk)
-    require_on(request.user, "manage_catalogue", organisation)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    require(request, "manage_catalogue", organisation)
     if request.method == "POST":
         try:
             restore_organisation(actor=request.user, organisation=organisation)
@@ -194,7 +193,7 @@ def customer_restore(request, pk: int):
 @login_required
 def customer_make_reseller(request, pk: int):
     """A customer becomes a reseller: its admins may then create customers of their own."""
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     if organisation.is_provider or not may_manage_services_of(request.user, organisation):
         raise PermissionDenied
     if request.method == "POST":

@@ -5,25 +5,26 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.views import form_errors_from, require, visible_or_404
 from customers.actions.roles import grant_role, revoke_role
 from customers.forms import GrantForm
-from customers.models import RoleGrant
-from customers.views.common import page_context, require_on, visible_organisation
+from customers.models import Organisation, RoleGrant
+from customers.views.common import page_context
 
 
 @login_required
 def role_list(request, pk: int):
-    organisation = visible_organisation(request, pk)
-    require_on(request.user, "view_users", organisation)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    require(request, "view_users", organisation)
     context = page_context(request, organisation, "roles")
     form = None
     if context["may"]["grant"]:
         form = GrantForm(request.POST or None, organisation=organisation, actor=request.user)
     elif request.method == "POST":
-        require_on(request.user, "grant_roles", organisation)
+        require(request, "grant_roles", organisation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -31,7 +32,7 @@ def role_list(request, pk: int):
                 actor=request.user, user=data["user"], organisation=organisation, role=data["role"]
             )
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"{data['user']} now holds {data['role']}.")
             return redirect("customers:roles", pk=pk)
@@ -47,17 +48,18 @@ def role_list(request, pk: int):
 @login_required
 @require_POST
 def role_revoke(request, pk: int, grant_pk: int):
-    organisation = visible_organisation(request, pk)
-    grant = get_object_or_404(
-        RoleGrant.objects.restrict(request.user, "view")
-        .filter(organisation=organisation)
-        .select_related("user", "role", "organisation"),
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    grant = visible_or_404(
+        request,
+        RoleGrant.objects.filter(organisation=organisation).select_related(
+            "user", "role", "organisation"
+        ),
         pk=grant_pk,
     )
-    require_on(request.user, "grant_roles", organisation)
+    require(request, "grant_roles", organisation)
     # Nobody takes away power they do not hold themselves (as nobody hands it out).
     for codename in grant.role.codenames():
-        require_on(request.user, codename, organisation)
+        require(request, codename, organisation)
     revoke_role(actor=request.user, grant=grant)
     messages.success(request, f"{grant.role} revoked from {grant.user}.")
     return redirect("customers:roles", pk=pk)

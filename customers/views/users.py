@@ -13,10 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.scoping import has_permission, within
+from core.views import form_errors_from, require, visible_or_404
 from customers.actions import users as actions
 from customers.actions.assignments import set_user_services
 from customers.actions.limits import subscription_usage, user_usage
@@ -31,27 +32,8 @@ from customers.forms.users import (
 from customers.models import Organisation, User
 
 
-def apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, problems in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error)
-
-
 def visible_user(request, pk: int) -> User:
-    return get_object_or_404(
-        User.objects.restrict(request.user, "view").select_related("organisation"), pk=pk
-    )
-
-
-def visible_organisation(request, pk: int) -> Organisation:
-    return get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=pk)
-
-
-def require(request, codename: str, organisation: Organisation) -> None:
-    if not has_permission(request.user, codename, organisation):
-        raise PermissionDenied
+    return visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
 
 
 PAGE_SIZE = 50
@@ -83,7 +65,9 @@ def user_list(request):
 
 @login_required
 def user_create(request, organisation: int):
-    organisation = visible_organisation(request, organisation)
+    organisation = visible_or_404(
+        request, Organisation.objects.select_related("parent"), pk=organisation
+    )
     require(request, "add_users", organisation)
     may_make_admins = has_permission(request.user, "grant_roles", organisation)
     form = UserCreateForm(
@@ -107,7 +91,7 @@ def user_create(request, organisation: int):
                 subscriptions=data["services"],
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             note = " A job is creating the directory account." if jobs else ""
             messages.success(request, f"Created {person.username}.{note}")
@@ -161,7 +145,7 @@ def user_edit(request, pk: int):
         try:
             actions.edit_user(actor=request.user, person=person, changes=form.changes())
         except ValidationError as error:
-            apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"Saved {person.username}.")
             return redirect("users:detail", person.pk)
@@ -270,7 +254,7 @@ def user_reset_password(request, pk: int):
                 must_change_password=form.cleaned_data["must_change_password"],
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"Set a new password for {person.username}.")
             return redirect("users:detail", person.pk)
@@ -318,7 +302,7 @@ def my_password(request):
                 new_password=form.cleaned_data["password"],
             )
         except ValidationError as error:
-            apply_errors(form, error)
+            form_errors_from(form, error)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, "Your password was changed.")

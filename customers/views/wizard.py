@@ -16,12 +16,12 @@ from django.utils.http import urlencode
 
 from core.models import Job
 from core.scoping import decider, has_permission
+from core.views import form_errors_from, require, visible_or_404
 from customers.actions.catalogue import may_manage_services_of, offered_plans
 from customers.actions.customers import administrator_role
 from customers.actions.users import create_user
 from customers.forms import AdministratorForm
-from customers.models import Status
-from customers.views.common import require_on, visible_organisation
+from customers.models import Organisation, Status
 
 STEPS = [
     ("customer", "Customer"),
@@ -39,8 +39,8 @@ def _context(organisation, step, **extra):
 def wizard_admin(request, pk: int):
     """Create the administrator: UPN, Username, names, Password twice, email; or VOSS's
     Create Local Admin with a Cloned Admin Role."""
-    organisation = visible_organisation(request, pk)
-    require_on(request.user, "add_users", organisation)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    require(request, "add_users", organisation)
     if organisation.status == Status.DELETED:
         raise PermissionDenied
     if request.method == "POST" and "skip" in request.POST:
@@ -77,8 +77,7 @@ def wizard_admin(request, pk: int):
                 )
             job = jobs[0] if jobs else None
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            form_errors_from(form, error)
         else:
             note = " Its directory account is being created." if job else ""
             messages.success(request, f"Administrator {user.username} ({user.upn}) created.{note}")
@@ -92,7 +91,7 @@ def wizard_admin(request, pk: int):
 def wizard_services(request, pk: int):
     """Provision services to the new customer: optional. Shows what may be given and links to
     the customer's services page, which comes back to the summary with its Continue button."""
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     if not has_permission(request.user, "manage_services", decider(organisation)):
         raise PermissionDenied
     services_url = reverse("catalogue:customer_services", args=[organisation.pk])
@@ -113,7 +112,7 @@ def wizard_services(request, pk: int):
 @login_required
 def wizard_summary(request, pk: int):
     """What was created: the customer, its domains, administrators and jobs."""
-    organisation = visible_organisation(request, pk)
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     administrators = organisation.users.filter(is_admin=True).order_by("date_joined")
     jobs = []
     if has_permission(request.user, "view_jobs", organisation):

@@ -10,12 +10,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.jobs import JobKind
 from core.models import Job
 from core.scoping import has_permission, within
+from core.views import require, visible_or_404
 from customers.models import Organisation
 from provisioning.actions import jobs as actions
 from provisioning.actions.reconcile import check_organisation
@@ -25,10 +26,7 @@ LIST_LIMIT = 200
 
 
 def _visible_job(request, pk: int) -> Job:
-    return get_object_or_404(
-        Job.objects.restrict(request.user, "view").select_related("organisation", "started_by"),
-        pk=pk,
-    )
+    return visible_or_404(request, Job.objects.select_related("organisation", "started_by"), pk=pk)
 
 
 def _may_manage(user, job: Job) -> bool:
@@ -97,9 +95,8 @@ def job_cancel(request, pk: int):
 
 
 def _visible_organisation(request, pk: int) -> Organisation:
-    organisation = get_object_or_404(Organisation.objects.restrict(request.user, "view"), pk=pk)
-    if not has_permission(request.user, "view_jobs", organisation):
-        raise PermissionDenied
+    organisation = visible_or_404(request, Organisation, pk=pk)
+    require(request, "view_jobs", organisation)
     return organisation
 
 
@@ -128,8 +125,7 @@ def check_directory(request, pk: int):
 def repair_directory(request, pk: int):
     """Start a repair job: everything the portal says about the organisation, applied again."""
     organisation = _visible_organisation(request, pk)
-    if not has_permission(request.user, "manage_jobs", organisation):
-        raise PermissionDenied
+    require(request, "manage_jobs", organisation)
     try:
         job = actions.request_repair(actor=request.user, organisation=organisation)
     except ValidationError as exc:

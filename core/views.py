@@ -1,0 +1,58 @@
+"""What every view needs from the scoping API and the actions, in one place.
+
+- ``visible_or_404``: fetch through ``restrict(user, "view")``, so what the viewer may not
+  see is a 404, never a 403 that would tell them it exists;
+- ``require``: visible but not allowed is a 403;
+- ``form_errors_from``: an action's ValidationError lands on the field it concerns, and only
+  what concerns no field of the form becomes a general error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import models
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from core.scoping import can
+
+
+def visible_or_404(
+    request: HttpRequest, queryset_or_model: models.QuerySet | type[models.Model], **lookup: Any
+) -> models.Model:
+    """The object ``lookup`` names among those the viewer may see, or a 404.
+
+    Pass a queryset to add ``select_related`` or a filter (a contact of this organisation)."""
+    queryset = (
+        queryset_or_model
+        if isinstance(queryset_or_model, models.QuerySet)
+        else queryset_or_model._default_manager.all()
+    )
+    return get_object_or_404(queryset.restrict(request.user, "view"), **lookup)
+
+
+def require(request_or_user: Any, action: str, obj: models.Model) -> None:
+    """A 403 unless the user may do ``action`` (a model action such as ``"change"``, or an
+    organisation permission such as ``"add_users"``) on ``obj``."""
+    user = request_or_user.user if isinstance(request_or_user, HttpRequest) else request_or_user
+    if not can(user, action, obj):
+        raise PermissionDenied
+
+
+def form_errors_from(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put an action's ValidationError on ``form``: each message keyed by a field of the form
+    on that field, everything else as a general (non-field) error."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    general: list[ValidationError] = []
+    for field, problems in error.error_dict.items():
+        if field in form.fields and field != NON_FIELD_ERRORS:
+            form.add_error(field, problems)
+        else:
+            general.extend(problems)
+    if general:
+        form.add_error(None, general)
