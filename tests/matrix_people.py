@@ -1,12 +1,12 @@
 """Matrix rows for the user pages (people:) and the service pages (catalogue:).
 
 Merged into ``tests.matrix.MATRIX`` at the end of that module. Objects the rows need are
-made on first use (inside the test's transaction) by ``tests.catalogue.fixtures``.
+made on first use (inside the test's transaction) by ``tests.fixtures.catalogue``.
 """
 
 from __future__ import annotations
 
-from tests.catalogue.fixtures import customer_import, customer_vpn, vpn_plan, vpn_service
+from tests.fixtures.catalogue import customer_import, customer_vpn, vpn_plan, vpn_service
 from tests.matrix import SEES_CUSTOMER_ONE, SEES_CUSTOMER_ONE_USERS, Row, expect
 
 # Only provider admins configure the catalogue.
@@ -85,7 +85,7 @@ ROWS: dict[str, Row] = {
         statuses=CHANGES_USERS,
         unchanged=_end_user("is_active"),
     ),
-    # Help Desk may reset ordinary users (tests/people) but not an administrator: 403.
+    # Help Desk may reset ordinary users (tests/customers/users) but not an administrator: 403.
     "users:reset_password": Row(args=lambda c: [c.customer_admin.pk], statuses=EDITS_USERS),
     "users:unlock": Row(
         args=lambda c: [c.customer_admin.pk], method="post", statuses=CHANGES_USERS
