@@ -4,7 +4,10 @@ from django.test import Client
 from tests.cast import build_cast
 from tests.factories import PASSWORD
 
-pytest_plugins = ["tests.fixtures.samba"]
+pytest_plugins = [
+    "tests.fixtures.samba",
+    "tests.fixtures.directory_tenants",
+]
 
 
 def pytest_configure(config):

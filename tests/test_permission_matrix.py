@@ -1,4 +1,4 @@
-"""Every URL x every cast member -> the expected status (rows in tests/matrix.py)."""
+"""Every URL x every cast member -> the expected status (rows in tests/matrix/)."""
 
 import pytest
 from django.db import transaction
@@ -26,7 +26,7 @@ def named_urls(resolver=None, namespace=""):
 
 def test_every_url_has_a_row_in_the_matrix():
     missing = sorted(set(named_urls()) - set(MATRIX))
-    assert not missing, f"add these URLs to tests/matrix.py: {missing}"
+    assert not missing, f"add rows for these URLs to tests/matrix/<app>.py: {missing}"
 
 
 def test_the_matrix_names_no_url_that_does_not_exist():

@@ -27,14 +27,9 @@ from directory import find_user_by_upn, verify_password
 from directory.dn import dn_key, rdn_value
 from directory.entry import texts
 from tests.browser.conftest import browser_test
-from tests.catalogue.fixtures import subscribe, vpn_plan
-from tests.provisioning import conftest as engine_fixtures
+from tests.fixtures.catalogue import subscribe, vpn_plan
 
 pytestmark = [*browser_test, pytest.mark.directory, pytest.mark.serial]
-
-# The engine tests' fixtures: this test's own tenants root OU, unique tenant names.
-directory_settings = engine_fixtures.directory_settings
-tenants = engine_fixtures.tenants
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_LOG = Path(os.environ.get("CANOPY_TEST_WORKER_LOG", "/tmp/canopy-five-steps-worker.log"))

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from customers.models import Contact, Domain, Organisation, Service, Status, Tag
 from portal.middleware import ACTING_SESSION_KEY
-from tests.catalogue.fixtures import subscribe
 from tests.customers.helpers import url
 from tests.factories import OrganisationFactory
+from tests.fixtures.catalogue import subscribe
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from core.models import Job
 from customers.models import Contact, Domain, Organisation, Role, RoleGrant, Status
-from tests.catalogue.fixtures import subscribe
 from tests.customers.helpers import in_directory, set_status, url
 from tests.factories import UserFactory
+from tests.fixtures.catalogue import subscribe
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.utils.http import urlencode
 from core.credentials import decrypt_secret
 from core.models import Job
 from customers.models import Organisation, Role, Service, Status, User
-from tests.catalogue.fixtures import subscribe, vpn_plan
 from tests.customers.helpers import set_status, url
 from tests.factories import OrganisationFactory
+from tests.fixtures.catalogue import subscribe, vpn_plan
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from directory.dn import cn_dn, dn_key, ou_dn
 from directory.entry import text, texts
 from directory.policy import password_settings_container
 from provisioning.job_plans import layout
-from tests.provisioning.conftest import ADMIN_PASSWORD
+from tests.fixtures.directory_tenants import ADMIN_PASSWORD
 from tests.provisioning.helpers import read_entry, run, subtree
 
 pytestmark = [pytest.mark.directory, pytest.mark.django_db]

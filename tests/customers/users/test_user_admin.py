@@ -9,7 +9,7 @@ from core.jobs import JobKind
 from core.models import Job
 from customers.actions import users as user_admin
 from customers.models import Organisation, Status, User
-from tests.catalogue.fixtures import customer_vpn
+from tests.fixtures.catalogue import customer_vpn
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +218,7 @@ def test_users_list_shows_used_over_allowed(active_cast, login, django_assert_ma
 def test_a_new_upn_moves_the_mail_address_with_it(active_cast):
     from customers.actions.assignments import give_service
     from customers.models import Plan, Service
-    from tests.catalogue.fixtures import subscribe
+    from tests.fixtures.catalogue import subscribe
 
     cast = active_cast
     mail = Service.objects.create(code="MAIL", name="Mail", service_type="mail_attributes")

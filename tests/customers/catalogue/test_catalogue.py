@@ -10,7 +10,7 @@ from customers.actions import catalogue
 from customers.actions.assignments import give_service
 from customers.actions.roles import grantable_roles
 from customers.models import CustomerService, Organisation, Plan, Role, Service, Status
-from tests.catalogue.fixtures import subscribe, vpn_plan, vpn_service
+from tests.fixtures.catalogue import subscribe, vpn_plan, vpn_service
 
 pytestmark = pytest.mark.django_db
 

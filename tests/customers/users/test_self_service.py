@@ -9,7 +9,7 @@ from core.jobs import JobKind
 from core.models import Job
 from customers.actions.assignments import give_service
 from customers.models import Organisation, Status
-from tests.catalogue.fixtures import customer_vpn
+from tests.fixtures.catalogue import customer_vpn
 
 pytestmark = pytest.mark.django_db
 

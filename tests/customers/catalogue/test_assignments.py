@@ -9,7 +9,7 @@ from core.jobs import JobKind
 from core.models import Job
 from customers.actions.assignments import give_service, set_user_services, take_service
 from customers.models import Organisation, Status
-from tests.catalogue.fixtures import customer_vpn, subscribe
+from tests.fixtures.catalogue import customer_vpn, subscribe
 
 
 @pytest.mark.django_db

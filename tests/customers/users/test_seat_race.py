@@ -10,8 +10,8 @@ from core.actors import SYSTEM
 from customers.actions.assignments import give_service
 from customers.models import UserService
 from tests.cast import build_cast
-from tests.catalogue.fixtures import subscribe
 from tests.factories import UserFactory
+from tests.fixtures.catalogue import subscribe
 
 
 @pytest.mark.django_db(transaction=True)

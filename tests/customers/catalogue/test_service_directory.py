@@ -24,7 +24,7 @@ from directory.entry import texts
 from provisioning.drivers import ServiceDriver, register_driver, unregister_driver
 from provisioning.drivers.helpers import attribute_steps
 from provisioning.job_plans.base import Step
-from tests.provisioning.conftest import ADMIN_PASSWORD
+from tests.fixtures.directory_tenants import ADMIN_PASSWORD
 from tests.provisioning.helpers import read_entry, run
 
 pytestmark = [pytest.mark.directory, pytest.mark.django_db]

@@ -15,7 +15,7 @@ from core.jobs import JobKind
 from core.models import Job
 from customers.actions.imports import check_upload, run_import
 from customers.models import Organisation, Status, User, UserImport
-from tests.catalogue.fixtures import customer_vpn
+from tests.fixtures.catalogue import customer_vpn
 
 pytestmark = pytest.mark.django_db
 

@@ -1,54 +1,23 @@
-"""The permission matrix: every named URL x every cast member -> the expected status.
+"""Matrix rows for the customers app: customers (customers:), their users (users:) and the
+service catalogue (catalogue:).
 
-``test_permission_matrix`` walks the URLconf; a URL with no row here fails it. When you add a
-URL, add its row: how to build its arguments from the cast, the method, optional POST data,
-and the status each cast member must get. A POST that a cast member may not make must also
-leave the target unchanged (``unchanged`` names what to compare).
+Objects the rows need are made on first use (inside the test's transaction) by
+``tests.fixtures.catalogue``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
-ROLES = [
-    "anonymous",
-    "provider_admin",
-    "reseller_admin",
-    "reseller2_admin",
-    "customer_admin",
-    "help_desk",
-    "end_user",
-]
-
-LOGIN = 302  # anonymous visitors are sent to the login page
-
-
-def expect(default: int, anonymous: int = LOGIN, **overrides: int) -> dict[str, int]:
-    statuses = dict.fromkeys(ROLES, default)
-    statuses["anonymous"] = anonymous
-    statuses.update(overrides)
-    return statuses
-
-
-# Shapes that recur: who sees an object that lives in Customer One (under Reseller One)?
-SEES_CUSTOMER_ONE = expect(200, reseller2_admin=404, end_user=404)
-# ...and who sees a user of Customer One?
-SEES_CUSTOMER_ONE_USERS = SEES_CUSTOMER_ONE
-# ...who may change Customer One (its admins and those above; help desk only looks)?
-CHANGES_CUSTOMER_ONE = expect(200, reseller2_admin=404, end_user=404, help_desk=403)
-# ...who decides its lifecycle (manage_lifecycle on its parent, Reseller One)?
-DECIDES_CUSTOMER_ONE = expect(
-    200, reseller2_admin=404, end_user=404, customer_admin=403, help_desk=403
+from tests.fixtures.catalogue import customer_import, customer_vpn, vpn_plan, vpn_service
+from tests.matrix.shapes import (
+    CHANGES_CUSTOMER_ONE,
+    CREATES_CUSTOMERS,
+    DECIDES_CUSTOMER_ONE,
+    SEES_CUSTOMER_ONE,
+    SEES_CUSTOMER_ONE_USERS,
+    Row,
+    as_post,
+    expect,
 )
-# ...who may create customers somewhere (add_customer on a provider or reseller)?
-CREATES_CUSTOMERS = expect(200, customer_admin=403, help_desk=403, end_user=403)
-
-
-def as_post(statuses: dict[str, int]) -> dict[str, int]:
-    """The same shape for a POST: a success redirects (302) instead of rendering (200)."""
-    return {role: 302 if status == 200 else status for role, status in statuses.items()}
 
 
 def _contact(cast):
@@ -67,21 +36,6 @@ def _end_user_grant(cast):
     return cast.end_user.role_grants.get(organisation=cast.customer)
 
 
-MANAGES_CUSTOMER_ONE_JOBS = expect(302, reseller2_admin=404, end_user=404, help_desk=403)
-
-
-def _job_state(cast):
-    from core.models import Job
-
-    return Job.objects.get(pk=cast.customer_job.pk).state
-
-
-def _job_count(cast):
-    from core.models import Job
-
-    return Job.objects.filter(organisation=cast.customer).count()
-
-
 def _state(cast):
     from customers.models import Contact, Domain, Organisation, RoleGrant
 
@@ -96,29 +50,32 @@ def _state(cast):
     )
 
 
-@dataclass
-class Row:
-    args: Callable[[Any], list[Any]] = lambda cast: []
-    statuses: dict[str, int] = field(default_factory=lambda: expect(200))
-    method: str = "get"
-    data: Callable[[Any], dict[str, Any]] | None = None
-    query: str = ""
-    # For refused POSTs: a function of the cast returning something comparable before/after.
-    unchanged: Callable[[Any], Any] | None = None
+# Only provider admins configure the catalogue.
+CATALOGUE = expect(403, provider_admin=200)
+# Changing a user of Customer One: its admins and those above; Help Desk sees but may not.
+CHANGES_USERS = expect(302, reseller2_admin=404, help_desk=403, end_user=404)
+EDITS_USERS = expect(200, reseller2_admin=404, help_desk=403, end_user=404)
+# Services of Customer One are decided one level up (Reseller One, the provider).
+DECIDES_SERVICES = expect(200, reseller2_admin=404, customer_admin=403, help_desk=403, end_user=404)
 
 
-MATRIX: dict[str, Row] = {
-    "dashboard": Row(),
-    "login": Row(statuses=expect(302, anonymous=200)),
-    "logout": Row(method="post", statuses=expect(302, anonymous=302)),
-    "password_change": Row(),
-    "password_change_done": Row(),
-    "switch_context": Row(
-        method="post",
-        data=lambda cast: {"organisation": cast.customer.pk},
-        statuses=expect(302, reseller2_admin=404, end_user=404),
-    ),
-    "context_choices": Row(),
+def _assignments(cast):
+    return sorted(customer_vpn(cast).assignments.values_list("user_id", flat=True))
+
+
+def _end_user(*fields):
+    def snapshot(cast):
+        cast.end_user.refresh_from_db()
+        return tuple(getattr(cast.end_user, f) for f in fields)
+
+    return snapshot
+
+
+def _end_user_services(cast):
+    return sorted(cast.end_user.services.values_list("subscription_id", flat=True))
+
+
+ROWS: dict[str, Row] = {
     "customers:list": Row(),
     "customers:detail": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     # Issue 3: find, create, manage customers.
@@ -225,36 +182,83 @@ MATRIX: dict[str, Row] = {
         statuses=as_post(DECIDES_CUSTOMER_ONE),
         unchanged=_state,
     ),
-    "provisioning:job_list": Row(),
-    "provisioning:job_detail": Row(
-        args=lambda cast: [cast.customer_job.pk], statuses=SEES_CUSTOMER_ONE
+    # Catalogue (provider admins)
+    "catalogue:service_list": Row(statuses=CATALOGUE),
+    "catalogue:service_create": Row(statuses=CATALOGUE),
+    "catalogue:service_detail": Row(args=lambda c: [vpn_service().pk], statuses=CATALOGUE),
+    "catalogue:service_edit": Row(args=lambda c: [vpn_service().pk], statuses=CATALOGUE),
+    "catalogue:plan_create": Row(args=lambda c: [vpn_service().pk], statuses=CATALOGUE),
+    "catalogue:plan_edit": Row(args=lambda c: [vpn_plan().pk], statuses=CATALOGUE),
+    "catalogue:role_create": Row(args=lambda c: [vpn_service().pk], statuses=CATALOGUE),
+    # A customer's services
+    "catalogue:customer_services": Row(args=lambda c: [c.customer.pk], statuses=SEES_CUSTOMER_ONE),
+    "catalogue:subscription_detail": Row(
+        args=lambda c: [customer_vpn(c).pk], statuses=SEES_CUSTOMER_ONE
     ),
-    # The matrix job is queued: retry answers "only a failed job" (302 with a message),
-    # cancel cancels it (rolled back after each role); help desk may see but not manage.
-    "provisioning:job_retry": Row(
+    "catalogue:subscription_give": Row(
+        args=lambda c: [customer_vpn(c).pk],
         method="post",
-        args=lambda cast: [cast.customer_job.pk],
-        statuses=MANAGES_CUSTOMER_ONE_JOBS,
-        unchanged=_job_state,
+        data=lambda c: {"users": [c.end_user.pk]},
+        statuses=CHANGES_USERS,
+        unchanged=_assignments,
     ),
-    "provisioning:job_cancel": Row(
+    "catalogue:subscription_take": Row(
+        args=lambda c: [customer_vpn(c).pk],
         method="post",
-        args=lambda cast: [cast.customer_job.pk],
-        statuses=MANAGES_CUSTOMER_ONE_JOBS,
-        unchanged=_job_state,
+        data=lambda c: {"users": [c.end_user.pk]},
+        statuses=CHANGES_USERS,
+        unchanged=_assignments,
     ),
-    "provisioning:check_directory": Row(
-        args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE
+    "catalogue:subscription_plan": Row(
+        args=lambda c: [customer_vpn(c).pk], statuses=DECIDES_SERVICES
     ),
-    "provisioning:repair_directory": Row(
+    "catalogue:subscription_deprovision": Row(
+        args=lambda c: [customer_vpn(c).pk], statuses=DECIDES_SERVICES
+    ),
+    # Users
+    "users:list": Row(),
+    "users:create": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
+    "users:detail": Row(args=lambda c: [c.end_user.pk], statuses=SEES_CUSTOMER_ONE_USERS),
+    "users:edit": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
+    "users:disable": Row(
+        args=lambda c: [c.end_user.pk],
         method="post",
-        args=lambda cast: [cast.customer.pk],
-        statuses=MANAGES_CUSTOMER_ONE_JOBS,
-        unchanged=_job_count,
+        statuses=CHANGES_USERS,
+        unchanged=_end_user("is_active"),
     ),
+    "users:enable": Row(
+        args=lambda c: [c.end_user.pk],
+        method="post",
+        statuses=CHANGES_USERS,
+        unchanged=_end_user("is_active"),
+    ),
+    # Help Desk may reset ordinary users (tests/customers/users) but not an administrator: 403.
+    "users:reset_password": Row(args=lambda c: [c.customer_admin.pk], statuses=EDITS_USERS),
+    "users:unlock": Row(
+        args=lambda c: [c.customer_admin.pk], method="post", statuses=CHANGES_USERS
+    ),
+    "users:administrator": Row(
+        args=lambda c: [c.end_user.pk],
+        method="post",
+        data=lambda c: {"admin": "1"},
+        statuses=CHANGES_USERS,
+        unchanged=_end_user("is_admin"),
+    ),
+    "users:services": Row(
+        args=lambda c: [c.end_user.pk],
+        method="post",
+        data=lambda c: {"services": [customer_vpn(c).pk]},
+        statuses=CHANGES_USERS,
+        unchanged=_end_user_services,
+    ),
+    "users:delete": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
+    "users:import_template": Row(args=lambda c: ["csv"]),
+    "users:import": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
+    # Uploads are scoped by add_users: Help Desk does not see them at all.
+    "users:import_detail": Row(
+        args=lambda c: [customer_import(c).pk],
+        statuses=expect(200, reseller2_admin=404, help_desk=404, end_user=404),
+    ),
+    "users:my_services": Row(),
+    "users:my_password": Row(),
 }
-
-# The user and service pages keep their rows in their own module.
-from tests.matrix_people import ROWS as _PEOPLE_ROWS  # noqa: E402
-
-MATRIX.update(_PEOPLE_ROWS)

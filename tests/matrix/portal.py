@@ -1,0 +1,19 @@
+"""Matrix rows for the portal's own pages: sign-in, dashboard, context switch."""
+
+from __future__ import annotations
+
+from tests.matrix.shapes import Row, expect
+
+ROWS: dict[str, Row] = {
+    "dashboard": Row(),
+    "login": Row(statuses=expect(302, anonymous=200)),
+    "logout": Row(method="post", statuses=expect(302, anonymous=302)),
+    "password_change": Row(),
+    "password_change_done": Row(),
+    "switch_context": Row(
+        method="post",
+        data=lambda cast: {"organisation": cast.customer.pk},
+        statuses=expect(302, reseller2_admin=404, end_user=404),
+    ),
+    "context_choices": Row(),
+}

@@ -1,0 +1,162 @@
+"""An existing deployment keeps its data across the house-map move (issue 8).
+
+The Job row moved from provisioning to core with SeparateDatabaseAndState: the table stays
+``provisioning_job`` and only Django's idea of where the model lives changes. This test
+builds what a deployment of the previous main holds (customers at 0006, provisioning at
+0002, core not there yet), writes rows through the models as they were then, migrates
+forward to today's head and reads the same rows back through today's models.
+
+It runs in its own test database (pytest-xdist gives each worker one), outside a test
+transaction because migrations manage their own; it puts the schema back at the head even
+when it fails, so the tests after it on the same worker see the usual database.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from core.models import Job
+from customers.models import Organisation, User, UserImport
+from provisioning.models import DirectoryObject
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The heads of the previous main (2b84549): no core app yet, Job still in provisioning.
+PREVIOUS_MAIN = [
+    ("customers", "0006_history_reason_as_text"),
+    ("provisioning", "0002_engine_lock_and_directory_objects"),
+    ("core", None),
+]
+
+
+def _migrate(targets=None):
+    """Migrate to ``targets`` (the leaf nodes, today's head, if None); returns the executor."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets or executor.loader.graph.leaf_nodes())
+    executor.loader.build_graph()
+    return executor
+
+
+@pytest.fixture
+def previous_main():
+    """The database as the previous main's migrations left it; today's head again afterwards."""
+    executor = _migrate(PREVIOUS_MAIN)
+    try:
+        heads = [(app, name) for app, name in PREVIOUS_MAIN if name is not None]
+        yield executor.loader.project_state(heads).apps
+    finally:
+        _migrate()
+
+
+def _populate(apps) -> dict:
+    """Rows a running deployment has, written through the models as they were."""
+    OldOrganisation = apps.get_model("customers", "Organisation")
+    OldUser = apps.get_model("customers", "User")
+    OldUserImport = apps.get_model("customers", "UserImport")
+    OldJob = apps.get_model("provisioning", "Job")
+    OldDirectoryObject = apps.get_model("provisioning", "DirectoryObject")
+    assert not any(config.label == "core" for config in apps.get_app_configs())
+
+    tree_id = OldOrganisation.objects.order_by("-tree_id").values_list("tree_id", flat=True)[:1]
+    organisation = OldOrganisation.objects.create(
+        code="MIGR8",
+        name="Migrated Ltd",
+        status="active",
+        user_limit=25,
+        lft=1,
+        rght=2,
+        level=0,
+        tree_id=(tree_id[0] + 1) if tree_id else 1,
+    )
+    user = OldUser.objects.create(
+        username="m.admin",
+        upn="m.admin@migrated.example",
+        first_name="Mia",
+        last_name="Admin",
+        is_admin=True,
+        organisation=organisation,
+    )
+    finished = timezone.now()
+    job = OldJob.objects.create(
+        kind="import_users",
+        target_label="Migrated Ltd",
+        lock_key=f"org:{organisation.pk}",
+        state="succeeded",
+        payload={"import": "users.csv", "rows": 2},
+        attempts=1,
+        steps_done=2,
+        steps_total=2,
+        log=[{"level": "info", "message": "Made 2 accounts."}],
+        organisation=organisation,
+        started_by=user,
+        user=user,
+        finished=finished,
+    )
+    upload = OldUserImport.objects.create(
+        organisation=organisation,
+        filename="users.csv",
+        state="imported",
+        rows_total=2,
+        rows_valid=2,
+        imported=2,
+        created_by=user,
+        job=job,
+    )
+    guid = uuid.uuid4()
+    OldDirectoryObject.objects.create(
+        organisation=organisation, key="ou:users", guid=guid, name="Users"
+    )
+    return {
+        "organisation": organisation.pk,
+        "user": user.pk,
+        "job": job.pk,
+        "upload": upload.pk,
+        "guid": guid,
+        "finished": finished,
+    }
+
+
+def test_rows_written_before_the_move_are_read_after_it(previous_main):
+    before = _populate(previous_main)
+
+    _migrate()
+
+    organisation = Organisation.objects.get(pk=before["organisation"])
+    assert (organisation.code, organisation.name, organisation.status) == (
+        "MIGR8",
+        "Migrated Ltd",
+        "active",
+    )
+    assert organisation.user_limit == 25
+    user = User.objects.get(pk=before["user"])
+    assert (user.username, user.upn, user.is_admin) == ("m.admin", "m.admin@migrated.example", True)
+    assert user.organisation_id == organisation.pk
+
+    job = Job.objects.get(pk=before["job"])
+    assert Job._meta.db_table == "provisioning_job"
+    assert (job.kind, job.target_label, job.state) == ("import_users", "Migrated Ltd", "succeeded")
+    assert job.lock_key == f"org:{organisation.pk}"
+    assert job.payload == {"import": "users.csv", "rows": 2}
+    assert (job.attempts, job.steps_done, job.steps_total) == (1, 2, 2)
+    assert job.log == [{"level": "info", "message": "Made 2 accounts."}]
+    assert job.organisation == organisation
+    assert job.started_by == user
+    assert job.user == user
+    assert job.finished == before["finished"]
+    assert list(organisation.jobs.values_list("pk", flat=True)) == [job.pk]
+
+    upload = UserImport.objects.get(pk=before["upload"])
+    assert upload.job == job
+    assert isinstance(upload.job, Job)
+    assert (upload.filename, upload.state, upload.imported) == ("users.csv", "imported", 2)
+    assert upload.created_by == user
+    assert upload.organisation == organisation
+
+    placed = DirectoryObject.objects.get(organisation=organisation, key="ou:users")
+    assert (placed.guid, placed.name) == (before["guid"], "Users")
