@@ -116,9 +116,17 @@ LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous visitors see nothing
 
-# Login throttling (django-axes): lock a username+address pair after repeated failures.
+# Login throttling (django-axes), counted per account whatever spelling of its username or
+# UPN is typed (portal.auth.axes_username). An account locks for one client address after
+# AXES_FAILURE_LIMIT failures from it, and for everyone after AXES_ACCOUNT_FAILURE_LIMIT
+# failures from all addresses together (portal.throttling explains the trade-off).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ACCOUNT_FAILURE_LIMIT = env.int("AXES_ACCOUNT_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_USERNAME_CALLABLE = "portal.auth.axes_username"
+AXES_HANDLER = "portal.throttling.AccountAndAddressHandler"
+# What a successful sign-in forgets: that address's failures only, so the owner signing in
+# does not give a guesser elsewhere a fresh set of tries.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
