@@ -9,6 +9,8 @@ with a message that names the variable. Any secret may be given as ``<NAME>_FILE
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from portal.env import Environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -125,6 +127,14 @@ AXES_ACCOUNT_FAILURE_LIMIT = env.int("AXES_ACCOUNT_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_USERNAME_CALLABLE = "portal.auth.axes_username"
 AXES_HANDLER = "portal.throttling.AccountAndAddressHandler"
+# How many reverse proxies of our own stand in front of the portal, each appending the
+# address it was connected from to X-Forwarded-For. 0 (the default): the header is ignored,
+# REMOTE_ADDR is the client. Set it to the real number: too low locks out everyone behind
+# the proxy together, too high lets clients choose their own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 or more")
+AXES_CLIENT_IP_CALLABLE = "portal.throttling.client_ip"
 # What a successful sign-in forgets: that address's failures only, so the owner signing in
 # does not give a guesser elsewhere a fresh set of tries.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

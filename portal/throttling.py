@@ -10,7 +10,9 @@ Two limits, because one cannot do both jobs:
   with many addresses; the price is that such a guesser can keep the account locked, which
   is why this limit is much higher than the first.
 
-Both count failures of the last ``AXES_COOLOFF_TIME``.
+Both count failures of the last ``AXES_COOLOFF_TIME``. The client address comes from
+``client_ip``: behind a reverse proxy every request comes from the proxy, and counting by
+that address would let five bad posts lock an account out for every client at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,40 @@ from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Q, Sum
+from ipware import get_client_ip
+
+
+def client_ip(request) -> str | None:
+    """``AXES_CLIENT_IP_CALLABLE``: the address of the client, not of our reverse proxy.
+
+    Each of our ``TRUSTED_PROXY_COUNT`` proxies appends the address it was connected from to
+    ``X-Forwarded-For``; the last proxy is ``REMOTE_ADDR``. So, counting ``REMOTE_ADDR`` as
+    the chain's last link, the client is the link just before our proxies. Anything further
+    left was written by the client and proves nothing. With no trusted proxy (the default),
+    the header is ignored: anyone can send it.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").strip()
+    if proxies == 0 or not forwarded or not remote:
+        return remote
+    chain = {"HTTP_X_FORWARDED_FOR": f"{forwarded}, {remote}"}
+    address, _routable = get_client_ip(
+        _Meta(chain),
+        proxy_order="left-most",
+        proxy_count=proxies,
+        request_header_order=["HTTP_X_FORWARDED_FOR"],
+        strict=False,
+    )
+    # Fewer links than proxies: the request did not come through all of them.
+    return address or remote
+
+
+class _Meta:
+    """The one attribute of a request that ipware reads."""
+
+    def __init__(self, meta: dict[str, str]) -> None:
+        self.META = meta
 
 
 class AccountAndAddressHandler(AxesDatabaseHandler):

@@ -109,6 +109,75 @@ def test_guessing_from_many_addresses_locks_the_account_for_everyone(cast, passw
     assert sign_in(owner, cast.help_desk.upn, password).status_code == 429
 
 
+# --- behind the reverse proxy ----------------------------------------------------------------
+
+PROXY = "10.0.0.1"  # REMOTE_ADDR of every request that comes through the proxy
+
+
+def through_proxy(client_address: str, written_by_client: str = "") -> Client:
+    """A client whose request reaches the portal through one reverse proxy, which appends the
+    client's address to whatever X-Forwarded-For the client sent itself."""
+    forwarded = ", ".join(filter(None, [written_by_client, client_address]))
+    return Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_a_guesser_cannot_lock_the_provider_out_for_everyone(
+    cast, password, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    guesser = through_proxy("198.51.100.66")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(guesser, "padmin", WRONG)
+    assert sign_in(guesser, "padmin", password).status_code == 429
+    assert sign_in(through_proxy("192.0.2.10"), "padmin", password).status_code == 302
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_a_guesser_cannot_buy_guesses_by_writing_x_forwarded_for(
+    cast, password, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(through_proxy("198.51.100.66", f"203.0.113.{attempt}"), "padmin", WRONG)
+    guesser = through_proxy("198.51.100.66", "203.0.113.99")
+    assert sign_in(guesser, "padmin", password).status_code == 429
+
+
+@pytest.mark.django_db
+def test_without_a_trusted_proxy_x_forwarded_for_proves_nothing(cast, password, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client = Client(REMOTE_ADDR="198.51.100.66", HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}")
+        sign_in(client, "padmin", WRONG)
+    client = Client(REMOTE_ADDR="198.51.100.66", HTTP_X_FORWARDED_FOR="192.0.2.10")
+    assert sign_in(client, "padmin", password).status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("proxies", "remote", "forwarded", "client"),
+    [
+        (0, "198.51.100.7", "203.0.113.1", "198.51.100.7"),
+        (1, PROXY, "198.51.100.7", "198.51.100.7"),
+        (1, PROXY, "203.0.113.1, 198.51.100.7", "198.51.100.7"),
+        (1, PROXY, "", PROXY),
+        (2, PROXY, "203.0.113.1, 198.51.100.7, 10.0.0.2", "198.51.100.7"),
+        (2, PROXY, "10.0.0.2", PROXY),  # did not come through both proxies
+        (1, PROXY, "2001:db8::7", "2001:db8::7"),
+    ],
+)
+def test_the_client_address_is_read_from_as_far_as_our_own_proxies_vouch(
+    settings, rf, proxies, remote, forwarded, client
+):
+    from portal.throttling import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    meta = {"REMOTE_ADDR": remote}
+    if forwarded:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    assert client_ip(rf.get("/login/", **meta)) == client
+
+
 # --- over HTTP against the live server -------------------------------------------------------
 
 
@@ -167,3 +236,28 @@ def test_over_http_changing_the_case_of_a_upn_does_not_buy_more_guesses(
     guesser.sign_in(cast.help_desk.upn, WRONG)
     assert guesser.sign_in(mixed_case(cast.help_desk.upn), password) == 429
     assert HttpGuesser(live_server.url).sign_in(cast.help_desk.upn.upper(), password) == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_over_http_behind_the_proxy_a_guesser_cannot_lock_out_other_clients(
+    live_server, http_settings, password
+):
+    from tests.cast import build_cast
+
+    http_settings.TRUSTED_PROXY_COUNT = 1  # the live server's loopback peer plays the proxy
+    build_cast()
+    guesser = HttpGuesser(live_server.url, {"X-Forwarded-For": "198.51.100.66"})
+    for _ in range(http_settings.AXES_FAILURE_LIMIT):
+        guesser.sign_in("padmin", WRONG)
+    assert guesser.sign_in("padmin", password) == 429
+    owner = HttpGuesser(live_server.url, {"X-Forwarded-For": "192.0.2.10"})
+    assert owner.sign_in("padmin", password) == 302
+
+
+@pytest.mark.parametrize("value", ["-1", "one"])
+def test_a_bad_trusted_proxy_count_stops_start_up_naming_the_variable(value):
+    from tests.test_deployment import manage_check, production_env
+
+    done = manage_check(production_env(TRUSTED_PROXY_COUNT=value))
+    assert done.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in done.stderr
