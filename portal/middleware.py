@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from customers.actions.lifecycle import may_sign_in
 from customers.models import Organisation
@@ -26,6 +29,36 @@ class EndDisabledSessionsMiddleware:
         if user.is_authenticated and not user.is_superuser and not may_sign_in(user):
             logout(request)
             return redirect("login")
+        return self.get_response(request)
+
+
+def password_change_url(user) -> str:
+    """The page where ``user`` changes their own password (the navigation's link)."""
+    return reverse("users:my_password" if user.organisation_id else "password_change")
+
+
+class MustChangePasswordMiddleware:
+    """A user who must change their password may do that, sign out, and nothing else.
+
+    An administrator's reset (or an import) can set ``must_change_password``: the password
+    was chosen or seen by someone else, so until its owner replaces it the session opens no
+    page but the password change. Static files stay reachable so that page renders.
+    """
+
+    ALLOWED = ("users:my_password", "password_change", "password_change_done", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.must_change_password:
+            allowed = {reverse(name) for name in self.ALLOWED}
+            if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
+                target = password_change_url(user)
+                if getattr(request, "htmx", False):
+                    return HttpResponseClientRedirect(target)
+                return redirect(target)
         return self.get_response(request)
 
 

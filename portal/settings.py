@@ -9,6 +9,8 @@ with a message that names the variable. Any secret may be given as ``<NAME>_FILE
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from portal.env import Environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.MustChangePasswordMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it must see the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -123,9 +126,21 @@ AUTHENTICATION_BACKENDS = [
     "portal.auth.UsernameOrUpnBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# The floor under every organisation's password policy: no organisation can lower it, and
+# every password Canopy sets (portal and directory are one password) must pass it
+# (customers.actions.passwords).
+PASSWORD_MIN_LENGTH = 12
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {
+            "user_attributes": ("username", "first_name", "last_name", "display_name", "email")
+        },
+    },
+    {
+        "NAME": "portal.validators.FloorLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -136,9 +151,25 @@ LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous visitors see nothing
 
-# Login throttling (django-axes): lock a username+address pair after repeated failures.
+# Login throttling (django-axes), counted per account whatever spelling of its username or
+# UPN is typed (portal.auth.axes_username). An account locks for one client address after
+# AXES_FAILURE_LIMIT failures from it, and for everyone after AXES_ACCOUNT_FAILURE_LIMIT
+# failures from all addresses together (portal.throttling explains the trade-off).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ACCOUNT_FAILURE_LIMIT = env.int("AXES_ACCOUNT_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_USERNAME_CALLABLE = "portal.auth.axes_username"
+AXES_HANDLER = "portal.throttling.AccountAndAddressHandler"
+# How many reverse proxies of our own stand in front of the portal, each appending the
+# address it was connected from to X-Forwarded-For. 0 (the default): the header is ignored,
+# REMOTE_ADDR is the client. Set it to the real number: too low locks out everyone behind
+# the proxy together, too high lets clients choose their own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 or more")
+AXES_CLIENT_IP_CALLABLE = "portal.throttling.client_ip"
+# What a successful sign-in forgets: that address's failures only, so the owner signing in
+# does not give a guesser elsewhere a fresh set of tries.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

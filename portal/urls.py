@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from customers.urls import catalogue_patterns, user_patterns
 from portal import views
@@ -15,11 +16,9 @@ urlpatterns = [
     path("context/choices/", views.context_choices, name="context_choices"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(),
-        name="password_change",
-    ),
+    path("password/", views.OwnPasswordChangeView.as_view(), name="password_change"),
+    # The admin's own page would change the portal password alone: send it to ours.
+    path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(),

@@ -1,14 +1,21 @@
-"""The portal shell: dashboard and the context switcher."""
+"""The portal shell: dashboard, the context switcher and the password change page."""
 
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.models import Job, JobState
 from core.scoping import within
+from customers.actions import users as user_actions
 from customers.models import Organisation, Status, User
 from portal.middleware import ACTING_SESSION_KEY
 
@@ -85,3 +92,41 @@ def context_choices(request):
         "portal/context_choices.html",
         {"choices": choices.only("pk", "name", "code", "level")[:50], "term": term},
     )
+
+
+class OwnPasswordChangeForm(PasswordChangeForm):
+    """Django's password change form, checked by the one password-change action.
+
+    The action (``user_actions.change_own_password``) applies the organisation's policy and the
+    portal's floor and requests the job that sets the same password in the directory; the
+    form only checks the current password and that both new ones match.
+    """
+
+    def validate_password_for_user(self, user, *args, **kwargs):
+        """The action checks the policy, with every problem at once; not twice."""
+
+
+class OwnPasswordChangeView(auth_views.PasswordChangeView):
+    """``/password/``: the same change as *Change my password*, for every signed-in user.
+
+    Django's own view would set the portal's password alone: no organisation policy and no
+    directory job, so portal and directory passwords would drift apart.
+    """
+
+    form_class = OwnPasswordChangeForm
+
+    def form_valid(self, form):
+        try:
+            user_actions.change_own_password(
+                person=self.request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except ValidationError as error:
+            fields = {"password": "new_password2", "old_password": "old_password"}
+            for field, problems in error.message_dict.items():
+                form.add_error(fields.get(field), problems)
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, self.request.user)
+        messages.success(self.request, _("Your password was changed."))
+        return HttpResponseRedirect(self.get_success_url())

@@ -328,13 +328,12 @@ def change_own_password(*, person: User, old_password: str, new_password: str) -
     """A user changes their own password: the portal's at once, AD's through a job."""
     if not person.check_password(old_password):
         raise ValidationError({"old_password": "Your current password is not right."})
-    if person.organisation is not None:
-        check_password(
-            person.organisation,
-            new_password,
-            username=person.username,
-            display_name=person.display_name,
-        )
+    check_password(  # the portal's floor applies to users of no organisation too
+        person.organisation,
+        new_password,
+        username=person.username,
+        display_name=person.display_name,
+    )
     person.set_password(new_password)
     person.must_change_password = False
     person.save(update_fields=["password", "must_change_password"])
