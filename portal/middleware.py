@@ -63,7 +63,7 @@ class MustChangePasswordMiddleware:
 
 
 class ActingOrganisationMiddleware:
-    """The organisation the user is acting inside (VOSS's "choose the hierarchy").
+    """The organisation the user is acting inside ("choose the hierarchy").
 
     A provider or reseller admin may switch into any organisation they can see; lists and
     create forms then work inside that subtree. The choice lives in the session and is

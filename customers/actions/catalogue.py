@@ -298,7 +298,7 @@ def provision_pending_services(*, actor: Any, organisation: Organisation) -> lis
 
 
 def give_reseller_service(*, actor: Any, organisation: Organisation):
-    """CloudPortal: a customer becomes a reseller by being given the Reseller service."""
+    """A customer becomes a reseller by being given the Reseller service."""
     plan = offered_plans(organisation).filter(service__service_type=ServiceType.RESELLER).first()
     if plan is None:
         raise ValidationError(

@@ -1,4 +1,4 @@
-"""Contact persons of a customer (Druva's Contact Details): add, edit, delete."""
+"""Contact persons of a customer (the Contact Details tab): add, edit, delete."""
 
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ def edit_customer(
     provision: bool = False,
     **relations: Any,
 ) -> Job | None:
-    """Atria's "Edit Customer ... Provision to save and apply".
+    """Edit Customer: save, and apply to the directory when the customer is provisioned.
 
     A provisioned customer's edit is applied by an update job; ``provision`` on a draft (or
     failed) customer starts its provisioning instead.
@@ -77,7 +77,7 @@ def edit_customer(
 
 @dataclass(frozen=True)
 class LocalAdmin:
-    """VOSS's default local administrator: named after the customer."""
+    """The default local administrator: named after the customer."""
 
     username: str
     local_part: str
@@ -89,7 +89,7 @@ class LocalAdmin:
 def local_admin_identity(organisation: Organisation) -> LocalAdmin:
     """Spaces in the customer name become underscores in the admin's name and email.
 
-    "Acme Corp" -> ``Acme_CorpAdmin`` (VOSS's ``ProviderAdmin@provider.com`` pattern).
+    "Acme Corp" -> ``Acme_CorpAdmin`` (the ``<Name>Admin@<domain>`` pattern).
     Characters a sAMAccountName or an email local part cannot hold are dropped, and the
     username is cut to AD's 20 characters.
     """
@@ -107,7 +107,7 @@ def local_admin_identity(organisation: Organisation) -> LocalAdmin:
 
 
 def administrator_role(*, actor: Any, organisation: Organisation, cloned_from: Role | None) -> Role:
-    """The role of the wizard's administrator (VOSS's Cloned Admin Role / Default Admin Role):
+    """The role of the wizard's administrator (Cloned Admin Role / Default Admin Role):
     a copy of ``cloned_from`` named after the customer, or Customer Admin."""
     if cloned_from is not None:
         return clone_admin_role(actor=actor, source=cloned_from, organisation=organisation)

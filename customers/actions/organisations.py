@@ -28,7 +28,8 @@ from customers.models import (
 from customers.models.organisation import EDITABLE_FIELDS, PARENT_DECIDED_FIELDS
 from customers.models.validators import normalise_domain
 
-# Quick-created customers get these roles as their allowed set (CloudPortal's default set).
+# Quick-created customers get these roles as their allowed set: what a customer needs to
+# run itself, nothing that reaches above it.
 DEFAULT_ALLOWED_ROLES = ["Customer Admin", "Help Desk", "User"]
 # ...and these as their restricted set: a customer's admins never hand out provider power.
 DEFAULT_RESTRICTED_ROLES = ["Provider Admin", "Reseller Admin"]
@@ -50,7 +51,7 @@ def create_organisation(
     """Create a draft organisation below ``parent`` (``None`` makes the provider root).
 
     The first domain given is the primary one. Without a domain, nothing is invented here:
-    users' UPNs then fall back to the nearest ancestor's primary domain (VOSS).
+    users' UPNs then fall back to the nearest ancestor's primary domain.
     """
     # Only the portal itself creates the root (the provider, when it is set up).
     allowed = actor is SYSTEM if parent is None else has_permission(actor, "add_customer", parent)
@@ -127,7 +128,8 @@ def add_domain(
 
 
 def default_upn_domain(organisation: Organisation) -> str | None:
-    """The customer's primary domain, or else the nearest ancestor's (VOSS's fallback)."""
+    """The customer's primary domain, or else the nearest ancestor's (a customer without a
+    domain of its own lives under its reseller's)."""
     for node in organisation.get_ancestors(ascending=True, include_self=True):
         primary = node.domains.filter(is_primary=True).first()
         if primary is not None:
@@ -146,7 +148,7 @@ def check_domain_free(name: str, organisation: Organisation | None = None) -> No
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
-    """Tags by name, created when new (Flexiant's "Include" box takes free text)."""
+    """Tags by name, created when new (the tag box takes free text)."""
     tags = []
     for name in dict.fromkeys(n.strip() for n in names if n.strip()):
         tag, _ = Tag.objects.get_or_create(name=name)

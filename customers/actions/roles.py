@@ -116,7 +116,7 @@ def revoke_role(*, actor: Any, grant: RoleGrant) -> None:
 
 @transaction.atomic
 def clone_admin_role(*, actor: Any, source: Role, organisation: Organisation) -> Role:
-    """VOSS's Cloned Admin Role: a copy of ``source`` named after the customer.
+    """Cloned Admin Role: a copy of ``source`` named after the customer.
 
     The copy belongs to the customer and is allowed there; it is what the Default Admin Role
     field shows and what the customer's first administrator receives.

@@ -1,4 +1,4 @@
-"""The wizard's second step: the customer's first administrator (Atria, CloudPortal, VOSS)."""
+"""The wizard's second step: the customer's first administrator."""
 
 from __future__ import annotations
 

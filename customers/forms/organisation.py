@@ -175,7 +175,7 @@ ERROR_MESSAGES = {"code": {"unique": "This code is already used by another custo
 
 
 class OrganisationForm(OrganisationFieldsMixin, forms.ModelForm):
-    """The detailed New Customer form (Atria, VOSS, Druva) with advanced properties."""
+    """The detailed New Customer form with advanced properties."""
 
     parent = ParentChoiceField(
         label="Hierarchy",
@@ -329,7 +329,7 @@ class OrganisationEditForm(OrganisationFieldsMixin, forms.ModelForm):
 
 
 class QuickCreateForm(StyledFormMixin, forms.Form):
-    """CloudPortal's quick create: name, email contact and a domain; the rest is defaulted."""
+    """Quick create: name, email contact and a domain; the rest is defaulted."""
 
     parent = ParentChoiceField(
         label="Hierarchy", queryset=Organisation.objects.none(), empty_label=None

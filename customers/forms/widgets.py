@@ -46,7 +46,7 @@ class StyledFormMixin:
 
 
 class DomainListWidget(forms.Widget):
-    """One text box per alias with a Remove button, and an empty box with Update (Atria's
+    """One text box per alias with a Remove button, and an empty box with Update (the
     "Click Update after entering this to add it"). The buttons submit the form; the view
     re-renders it without saving, so adding and removing aliases works without JavaScript."""
 

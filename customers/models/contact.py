@@ -1,4 +1,4 @@
-"""Contact persons of an organisation (Druva's Contact Details)."""
+"""Contact persons of an organisation (the Contact Details tab)."""
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models

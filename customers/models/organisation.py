@@ -35,7 +35,7 @@ class Status(models.TextChoices):
 
 
 class Tag(models.Model):
-    """A free label on organisations, used to filter lists (Flexiant's Availability tags)."""
+    """A free label on organisations, used to filter lists (Availability tags)."""
 
     name = models.CharField(max_length=50, unique=True)
 

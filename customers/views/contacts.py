@@ -1,4 +1,4 @@
-"""Contacts (Druva's Contact Details): add, edit, and delete after a confirmation."""
+"""Contacts (the Contact Details tab): add, edit, and delete after a confirmation."""
 
 from __future__ import annotations
 

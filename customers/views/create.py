@@ -107,7 +107,7 @@ def _render_form(request, form, *, title, similar_to=None):
 
 @login_required
 def customer_quick_create(request):
-    """CloudPortal's quick create: name, email and domain; default roles; code generated."""
+    """Quick create: name, email and domain; default roles; code generated."""
     parents, initial_parent = _parents_or_403(request)
     kwargs = {"parents": _queryset_of(parents), "initial_parent": initial_parent}
     form = QuickCreateForm(request.POST or None, **kwargs)
@@ -138,7 +138,7 @@ def customer_quick_create(request):
 
 @login_required
 def customer_create_similar(request, pk: int):
-    """Flexiant's Create Similar: the New Customer form pre-filled with this one's settings."""
+    """Create Similar: the New Customer form pre-filled with this one's settings."""
     source = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     if source.is_provider or not has_permission(request.user, "add_customer", decider(source)):
         raise PermissionDenied

@@ -1,7 +1,7 @@
 """The New Customer wizard after the customer itself: administrator, services, summary.
 
 Each step is one atomic service call; leaving the wizard half-way leaves a consistent
-customer behind (a customer without an administrator is allowed: CloudPortal lets you cancel).
+customer behind (a customer without an administrator is allowed: the wizard can be left).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _context(organisation, step, **extra):
 
 @login_required
 def wizard_admin(request, pk: int):
-    """Create the administrator: UPN, Username, names, Password twice, email; or VOSS's
+    """Create the administrator: UPN, Username, names, Password twice, email; or the
     Create Local Admin with a Cloned Admin Role."""
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     require(request, "add_users", organisation)
