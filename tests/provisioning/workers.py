@@ -19,6 +19,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tests.fixtures.waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
 
@@ -108,16 +110,6 @@ class Worker:
         self.log.close()
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"timed out waiting for {what}")
-
-
 class PrivateRedis:
     """A Redis server of the test's own, on a free port, that the test may kill and restart.
 
@@ -157,7 +149,7 @@ class PrivateRedis:
             stderr=subprocess.DEVNULL,
         )
         client = redis.Redis.from_url(self.url)
-        wait_for(lambda: _pings(client), 10, 0.1, "the private Redis to answer")
+        wait_until(lambda: _pings(client), 10, "the private Redis did not answer")
         self.client = client
 
     def kill(self) -> None:
