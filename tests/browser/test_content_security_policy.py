@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from core.models import Job
 from customers.models import Organisation, Status
-from provisioning.models import Job
 from tests.browser.conftest import browser_test
 from tests.factories import PASSWORD
 

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from provisioning.models import Job
+from core.models import Job
 from tests.matrix import MATRIX
 
 pytestmark = pytest.mark.django_db
