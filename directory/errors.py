@@ -136,6 +136,11 @@ class NoSuchObjectError(PermanentDirectoryError):
     """The entry, or its parent, does not exist (``noSuchObject``)."""
 
 
+class OutsideScopeError(PermanentDirectoryError):
+    """The entry found lies outside the subtree the caller said it may change (an account
+    moved out of its organisation, or one that was never Canopy's)."""
+
+
 class AlreadyExistsError(PermanentDirectoryError):
     """An entry (or a unique value such as a sAMAccountName) is already taken."""
 

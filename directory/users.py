@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from ldap3 import MODIFY_REPLACE, Connection
 
 from . import ops
-from .dn import and_, cn_dn, dn_key, eq, guid_filter, parent_of
+from .dn import and_, cn_dn, dn_key, eq, guid_filter, is_within, parent_of
 from .entry import Entry, integer, require_guid, text, texts
 from .errors import (
     AlreadyExistsError,
     NoSuchObjectError,
+    OutsideScopeError,
     PasswordRejectedError,
     TransientDirectoryError,
 )
@@ -218,9 +219,10 @@ def find_account_by_guid(conn: Connection, guid: uuid.UUID) -> Account | None:
     return Account.from_entry(entry) if entry is not None else None
 
 
-def find_account_by_upn(conn: Connection, upn: str) -> Account | None:
-    """The account whose userPrincipalName is `upn` (ignoring case), or None."""
-    entry = find_user_by_upn(conn, upn)
+def find_account_by_upn(conn: Connection, upn: str, *, base: str | None = None) -> Account | None:
+    """The account whose userPrincipalName is `upn` (ignoring case), or None; only below
+    `base` when given (see `find_user_by_upn`)."""
+    entry = find_user_by_upn(conn, upn, base=base)
     return Account.from_entry(entry) if entry is not None else None
 
 
@@ -250,15 +252,30 @@ def find_user_by_guid(
 
 
 def find_user_by_upn(
-    conn: Connection, upn: str, attributes: Sequence[str] | None = None
+    conn: Connection,
+    upn: str,
+    attributes: Sequence[str] | None = None,
+    *,
+    base: str | None = None,
 ) -> Entry | None:
-    """The user account whose userPrincipalName is `upn` (ignoring case), or None."""
-    found = ops.search(
-        conn,
-        default_naming_context(conn),
-        and_(_IS_USER, eq("userPrincipalName", upn)),
-        attributes=list(attributes) if attributes is not None else _attributes_to_read(),
-    )
+    """The user account whose userPrincipalName is `upn` (ignoring case), or None.
+
+    Searches the subtree below `base` (an OU the caller may change: a UPN is only a name
+    anyone can give an account, so a lookup that leads to a write must not reach further),
+    else the whole domain (to see whether the UPN is taken). A `base` that does not exist
+    holds no account: None.
+    """
+    try:
+        found = ops.search(
+            conn,
+            base or default_naming_context(conn),
+            and_(_IS_USER, eq("userPrincipalName", upn)),
+            attributes=list(attributes) if attributes is not None else _attributes_to_read(),
+        )
+    except NoSuchObjectError:
+        if base is None:
+            raise
+        return None
     return found[0] if found else None
 
 
@@ -380,6 +397,7 @@ def ensure_user(
     password: str | None = None,
     enabled: bool = True,
     must_change_password: bool = False,
+    within: str | None = None,
 ) -> UserResult:
     """Make the account described by `spec` exist in `ou_dn`, enabled or not.
 
@@ -393,10 +411,16 @@ def ensure_user(
     If the policy refuses `password` for an account this call created, the account is
     deleted again and `PasswordRejectedError` raised, so nothing half-made stays behind.
     An account found by UPN outside `ou_dn` (another tenant's) is not taken over:
-    `AlreadyExistsError`.
+    `AlreadyExistsError`. With `within`, an account found by GUID outside that subtree is
+    neither moved nor changed: `OutsideScopeError`.
     """
     attributes = _attributes_to_read(spec)
     entry = find_user_by_guid(conn, guid, attributes) if guid is not None else None
+    if entry is not None and within is not None and not is_within(entry["dn"], within):
+        raise OutsideScopeError(
+            "the account is outside the part of the directory this may change",
+            operation="ensure user",
+        )
     if entry is None:
         entry = find_user_by_upn(conn, spec.upn, attributes)
         if entry is not None and dn_key(parent_of(entry["dn"])) != dn_key(ou_dn):

@@ -179,6 +179,26 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
+# Bulk import (customers.actions.import_rows): limits checked before a file is parsed, so a
+# hostile upload (a zip bomb, a sheet of empty or very wide rows, a huge field) is refused
+# with an error on the form instead of filling the worker's memory.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_ZIP_ENTRIES = env.int("IMPORT_MAX_ZIP_ENTRIES", default=200)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=50)
+IMPORT_MAX_FIELD_CHARS = env.int("IMPORT_MAX_FIELD_CHARS", default=4096)
+for _name in (
+    "IMPORT_MAX_UPLOAD_BYTES",
+    "IMPORT_MAX_UNCOMPRESSED_BYTES",
+    "IMPORT_MAX_ZIP_ENTRIES",
+    "IMPORT_MAX_ROWS",
+    "IMPORT_MAX_COLUMNS",
+    "IMPORT_MAX_FIELD_CHARS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name}={globals()[_name]} must be 1 or more")
+
 # Cookies and transport security. Secure by default; the laptop run (DEBUG) relaxes what
 # needs HTTPS because it serves plain http://127.0.0.1.
 SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)

@@ -14,15 +14,20 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from core.scoping import has_permission
 from customers.actions.catalogue import HELD
@@ -37,7 +42,6 @@ from customers.models import (
     User,
 )
 
-MAX_ROWS = 50_000
 SHOWN_ERRORS = 1000
 EXPIRES_AFTER = timedelta(hours=24)
 TRUE = {"yes", "y", "true", "1", "x"}
@@ -95,53 +99,183 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _table_rows(upload, filename: str) -> Iterator[list[str]]:
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+def _limit(name: str) -> int:
+    return int(getattr(settings, name))
 
-        try:
-            sheet = load_workbook(upload, read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ImportFileError("This is not a readable XLSX file.") from exc
-        for values in sheet.iter_rows(values_only=True):
+
+def _size_text(size: int) -> str:
+    return filesizeformat(size)
+
+
+def check_upload_size(upload) -> None:
+    """Refuse a file over IMPORT_MAX_UPLOAD_BYTES before anything reads it."""
+    cap = _limit("IMPORT_MAX_UPLOAD_BYTES")
+    if upload.size is not None and upload.size > cap:
+        raise ImportFileError(
+            _("The file is %(size)s; upload at most %(cap)s.")
+            % {"size": _size_text(upload.size), "cap": _size_text(cap)}
+        )
+
+
+def _check_zip(upload) -> None:
+    """An XLSX is a zip: count and add up its entries from the directory at its end, before
+    anything is decompressed. Python's zipfile never inflates an entry past the size the
+    directory declares, so the declared total bounds what openpyxl can read."""
+    upload.seek(0)
+    if not zipfile.is_zipfile(upload):
+        raise ImportFileError(_("This is not an XLSX file: save it again as Excel Workbook."))
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ImportFileError(_("This is not a readable XLSX file.")) from exc
+    if len(entries) > _limit("IMPORT_MAX_ZIP_ENTRIES"):
+        raise ImportFileError(
+            _("The XLSX file holds %(count)d parts; a user list needs far fewer.")
+            % {"count": len(entries)}
+        )
+    total = sum(entry.file_size for entry in entries)
+    cap = _limit("IMPORT_MAX_UNCOMPRESSED_BYTES")
+    if total > cap:
+        raise ImportFileError(
+            _("The XLSX file unpacks to %(size)s; at most %(cap)s is read.")
+            % {"size": _size_text(total), "cap": _size_text(cap)}
+        )
+    upload.seek(0)
+
+
+def _xlsx_rows(upload) -> Iterator[list[str]]:
+    _check_zip(upload)
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError(_("This is not a readable XLSX file.")) from exc
+    declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+    if declared_columns > _limit("IMPORT_MAX_COLUMNS"):
+        raise ImportFileError(
+            _("The sheet has more than %(max)d columns: use the template's columns.")
+            % {"max": _limit("IMPORT_MAX_COLUMNS")}
+        )
+    if declared_rows > _limit("IMPORT_MAX_ROWS") + 1:
+        raise ImportFileError(
+            _("The file has more than %(max)d rows (empty rows count too).")
+            % {"max": _limit("IMPORT_MAX_ROWS")}
+        )
+    # Bounded on both axes even when the declared size is missing or wrong: openpyxl pads
+    # rows up to these bounds only, and the caller's checks catch anything reaching them.
+    bounds = {"max_row": _limit("IMPORT_MAX_ROWS") + 2, "max_col": _limit("IMPORT_MAX_COLUMNS") + 1}
+    try:
+        for values in sheet.iter_rows(values_only=True, **bounds):
             yield [_cell(v) for v in values]
-        return
-    raw = upload.read()
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a damaged sheet fails only while it is read
+        raise ImportFileError(_("This is not a readable XLSX file.")) from exc
+    finally:
+        workbook.close()
+
+
+def _csv_rows(upload) -> Iterator[list[str]]:
+    """Read the CSV as a stream of UTF-8 text, never the whole file at once."""
+    upload.seek(0)
+    text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
+    reader = None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    for values in csv.reader(io.StringIO(text), dialect):
-        yield [_cell(v) for v in values]
+        sample = text.read(4096)
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        text.seek(0)
+        reader = csv.reader(text, dialect)
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            yield [_cell(v) for v in values]
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _("The file is not UTF-8 text: save it as CSV UTF-8 (or as XLSX) and upload it again.")
+        ) from exc
+    except csv.Error as exc:
+        # Python's csv refuses a field over its limit (128 KiB) or a NUL byte: both mean
+        # this is not a user list.
+        row = reader.line_num if reader is not None else 1
+        if "field limit" in str(exc):
+            raise ImportFileError(
+                _("Row %(row)d has a cell longer than %(max)d characters.")
+                % {"row": row, "max": _limit("IMPORT_MAX_FIELD_CHARS")}
+            ) from exc
+        raise ImportFileError(
+            _("Line %(line)d of the file cannot be read as CSV; is it a CSV file?") % {"line": row}
+        ) from exc
+    finally:
+        text.detach()  # leave the upload open for Django to clean up
+
+
+def _table_rows(upload, filename: str) -> Iterator[list[str]]:
+    check_upload_size(upload)
+    if filename.lower().endswith(".xlsx"):
+        yield from _xlsx_rows(upload)
+    else:
+        yield from _csv_rows(upload)
+
+
+def _checked(table: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """(row number, values) for every row read, empty ones included, refusing a file with
+    too many rows, too many columns or too long a field before a row is kept."""
+    max_rows = _limit("IMPORT_MAX_ROWS")
+    max_columns = _limit("IMPORT_MAX_COLUMNS")
+    max_field = _limit("IMPORT_MAX_FIELD_CHARS")
+    for number, values in enumerate(table, start=1):
+        if number > max_rows + 1:  # the header and at most max_rows rows under it
+            raise ImportFileError(
+                _("The file has more than %(max)d rows (empty rows count too).") % {"max": max_rows}
+            )
+        while values and not values[-1]:
+            values.pop()  # trailing empty cells are not columns
+        if len(values) > max_columns:
+            raise ImportFileError(
+                _("Row %(row)d has more than %(max)d columns: use the template's columns.")
+                % {"row": number, "max": max_columns}
+            )
+        for value in values:
+            if len(value) > max_field:
+                raise ImportFileError(
+                    _("Row %(row)d has a cell longer than %(max)d characters.")
+                    % {"row": number, "max": max_field}
+                )
+        yield number, values
 
 
 def read_rows(upload, filename: str) -> list[tuple[int, dict[str, str]]]:
     """(row number, {column key: text}) for every non-empty row under the header."""
     if not filename.lower().endswith((".csv", ".xlsx")):
-        raise ImportFileError("Upload a .csv or .xlsx file.")
-    table = _table_rows(upload, filename)
-    header = next(table, None)
+        raise ImportFileError(_("Upload a .csv or .xlsx file."))
+    table = _checked(_table_rows(upload, filename))
+    header = next(table, (1, []))[1]
     if not header:
-        raise ImportFileError("The file is empty: its first row must name the columns.")
+        raise ImportFileError(_("The file is empty: its first row must name the columns."))
     columns: list[Column | None] = []
     for title in header:
         column = BY_NAME.get(re.sub(r"[\s_-]", "", title.lower()))
         if title and column is None:
-            raise ImportFileError(f"Unknown column {title!r}: use the template's columns.")
+            raise ImportFileError(
+                _("Unknown column %(title)r: use the template's columns.") % {"title": title}
+            )
         columns.append(column)
     missing = [c.title for c in COLUMNS if c.required and c not in columns]
     if missing:
-        raise ImportFileError(f"The file has no {', '.join(missing)} column.")
+        raise ImportFileError(
+            _("The file has no %(columns)s column.") % {"columns": ", ".join(missing)}
+        )
     rows = []
-    for number, values in enumerate(table, start=2):
+    for number, values in table:
         if not any(values):
             continue
-        if len(rows) >= MAX_ROWS:
-            raise ImportFileError(f"Import at most {MAX_ROWS} users per file.")
         row = {c.key: "" for c in COLUMNS}
         for column, value in zip(columns, values, strict=False):
             if column is not None:

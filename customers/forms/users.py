@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from customers.actions.catalogue import HELD
+from customers.actions.import_rows import check_upload_size
 from customers.actions.organisations import default_upn_domain
 from customers.actions.passwords import password_problems
 from customers.actions.users import USERNAME_PATTERN
@@ -233,6 +234,7 @@ class ImportUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise ValidationError("Upload a .csv or .xlsx file.")
+        check_upload_size(upload)  # before anything reads it
         return upload
 
 

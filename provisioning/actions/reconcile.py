@@ -202,7 +202,7 @@ class _Checker:
             if account is None and user.directory_guid:
                 account = find_account_by_guid(self.conn, user.directory_guid)
             if account is None:
-                account = find_account_by_upn(self.conn, steps.upn_of(user))
+                account = find_account_by_upn(self.conn, steps.upn_of(user), base=users_ou)
                 if account is not None and user.directory_guid:
                     self.report.add(
                         DIFFERENT,

@@ -6,11 +6,15 @@ interrupted and run again. The DNs come from `Layout` (built with `directory.dn`
 
 from __future__ import annotations
 
+import uuid
+
 from customers.actions.lifecycle import may_sign_in
 from customers.models import Domain, Organisation, User
 from directory import (
     AlreadyExistsError,
+    Entry,
     MembershipChange,
+    OutsideScopeError,
     PasswordPolicy,
     PermanentDirectoryError,
     UserResult,
@@ -291,6 +295,45 @@ def _store_user_guid(user: User, guid) -> None:
         user.directory_guid = guid
 
 
+def outside_message(username: str, organisation: Organisation) -> str:
+    return (
+        f"The account of {username} is outside the OU of {organisation.name}; Canopy will "
+        "not change it. Move it back into the organisation's OU, or give the user an account "
+        "of their own, then retry."
+    )
+
+
+def upn_taken_message(upn: str, organisation: Organisation) -> str:
+    return (
+        f"The UPN {upn} already belongs to an account outside the Users OU of "
+        f"{organisation.name}; Canopy will not take it over. Give the user another UPN, "
+        "then retry."
+    )
+
+
+def find_account(
+    ctx: StepContext, organisation: Organisation, guid: uuid.UUID | None, upn: str, username: str
+) -> Entry | None:
+    """The account of a user of ``organisation``: by GUID (and then it must lie inside the
+    organisation's OU), else by UPN only inside the organisation's Users OU.
+
+    A UPN is a name anyone can give an account, so it never leads to an account elsewhere
+    in the domain: a portal user whose UPN matches a service account outside the tenant
+    must not reach that account.
+    """
+    if guid is not None:
+        entry = find_user_by_guid(ctx.conn, guid, ["userPrincipalName"])
+        if entry is not None:
+            if not is_within(entry["dn"], ctx.layout.organisation_dn(organisation)):
+                raise JobFailed(outside_message(username, organisation))
+            return entry
+    if not upn:
+        return None
+    return find_user_by_upn(
+        ctx.conn, upn, ["userPrincipalName"], base=ctx.layout.users_ou(organisation)
+    )
+
+
 def ensure_account(
     user: User, *, with_password: bool = False, must_change: bool | None = None
 ) -> Step:
@@ -298,33 +341,48 @@ def ensure_account(
 
     With ``with_password``, the job's password is given to it (a new account gets it as its
     first password, an existing one has it reset). The account's DN is kept in
-    ``ctx.state["user_dns"]`` for the membership steps that follow.
+    ``ctx.state["user_dns"]`` for the membership steps that follow. An account found by GUID
+    outside the organisation's OU, or one outside its Users OU holding the user's UPN, is
+    left alone and the job fails.
     """
 
     def run(ctx: StepContext) -> None:
         password = ctx.password() if with_password else None
         change = user.must_change_password if must_change is None else must_change
         spec = user_spec(user)
+        organisation = user.organisation
+        users_ou = ctx.layout.users_ou(organisation)
 
         def ensure(password: str | None) -> UserResult:
             return ensure_user(
                 ctx.conn,
-                ctx.layout.users_ou(user.organisation),
+                users_ou,
                 spec,
                 guid=user.directory_guid,
                 password=password,
                 enabled=account_enabled(user),
                 must_change_password=bool(password) and change,
+                within=ctx.layout.organisation_dn(organisation),
             )
 
         try:
-            result = ensure(password)
-        except PermanentDirectoryError:
-            # Another worker created the same account between our lookup and our add (the
-            # add then fails on the UPN or name): look again, and adopt theirs.
-            if find_user_by_upn(ctx.conn, spec.upn) is None:
+            try:
+                result = ensure(password)
+            except PermanentDirectoryError as exc:
+                # Another worker created the same account between our lookup and our add
+                # (the add then fails on the UPN or name): look again, and adopt theirs,
+                # but only if it is in the organisation's Users OU.
+                if isinstance(exc, OutsideScopeError):
+                    raise
+                if find_user_by_upn(ctx.conn, spec.upn, base=users_ou) is None:
+                    raise
+                result = ensure(password)
+        except OutsideScopeError:
+            raise JobFailed(outside_message(user.username, organisation)) from None
+        except AlreadyExistsError:
+            if find_user_by_upn(ctx.conn, spec.upn, ["userPrincipalName"]) is None:
                 raise
-            result = ensure(password)
+            raise JobFailed(upn_taken_message(spec.upn, organisation)) from None
         if password and not result.created:
             set_password(ctx.conn, result.dn, password, must_change=change)
             ctx.note("password set")
@@ -342,15 +400,17 @@ def ensure_account(
 
 
 def user_dn(ctx: StepContext, user: User) -> str:
-    """The DN of the user's account: from this attempt's earlier step, else found by GUID."""
+    """The DN of the user's account: from this attempt's earlier step, else found by GUID
+    or inside the organisation's Users OU (`find_account`)."""
     known = ctx.state.get("user_dns", {}).get(user.pk)
     if known:
         return known
-    entry = find_user_by_guid(ctx.conn, user.directory_guid) if user.directory_guid else None
+    entry = find_account(ctx, user.organisation, user.directory_guid, upn_of(user), user.username)
     if entry is None:
-        entry = find_user_by_upn(ctx.conn, upn_of(user))
-    if entry is None:
-        raise JobFailed(f"The account of {user.username} was not found in the directory.")
+        raise JobFailed(
+            f"The account of {user.username} was not found in the Users OU of "
+            f"{user.organisation.name}. Update the user (that makes the account), then retry."
+        )
     ctx.state.setdefault("user_dns", {})[user.pk] = entry["dn"]
     return entry["dn"]
 

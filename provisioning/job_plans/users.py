@@ -7,7 +7,7 @@ import uuid
 from core.jobs import JobKind
 from core.models import Job
 from customers.models import User
-from directory import delete_user, find_user_by_guid, find_user_by_upn, is_within
+from directory import delete_user
 from provisioning.engine.context import StepContext
 from provisioning.engine.errors import JobFailed
 from provisioning.job_plans import steps
@@ -62,25 +62,22 @@ def reset_password(job: Job) -> list[Step]:
 
 @register(JobKind.DELETE_USER)
 def delete_user_account(job: Job) -> list[Step]:
-    """Delete the account (found by GUID, else by UPN inside the organisation's OU)."""
+    """Delete the account (found by GUID inside the organisation's OU, else by UPN inside
+    its Users OU)."""
     organisation = steps.require_provisioned(job.organisation)
     guid_text = job.payload.get("directory_guid") or (
         str(job.user.directory_guid) if job.user and job.user.directory_guid else ""
     )
     upn = job.payload.get("upn") or (job.user.upn if job.user else "")
 
+    username = job.payload.get("username") or upn or guid_text
+
     def run(ctx: StepContext) -> None:
-        entry = find_user_by_guid(ctx.conn, uuid.UUID(guid_text)) if guid_text else None
-        if entry is None and upn:
-            entry = find_user_by_upn(ctx.conn, upn)
+        guid = uuid.UUID(guid_text) if guid_text else None
+        entry = steps.find_account(ctx, organisation, guid, upn, username)
         if entry is None:
             ctx.note("already gone")
             return
-        if not is_within(entry["dn"], ctx.layout.organisation_dn(organisation)):
-            raise JobFailed(
-                f"The account {entry['dn']} is outside the OU of {organisation.name}; "
-                "Canopy will not delete it."
-            )
         delete_user(ctx.conn, entry["dn"])
         ctx.touched(entry["dn"])
         if job.user_id:
