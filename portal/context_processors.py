@@ -21,7 +21,7 @@ def navigation(request):
     # Only the part of the hierarchy the user may see: a reseller does not see the provider.
     breadcrumb = [
         node
-        for node in (acting.get_ancestors(include_self=True) if acting else [])
+        for node in ([*acting.ancestor_list(), acting] if acting else [])
         if has_permission(user, "view_organisation", node)
     ]
     return {

@@ -239,14 +239,6 @@ def organisation_rows_read(sql: str) -> int:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mptt's ancestors query (lft <= x AND rght >= y ORDER BY lft) is estimated as if the "
-    "two ranges were independent (a quarter of the tree for a mid-tree node), so the planner "
-    "often walks the (tree_id, lft) btree over thousands of rows instead of the GiST index; "
-    "indexes alone cannot fix it. Needs the ancestors query itself changed (issue 15, "
-    "'Ancestors fetched once per request'): then drop this marker.",
-)
 def test_ancestors_read_only_the_ancestors(big_tree):
     customers = Organisation.objects.filter(tree_id=big_tree.tree_id, is_reseller=False)
     read = {}
