@@ -173,6 +173,13 @@ def can(user, action: str, obj: Any) -> bool:
     return has_permission(user, codename, organisation_of(obj))
 
 
+def require_permission(actor, codename: str, organisation: Organisation, message: str = "") -> None:
+    """PermissionDenied (a 403) unless ``actor`` holds ``codename`` on ``organisation``: the one
+    check the actions and ``core.views.require`` share."""
+    if not has_permission(actor, codename, organisation):
+        raise PermissionDenied(message or None)
+
+
 def ensure_still_visible(user, obj: models.Model) -> None:
     """After a write, inside its transaction: the object must still be in the writer's scope.
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from core.scoping import can
+from core.scoping import organisation_of, require_permission
 
 
 def visible_or_404(
@@ -38,8 +38,8 @@ def require(request_or_user: Any, action: str, obj: models.Model) -> None:
     """A 403 unless the user may do ``action`` (a model action such as ``"change"``, or an
     organisation permission such as ``"add_users"``) on ``obj``."""
     user = request_or_user.user if isinstance(request_or_user, HttpRequest) else request_or_user
-    if not can(user, action, obj):
-        raise PermissionDenied
+    codename = type(obj).scope_permissions.get(action, action)
+    require_permission(user, codename, organisation_of(obj))
 
 
 def form_errors_from(form: forms.BaseForm, error: ValidationError) -> None:

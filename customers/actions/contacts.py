@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from core.actors import recorded_user
-from core.scoping import has_permission
+from core.scoping import require_permission
 from customers.models import Contact, Organisation
 
+CONTACTS_DENIED = "You may not change this organisation's contacts."
+
 CONTACT_FIELDS = ("name", "phone", "email", "role")
-
-
-def _check_may_change(actor: Any, organisation: Organisation) -> None:
-    if not has_permission(actor, "change_organisation", organisation):
-        raise PermissionDenied("You may not change this organisation's contacts.")
 
 
 @transaction.atomic
@@ -29,7 +25,7 @@ def add_contact(
     email: str = "",
     role: str = "",
 ) -> Contact:
-    _check_may_change(actor, organisation)
+    require_permission(actor, "change_organisation", organisation, CONTACTS_DENIED)
     contact = Contact(organisation=organisation, name=name, phone=phone, email=email, role=role)
     contact._history_user = recorded_user(actor)
     contact.full_clean()
@@ -39,7 +35,7 @@ def add_contact(
 
 @transaction.atomic
 def update_contact(*, actor: Any, contact: Contact, **changes: str) -> Contact:
-    _check_may_change(actor, contact.organisation)
+    require_permission(actor, "change_organisation", contact.organisation, CONTACTS_DENIED)
     for key, value in changes.items():
         if key not in CONTACT_FIELDS:
             raise ValueError(f"Not a contact field: {key}")
@@ -52,6 +48,6 @@ def update_contact(*, actor: Any, contact: Contact, **changes: str) -> Contact:
 
 @transaction.atomic
 def delete_contact(*, actor: Any, contact: Contact) -> None:
-    _check_may_change(actor, contact.organisation)
+    require_permission(actor, "change_organisation", contact.organisation, CONTACTS_DENIED)
     contact._history_user = recorded_user(actor)
     contact.delete()

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.actors import recorded_user
-from core.scoping import has_permission
+from core.scoping import require_permission
 from customers.actions.organisations import add_domain
 from customers.models import Domain, Organisation, User
 
-
-def _check_may_change(actor: Any, organisation: Organisation) -> None:
-    if not has_permission(actor, "change_organisation", organisation):
-        raise PermissionDenied("You may not change this organisation's domains.")
+DOMAINS_DENIED = "You may not change this organisation's domains."
 
 
 @transaction.atomic
 def add_alias(*, actor: Any, organisation: Organisation, name: str) -> Domain:
     """Add a domain alias; the first domain of an organisation becomes its primary one."""
-    _check_may_change(actor, organisation)
+    require_permission(actor, "change_organisation", organisation, DOMAINS_DENIED)
     primary = not organisation.domains.filter(is_primary=True).exists()
     return add_domain(actor=actor, organisation=organisation, name=name, primary=primary)
 
@@ -30,7 +27,7 @@ def add_alias(*, actor: Any, organisation: Organisation, name: str) -> Domain:
 def remove_alias(*, actor: Any, domain: Domain) -> None:
     """Remove an alias. The primary domain stays (make another primary first), and so does a
     domain that users' UPNs are on: they would lose the suffix they sign in with."""
-    _check_may_change(actor, domain.organisation)
+    require_permission(actor, "change_organisation", domain.organisation, DOMAINS_DENIED)
     if domain.is_primary:
         raise ValidationError("The primary domain cannot be removed; make an alias primary first.")
     if User.objects.filter(
@@ -47,7 +44,7 @@ def remove_alias(*, actor: Any, domain: Domain) -> None:
 def make_primary(*, actor: Any, domain: Domain) -> Domain:
     """The primary domain can change only to one of the organisation's own aliases."""
     organisation = domain.organisation
-    _check_may_change(actor, organisation)
+    require_permission(actor, "change_organisation", organisation, DOMAINS_DENIED)
     if domain.is_primary:
         return domain
     for previous in organisation.domains.select_for_update().filter(is_primary=True):

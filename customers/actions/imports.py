@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,7 +19,7 @@ from core.actors import SYSTEM, recorded_user
 from core.credentials import decrypt_secret, encrypt_secret
 from core.jobs import JobKind, request_job
 from core.models import Job
-from core.scoping import has_permission
+from core.scoping import require_permission
 from customers.actions.assignments import take_service_seats
 from customers.actions.catalogue import DIRECTORY_STATES, HELD
 from customers.actions.import_rows import (
@@ -43,16 +43,13 @@ from customers.models import (
     UserService,
 )
 
+IMPORT_DENIED = "You may not create users here."
+
 # Imported users' portal passwords are hashed by the import job with fewer PBKDF2 rounds than
 # Django's default (1,000,000 rounds take 0.5-1 s: 10,000 users would take hours). Django
 # re-hashes with the full count at the user's first sign-in (``must_update``), so the weaker
 # hash lives only until then. A trade-off: raise it if imports are small.
 IMPORT_HASH_ITERATIONS = 5_000
-
-
-def _require(actor: Any, organisation: Organisation) -> None:
-    if not has_permission(actor, "add_users", organisation):
-        raise PermissionDenied("You may not create users here.")
 
 
 def expire_uploads() -> int:
@@ -65,7 +62,7 @@ def expire_uploads() -> int:
 @transaction.atomic
 def check_upload(*, actor: Any, organisation: Organisation, upload, filename: str) -> UserImport:
     """Read and validate a file; keep its valid rows (encrypted) for the import."""
-    _require(actor, organisation)
+    require_permission(actor, "add_users", organisation, IMPORT_DENIED)
     if organisation.status not in DIRECTORY_STATES:
         raise ValidationError("Provision the customer before importing users.")
     expire_uploads()
@@ -118,7 +115,7 @@ def run_import(*, actor: Any, user_import: UserImport, only_valid: bool = False)
     rows need more users or seats than are left.
     """
     organisation = user_import.organisation
-    _require(actor, organisation)
+    require_permission(actor, "add_users", organisation, IMPORT_DENIED)
     locked = UserImport.objects.select_for_update().get(pk=user_import.pk)
     if locked.state != ImportState.VALIDATED or not locked.rows:
         raise ValidationError("This upload was imported already or has expired: upload it again.")

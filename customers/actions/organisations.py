@@ -12,7 +12,7 @@ from django.db import transaction
 from core.actors import SYSTEM, recorded_user
 from core.jobs import JobKind, request_job
 from core.models import Job
-from core.scoping import ensure_still_visible, has_permission, may_decide
+from core.scoping import ensure_still_visible, has_permission, may_decide, require_permission
 from customers.actions.codes import generate_code
 from customers.actions.roles import grant_role
 from customers.models import (
@@ -115,8 +115,7 @@ def lock_tree(node: Organisation) -> Organisation:
 def add_domain(
     *, actor: Any, organisation: Organisation, name: str, primary: bool = False
 ) -> Domain:
-    if not has_permission(actor, "change_organisation", organisation):
-        raise PermissionDenied
+    require_permission(actor, "change_organisation", organisation)
     check_domain_free(name)
     domain = Domain(organisation=organisation, name=normalise_domain(name), is_primary=primary)
     domain._history_user = recorded_user(actor)
@@ -171,8 +170,9 @@ def update_organisation(
     Its own admins may change its details; code, billing flags, limits, tags and roles are
     decided by whoever may change the parent (a customer cannot raise its own user limit).
     """
-    if not has_permission(actor, "change_organisation", organisation):
-        raise PermissionDenied("You may not edit this organisation.")
+    require_permission(
+        actor, "change_organisation", organisation, "You may not edit this organisation."
+    )
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")

@@ -23,7 +23,7 @@ from core.actors import SYSTEM, recorded_user
 from core.credentials import encrypt_secret
 from core.jobs import JobKind, held_lock_key, request_job
 from core.models import Job
-from core.scoping import has_permission
+from core.scoping import has_permission, require_permission
 from customers.actions.assignments import _assign, give_directory_account, sync_job
 from customers.actions.catalogue import DIRECTORY_STATES
 from customers.actions.limits import take_user_seat
@@ -38,6 +38,8 @@ from customers.models import (
     Status,
     User,
 )
+
+USER_DENIED = "You may not do this to this user."
 
 USERNAME_MAX = 20
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
@@ -81,11 +83,6 @@ def _job(kind: str, actor: Any, person: User, **kwargs: Any) -> Job | None:
     if organisation is None or organisation.status not in DIRECTORY_STATES:
         return None
     return user_job(kind=kind, actor=actor, user=person, **kwargs)
-
-
-def _require(actor: Any, codename: str, person: User) -> None:
-    if not has_permission(actor, codename, person.organisation):
-        raise PermissionDenied("You may not do this to this user.")
 
 
 def _reset_codename(person: User) -> str:
@@ -185,7 +182,7 @@ def person_subscriptions(person: User) -> list[CustomerService]:
 @transaction.atomic
 def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | None:
     """Change names, email or UPN; the update job applies them to the account."""
-    _require(actor, "change_users", person)
+    require_permission(actor, "change_users", person.organisation, USER_DENIED)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
@@ -213,7 +210,7 @@ def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | Non
 @transaction.atomic
 def set_enabled(*, actor: Any, person: User, enabled: bool) -> Job | None:
     """Disable (cannot sign in, account disabled in AD) or enable a user."""
-    _require(actor, "change_users", person)
+    require_permission(actor, "change_users", person.organisation, USER_DENIED)
     if actor.pk is not None and actor.pk == person.pk and not enabled:
         raise ValidationError("You cannot disable yourself.")
     if person.is_active == enabled:
@@ -228,7 +225,7 @@ def reset_password(
     *, actor: Any, person: User, password: str, must_change_password: bool = True
 ) -> Job | None:
     """An administrator sets a new password (Help Desk: not for administrators)."""
-    _require(actor, _reset_codename(person), person)
+    require_permission(actor, _reset_codename(person), person.organisation, USER_DENIED)
     check_password(
         person.organisation, password, username=person.username, display_name=person.display_name
     )
@@ -254,7 +251,7 @@ def _forget_lockouts(person: User) -> None:
 @transaction.atomic
 def unlock_user(*, actor: Any, person: User) -> Job | None:
     """Clear a lock-out after too many wrong passwords, in the portal and in AD."""
-    _require(actor, _reset_codename(person), person)
+    require_permission(actor, _reset_codename(person), person.organisation, USER_DENIED)
     _forget_lockouts(person)
     return _job(JobKind.UNLOCK_USER, actor, person)
 
@@ -270,7 +267,7 @@ def _other_admins(person: User) -> bool:
 @transaction.atomic
 def delete_user(*, actor: Any, person: User) -> Job | None:
     """Delete a user; the job deletes the account (found by GUID, else by UPN)."""
-    _require(actor, "delete_users", person)
+    require_permission(actor, "delete_users", person.organisation, USER_DENIED)
     if actor.pk is not None and actor.pk == person.pk:
         raise ValidationError("You cannot delete yourself.")
     if person.is_admin and not _other_admins(person) and person.organisation.users.count() > 1:
@@ -293,7 +290,7 @@ def _admin_role(actor: Any, organisation: Organisation) -> Role:
 def set_administrator(*, actor: Any, person: User, admin: bool) -> Job | None:
     """Make a user an administrator of their customer, or an ordinary user again."""
     organisation = person.organisation
-    _require(actor, "grant_roles", person)
+    require_permission(actor, "grant_roles", person.organisation, USER_DENIED)
     if admin == person.is_admin:
         return None
     if admin:
