@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from core.models import Job
 from customers.models import UserService
-from tests.catalogue.fixtures import customer_vpn
+from tests.fixtures.catalogue import customer_vpn
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +35,20 @@ def test_an_end_user_sees_their_account_state_and_password_rules(cast, login):
     assert "At least 8 characters" in page and "expires after 90 days" in page
 
     cast.end_user.directory_guid = uuid.uuid4()
-    cast.end_user.must_change_password = True
     cast.end_user.save()
     page = dashboard_of(login, cast.end_user)
     assert "Being set up" not in page
-    assert "data-must-change-password" in page
+
+
+def test_an_end_user_who_must_change_their_password_is_sent_to_do_it(cast, login):
+    """The dashboard is not reached at all: the forced-change rule sends them to the page."""
+    cast.end_user.must_change_password = True
+    cast.end_user.save()
+
+    response = login(cast.end_user).get(reverse("dashboard"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("users:my_password")
 
 
 def test_an_end_user_is_told_when_a_change_is_on_its_way_to_the_directory(cast, login):
