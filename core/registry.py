@@ -1,9 +1,52 @@
-"""Names that the apps below learn from the apps above, at start-up, without importing them.
+"""What the apps register at start-up, by code, and look up later.
+
+`Registry` is the one shape of such a table (job plans by kind, service drivers by code):
+registered once, looked up with an error that names what is missing.
 
 The service catalogue form (``customers``) lists every service driver, but drivers live in
 ``provisioning``, above it. ``provisioning`` registers each driver's code and label here
 when it loads; the form reads them.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+V = TypeVar("V")
+
+
+def _never(current: object) -> bool:
+    return False
+
+
+class Registry(dict[str, V]):
+    """Values by code, registered once at start-up.
+
+    `duplicate` and `missing` are the messages (with ``{!r}`` for the code) of the
+    ValueError a second registration raises and of the `unknown` error a lookup of an
+    unregistered code raises.
+    """
+
+    def __init__(self, *, duplicate: str, missing: str, unknown: type[Exception]) -> None:
+        super().__init__()
+        self._duplicate = duplicate
+        self._missing = missing
+        self._unknown = unknown
+
+    def add(self, code: str, value: V, *, replaces: Callable[[V], bool] = _never) -> None:
+        """Register `value` under `code`; a code already taken is an error unless
+        `replaces(current)` says the new value may take its place."""
+        if code in self and not replaces(self[code]):
+            raise ValueError(self._duplicate.format(code))
+        self[code] = value
+
+    def lookup(self, code: str) -> V:
+        try:
+            return self[code]
+        except KeyError:
+            raise self._unknown(self._missing.format(code)) from None
+
 
 SERVICE_DRIVER_LABELS: dict[str, str] = {}
 

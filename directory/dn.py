@@ -231,22 +231,22 @@ def present(attr: str) -> str:
     return f"({_attribute(attr)}=*)"
 
 
-def and_(*filters: str) -> str:
-    """``(&...)`` of the given filters (a single filter is returned as it is)."""
+def _combined(operator: str, name: str, filters: tuple[str, ...]) -> str:
     if not filters:
-        raise ValueError("and_() needs at least one filter")
+        raise ValueError(f"{name}() needs at least one filter")
     if len(filters) == 1:
         return _filter(filters[0])
-    return "(&" + "".join(_filter(f) for f in filters) + ")"
+    return f"({operator}" + "".join(_filter(f) for f in filters) + ")"
+
+
+def and_(*filters: str) -> str:
+    """``(&...)`` of the given filters (a single filter is returned as it is)."""
+    return _combined("&", "and_", filters)
 
 
 def or_(*filters: str) -> str:
     """``(|...)`` of the given filters (a single filter is returned as it is)."""
-    if not filters:
-        raise ValueError("or_() needs at least one filter")
-    if len(filters) == 1:
-        return _filter(filters[0])
-    return "(|" + "".join(_filter(f) for f in filters) + ")"
+    return _combined("|", "or_", filters)
 
 
 def not_(filter_: str) -> str:

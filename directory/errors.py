@@ -200,6 +200,36 @@ def _from_result(
     return PermanentDirectoryError(explanation, **kwargs)
 
 
+_CERTIFICATE_FAILED = (
+    "the directory's TLS certificate could not be verified "
+    "(check the CA file and that the URL's host name is in the certificate)"
+)
+
+# What the client library raises without a result code, in the order it is checked:
+# (exception types, the error it becomes, the sentence a portal user reads).
+_CLIENT_FAILURES: tuple[tuple[Any, type[DirectoryError], str], ...] = (
+    (
+        ldap_exceptions.LDAPStartTLSError,
+        PermanentDirectoryError,
+        "StartTLS failed: the server did not accept or complete TLS",
+    ),
+    (ldap_exceptions.LDAPSocketOpenError, TransientDirectoryError, _EXPLANATIONS[CONNECT_ERROR]),
+    (
+        ldap_exceptions.LDAPResponseTimeoutError | socket.timeout | TimeoutError,
+        TransientDirectoryError,
+        _EXPLANATIONS[TIMEOUT],
+    ),
+    (
+        ldap_exceptions.LDAPCommunicationError
+        | ldap_exceptions.LDAPMaximumRetriesError
+        | ConnectionError
+        | OSError,
+        TransientDirectoryError,
+        "the connection to the directory was lost",
+    ),
+)
+
+
 def _from_exception(
     exc: BaseException, *, operation: str | None, dn: str | None, password: bool
 ) -> DirectoryError:
@@ -219,37 +249,11 @@ def _from_exception(
     text = str(exc)
     if isinstance(exc, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in text:
         return PermanentDirectoryError(
-            "the directory's TLS certificate could not be verified "
-            "(check the CA file and that the URL's host name is in the certificate)",
-            diagnostic=text,
-            operation=operation,
-            dn=dn,
+            _CERTIFICATE_FAILED, diagnostic=text, operation=operation, dn=dn
         )
-    if isinstance(exc, ldap_exceptions.LDAPStartTLSError):
-        return PermanentDirectoryError(
-            "StartTLS failed: the server did not accept or complete TLS",
-            diagnostic=text,
-            operation=operation,
-            dn=dn,
-        )
-    if isinstance(exc, ldap_exceptions.LDAPSocketOpenError):
-        return TransientDirectoryError(
-            _EXPLANATIONS[CONNECT_ERROR], diagnostic=text, operation=operation, dn=dn
-        )
-    if isinstance(exc, ldap_exceptions.LDAPResponseTimeoutError | socket.timeout | TimeoutError):
-        return TransientDirectoryError(
-            _EXPLANATIONS[TIMEOUT], diagnostic=text, operation=operation, dn=dn
-        )
-    if isinstance(
-        exc,
-        ldap_exceptions.LDAPCommunicationError
-        | ldap_exceptions.LDAPMaximumRetriesError
-        | ConnectionError
-        | OSError,
-    ):
-        return TransientDirectoryError(
-            "the connection to the directory was lost", diagnostic=text, operation=operation, dn=dn
-        )
+    for types, kind, explanation in _CLIENT_FAILURES:
+        if isinstance(exc, types):
+            return kind(explanation, diagnostic=text, operation=operation, dn=dn)
     return PermanentDirectoryError(
         "the directory client failed",
         diagnostic=f"{type(exc).__name__}: {text}",

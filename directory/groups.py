@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection
 
 from . import ops
-from .dn import cn_dn, dn_key
-from .entry import require_guid
+from .dn import dn_key
 from .errors import (
     ENTRY_ALREADY_EXISTS,
     UNWILLING_TO_PERFORM,
@@ -18,7 +17,7 @@ from .errors import (
     NoSuchObjectError,
     PermanentDirectoryError,
 )
-from .placement import ensure_named_entry
+from .placement import ensure_described_child
 from .read import ObjectSummary, list_children
 from .sam import GROUP_MAX_LENGTH, generate_sam_account_name
 
@@ -64,18 +63,9 @@ def ensure_group(
             "sAMAccountName": [generate_sam_account_name(conn, name, max_length=GROUP_MAX_LENGTH)],
         }
 
-    entry, _ = ensure_named_entry(
-        conn,
-        dn=cn_dn(parent_dn, name),
-        parent_dn=parent_dn,
-        rdn_attr="CN",
-        name=name,
-        object_class="group",
-        desired={"description": description},
-        guid=guid,
-        extra_on_create=on_create,
+    return ensure_described_child(
+        conn, parent_dn, "CN", name, "group", description, guid, extra_on_create=on_create
     )
-    return require_guid(entry)
 
 
 def list_groups(conn: Connection, ou_dn: str) -> list[ObjectSummary]:
@@ -206,8 +196,4 @@ def remove_members(conn: Connection, group_dn: str, member_dns: Iterable[str]) -
 
 def delete_group(conn: Connection, group_dn: str) -> bool:
     """Delete the group. Returns False if it was already gone."""
-    try:
-        ops.delete(conn, group_dn)
-    except NoSuchObjectError:
-        return False
-    return True
+    return ops.delete_if_present(conn, group_dn)

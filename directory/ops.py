@@ -153,6 +153,15 @@ def delete(conn: Connection, dn: str, *, tree: bool = False) -> None:
     _run(conn, lambda: conn.delete(dn, controls=controls), operation="delete", dn=dn)
 
 
+def delete_if_present(conn: Connection, dn: str, *, tree: bool = False) -> bool:
+    """`delete`, idempotent: returns False if there was nothing to delete."""
+    try:
+        delete(conn, dn, tree=tree)
+    except NoSuchObjectError:
+        return False
+    return True
+
+
 def rename(conn: Connection, dn: str, new_rdn: str, new_parent: str | None = None) -> str:
     """Rename `dn` to `new_rdn` (built by `directory.dn.rdn`), moving it under `new_parent`
     if given. Returns the new DN."""

@@ -7,10 +7,8 @@ import uuid
 from ldap3 import Connection
 
 from . import ops
-from .dn import ou_dn, parent_of, parse_rdn, rdn_value, split_dn
-from .entry import require_guid
-from .errors import NoSuchObjectError
-from .placement import ensure_named_entry
+from .dn import parent_of, parse_rdn, rdn_value, split_dn
+from .placement import ensure_described_child
 from .read import exists
 
 
@@ -27,17 +25,9 @@ def ensure_ou(
     put back rather than duplicated. `description` None leaves the description alone;
     "" removes it. Safe to call again and concurrently.
     """
-    entry, _ = ensure_named_entry(
-        conn,
-        dn=ou_dn(parent_dn, name),
-        parent_dn=parent_dn,
-        rdn_attr="OU",
-        name=name,
-        object_class="organizationalUnit",
-        desired={"description": description},
-        guid=guid,
+    return ensure_described_child(
+        conn, parent_dn, "OU", name, "organizationalUnit", description, guid
     )
-    return require_guid(entry)
 
 
 def ensure_container(conn: Connection, dn: str) -> bool:
@@ -54,8 +44,4 @@ def delete_tree(conn: Connection, dn: str) -> bool:
 
     Idempotent: returns False if there was nothing to delete.
     """
-    try:
-        ops.delete(conn, dn, tree=True)
-    except NoSuchObjectError:
-        return False
-    return True
+    return ops.delete_if_present(conn, dn, tree=True)

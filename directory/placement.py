@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from ldap3 import MODIFY_REPLACE, Connection
 
 from . import ops
-from .dn import dn_key, domain_root, parent_of, rdn, rdn_value, same_dn
-from .entry import Entry
+from .dn import child_dn, dn_key, domain_root, parent_of, rdn, rdn_value, same_dn
+from .entry import Entry, require_guid
 from .errors import AlreadyExistsError, PermanentDirectoryError, TransientDirectoryError
 from .read import find_by_guid
 
@@ -180,3 +180,30 @@ def ensure_named_entry(
     current_dn = put_in_place(conn, entry["dn"], parent_dn, rdn_attr, [name])
     ops.modify(conn, current_dn, attribute_changes(entry, desired))
     return Entry(dn=current_dn, guid=entry["guid"], attributes=entry["attributes"]), False
+
+
+def ensure_described_child(
+    conn: Connection,
+    parent_dn: str,
+    rdn_attr: str,
+    name: str,
+    object_class: str,
+    description: str | None,
+    guid: uuid.UUID | None,
+    *,
+    extra_on_create: Callable[[], dict[str, list[str]]] | None = None,
+) -> uuid.UUID:
+    """`ensure_named_entry` for an entry ``<rdn_attr>=<name>`` under `parent_dn` whose only
+    managed attribute is its description (OUs and groups); returns its objectGUID."""
+    entry, _ = ensure_named_entry(
+        conn,
+        dn=child_dn(parent_dn, rdn_attr, name),
+        parent_dn=parent_dn,
+        rdn_attr=rdn_attr,
+        name=name,
+        object_class=object_class,
+        desired={"description": description},
+        guid=guid,
+        extra_on_create=extra_on_create,
+    )
+    return require_guid(entry)

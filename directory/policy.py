@@ -16,7 +16,7 @@ from ldap3 import Connection
 from . import ops
 from .dn import cn_dn, dn_key
 from .entry import require_guid, texts
-from .errors import NoSuchObjectError, TransientDirectoryError
+from .errors import TransientDirectoryError
 from .placement import AttributeDifference, attribute_changes
 from .read import default_naming_context
 
@@ -172,8 +172,4 @@ def apply_password_policy(
 
 def remove_password_policy(conn: Connection, name: str) -> bool:
     """Delete the PSO ``CN=<name>``. Returns False if it did not exist."""
-    try:
-        ops.delete(conn, password_policy_dn(conn, name))
-    except NoSuchObjectError:
-        return False
-    return True
+    return ops.delete_if_present(conn, password_policy_dn(conn, name))

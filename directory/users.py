@@ -338,11 +338,7 @@ def unlock_user(conn: Connection, dn: str) -> None:
 
 def delete_user(conn: Connection, dn: str) -> bool:
     """Delete the account. Returns False if it was already gone."""
-    try:
-        ops.delete(conn, dn)
-    except NoSuchObjectError:
-        return False
-    return True
+    return ops.delete_if_present(conn, dn)
 
 
 # --- ensure_user ---------------------------------------------------------------------------

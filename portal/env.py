@@ -9,6 +9,8 @@ remembered in ``READ_NAMES`` so a test can check that deployment files set only 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -18,6 +20,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 _REQUIRED = object()
 
 READ_NAMES: set[str] = set()
+
+T = TypeVar("T")
 
 
 class Environment:
@@ -71,23 +75,21 @@ class Environment:
             return False
         raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use true or false)")
 
-    def int(self, name: str, default: int) -> int:
+    def _converted(self, name: str, default: T, convert: Callable[[str], T], kind: str) -> T:
+        """`convert` of the value (`default` when unset); a value it refuses names `kind`."""
         value = self._raw(name)
         if value is None:
             return default
         try:
-            return int(value)
+            return convert(value)
         except ValueError:
-            raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+            raise ImproperlyConfigured(f"{name}={value!r} is not {kind}") from None
+
+    def int(self, name: str, default: int) -> int:
+        return self._converted(name, default, int, "a whole number")
 
     def float(self, name: str, default: float) -> float:
-        value = self._raw(name)
-        if value is None:
-            return default
-        try:
-            return float(value)
-        except ValueError:
-            raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+        return self._converted(name, default, float, "a number")
 
     def list(self, name: str, default: list[str]) -> list[str]:
         value = self._raw(name)

@@ -35,11 +35,9 @@ LDAPS_PORT=636
 START_TIMEOUT=60
 PACKAGES=(samba samba-ad-dc winbind krb5-user ldb-tools)
 
-say() { printf 'samba-dc: %s\n' "$*" >&2; }
-die() {
-    say "error: $*"
-    exit 1
-}
+SCRIPT_NAME=samba-dc
+# shellcheck source=scripts/common.sh
+source "$REPO/scripts/common.sh"
 
 # Serialise every state-changing subcommand. fd 9 must never leak into the samba daemon,
 # or the daemon would hold the lock for as long as it runs (see start_dc).
@@ -53,7 +51,7 @@ take_lock() {
 }
 
 need_root() {
-    [[ $(id -u) -eq 0 ]] || die "$1 needs root (Samba's DC runs as root)"
+    is_root || die "$1 needs root (Samba's DC runs as root)"
 }
 
 is_installed() {
@@ -66,8 +64,7 @@ do_install() {
     fi
     need_root "installing Samba"
     say "installing ${PACKAGES[*]} (about 20 s)"
-    apt-get update -q >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${PACKAGES[@]}" >&2
+    apt_get_install "${PACKAGES[@]}"
     is_installed || die "apt-get finished but samba-tool is still missing"
 }
 
@@ -320,10 +317,7 @@ print_env() {
     printf 'export DIRECTORY_BASE_DN=%s\n' "$BASE_DN"
 }
 
-usage() {
-    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
+usage() { usage_lines 2 9; }
 
 main() {
     [[ $# -eq 1 ]] || usage

@@ -19,19 +19,14 @@ REDIS_HOST=127.0.0.1
 REDIS_PORT=6379
 WAIT_SECONDS=30
 
-say() { printf 'services: %s\n' "$*" >&2; }
-die() {
-    say "error: $*"
-    exit 1
-}
-
-is_root() { [[ $(id -u) -eq 0 ]]; }
+SCRIPT_NAME=services
+# shellcheck source=scripts/common.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
 
 apt_install() {
     is_root || die "missing packages ($*); install them as root: apt-get install -y $*"
     say "installing $* with apt-get"
-    apt-get update -q >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2
+    apt_get_install "$@"
 }
 
 # Debian puts the server binaries in /usr/lib/postgresql/<version>/bin, not on PATH.
@@ -159,10 +154,7 @@ ensure_redis() {
     say "Redis ready on $REDIS_HOST:$REDIS_PORT"
 }
 
-usage() {
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
+usage() { usage_lines 2 11; }
 
 main() {
     [[ $# -eq 1 ]] || usage

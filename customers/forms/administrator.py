@@ -9,7 +9,7 @@ from django import forms
 from core.scoping import has_permission
 from customers.actions.customers import local_admin_identity
 from customers.actions.organisations import default_upn_domain
-from customers.actions.passwords import password_problems
+from customers.forms.passwords import PasswordCheckMixin
 from customers.forms.widgets import StyledFormMixin
 from customers.models import Organisation, Role, User
 
@@ -29,7 +29,11 @@ def cloneable_roles(actor: User, organisation: Organisation) -> list[Role]:
     ]
 
 
-class AdministratorForm(StyledFormMixin, forms.Form):
+class AdministratorForm(PasswordCheckMixin, StyledFormMixin, forms.Form):
+    repeat_field = "password2"
+    mismatch_message = "The passwords do not match."
+    policy_despite_mismatch = True
+
     create_local_admin = forms.BooleanField(
         label="Create Local Admin",
         required=False,
@@ -130,17 +134,7 @@ class AdministratorForm(StyledFormMixin, forms.Form):
         if not cleaned.get("display_name"):
             first, last = cleaned.get("first_name", ""), cleaned.get("last_name", "")
             cleaned["display_name"] = f"{first} {last}".strip()
-        password, repeat = cleaned.get("password"), cleaned.get("password2")
-        if password and repeat is not None and password != repeat:
-            self.add_error("password2", "The passwords do not match.")
-        if password:
-            for problem in password_problems(
-                self.organisation,
-                password,
-                username=username,
-                display_name=cleaned.get("display_name", ""),
-            ):
-                self.add_error("password", problem)
+        self.check_pair(cleaned, username, cleaned.get("display_name", ""))
         return cleaned
 
     def service_kwargs(self) -> dict:

@@ -16,6 +16,7 @@ from customers.actions.organisations import (
     tags_from_names,
 )
 from customers.actions.roles import grantable_roles
+from customers.forms.related import free_domain_name
 from customers.forms.widgets import DomainListField, StyledFormMixin, comma_list
 from customers.models import Domain, Organisation, Role, Status, User
 from customers.models.organisation import (
@@ -352,8 +353,4 @@ class QuickCreateForm(StyledFormMixin, forms.Form):
         return name
 
     def clean_domain_name(self) -> str:
-        name = normalise_domain(self.cleaned_data["domain_name"])
-        validate_domain_name(name)
-        if Domain.objects.filter(name=name).exists():
-            raise forms.ValidationError(f"The domain {name} already belongs to a customer.")
-        return name
+        return free_domain_name(self.cleaned_data["domain_name"])

@@ -21,6 +21,15 @@ class ContactForm(StyledFormMixin, forms.ModelForm):
         self.style_widgets()
 
 
+def free_domain_name(value: str) -> str:
+    """`value` as a domain name that is valid and belongs to no customer yet."""
+    name = normalise_domain(value)
+    validate_domain_name(name)
+    if Domain.objects.filter(name=name).exists():
+        raise forms.ValidationError(f"The domain {name} already belongs to a customer.")
+    return name
+
+
 class DomainForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label="Domain Name", max_length=253)
 
@@ -29,11 +38,7 @@ class DomainForm(StyledFormMixin, forms.Form):
         self.style_widgets()
 
     def clean_name(self) -> str:
-        name = normalise_domain(self.cleaned_data["name"])
-        validate_domain_name(name)
-        if Domain.objects.filter(name=name).exists():
-            raise forms.ValidationError(f"The domain {name} already belongs to a customer.")
-        return name
+        return free_domain_name(self.cleaned_data["name"])
 
 
 class UserChoiceField(forms.ModelChoiceField):

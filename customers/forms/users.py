@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from customers.actions.catalogue import HELD
 from customers.actions.import_rows import check_upload_size
 from customers.actions.organisations import default_upn_domain
-from customers.actions.passwords import password_problems
 from customers.actions.users import USERNAME_PATTERN
+from customers.forms.passwords import PasswordCheckMixin
 from customers.models import CustomerService, Organisation, ServiceType, User
 
 
@@ -35,7 +35,7 @@ class SubscriptionChoice(forms.ModelMultipleChoiceField):
         return f"{obj.service.name} ({obj.plan.name})"
 
 
-class PasswordPair(forms.Form):
+class PasswordPair(PasswordCheckMixin, forms.Form):
     """A password typed twice, checked against ``organisation``'s policy in ``clean``."""
 
     password = forms.CharField(
@@ -44,18 +44,6 @@ class PasswordPair(forms.Form):
     password_repeat = forms.CharField(
         label="Repeat password", strip=False, widget=forms.PasswordInput(render_value=False)
     )
-
-    organisation: Organisation
-
-    def check_pair(self, cleaned: dict, username: str, display_name: str) -> None:
-        password, repeat = cleaned.get("password"), cleaned.get("password_repeat")
-        if password and repeat is not None and password != repeat:
-            self.add_error("password_repeat", "The two passwords differ.")
-        elif password:
-            for problem in password_problems(
-                self.organisation, password, username=username, display_name=display_name
-            ):
-                self.add_error("password", problem)
 
 
 class UpnMixin:

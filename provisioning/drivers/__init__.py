@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from core.registry import register_service_driver, unregister_service_driver
+from core.registry import Registry, register_service_driver, unregister_service_driver
 
 if TYPE_CHECKING:
     from customers.models import CustomerService, User
@@ -79,14 +79,20 @@ class ServiceDriver:
         return []
 
 
-DRIVERS: dict[str, ServiceDriver] = {}
+class UnknownServiceDriver(Exception):
+    pass
+
+
+DRIVERS: Registry[ServiceDriver] = Registry(
+    duplicate="a service type {!r} is already registered",
+    missing="no service driver {!r} is registered",
+    unknown=UnknownServiceDriver,
+)
 
 
 def register_driver(cls: type[ServiceDriver]) -> type[ServiceDriver]:
     """Class decorator: make the type available to services (and the catalogue form)."""
-    if cls.code in DRIVERS and type(DRIVERS[cls.code]) is not cls:
-        raise ValueError(f"a service type {cls.code!r} is already registered")
-    DRIVERS[cls.code] = cls()
+    DRIVERS.add(cls.code, cls(), replaces=lambda current: type(current) is cls)
     register_service_driver(cls.code, cls.label)
     return cls
 
@@ -97,15 +103,8 @@ def unregister_driver(code: str) -> None:
     unregister_service_driver(code)
 
 
-class UnknownServiceDriver(Exception):
-    pass
-
-
 def driver_for(code: str) -> ServiceDriver:
-    try:
-        return DRIVERS[code]
-    except KeyError:
-        raise UnknownServiceDriver(f"no service driver {code!r} is registered") from None
+    return DRIVERS.lookup(code)
 
 
 def settings(subscription: CustomerService) -> dict[str, Any]:

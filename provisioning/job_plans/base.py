@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.registry import Registry
+
 if TYPE_CHECKING:
     from core.models import Job
     from provisioning.engine.context import StepContext
@@ -51,7 +53,15 @@ class JobPlan:
     description: str = ""
 
 
-PLANS: dict[str, JobPlan] = {}
+class UnknownJobKind(Exception):
+    pass
+
+
+PLANS: Registry[JobPlan] = Registry(
+    duplicate="a plan for {!r} is already registered",
+    missing="no plan is registered for jobs of kind {!r}",
+    unknown=UnknownJobKind,
+)
 
 
 def register(
@@ -60,26 +70,20 @@ def register(
     """Decorator: ``@register(JobKind.X)`` over ``def build(job) -> list[Step]``."""
 
     def decorate(build: Builder) -> Builder:
-        if kind in PLANS:
-            raise ValueError(f"a plan for {kind!r} is already registered")
-        PLANS[kind] = JobPlan(
-            kind=kind,
-            build=build,
-            on_success=on_success,
-            on_failure=on_failure,
-            description=(build.__doc__ or "").strip().splitlines()[0] if build.__doc__ else "",
+        PLANS.add(
+            kind,
+            JobPlan(
+                kind=kind,
+                build=build,
+                on_success=on_success,
+                on_failure=on_failure,
+                description=(build.__doc__ or "").strip().splitlines()[0] if build.__doc__ else "",
+            ),
         )
         return build
 
     return decorate
 
 
-class UnknownJobKind(Exception):
-    pass
-
-
 def plan_for(kind: str) -> JobPlan:
-    try:
-        return PLANS[kind]
-    except KeyError:
-        raise UnknownJobKind(f"no plan is registered for jobs of kind {kind!r}") from None
+    return PLANS.lookup(kind)

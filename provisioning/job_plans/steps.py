@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from core.models import Job
 from customers.actions.lifecycle import may_sign_in
 from customers.models import Domain, Organisation, User
 from directory import (
@@ -287,6 +288,15 @@ def require_provisioned(organisation: Organisation | None) -> Organisation:
             "first (its users are created with it), then retry this job."
         )
     return organisation
+
+
+def job_user(job: Job) -> User:
+    """The user a one-account job is about, in an organisation already in the directory."""
+    if job.user_id is None:
+        raise JobFailed("The user of this job no longer exists.")
+    user = User.objects.select_related("organisation").get(pk=job.user_id)
+    require_provisioned(user.organisation)
+    return user
 
 
 def _store_user_guid(user: User, guid) -> None:

@@ -17,7 +17,6 @@ from directory import PasswordRejectedError, ensure_user, unlock_user
 from provisioning.drivers import driver_for
 from provisioning.drivers.helpers import group_membership_step
 from provisioning.engine.context import StepContext
-from provisioning.engine.errors import JobFailed
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.base import Step, register
 
@@ -163,25 +162,17 @@ def assign_services(job: Job) -> list[Step]:
 # --- One user's account ----------------------------------------------------------------------
 
 
-def _one_user(job: Job) -> User:
-    if job.user_id is None:
-        raise JobFailed("The user of this job no longer exists.")
-    user = User.objects.select_related("organisation").get(pk=job.user_id)
-    steps.require_provisioned(user.organisation)
-    return user
-
-
 @register(JobKind.CHANGE_PASSWORD)
 def change_password(job: Job) -> list[Step]:
     """The user's own new password (the portal's changed already)."""
-    user = _one_user(job)
+    user = steps.job_user(job)
     return [steps.ensure_account(user), steps.set_password_step(user, must_change=False)]
 
 
 @register(JobKind.UNLOCK_USER)
 def unlock(job: Job) -> list[Step]:
     """Clear the account's lock-out."""
-    user = _one_user(job)
+    user = steps.job_user(job)
 
     def run(ctx: StepContext) -> None:
         dn = steps.user_dn(ctx, user)
@@ -194,7 +185,7 @@ def unlock(job: Job) -> list[Step]:
 @register(JobKind.SET_ADMINISTRATOR)
 def set_administrator(job: Job) -> list[Step]:
     """Membership of the customer's Admins group follows the administrator flag."""
-    user = _one_user(job)
+    user = steps.job_user(job)
     return steps.user_memberships(user)
 
 

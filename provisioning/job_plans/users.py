@@ -9,28 +9,19 @@ from core.models import Job
 from customers.models import User
 from directory import delete_user
 from provisioning.engine.context import StepContext
-from provisioning.engine.errors import JobFailed
 from provisioning.job_plans import steps
 from provisioning.job_plans.base import Step, register
-
-
-def _user(job: Job) -> User:
-    if job.user_id is None:
-        raise JobFailed("The user of this job no longer exists.")
-    user = User.objects.select_related("organisation").get(pk=job.user_id)
-    steps.require_provisioned(user.organisation)
-    return user
 
 
 @register(JobKind.CREATE_USER)
 def create_user(job: Job) -> list[Step]:
     """Create the account (with the password given, if any) and its group memberships."""
-    user = _user(job)
+    user = steps.job_user(job)
     return [steps.ensure_account(user, with_password=True), *steps.user_memberships(user)]
 
 
 def _sync(job: Job) -> list[Step]:
-    user = _user(job)
+    user = steps.job_user(job)
     return [steps.ensure_account(user), *steps.user_memberships(user)]
 
 
@@ -55,7 +46,7 @@ def disable_user(job: Job) -> list[Step]:
 @register(JobKind.RESET_PASSWORD)
 def reset_password(job: Job) -> list[Step]:
     """Set the password given (optionally "must change at next sign-in")."""
-    user = _user(job)
+    user = steps.job_user(job)
     must_change = bool(job.payload.get("must_change", user.must_change_password))
     return [steps.ensure_account(user), steps.set_password_step(user, must_change=must_change)]
 

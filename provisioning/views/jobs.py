@@ -64,34 +64,31 @@ def job_detail(request, pk: int):
     return render(request, template, context)
 
 
-@login_required
-@require_POST
-def job_retry(request, pk: int):
+def _act_on_job(request, pk: int, action, success: str):
+    """POST an action on a job the viewer may manage; show its refusal or `success`, and
+    go back to the job."""
     job = _visible_job(request, pk)
     if not _may_manage(request.user, job):
         raise PermissionDenied
     try:
-        actions.retry_job(actor=request.user, job=job)
+        action(actor=request.user, job=job)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "The job is queued to run again.")
+        messages.success(request, success)
     return redirect(job)
+
+
+@login_required
+@require_POST
+def job_retry(request, pk: int):
+    return _act_on_job(request, pk, actions.retry_job, "The job is queued to run again.")
 
 
 @login_required
 @require_POST
 def job_cancel(request, pk: int):
-    job = _visible_job(request, pk)
-    if not _may_manage(request.user, job):
-        raise PermissionDenied
-    try:
-        actions.cancel_job(actor=request.user, job=job)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "The job was cancelled.")
-    return redirect(job)
+    return _act_on_job(request, pk, actions.cancel_job, "The job was cancelled.")
 
 
 def _visible_organisation(request, pk: int) -> Organisation:
