@@ -198,8 +198,8 @@ def test_the_list_tree_and_customer_page_keep_their_query_counts(
 # the tree's one annotated query; the customer page's ancestors, jobs, contacts, domains,
 # user count, the seats a reseller handed out, its services with their seats (one annotated
 # query) and tags.
-LIST_QUERIES = 14
-TREE_QUERIES = 7
+LIST_QUERIES = 11
+TREE_QUERIES = 6
 DETAIL_QUERIES = 16
 
 
