@@ -23,7 +23,7 @@ from core.actors import SYSTEM, recorded_user
 from core.credentials import encrypt_secret
 from core.jobs import JobKind, held_lock_key, request_job
 from core.models import Job
-from core.scoping import has_permission
+from core.scoping import effective_codenames, has_permission, holds_all
 from customers.actions.assignments import _assign, give_directory_account, sync_job
 from customers.actions.catalogue import DIRECTORY_STATES
 from customers.actions.limits import take_user_seat
@@ -83,20 +83,49 @@ def _job(kind: str, actor: Any, person: User, **kwargs: Any) -> Job | None:
     return user_job(kind=kind, actor=actor, user=person, **kwargs)
 
 
+def may_act_on(actor: Any, person: User, codename: str | None = None) -> bool:
+    """May ``actor`` reset, unlock, disable, enable, edit or delete ``person``?
+
+    Only when ``actor`` holds ``codename`` (if given) on the person's organisation and every
+    permission the person holds there, through any grant on it or an ancestor: nobody takes
+    over an account more powerful than their own (a help desk reset of an administrator would
+    hand the help desk the administrator's rights). Who is an administrator is read from the
+    grants, never from the ``is_admin`` flag, so a service role counts for what it gives.
+    """
+    if actor is SYSTEM:
+        return True
+    organisation = person.organisation
+    if organisation is None:
+        return bool(getattr(actor, "is_superuser", False) and actor.is_active)
+    if codename is not None and not has_permission(actor, codename, organisation):
+        return False
+    return holds_all(actor, effective_codenames(person, organisation), organisation)
+
+
 def _require(actor: Any, codename: str, person: User) -> None:
-    if not has_permission(actor, codename, person.organisation):
+    if not may_act_on(actor, person, codename):
         raise PermissionDenied("You may not do this to this user.")
+
+
+# Permissions that change something beyond one's own account: whoever holds one counts as an
+# administrator, whatever the role that gave it is called.
+_READ_ONLY = {"view_organisation", "view_users", "view_jobs"}
+
+
+def holds_admin_rights(person: User) -> bool:
+    if person.organisation is None:
+        return True
+    return bool(effective_codenames(person, person.organisation) - _READ_ONLY)
 
 
 def _reset_codename(person: User) -> str:
     """Help Desk may reset ordinary users; administrators need the stronger permission."""
-    return "reset_admin_passwords" if person.is_admin else "reset_passwords"
+    return "reset_admin_passwords" if holds_admin_rights(person) else "reset_passwords"
 
 
-def may_reset(actor: User, person: User) -> bool:
-    return person.organisation is not None and has_permission(
-        actor, _reset_codename(person), person.organisation
-    )
+def may_reset(actor: Any, person: User) -> bool:
+    """The reset and unlock buttons and actions: the right codename and ``may_act_on``."""
+    return may_act_on(actor, person, _reset_codename(person))
 
 
 @transaction.atomic
