@@ -36,13 +36,13 @@ from customers.models import (
     ServiceType,
     User,
 )
+from customers.models.validators import UPN_LOCAL_MESSAGE, UPN_LOCAL_PATTERN
 
 MAX_ROWS = 50_000
 SHOWN_ERRORS = 1000
 EXPIRES_AFTER = timedelta(hours=24)
 TRUE = {"yes", "y", "true", "1", "x"}
 FALSE = {"no", "n", "false", "0", ""}
-UPN_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -233,8 +233,10 @@ def validate_rows(
                 )
         upn = row["upn"].lower()
         local, _, domain = upn.partition("@")
-        if upn and not (UPN_LOCAL.match(local) and domain):
+        if upn and not (local and domain):
             found.append(RowError(number, "UPN", f"{row['upn']!r} is not name@domain."))
+        elif upn and not (UPN_LOCAL_PATTERN.match(local) and len(local) <= 64):
+            found.append(RowError(number, "UPN", UPN_LOCAL_MESSAGE))
         elif upn and domain not in domains:
             allowed = ", ".join(sorted(domains)) or "none: add a domain to the customer"
             found.append(RowError(number, "UPN", f"Use one of the domains: {allowed}."))

@@ -10,6 +10,7 @@ from customers.actions.organisations import default_upn_domain
 from customers.actions.passwords import password_problems
 from customers.actions.users import USERNAME_PATTERN
 from customers.models import CustomerService, Organisation, ServiceType, User
+from customers.models.validators import validate_upn_local
 
 
 def domain_choices(organisation: Organisation) -> list[tuple[str, str]]:
@@ -58,6 +59,9 @@ class PasswordPair(forms.Form):
 
 
 class UpnMixin:
+    # The actions name the whole UPN; the form asks for the part before the @.
+    error_fields = {"upn": "upn_local"}
+
     def upn_from(self, cleaned: dict, exclude_pk: int | None = None) -> str:
         local = (cleaned.get("upn_local") or "").strip().lower()
         domain = cleaned.get("domain") or ""
@@ -65,6 +69,11 @@ class UpnMixin:
             return ""
         if "@" in local:
             self.add_error("upn_local", "Type only the part before the @.")
+            return ""
+        try:
+            validate_upn_local(local)
+        except ValidationError as error:
+            self.add_error("upn_local", error)
             return ""
         upn = f"{local}@{domain}"
         taken = User.objects.filter(upn=upn)

@@ -7,6 +7,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 
 from core.scoping import ScopedQuerySet
+from customers.models.validators import validate_upn
 
 
 class CanopyUserManager(UserManager.from_queryset(ScopedQuerySet)):
@@ -35,7 +36,9 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
-    upn = models.CharField("UPN", max_length=254, unique=True, null=True, blank=True)
+    upn = models.CharField(
+        "UPN", max_length=254, unique=True, null=True, blank=True, validators=[validate_upn]
+    )
     display_name = models.CharField("Display Name", max_length=256, blank=True)
     is_admin = models.BooleanField(
         "Administrator", default=False, help_text="Administrators manage their organisation."

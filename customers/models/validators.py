@@ -11,6 +11,30 @@ DOMAIN_PATTERN = re.compile(
 )
 
 
+# A UPN's local part: letters, digits and _ + -, in runs separated by single dots. It becomes
+# an AD attribute, a mail address and part of home-folder paths, so nothing that quotes,
+# escapes or walks a path (quotes, backslashes, slashes, spaces, "..") gets through.
+UPN_LOCAL_PATTERN = re.compile(r"^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*$")
+UPN_LOCAL_MESSAGE = (
+    "Use letters, digits and . _ - + only before the @: no spaces, quotes or backslashes, "
+    "and no dot at the start, at the end or twice in a row."
+)
+
+
+def validate_upn_local(value: str) -> None:
+    if len(value or "") > 64 or not UPN_LOCAL_PATTERN.match(value or ""):
+        raise ValidationError(UPN_LOCAL_MESSAGE, code="invalid")
+
+
+def validate_upn(value: str) -> None:
+    """``local@domain``: a safe local part (``validate_upn_local``) and a domain name."""
+    local, at, domain = (value or "").strip().rpartition("@")
+    if not at:
+        raise ValidationError("Enter a UPN such as jane.doe@example.com.", code="invalid")
+    validate_upn_local(local)
+    validate_domain_name(domain)
+
+
 def validate_code(value: str) -> None:
     if not CODE_PATTERN.match(value or ""):
         raise ValidationError("Use letters and digits only (A-Z, a-z, 0-9).", code="invalid")
