@@ -36,7 +36,7 @@ from customers.models import (
     ServiceType,
     User,
 )
-from customers.models.validators import UPN_LOCAL_MESSAGE, UPN_LOCAL_PATTERN
+from customers.models.validators import UPN_LOCAL_MESSAGE, UPN_LOCAL_PATTERN, unavailable
 
 MAX_ROWS = 50_000
 SHOWN_ERRORS = 1000
@@ -243,7 +243,7 @@ def validate_rows(
         elif upn_counts[upn] > 1:
             found.append(RowError(number, "UPN", f"{upn} appears more than once in the file."))
         elif upn in upns_in_db:
-            found.append(RowError(number, "UPN", f"{upn} already belongs to a user."))
+            found.append(RowError(number, "UPN", unavailable("upn", upn)))
         username = row["username"] or generated.get(number, "")
         if row["username"]:
             key = username.lower()
@@ -254,7 +254,7 @@ def validate_rows(
             elif name_counts[key] > 1:
                 found.append(RowError(number, "Username", "Appears more than once in the file."))
             elif key in names_in_db:
-                found.append(RowError(number, "Username", f"{username} is already taken."))
+                found.append(RowError(number, "Username", unavailable("username", username)))
         if row["email"]:
             try:
                 validate_email(row["email"])

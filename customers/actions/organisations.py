@@ -27,7 +27,7 @@ from customers.models import (
     Tag,
 )
 from customers.models.organisation import EDITABLE_FIELDS, PARENT_DECIDED_FIELDS
-from customers.models.validators import normalise_domain
+from customers.models.validators import normalise_domain, unavailable
 
 # Quick-created customers get these roles as their allowed set: what a customer needs to
 # run itself, nothing that reaches above it.
@@ -146,9 +146,7 @@ def check_domain_free(name: str, organisation: Organisation | None = None) -> No
     if organisation is not None:
         existing = existing.exclude(organisation=organisation)
     if existing.exists():
-        raise ValidationError(
-            {"name": f"The domain {normalise_domain(name)} already belongs to a customer."}
-        )
+        raise ValidationError({"name": unavailable("domain", normalise_domain(name))})
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:

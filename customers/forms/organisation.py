@@ -25,7 +25,7 @@ from customers.models.organisation import (
     PARENT_DECIDED_FORM_FIELDS,
     SELF_EDITABLE_FIELDS,
 )
-from customers.models.validators import normalise_domain, validate_domain_name
+from customers.models.validators import normalise_domain, unavailable, validate_domain_name
 
 # Customers may be created below the provider or a reseller that is in service.
 PARENT_STATES = [Status.DRAFT, Status.PROVISIONING, Status.ACTIVE, Status.FAILED]
@@ -136,7 +136,7 @@ class OrganisationFieldsMixin(StyledFormMixin):
             return generate_code(self.cleaned_data.get("name") or "", exclude_pk=self.instance.pk)
         clash = Organisation.objects.filter(code__iexact=code).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError(f"The code {code} is already used by another customer.")
+            raise forms.ValidationError(unavailable("code", code))
         return code
 
     def clean(self):
@@ -355,5 +355,5 @@ class QuickCreateForm(StyledFormMixin, forms.Form):
         name = normalise_domain(self.cleaned_data["domain_name"])
         validate_domain_name(name)
         if Domain.objects.filter(name=name).exists():
-            raise forms.ValidationError(f"The domain {name} already belongs to a customer.")
+            raise forms.ValidationError(unavailable("domain", name))
         return name

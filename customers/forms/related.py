@@ -7,7 +7,7 @@ from django import forms
 from customers.actions.roles import grantable_roles
 from customers.forms.widgets import StyledFormMixin
 from customers.models import Contact, Domain, Organisation, Role, User
-from customers.models.validators import normalise_domain, validate_domain_name
+from customers.models.validators import normalise_domain, unavailable, validate_domain_name
 
 
 class ContactForm(StyledFormMixin, forms.ModelForm):
@@ -32,7 +32,7 @@ class DomainForm(StyledFormMixin, forms.Form):
         name = normalise_domain(self.cleaned_data["name"])
         validate_domain_name(name)
         if Domain.objects.filter(name=name).exists():
-            raise forms.ValidationError(f"The domain {name} already belongs to a customer.")
+            raise forms.ValidationError(unavailable("domain", name))
         return name
 
 

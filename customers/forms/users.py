@@ -10,7 +10,7 @@ from customers.actions.organisations import default_upn_domain
 from customers.actions.passwords import password_problems
 from customers.actions.users import USERNAME_PATTERN
 from customers.models import CustomerService, Organisation, ServiceType, User
-from customers.models.validators import validate_upn_local
+from customers.models.validators import unavailable, validate_upn_local
 
 
 def domain_choices(organisation: Organisation) -> list[tuple[str, str]]:
@@ -80,7 +80,7 @@ class UpnMixin:
         if exclude_pk:
             taken = taken.exclude(pk=exclude_pk)
         if taken.exists():
-            self.add_error("upn_local", f"{upn} already belongs to a user.")
+            self.add_error("upn_local", unavailable("upn", upn))
         return upn
 
 
@@ -139,7 +139,7 @@ class UserCreateForm(UpnMixin, PasswordPair):
             if not USERNAME_PATTERN.match(username):
                 self.add_error("username", "At most 20 of letters, digits and . - _")
             elif User.objects.filter(username__iexact=username).exists():
-                self.add_error("username", f"{username} is already taken.")
+                self.add_error("username", unavailable("username", username))
         display = cleaned.get("display_name") or " ".join(
             filter(None, [cleaned.get("first_name"), cleaned.get("last_name")])
         )

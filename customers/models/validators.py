@@ -3,6 +3,29 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
+
+# A name is unique across every tenant. Saying who holds it, or even that "another customer"
+# does, tells one tenant about another: every clash reads the same, wherever the name is.
+UNAVAILABLE = {
+    "code": gettext_lazy("The code %(value)s is not available."),
+    "domain": gettext_lazy("The domain %(value)s is not available."),
+    "username": gettext_lazy("The username %(value)s is not available."),
+    "upn": gettext_lazy("The UPN %(value)s is not available."),
+}
+# For the database's own uniqueness check, which does not pass the value.
+UNAVAILABLE_FIELD = {
+    "code": gettext_lazy("This code is not available."),
+    "domain": gettext_lazy("This domain is not available."),
+    "username": gettext_lazy("This username is not available."),
+    "upn": gettext_lazy("This UPN is not available."),
+}
+
+
+def unavailable(kind: str, value: str) -> str:
+    """The one message for a code, domain, username or UPN that is taken (by anyone)."""
+    return gettext(str(UNAVAILABLE[kind])) % {"value": value}
+
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9]+$")
 # RFC 1123 labels, at least two of them, a TLD that is not all digits.

@@ -112,7 +112,7 @@ def test_domains_aliases_come_and_go_and_the_primary_changes_only_to_an_alias(ca
     assert alias.organisation == cast.customer and not alias.is_primary
     taken = cast.customer2.primary_domain.name
     response = client.post(url("domains", cast.customer.pk), {"name": taken})
-    assert "already belongs to a customer" in " ".join(response.context["form"].errors["name"])
+    assert "is not available" in " ".join(response.context["form"].errors["name"])
     response = client.post(url("domains", cast.customer.pk), {"name": "not a domain"})
     assert "Enter a domain name" in " ".join(response.context["form"].errors["name"])
     # A foreign domain cannot be made primary here: it is not found in this customer.
