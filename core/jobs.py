@@ -49,6 +49,13 @@ class JobKind:
     IMPORT_USERS = "import_users"  # a bulk import: accounts, passwords, services
 
 
+# Kinds whose whole point is a password: with it gone, a retry would set nothing or guess.
+PASSWORD_KINDS = frozenset({JobKind.RESET_PASSWORD, JobKind.CHANGE_PASSWORD})
+# Set in a job's payload when it failed for good while still holding a password, which was
+# then erased: a retry must not run without the password it was made for.
+SECRET_ERASED = "secret_erased"
+
+
 def send_run_message(job_id: int, countdown: float | None = None) -> None:
     """Tell a worker to run job ``job_id``; the message carries nothing but the id.
 

@@ -160,6 +160,35 @@ def has_permission(user, codename: str, organisation: Organisation) -> bool:
     return any(r.contains(organisation.tree_id, organisation.lft) for r in ranges)
 
 
+def effective_codenames(user, organisation: Organisation) -> set[str]:
+    """Every codename ``user`` holds on ``organisation``, through it or any ancestor, whatever
+    role or flag gave it (one query, never cached: it judges someone else than the viewer)."""
+    if user is SYSTEM or getattr(user, "is_superuser", False):
+        return {"__superuser__"}
+    if user is None or user.pk is None:
+        return set()
+    return set(
+        _model("OrganisationUserObjectPermission")
+        .objects.filter(
+            user_id=user.pk,
+            content_object__tree_id=organisation.tree_id,
+            content_object__lft__lte=organisation.lft,
+            content_object__rght__gte=organisation.lft,
+        )
+        .values_list("permission__codename", flat=True)
+    )
+
+
+def holds_all(user, codenames: set[str], organisation: Organisation) -> bool:
+    """Does ``user`` hold every one of ``codenames`` on ``organisation``? A superuser's
+    power (``"__superuser__"``) is held only by superusers and the portal itself."""
+    if "__superuser__" in codenames and ranges_for(user, "view_organisation") != EVERYTHING:
+        return False
+    return all(
+        has_permission(user, codename, organisation) for codename in codenames - {"__superuser__"}
+    )
+
+
 def organisation_of(obj: Any) -> Organisation:
     if isinstance(obj, _model("Organisation")):
         return obj

@@ -44,12 +44,15 @@ def require(request_or_user: Any, action: str, obj: models.Model) -> None:
 
 def form_errors_from(form: forms.BaseForm, error: ValidationError) -> None:
     """Put an action's ValidationError on ``form``: each message keyed by a field of the form
-    on that field, everything else as a general (non-field) error."""
+    on that field, everything else as a general (non-field) error. A form whose field has
+    another name than the model's maps it in ``error_fields`` (``{"upn": "upn_local"}``)."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
     general: list[ValidationError] = []
+    aliases = getattr(form, "error_fields", {})
     for field, problems in error.error_dict.items():
+        field = aliases.get(field, field)
         if field in form.fields and field != NON_FIELD_ERRORS:
             form.add_error(field, problems)
         else:

@@ -310,6 +310,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provisioning.purge_deleted_organisations",
         "schedule": 60 * 60.0,
     },
+    "expire-user-uploads": {"task": "customers.expire_uploads", "schedule": 10 * 60.0},
 }
 
 # --- Jobs ---------------------------------------------------------------------------------------

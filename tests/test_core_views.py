@@ -57,13 +57,13 @@ def test_form_errors_from_puts_each_error_on_its_field_and_the_rest_above_the_fo
         form,
         ValidationError(
             {
-                "name": "The domain example.com already belongs to a customer.",
+                "name": "The domain example.com is not available.",
                 "upn": "Not a field of this form.",
                 "__all__": "Something general.",
             }
         ),
     )
-    assert form.errors["name"] == ["The domain example.com already belongs to a customer."]
+    assert form.errors["name"] == ["The domain example.com is not available."]
     assert form.non_field_errors() == ["Not a field of this form.", "Something general."]
     assert "primary" not in form.errors
 

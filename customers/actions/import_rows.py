@@ -41,12 +41,12 @@ from customers.models import (
     ServiceType,
     User,
 )
+from customers.models.validators import UPN_LOCAL_MESSAGE, UPN_LOCAL_PATTERN, unavailable
 
 SHOWN_ERRORS = 1000
 EXPIRES_AFTER = timedelta(hours=24)
 TRUE = {"yes", "y", "true", "1", "x"}
 FALSE = {"no", "n", "false", "0", ""}
-UPN_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -367,15 +367,17 @@ def validate_rows(
                 )
         upn = row["upn"].lower()
         local, _, domain = upn.partition("@")
-        if upn and not (UPN_LOCAL.match(local) and domain):
+        if upn and not (local and domain):
             found.append(RowError(number, "UPN", f"{row['upn']!r} is not name@domain."))
+        elif upn and not (UPN_LOCAL_PATTERN.match(local) and len(local) <= 64):
+            found.append(RowError(number, "UPN", UPN_LOCAL_MESSAGE))
         elif upn and domain not in domains:
             allowed = ", ".join(sorted(domains)) or "none: add a domain to the customer"
             found.append(RowError(number, "UPN", f"Use one of the domains: {allowed}."))
         elif upn_counts[upn] > 1:
             found.append(RowError(number, "UPN", f"{upn} appears more than once in the file."))
         elif upn in upns_in_db:
-            found.append(RowError(number, "UPN", f"{upn} already belongs to a user."))
+            found.append(RowError(number, "UPN", unavailable("upn", upn)))
         username = row["username"] or generated.get(number, "")
         if row["username"]:
             key = username.lower()
@@ -386,7 +388,7 @@ def validate_rows(
             elif name_counts[key] > 1:
                 found.append(RowError(number, "Username", "Appears more than once in the file."))
             elif key in names_in_db:
-                found.append(RowError(number, "Username", f"{username} is already taken."))
+                found.append(RowError(number, "Username", unavailable("username", username)))
         if row["email"]:
             try:
                 validate_email(row["email"])

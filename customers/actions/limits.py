@@ -59,8 +59,13 @@ def take_user_seat(organisation: Organisation) -> None:
 
 
 def check_user_limit(organisation: Organisation, new_limit: int | None) -> None:
-    """May ``organisation`` be given ``new_limit`` users? Locks the parent's pool."""
-    if new_limit is not None:
+    """May ``organisation`` be given ``new_limit`` users? Locks the parent's pool.
+
+    Call inside the transaction that saves the limit, before saving it, with the tree's root
+    locked first (``organisations.lock_tree``), as every insert into the tree does: the locks
+    are then always taken in the same order. ``organisation`` may be new (no ``pk`` yet).
+    """
+    if new_limit is not None and organisation.pk is not None:
         current = user_usage(organisation)
         if new_limit < current.used:
             raise ValidationError(

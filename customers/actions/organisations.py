@@ -14,6 +14,7 @@ from core.jobs import JobKind, request_job
 from core.models import Job
 from core.scoping import ensure_still_visible, has_permission, may_decide, require_permission
 from customers.actions.codes import generate_code
+from customers.actions.limits import check_user_limit
 from customers.actions.roles import grant_role
 from customers.models import (
     CustomerService,
@@ -26,7 +27,7 @@ from customers.models import (
     Tag,
 )
 from customers.models.organisation import EDITABLE_FIELDS, PARENT_DECIDED_FIELDS
-from customers.models.validators import normalise_domain
+from customers.models.validators import normalise_domain, unavailable
 
 # Quick-created customers get these roles as their allowed set: what a customer needs to
 # run itself, nothing that reaches above it.
@@ -65,6 +66,9 @@ def create_organisation(
     organisation.created_by = recorded_user(actor)
     organisation._history_user = recorded_user(actor)
     organisation.full_clean(exclude=["parent"])
+    if parent is not None:
+        # A reseller's users are a pool: its customers' limits come out of it.
+        check_user_limit(organisation, organisation.user_limit)
     organisation.save()
     if organisation.is_reseller and parent is not None:
         hold_reseller_service(organisation)
@@ -141,9 +145,7 @@ def check_domain_free(name: str, organisation: Organisation | None = None) -> No
     if organisation is not None:
         existing = existing.exclude(organisation=organisation)
     if existing.exists():
-        raise ValidationError(
-            {"name": f"The domain {normalise_domain(name)} already belongs to a customer."}
-        )
+        raise ValidationError({"name": unavailable("domain", normalise_domain(name))})
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
@@ -184,6 +186,10 @@ def update_organisation(
         raise PermissionDenied("Only the parent reseller or the provider may change these.")
     if "code" in changed and organisation.code_locked:
         raise ValidationError({"code": "The code cannot change once the customer is provisioned."})
+    if "user_limit" in changed and organisation.parent_id is not None:
+        # Root first, then the parent's pool: the order every insert into the tree takes.
+        lock_tree(organisation)
+        check_user_limit(organisation, changes["user_limit"])
     for key, value in changes.items():
         setattr(organisation, key, value)
     organisation._history_user = recorded_user(actor)

@@ -114,27 +114,48 @@ def revoke_role(*, actor: Any, grant: RoleGrant) -> None:
     forget_scope(user)
 
 
+def _free_role_name(base: str) -> str:
+    """``base``, or ``base (2)``, ``base (3)`` ...: the first name no role has yet."""
+    base = base[:140]
+    taken = set(Role.objects.filter(name__startswith=base).values_list("name", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base} ({number})" in taken:
+        number += 1
+    return f"{base} ({number})"
+
+
 @transaction.atomic
 def clone_admin_role(*, actor: Any, source: Role, organisation: Organisation) -> Role:
     """Cloned Admin Role: a copy of ``source`` named after the customer.
 
     The copy belongs to the customer and is allowed there; it is what the Default Admin Role
     field shows and what the customer's first administrator receives.
+
+    A clone is found again by (customer, source), never by name: a name is only a label, and
+    a customer renamed so that "<name> <source>" spells an existing, stronger role must not
+    be handed that role. The actor must hold every permission of the role returned.
     """
     if not all(has_permission(actor, codename, organisation) for codename in source.codenames()):
         raise PermissionDenied(f"You may not clone the role {source.name!r}.")
-    name = f"{organisation.name} {source.name}"[:150]
-    role, created = Role.objects.get_or_create(
-        name=name,
-        defaults={
-            "description": f"Cloned from {source.name} for {organisation.name}",
-            "organisation": organisation,
-            "cloned_from": source,
-            "is_admin_role": source.is_admin_role,
-        },
+    role = (
+        Role.objects.select_for_update()
+        .filter(organisation=organisation, cloned_from=source)
+        .order_by("pk")
+        .first()
     )
-    if created:
+    if role is None:
+        role = Role.objects.create(
+            name=_free_role_name(f"{organisation.name} {source.name}"),
+            description=f"Cloned from {source.name} for {organisation.name}"[:500],
+            organisation=organisation,
+            cloned_from=source,
+            is_admin_role=source.is_admin_role,
+        )
         role.permissions.set(source.permissions.all())
+    if not all(has_permission(actor, codename, organisation) for codename in role.codenames()):
+        raise PermissionDenied(f"You may not grant the role {role.name!r}.")
     organisation.allowed_roles.add(role)
     return role
 

@@ -23,7 +23,7 @@ from core.actors import SYSTEM, recorded_user
 from core.credentials import encrypt_secret
 from core.jobs import JobKind, held_lock_key, request_job
 from core.models import Job
-from core.scoping import has_permission, require_permission
+from core.scoping import effective_codenames, has_permission, holds_all
 from customers.actions.assignments import _assign, give_directory_account, sync_job
 from customers.actions.catalogue import DIRECTORY_STATES
 from customers.actions.limits import take_user_seat
@@ -85,15 +85,49 @@ def _job(kind: str, actor: Any, person: User, **kwargs: Any) -> Job | None:
     return user_job(kind=kind, actor=actor, user=person, **kwargs)
 
 
+def may_act_on(actor: Any, person: User, codename: str | None = None) -> bool:
+    """May ``actor`` reset, unlock, disable, enable, edit or delete ``person``?
+
+    Only when ``actor`` holds ``codename`` (if given) on the person's organisation and every
+    permission the person holds there, through any grant on it or an ancestor: nobody takes
+    over an account more powerful than their own (a help desk reset of an administrator would
+    hand the help desk the administrator's rights). Who is an administrator is read from the
+    grants, never from the ``is_admin`` flag, so a service role counts for what it gives.
+    """
+    if actor is SYSTEM:
+        return True
+    organisation = person.organisation
+    if organisation is None:
+        return bool(getattr(actor, "is_superuser", False) and actor.is_active)
+    if codename is not None and not has_permission(actor, codename, organisation):
+        return False
+    return holds_all(actor, effective_codenames(person, organisation), organisation)
+
+
+def _require(actor: Any, codename: str, person: User) -> None:
+    if not may_act_on(actor, person, codename):
+        raise PermissionDenied(USER_DENIED)
+
+
+# Permissions that change something beyond one's own account: whoever holds one counts as an
+# administrator, whatever the role that gave it is called.
+_READ_ONLY = {"view_organisation", "view_users", "view_jobs"}
+
+
+def holds_admin_rights(person: User) -> bool:
+    if person.organisation is None:
+        return True
+    return bool(effective_codenames(person, person.organisation) - _READ_ONLY)
+
+
 def _reset_codename(person: User) -> str:
     """Help Desk may reset ordinary users; administrators need the stronger permission."""
-    return "reset_admin_passwords" if person.is_admin else "reset_passwords"
+    return "reset_admin_passwords" if holds_admin_rights(person) else "reset_passwords"
 
 
-def may_reset(actor: User, person: User) -> bool:
-    return person.organisation is not None and has_permission(
-        actor, _reset_codename(person), person.organisation
-    )
+def may_reset(actor: Any, person: User) -> bool:
+    """The reset and unlock buttons and actions: the right codename and ``may_act_on``."""
+    return may_act_on(actor, person, _reset_codename(person))
 
 
 @transaction.atomic
@@ -182,7 +216,7 @@ def person_subscriptions(person: User) -> list[CustomerService]:
 @transaction.atomic
 def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | None:
     """Change names, email or UPN; the update job applies them to the account."""
-    require_permission(actor, "change_users", person.organisation, USER_DENIED)
+    _require(actor, "change_users", person)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
@@ -210,7 +244,7 @@ def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | Non
 @transaction.atomic
 def set_enabled(*, actor: Any, person: User, enabled: bool) -> Job | None:
     """Disable (cannot sign in, account disabled in AD) or enable a user."""
-    require_permission(actor, "change_users", person.organisation, USER_DENIED)
+    _require(actor, "change_users", person)
     if actor.pk is not None and actor.pk == person.pk and not enabled:
         raise ValidationError("You cannot disable yourself.")
     if person.is_active == enabled:
@@ -225,7 +259,7 @@ def reset_password(
     *, actor: Any, person: User, password: str, must_change_password: bool = True
 ) -> Job | None:
     """An administrator sets a new password (Help Desk: not for administrators)."""
-    require_permission(actor, _reset_codename(person), person.organisation, USER_DENIED)
+    _require(actor, _reset_codename(person), person)
     check_password(
         person.organisation, password, username=person.username, display_name=person.display_name
     )
@@ -251,7 +285,7 @@ def _forget_lockouts(person: User) -> None:
 @transaction.atomic
 def unlock_user(*, actor: Any, person: User) -> Job | None:
     """Clear a lock-out after too many wrong passwords, in the portal and in AD."""
-    require_permission(actor, _reset_codename(person), person.organisation, USER_DENIED)
+    _require(actor, _reset_codename(person), person)
     _forget_lockouts(person)
     return _job(JobKind.UNLOCK_USER, actor, person)
 
@@ -267,7 +301,7 @@ def _other_admins(person: User) -> bool:
 @transaction.atomic
 def delete_user(*, actor: Any, person: User) -> Job | None:
     """Delete a user; the job deletes the account (found by GUID, else by UPN)."""
-    require_permission(actor, "delete_users", person.organisation, USER_DENIED)
+    _require(actor, "delete_users", person)
     if actor.pk is not None and actor.pk == person.pk:
         raise ValidationError("You cannot delete yourself.")
     if person.is_admin and not _other_admins(person) and person.organisation.users.count() > 1:
@@ -290,7 +324,7 @@ def _admin_role(actor: Any, organisation: Organisation) -> Role:
 def set_administrator(*, actor: Any, person: User, admin: bool) -> Job | None:
     """Make a user an administrator of their customer, or an ordinary user again."""
     organisation = person.organisation
-    require_permission(actor, "grant_roles", person.organisation, USER_DENIED)
+    _require(actor, "grant_roles", person)
     if admin == person.is_admin:
         return None
     if admin:

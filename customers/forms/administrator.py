@@ -12,9 +12,9 @@ from customers.actions.organisations import default_upn_domain
 from customers.forms.passwords import PasswordCheckMixin
 from customers.forms.widgets import StyledFormMixin
 from customers.models import Organisation, Role, User
+from customers.models.validators import UPN_LOCAL_MESSAGE, UPN_LOCAL_PATTERN, unavailable
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
-UPN_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 
 
 def cloneable_roles(actor: User, organisation: Organisation) -> list[Role]:
@@ -122,14 +122,14 @@ class AdministratorForm(PasswordCheckMixin, StyledFormMixin, forms.Form):
         if username and not USERNAME.match(username):
             self.add_error("username", "Use at most 20 letters, digits and . - _ only.")
         elif username and User.objects.filter(username__iexact=username).exists():
-            self.add_error("username", f"A user with the username {username} already exists.")
+            self.add_error("username", unavailable("username", username))
         local = cleaned.get("upn_local") or ""
-        if local and not UPN_LOCAL.match(local):
-            self.add_error("upn_local", "Use letters, digits and . _ - + only, no spaces.")
+        if local and not UPN_LOCAL_PATTERN.match(local):
+            self.add_error("upn_local", UPN_LOCAL_MESSAGE)
         elif local and domain:
             upn = f"{local}@{domain}".lower()
             if User.objects.filter(upn=upn).exists():
-                self.add_error("upn_local", f"The UPN {upn} is already in use.")
+                self.add_error("upn_local", unavailable("upn", upn))
             cleaned["upn"] = upn
         if not cleaned.get("display_name"):
             first, last = cleaned.get("first_name", ""), cleaned.get("last_name", "")

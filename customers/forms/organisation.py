@@ -26,7 +26,12 @@ from customers.models.organisation import (
     PARENT_DECIDED_FORM_FIELDS,
     SELF_EDITABLE_FIELDS,
 )
-from customers.models.validators import normalise_domain, validate_domain_name
+from customers.models.validators import (
+    UNAVAILABLE_FIELD,
+    normalise_domain,
+    unavailable,
+    validate_domain_name,
+)
 
 # Customers may be created below the provider or a reseller that is in service.
 PARENT_STATES = [Status.DRAFT, Status.PROVISIONING, Status.ACTIVE, Status.FAILED]
@@ -58,7 +63,7 @@ def _check_domains_free(form: forms.Form, field: str, names: list[str]) -> None:
     taken = set(Domain.objects.filter(name__in=names).values_list("name", flat=True))
     for name in names:
         if name in taken:
-            form.add_error(field, f"The domain {name} already belongs to a customer.")
+            form.add_error(field, unavailable("domain", name))
 
 
 class OrganisationFieldsMixin(StyledFormMixin):
@@ -137,7 +142,7 @@ class OrganisationFieldsMixin(StyledFormMixin):
             return generate_code(self.cleaned_data.get("name") or "", exclude_pk=self.instance.pk)
         clash = Organisation.objects.filter(code__iexact=code).exclude(pk=self.instance.pk)
         if clash.exists():
-            raise forms.ValidationError(f"The code {code} is already used by another customer.")
+            raise forms.ValidationError(unavailable("code", code))
         return code
 
     def clean(self):
@@ -172,7 +177,7 @@ class OrganisationFieldsMixin(StyledFormMixin):
 
 
 MODEL_FIELDS = FORM_MODEL_FIELDS
-ERROR_MESSAGES = {"code": {"unique": "This code is already used by another customer."}}
+ERROR_MESSAGES = {"code": {"unique": UNAVAILABLE_FIELD["code"]}}
 
 
 class OrganisationForm(OrganisationFieldsMixin, forms.ModelForm):

@@ -7,7 +7,7 @@ from django import forms
 from customers.actions.roles import grantable_roles
 from customers.forms.widgets import StyledFormMixin
 from customers.models import Contact, Domain, Organisation, Role, User
-from customers.models.validators import normalise_domain, validate_domain_name
+from customers.models.validators import normalise_domain, unavailable, validate_domain_name
 
 
 class ContactForm(StyledFormMixin, forms.ModelForm):
@@ -26,7 +26,7 @@ def free_domain_name(value: str) -> str:
     name = normalise_domain(value)
     validate_domain_name(name)
     if Domain.objects.filter(name=name).exists():
-        raise forms.ValidationError(f"The domain {name} already belongs to a customer.")
+        raise forms.ValidationError(unavailable("domain", name))
     return name
 
 

@@ -11,6 +11,7 @@ from customers.actions.organisations import default_upn_domain
 from customers.actions.users import USERNAME_PATTERN
 from customers.forms.passwords import PasswordCheckMixin
 from customers.models import CustomerService, Organisation, ServiceType, User
+from customers.models.validators import unavailable, validate_upn_local
 
 
 def domain_choices(organisation: Organisation) -> list[tuple[str, str]]:
@@ -47,6 +48,9 @@ class PasswordPair(PasswordCheckMixin, forms.Form):
 
 
 class UpnMixin:
+    # The actions name the whole UPN; the form asks for the part before the @.
+    error_fields = {"upn": "upn_local"}
+
     def upn_from(self, cleaned: dict, exclude_pk: int | None = None) -> str:
         local = (cleaned.get("upn_local") or "").strip().lower()
         domain = cleaned.get("domain") or ""
@@ -55,12 +59,17 @@ class UpnMixin:
         if "@" in local:
             self.add_error("upn_local", "Type only the part before the @.")
             return ""
+        try:
+            validate_upn_local(local)
+        except ValidationError as error:
+            self.add_error("upn_local", error)
+            return ""
         upn = f"{local}@{domain}"
         taken = User.objects.filter(upn=upn)
         if exclude_pk:
             taken = taken.exclude(pk=exclude_pk)
         if taken.exists():
-            self.add_error("upn_local", f"{upn} already belongs to a user.")
+            self.add_error("upn_local", unavailable("upn", upn))
         return upn
 
 
@@ -119,7 +128,7 @@ class UserCreateForm(UpnMixin, PasswordPair):
             if not USERNAME_PATTERN.match(username):
                 self.add_error("username", "At most 20 of letters, digits and . - _")
             elif User.objects.filter(username__iexact=username).exists():
-                self.add_error("username", f"{username} is already taken.")
+                self.add_error("username", unavailable("username", username))
         display = cleaned.get("display_name") or " ".join(
             filter(None, [cleaned.get("first_name"), cleaned.get("last_name")])
         )

@@ -56,8 +56,9 @@ LOGINS = [
 
 
 @transaction.atomic
-def seed_demo() -> list[DemoLogin]:
-    """Create the demo tree and cast; running it again changes nothing."""
+def seed_demo(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
+    """Create the demo tree and cast; running it again changes nothing (logins that exist
+    keep their password). ``password`` is given to the logins it creates."""
     by_code: dict[str, Organisation] = {}
     for spec in ORGANISATIONS:
         existing = Organisation.objects.filter(code=spec.code).first()
@@ -88,7 +89,7 @@ def seed_demo() -> list[DemoLogin]:
             first_name=login.first_name,
             last_name=login.last_name,
             email=f"{login.username}@{domain}",
-            password=DEMO_PASSWORD,
+            password=password,
             is_admin=login.role.endswith("Admin"),
             role=Role.objects.get(name=login.role),
         )

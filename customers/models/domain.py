@@ -6,7 +6,7 @@ from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
-from customers.models.validators import normalise_domain, validate_domain_name
+from customers.models.validators import UNAVAILABLE_FIELD, normalise_domain, validate_domain_name
 
 
 class Domain(models.Model):
@@ -19,7 +19,11 @@ class Domain(models.Model):
         "customers.Organisation", on_delete=models.CASCADE, related_name="domains"
     )
     name = models.CharField(
-        "Domain Name", max_length=253, unique=True, validators=[validate_domain_name]
+        "Domain Name",
+        max_length=253,
+        unique=True,
+        validators=[validate_domain_name],
+        error_messages={"unique": UNAVAILABLE_FIELD["domain"]},
     )
     is_primary = models.BooleanField("Primary", default=False)
     created = models.DateTimeField(auto_now_add=True)

@@ -15,7 +15,7 @@ from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
 
 from core.scoping import RestrictedManager, ScopedTreeQuerySet
-from customers.models.validators import validate_code
+from customers.models.validators import UNAVAILABLE_FIELD, validate_code
 
 
 class OrganisationType(models.TextChoices):
@@ -66,6 +66,7 @@ class Organisation(MPTTModel):
         max_length=20,
         unique=True,
         validators=[validate_code],
+        error_messages={"unique": UNAVAILABLE_FIELD["code"]},
         help_text="Unique short code, letters and digits. Locked once provisioned.",
     )
     name = models.CharField("Full Name", max_length=200)

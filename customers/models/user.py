@@ -7,6 +7,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 
 from core.scoping import ScopedQuerySet
+from customers.models.validators import UNAVAILABLE_FIELD, validate_upn
 
 
 class CanopyUserManager(UserManager.from_queryset(ScopedQuerySet)):
@@ -26,7 +27,7 @@ class User(AbstractUser):
         max_length=20,
         unique=True,
         help_text="At most 20 characters: letters, digits and . - _",
-        error_messages={"unique": "A user with that username already exists."},
+        error_messages={"unique": UNAVAILABLE_FIELD["username"]},
     )
     organisation = models.ForeignKey(
         "customers.Organisation",
@@ -35,7 +36,15 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
-    upn = models.CharField("UPN", max_length=254, unique=True, null=True, blank=True)
+    upn = models.CharField(
+        "UPN",
+        max_length=254,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_upn],
+        error_messages={"unique": UNAVAILABLE_FIELD["upn"]},
+    )
     display_name = models.CharField("Display Name", max_length=256, blank=True)
     is_admin = models.BooleanField(
         "Administrator", default=False, help_text="Administrators manage their organisation."

@@ -125,10 +125,10 @@ def user_detail(request, pk: int):
         "rows": rows,
         "services_form": services_form,
         "may": {
-            "edit": may("change_users"),
-            "reset": organisation is not None and actions.may_reset(me, person),
-            "delete": may("delete_users") and me.pk != person.pk,
-            "admin": may("grant_roles") and me.pk != person.pk,
+            "edit": actions.may_act_on(me, person, "change_users"),
+            "reset": actions.may_reset(me, person),
+            "delete": actions.may_act_on(me, person, "delete_users") and me.pk != person.pk,
+            "admin": actions.may_act_on(me, person, "grant_roles") and me.pk != person.pk,
             "services": may("assign_services"),
         },
         "jobs": person.directory_jobs.all()[:10] if may("view_jobs") else [],
@@ -139,7 +139,7 @@ def user_detail(request, pk: int):
 @login_required
 def user_edit(request, pk: int):
     person = visible_user(request, pk)
-    require(request, "change_users", person.organisation)
+    _require_may_act_on(request, person, "change_users")
     form = UserEditForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
         try:
@@ -152,11 +152,18 @@ def user_edit(request, pk: int):
     return render(request, "users/user_edit.html", {"form": form, "person": person})
 
 
+def _require_may_act_on(request, person: User, codename: str) -> None:
+    """403 unless the viewer holds ``codename`` and every permission ``person`` holds."""
+    require(request, codename, person.organisation)
+    if not actions.may_act_on(request.user, person, codename):
+        raise PermissionDenied
+
+
 def _action(request, pk: int, codename: str | None, run, done: str):
     """A POST-only action on one user; refusals come back as messages."""
     person = visible_user(request, pk)
     if codename is not None:
-        require(request, codename, person.organisation)
+        _require_may_act_on(request, person, codename)
     try:
         run(person)
     except ValidationError as error:
@@ -264,7 +271,7 @@ def user_reset_password(request, pk: int):
 @login_required
 def user_delete(request, pk: int):
     person = visible_user(request, pk)
-    require(request, "delete_users", person.organisation)
+    _require_may_act_on(request, person, "delete_users")
     error = None
     if request.method == "POST":
         if request.POST.get("confirm") != person.username:

@@ -8,16 +8,39 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.jobs import JobKind, request_job, send_run_message
+from core.actors import SYSTEM
+from core.jobs import PASSWORD_KINDS, SECRET_ERASED, JobKind, request_job, send_run_message
 from core.models import Job, JobState
-from core.scoping import has_permission
+from core.scoping import has_permission, may_decide
 from customers.actions import lifecycle
 from customers.models import Organisation
 from provisioning.engine.rows import kick_next
 
+# Jobs that carry a decision taken one level up (the customer's lifecycle, the services it
+# is given): the customer's own admins may watch them but not cancel or re-run them.
+DECIDED_ABOVE = frozenset(
+    {
+        JobKind.PROVISION_ORGANISATION,
+        JobKind.SUSPEND_ORGANISATION,
+        JobKind.RESUME_ORGANISATION,
+        JobKind.DEPROVISION_ORGANISATION,
+        JobKind.PROVISION_SERVICE,
+        JobKind.DEPROVISION_SERVICE,
+    }
+)
+
+
+def may_manage_job(actor: Any, job: Job) -> bool:
+    """May ``actor`` retry or cancel ``job``?"""
+    if job.organisation is None:
+        return actor is SYSTEM or bool(getattr(actor, "is_superuser", False))
+    if job.kind in DECIDED_ABOVE:
+        return may_decide(actor, job.organisation, "manage_jobs")
+    return has_permission(actor, "manage_jobs", job.organisation)
+
 
 def _require_manage_jobs(actor: Any, job: Job) -> None:
-    if job.organisation is None or not has_permission(actor, "manage_jobs", job.organisation):
+    if not may_manage_job(actor, job):
         raise PermissionDenied("You may not retry or cancel this job.")
 
 
@@ -35,6 +58,13 @@ def retry_job(*, actor: Any, job: Job) -> Job:
     """Run a failed job again, from its first step (every step is idempotent), with a fresh
     budget of attempts."""
     _require_manage_jobs(actor, job)
+    if job.state == JobState.FAILED and (
+        (job.payload or {}).get(SECRET_ERASED) or (job.kind in PASSWORD_KINDS and not job.secret)
+    ):
+        raise ValidationError(
+            "This job's password was erased when it failed, so it cannot be retried. "
+            "Set a new password for the user instead."
+        )
     now = timezone.now()
     entry = _log_entry(job, now, "info", f"Retried by {actor}")
     changed = Job.objects.filter(pk=job.pk, state=JobState.FAILED).update(

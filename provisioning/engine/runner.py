@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.credentials import CredentialError
+from core.jobs import SECRET_ERASED
 from core.models import Job, JobState
 from directory import PasswordRejectedError, PermanentDirectoryError, TransientDirectoryError
 from provisioning.engine import rows
@@ -132,7 +133,6 @@ def _run(job: Job, claim: rows.Claim, heartbeat: Heartbeat) -> str:
             ctx,
             f"{where}: the directory refused the password because it does not meet the "
             f"password policy. Set a new password for this user. ({exc})",
-            erase_secret=True,
         )
     except (JobFailed, PermanentDirectoryError, CredentialError, UnknownJobKind) as exc:
         return _fail(job, claim, ctx, f"{where}: {exc}")
@@ -154,15 +154,16 @@ def _succeed(job: Job, claim: rows.Claim, ctx: StepContext) -> str:
     return "succeeded"
 
 
-def _fail(
-    job: Job, claim: rows.Claim, ctx: StepContext, message: str, *, erase_secret: bool = False
-) -> str:
+def _fail(job: Job, claim: rows.Claim, ctx: StepContext, message: str) -> str:
+    """Fail for good. A password still held is erased: nobody re-runs a failed reset later
+    with a password someone else knew; a retry asks for a new one (``retry_job``)."""
     ctx.log(message, level="error")
     with transaction.atomic():
         fields = ctx.pending_fields()
         fields["error"] = message
-        if erase_secret:
-            fields["secret"] = ""
+        fields["secret"] = ""
+        if job.secret:
+            fields["payload"] = {**(job.payload or {}), SECRET_ERASED: True}
         if not rows.finish(claim, JobState.FAILED, **fields):
             return "lost"
         try:

@@ -30,7 +30,7 @@ def _visible_job(request, pk: int) -> Job:
 
 
 def _may_manage(user, job: Job) -> bool:
-    return job.organisation is not None and has_permission(user, "manage_jobs", job.organisation)
+    return actions.may_manage_job(user, job)
 
 
 @login_required

@@ -73,3 +73,26 @@ def in_directory(organisation: Organisation) -> None:
 
 
 ACTIVE = Status.ACTIVE
+
+
+def edit_data(org, **overrides) -> dict:
+    """Every field of the Edit Customer form, as the organisation has it now."""
+    data = {
+        "name": org.name,
+        "code": org.code,
+        "contact_name": org.contact_name,
+        "email": org.email,
+        "customer_type": org.customer_type,
+        "language": org.language,
+        "password_min_length": org.password_min_length,
+        "password_complexity": "on",
+        "password_history": org.password_history,
+        "password_max_age_days": org.password_max_age_days or "",
+        "lockout_threshold": org.lockout_threshold,
+        "lockout_duration_minutes": org.lockout_duration_minutes,
+        "user_limit": org.user_limit or "",
+        "allowed_roles": [r.pk for r in org.allowed_roles.all()],
+        "save": "1",
+    }
+    data.update(overrides)
+    return data

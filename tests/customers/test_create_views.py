@@ -184,13 +184,13 @@ def errors_for(response, field):
     [
         ({"name": ""}, "name", "This field is required."),
         ({"name": "x" * 201}, "name", "at most 200 characters"),
-        ({"code": "RONE"}, "code", "already used by another customer"),
-        ({"code": "rone"}, "code", "already used by another customer"),
+        ({"code": "RONE"}, "code", "is not available"),
+        ({"code": "rone"}, "code", "is not available"),
         ({"code": "AB-C"}, "code", "letters and digits only"),
         ({"code": "A" * 21}, "code", "at most 20 characters"),
         ({"email": "not-an-email"}, "email", "valid email address"),
         ({"domain_name": "bad_domain"}, "domain_name", "Enter a domain name"),
-        ({"domain_name": "org1.example"}, "domain_name", "already belongs to a customer"),
+        ({"domain_name": "org1.example"}, "domain_name", "is not available"),
         ({"domain_aliases": ["ok.example", "no spaces.example"]}, "domain_aliases", "no spaces"),
         ({"domain_aliases": ["dup.example", "dup.example"]}, "domain_aliases", "Listed twice"),
         ({"domain_aliases": ["globex.example"]}, "domain_aliases", "already the Domain Name"),
@@ -227,7 +227,7 @@ def test_a_domain_taken_by_a_foreign_customer_is_refused_on_quick_create(cast, l
         url("quick_create"),
         {"parent": cast.reseller.pk, "name": "X", "email": "x@x.example", "domain_name": taken},
     )
-    assert "already belongs to a customer" in " ".join(errors_for(response, "domain_name"))
+    assert "is not available" in " ".join(errors_for(response, "domain_name"))
 
 
 @pytest.mark.parametrize("name", SPECIAL_NAMES)

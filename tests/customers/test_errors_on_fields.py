@@ -18,7 +18,7 @@ def test_a_domain_taken_after_the_form_checked_it_is_marked_on_the_domain_field(
     client = login(cast.reseller_admin)
     response = client.post(url("domains", cast.customer.pk), {"name": taken})
     form = response.context["form"]
-    assert "already belongs to a customer" in " ".join(form.errors["name"])
+    assert "is not available" in " ".join(form.errors["name"])
     assert form.non_field_errors() == []
 
 

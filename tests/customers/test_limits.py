@@ -5,6 +5,8 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Sum
+from django.urls import reverse
 
 from core.actors import SYSTEM
 from customers.actions.limits import (
@@ -13,10 +15,12 @@ from customers.actions.limits import (
     take_service_seat,
     user_usage,
 )
+from customers.actions.organisations import update_organisation
 from customers.actions.users import create_user
 from customers.models import CustomerService, Organisation, Plan, Service, User, UserService
 from tests.cast import build_cast
-from tests.factories import UserFactory
+from tests.customers.helpers import detailed_form_data, edit_data, url
+from tests.factories import OrganisationFactory, UserFactory
 
 
 def make_user(organisation, n):
@@ -134,3 +138,82 @@ def test_the_first_user_of_a_customer_is_always_an_administrator(cast):
     second = UserFactory(username="second", organisation=fresh, is_admin=False)
     assert first.is_admin and not second.is_admin
     assert first.role_grants.get().role.name == "Customer Admin"
+
+
+def limit_reseller_one(total: int) -> None:
+    Organisation.objects.filter(name="Reseller One").update(user_limit=total)
+
+
+@pytest.mark.django_db
+def test_a_reseller_limited_to_five_users_cannot_create_a_customer_of_a_million(cast, login):
+    """Issue 9, hole 6: the pool was never checked when a customer was created."""
+    limit_reseller_one(5)
+    client = login(cast.reseller_admin)
+    data = detailed_form_data(cast.reseller, user_limit=1_000_000)
+    response = client.post(url("create"), data)
+    assert response.status_code == 200
+    assert "users are left to give" in str(response.context["form"].errors["user_limit"])
+    assert not Organisation.objects.filter(name="Globex Corporation").exists()
+    # What is left of the pool (5, less Reseller One's own user) is still given.
+    response = client.post(url("create"), detailed_form_data(cast.reseller, user_limit=4))
+    assert response.status_code == 302
+    assert Organisation.objects.get(name="Globex Corporation").user_limit == 4
+
+
+@pytest.mark.django_db
+def test_a_reseller_cannot_raise_a_customers_limit_beyond_its_pool(cast, login):
+    limit_reseller_one(10)
+    Organisation.objects.filter(pk=cast.customer.pk).update(user_limit=5)
+    cast.refresh()
+    client = login(cast.reseller_admin)
+    edit = reverse("customers:edit", args=[cast.customer.pk])
+    response = client.post(edit, edit_data(cast.customer, user_limit=1_000_000))
+    assert response.status_code == 200
+    assert "users are left to give" in str(response.context["form"].errors["user_limit"])
+    with pytest.raises(ValidationError, match="Only 9 of Reseller One's 10"):
+        update_organisation(
+            actor=cast.reseller_admin, organisation=cast.customer, changes={"user_limit": 10}
+        )
+    update_organisation(
+        actor=cast.reseller_admin, organisation=cast.customer, changes={"user_limit": 9}
+    )
+    assert Organisation.objects.get(pk=cast.customer.pk).user_limit == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_edits_raising_limits_never_overdraw_the_resellers_pool():
+    """Each edit alone fits the pool; together they would overdraw it five times over."""
+    cast = build_cast()
+    customers = [
+        OrganisationFactory(name=f"Racer {n}", parent=cast.reseller, user_limit=0)
+        for n in range(20)
+    ]
+    # Reseller One: 1 user of its own, Customer One holds 3 (limit 3): 5 seats left to give.
+    Organisation.objects.filter(pk=cast.customer.pk).update(user_limit=3)
+    limit_reseller_one(1 + 3 + 5)
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+
+    def request(customer) -> None:
+        try:
+            barrier.wait()
+            update_organisation(
+                actor=cast.reseller_admin,
+                organisation=Organisation.objects.get(pk=customer.pk),
+                changes={"user_limit": 1},
+            )
+            outcomes.append("raised")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request, args=(c,)) for c in customers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("raised") == 5
+    assert outcomes.count("refused") == 15
+    given = Organisation.objects.filter(parent=cast.reseller).aggregate(total=Sum("user_limit"))
+    assert given["total"] == 3 + 5

@@ -8,33 +8,11 @@ from django.utils import timezone
 
 from core.models import Job
 from customers.models import Contact, Domain, Organisation, Role, RoleGrant, Status
-from tests.customers.helpers import in_directory, set_status, url
+from tests.customers.helpers import edit_data, in_directory, set_status, url
 from tests.factories import UserFactory
 from tests.fixtures.catalogue import subscribe
 
 pytestmark = pytest.mark.django_db
-
-
-def edit_data(org, **overrides):
-    data = {
-        "name": org.name,
-        "code": org.code,
-        "contact_name": org.contact_name,
-        "email": org.email,
-        "customer_type": org.customer_type,
-        "language": org.language,
-        "password_min_length": org.password_min_length,
-        "password_complexity": "on",
-        "password_history": org.password_history,
-        "password_max_age_days": org.password_max_age_days or "",
-        "lockout_threshold": org.lockout_threshold,
-        "lockout_duration_minutes": org.lockout_duration_minutes,
-        "user_limit": org.user_limit or "",
-        "allowed_roles": [r.pk for r in org.allowed_roles.all()],
-        "save": "1",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_an_edit_is_saved_and_recorded_in_history_with_who_and_before_after(cast, login):
@@ -134,7 +112,7 @@ def test_domains_aliases_come_and_go_and_the_primary_changes_only_to_an_alias(ca
     assert alias.organisation == cast.customer and not alias.is_primary
     taken = cast.customer2.primary_domain.name
     response = client.post(url("domains", cast.customer.pk), {"name": taken})
-    assert "already belongs to a customer" in " ".join(response.context["form"].errors["name"])
+    assert "is not available" in " ".join(response.context["form"].errors["name"])
     response = client.post(url("domains", cast.customer.pk), {"name": "not a domain"})
     assert "Enter a domain name" in " ".join(response.context["form"].errors["name"])
     # A foreign domain cannot be made primary here: it is not found in this customer.

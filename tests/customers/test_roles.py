@@ -1,6 +1,7 @@
 """Roles flow down the tree; revokes are exact; nobody grants what they do not hold."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.actors import SYSTEM
@@ -122,3 +123,29 @@ def test_the_built_in_roles_survive_a_database_flush():
     from customers.models import Service
 
     assert Service.objects.filter(code__in=["RESELLER", "ACCOUNT"]).count() == 2
+
+
+def test_renaming_a_customer_after_a_stronger_role_does_not_clone_into_that_role(cast):
+    """Issue 9, hole 4: "<customer name> <source name>" spelling an existing role."""
+    stronger = Role.objects.create(name="Acme Customer Admin", is_admin_role=True)
+    stronger.permissions.set(Role.objects.get(name="Provider Admin").permissions.all())
+    Organisation.objects.filter(pk=cast.customer.pk).update(name="Acme")
+    cast.refresh()
+    source = Role.objects.get(name="Customer Admin")
+    clone = clone_admin_role(actor=cast.reseller_admin, source=source, organisation=cast.customer)
+    assert clone != stronger
+    assert clone.organisation == cast.customer and clone.cloned_from == source
+    assert clone.codenames() == source.codenames()
+    assert clone.name == "Acme Customer Admin (2)"
+    assert stronger not in cast.customer.allowed_roles.all()
+    # Cloning again finds the same clone, by what it was cloned from, not by its name.
+    again = clone_admin_role(actor=cast.reseller_admin, source=source, organisation=cast.customer)
+    assert again == clone
+
+
+def test_a_clone_that_gained_power_is_not_handed_out_by_someone_without_it(cast):
+    source = Role.objects.get(name="Customer Admin")
+    clone = clone_admin_role(actor=cast.reseller_admin, source=source, organisation=cast.customer)
+    clone.permissions.add(Permission.objects.get(codename="manage_catalogue"))
+    with pytest.raises(PermissionDenied):
+        clone_admin_role(actor=cast.reseller_admin, source=source, organisation=cast.customer)

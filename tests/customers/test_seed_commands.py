@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -14,7 +14,8 @@ from tests.factories import UserFactory, grant
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_creates_a_login_for_every_built_in_role_and_is_idempotent():
+def test_seed_demo_creates_a_login_for_every_built_in_role_and_is_idempotent(settings):
+    settings.DEBUG = True
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
     assert Organisation.objects.count() == 8
@@ -24,6 +25,19 @@ def test_seed_demo_creates_a_login_for_every_built_in_role_and_is_idempotent():
         assert user.role_grants.filter(role__name=login.role).count() == 1
     nested = Organisation.objects.get(code="NWEAST")
     assert [a.code for a in nested.get_ancestors()] == ["CANOPY", "NORTHWIND"]
+
+
+def test_seed_demo_refuses_to_make_a_published_superuser_password_in_production(settings):
+    """Issue 9, hole 10: a production portal got a superuser with the README's password."""
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--allow-production"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not User.objects.filter(username__in=[login.username for login in LOGINS]).exists()
+    out = io.StringIO()
+    call_command("seed_demo", "--allow-production", stdout=out)
+    provider = User.objects.get(username="provider")
+    assert provider.is_superuser and not provider.check_password(DEMO_PASSWORD)
+    assert DEMO_PASSWORD not in out.getvalue()
 
 
 def test_seed_scale_writes_a_consistent_nested_set():

@@ -85,7 +85,7 @@ def test_a_provisioning_customers_admin_gets_a_job_with_the_password_encrypted(
         ({"upn_domain": "foreign.example"}, "upn_domain", "valid choice"),
         ({"username": "has space"}, "username", "letters, digits"),
         ({"username": "x" * 21}, "username", "at most 20 characters"),
-        ({"username": "CADMIN"}, "username", "already exists"),
+        ({"username": "CADMIN"}, "username", "is not available"),
         ({"email": "nope"}, "email", "valid email"),
         ({"first_name": ""}, "first_name", "required"),
     ],
@@ -105,7 +105,7 @@ def test_a_taken_upn_is_refused(new_customer, cast, login):
     User.objects.filter(pk=cast.end_user.pk).update(upn="wile.e@acme.example")
     client = login(cast.reseller_admin)
     response = client.post(url("wizard_admin", new_customer.pk), admin_data())
-    assert "already in use" in " ".join(response.context["form"].errors["upn_local"])
+    assert "is not available" in " ".join(response.context["form"].errors["upn_local"])
 
 
 def test_the_policy_is_the_customers_own(new_customer, cast, login):

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.actors import SYSTEM
+from core.credentials import encrypt_secret
 from core.jobs import request_job
 from core.models import Job, JobState
 from customers.actions.lifecycle import provision_organisation
@@ -319,3 +320,51 @@ def test_cancelling_a_queued_provisioning_leaves_the_customer_failed(cast):
 
     cast.reseller2.refresh_from_db()
     assert cast.reseller2.status == Status.FAILED
+
+
+def test_a_job_that_fails_for_good_erases_its_password(scripted, cast):
+    """Issue 9, hole 10: a failed job kept its encrypted password forever."""
+    job = request_job(
+        kind=TEST_KIND,
+        organisation=cast.customer,
+        actor=cast.customer_admin,
+        secret=encrypt_secret("Known-to-help-desk-1"),
+    )
+    SCRIPT.append(raise_(JobFailed("Not possible.")))
+    run_job(scripted.pk)  # the scripted job runs first: jobs of one customer run in order
+    SCRIPT.append(raise_(JobFailed("Not possible.")))
+
+    assert run_job(job.pk) == "failed"
+
+    assert fresh(job).secret == ""
+
+
+def test_retrying_a_failed_job_whose_password_was_erased_asks_for_a_new_password(scripted, cast):
+    job = request_job(
+        kind=TEST_KIND,
+        organisation=cast.customer,
+        actor=cast.customer_admin,
+        secret=encrypt_secret("Known-to-help-desk-1"),
+    )
+    SCRIPT.extend([None, raise_(JobFailed("Not possible."))])
+    run_job(scripted.pk)
+    run_job(job.pk)
+
+    with pytest.raises(ValidationError, match="Set a new password"):
+        retry_job(actor=cast.customer_admin, job=fresh(job))
+    assert fresh(job).state == JobState.FAILED
+
+
+def test_an_old_reset_without_its_password_is_not_retried(cast):
+    """A reset that failed before its password was erased on failure has none left."""
+    job = Job.objects.create(
+        kind="reset_password",
+        organisation=cast.customer,
+        user=cast.end_user,
+        target_label="enduser",
+        lock_key=f"org:{cast.customer.pk}",
+        state=JobState.FAILED,
+        error="boom",
+    )
+    with pytest.raises(ValidationError, match="Set a new password"):
+        retry_job(actor=cast.customer_admin, job=job)

@@ -15,8 +15,9 @@ def jobs(cast):
     counter = itertools.count()
 
     def make(state, organisation=None, **fields):
+        # The customer's own kind of job (its edit applied to AD): its admins manage it.
+        fields.setdefault("kind", "update_organisation")
         return Job.objects.create(
-            kind="provision_organisation",
             organisation=organisation or cast.customer,
             target_label="Customer One",
             lock_key=f"org:{(organisation or cast.customer).pk}:{state}:{next(counter)}",
@@ -91,6 +92,25 @@ def test_cancel_is_a_post_for_managers_only(cast, login, jobs):
     assert login(cast.customer_admin).post(url).status_code == 302
     job.refresh_from_db()
     assert job.state == JobState.CANCELLED
+
+
+def test_a_customer_admin_cannot_retry_or_cancel_its_own_provisioning(cast, login, jobs):
+    """Issue 9, hole 10: provisioning is decided one level up, by the reseller."""
+    failed = jobs(JobState.FAILED, kind="provision_organisation", error="boom")
+    queued = jobs(JobState.QUEUED, kind="provision_organisation")
+    admin = login(cast.customer_admin)
+    assert admin.post(reverse("provisioning:job_retry", args=[failed.pk])).status_code == 403
+    assert admin.post(reverse("provisioning:job_cancel", args=[queued.pk])).status_code == 403
+    assert "Retry job" not in admin.get(failed.get_absolute_url()).content.decode()
+    failed.refresh_from_db()
+    queued.refresh_from_db()
+    assert (failed.state, queued.state) == (JobState.FAILED, JobState.QUEUED)
+    reseller = login(cast.reseller_admin)
+    assert reseller.post(reverse("provisioning:job_cancel", args=[queued.pk])).status_code == 302
+    assert reseller.post(reverse("provisioning:job_retry", args=[failed.pk])).status_code == 302
+    failed.refresh_from_db()
+    queued.refresh_from_db()
+    assert (failed.state, queued.state) == (JobState.QUEUED, JobState.CANCELLED)
 
 
 def test_the_jobs_list_filters_by_state_and_shows_only_the_viewers_jobs(cast, login, jobs):

@@ -4,17 +4,23 @@ file is clean or the admin imports only the valid rows; then bulk inserts and on
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from core.credentials import decrypt_secret
 from core.jobs import JobKind
 from core.models import Job
+from customers.actions.import_rows import EXPIRES_AFTER
 from customers.actions.imports import check_upload, run_import
 from customers.models import Organisation, Status, User, UserImport
+from customers.tasks import expire_uploads
+from portal.celery import app
 from tests.fixtures.catalogue import customer_vpn
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +240,46 @@ def test_five_hundred_rows_take_a_fixed_number_of_queries(
         run_import(actor=cast.customer_admin, user_import=checked)
     assert User.objects.filter(upn__startswith="bulk").count() == 500
     assert Job.objects.filter(kind=JobKind.IMPORT_USERS).count() == 1
+
+
+def test_an_upload_left_unimported_is_erased_by_beat_without_waiting_for_the_next(active_cast):
+    """Issue 9, hole 10: rows (with passwords) stayed until somebody uploaded again."""
+    cast = active_cast
+    stale = check_upload(
+        actor=cast.customer_admin,
+        organisation=cast.customer,
+        upload=csv_file(good_rows(cast, 1)),
+        filename="users.csv",
+    )
+    fresh = check_upload(
+        actor=cast.customer_admin,
+        organisation=cast.customer,
+        upload=csv_file(good_rows(cast, 1, start=5)),
+        filename="users.csv",
+    )
+    UserImport.objects.filter(pk=stale.pk).update(
+        created=timezone.now() - EXPIRES_AFTER - timedelta(minutes=1)
+    )
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "customers.expire_uploads" in scheduled
+    app.loader.import_default_modules()
+    assert "customers.expire_uploads" in app.tasks
+
+    assert expire_uploads() == 1
+
+    assert not UserImport.objects.filter(pk=stale.pk).exists()
+    assert UserImport.objects.get(pk=fresh.pk).rows
+
+
+def test_an_imported_upn_with_a_double_dot_is_refused_by_row(active_cast):
+    cast = active_cast
+    domain = cast.customer.primary_domain.name
+    rows = [[f"a..b@{domain}", "", "A", "B", "", GOOD_PASSWORD, ""]]
+    checked = check_upload(
+        actor=cast.customer_admin,
+        organisation=cast.customer,
+        upload=csv_file(rows),
+        filename="users.csv",
+    )
+    assert checked.rows_valid == 0
+    assert "no spaces, quotes or backslashes" in checked.errors[0]["message"]

@@ -1,6 +1,7 @@
 """Creating and administering users, through the pages and the service functions."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from core.actors import SYSTEM
@@ -230,3 +231,46 @@ def test_a_new_upn_moves_the_mail_address_with_it(active_cast):
     cast.end_user.refresh_from_db()
     assert cast.end_user.email == new_upn
     assert Job.objects.filter(kind=JobKind.ASSIGN_SERVICES, user=cast.end_user).count() == 2
+
+
+PATH_WALKING_UPNS = ['a\\..\\b "x', 'say"hi', "back\\slash", "two words", ".lead", "trail.", "a..b"]
+
+
+@pytest.mark.parametrize("local", PATH_WALKING_UPNS)
+def test_a_upn_that_walks_paths_or_quotes_is_refused_on_the_upn_field(active_cast, login, local):
+    """Issue 9, hole 10: the local part flowed into AD and home-folder paths unchecked."""
+    cast = active_cast
+    client = login(cast.customer_admin)
+    response = client.post(
+        reverse("users:create", args=[cast.customer.pk]), create_form(cast, upn_local=local)
+    )
+    assert response.status_code == 200
+    assert "no spaces, quotes or backslashes" in str(response.context["form"].errors["upn_local"])
+    response = client.post(
+        reverse("users:edit", args=[cast.end_user.pk]),
+        {
+            "upn_local": local,
+            "domain": cast.customer.primary_domain.name,
+            "first_name": "End",
+            "last_name": "User",
+            "display_name": "",
+            "email": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "upn_local" in response.context["form"].errors
+    assert not User.objects.filter(upn__startswith=local.lower()).exists()
+
+
+def test_the_actions_refuse_a_path_walking_upn_on_the_upn_field(active_cast):
+    cast = active_cast
+    upn = f'a\\..\\b "x@{cast.customer.primary_domain.name}'
+    with pytest.raises(ValidationError) as refused:
+        user_admin.create_user(
+            actor=cast.customer_admin, organisation=cast.customer, username="walker", upn=upn
+        )
+    assert "upn" in refused.value.error_dict
+    with pytest.raises(ValidationError) as refused:
+        user_admin.edit_user(actor=cast.customer_admin, person=cast.end_user, changes={"upn": upn})
+    assert "upn" in refused.value.error_dict
+    assert not User.objects.filter(username="walker").exists()
