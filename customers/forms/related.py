@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from customers.actions.organisations import domain_problems
 from customers.actions.roles import grantable_roles
 from customers.forms.widgets import StyledFormMixin
-from customers.models import Contact, Domain, Organisation, Role, User
+from customers.models import Contact, Organisation, Role, User
 from customers.models.validators import normalise_domain, validate_domain_name
 
 
@@ -24,15 +25,17 @@ class ContactForm(StyledFormMixin, forms.ModelForm):
 class DomainForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label="Domain Name", max_length=253)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.organisation = organisation
         self.style_widgets()
 
     def clean_name(self) -> str:
         name = normalise_domain(self.cleaned_data["name"])
         validate_domain_name(name)
-        if Domain.objects.filter(name=name).exists():
-            raise forms.ValidationError(f"The domain {name} already belongs to a customer.")
+        problems = domain_problems(name, self.organisation)
+        if problems:
+            raise forms.ValidationError(problems)
         return name
 
 
