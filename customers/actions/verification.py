@@ -4,7 +4,7 @@ Anyone can type a domain name. Until it is verified a domain is not a UPN suffix
 directory and not a mail address, and once an organisation is in the directory its users'
 UPNs must be on a verified domain. A draft may already use an unverified domain (the customer
 is being set up while its DNS is changed), but it cannot be provisioned until the domains its
-users sign in with are verified.
+users sign in with are verified, and no job writes an account with such a UPN.
 """
 
 from __future__ import annotations
@@ -178,9 +178,13 @@ def verified_upn_domains(organisation: Organisation) -> set[str]:
 
 
 def needs_verified_upn(organisation: Organisation) -> bool:
-    """A draft may use unverified domains; anything that has been asked into the directory
-    may not."""
-    return organisation.status != Status.DRAFT
+    """Once the organisation is in the directory its users' UPNs must be on verified domains.
+
+    Before that (a draft, or while its provisioning job runs) the portal accepts an unverified
+    one, but no account on it reaches the directory: a draft cannot be provisioned with such
+    users, and a job writing such an account fails, saying to verify the domain and retry.
+    """
+    return organisation.provisioned_at is not None
 
 
 def upn_domain_names(organisation: Organisation) -> list[str]:
