@@ -73,13 +73,15 @@ def give_tokens_and_keep_existing(apps, schema_editor):
     """Each domain gets its own token (a callable default is evaluated once for all rows).
 
     Domains of organisations already in the directory are UPN suffixes users sign in with:
-    they stay in use, marked as held before verification. Drafts' domains must be verified.
+    they stay in use, marked as held before verification; so do the provider's own (the
+    operator's names, the fallback of customers without a domain). Drafts' must be verified.
     """
     Domain = apps.get_model("customers", "Domain")
     now = timezone.now()
     for domain in Domain.objects.select_related("organisation"):
         domain.verification_token = secrets.token_urlsafe(24)
-        if domain.organisation.provisioned_at is not None:
+        organisation = domain.organisation
+        if organisation.provisioned_at is not None or organisation.parent_id is None:
             domain.verified_at = now
             domain.verification_method = "existing"
         domain.save(update_fields=["verification_token", "verified_at", "verification_method"])

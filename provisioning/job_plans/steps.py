@@ -261,7 +261,8 @@ def upn_of(user: User) -> str:
             return f"{user.username}@{domain.name}"
     raise JobFailed(
         f"{user.username} has no UPN, and neither {user.organisation.name} nor its parents "
-        "have a domain to make one from. Give the user a UPN or the organisation a domain."
+        "have a verified domain to make one from. Give the user a UPN or the organisation a "
+        "verified domain."
     )
 
 
