@@ -1,4 +1,5 @@
-"""Celery tasks of the customers app: thin, scheduled by beat (``CELERY_BEAT_SCHEDULE``)."""
+"""Celery tasks of the customers app: thin, scheduled by beat (``CELERY_BEAT_SCHEDULE``),
+each calling an action."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from celery import shared_task
 
 from customers.actions.imports import expire_uploads as expire
+from customers.actions.verification import check_pending_domains as check_pending
 
 logger = logging.getLogger("customers.tasks")
 
@@ -19,3 +21,9 @@ def expire_uploads() -> int:
     if expired:
         logger.info("erased %d expired upload(s)", expired)
     return expired
+
+
+@shared_task(name="customers.check_pending_domains", ignore_result=True)
+def check_pending_domains() -> dict[str, int]:
+    """Look for the DNS TXT record of every domain not verified yet."""
+    return check_pending()

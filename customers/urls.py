@@ -47,6 +47,16 @@ urlpatterns = [
         domains.domain_make_primary,
         name="domain_make_primary",
     ),
+    path(
+        "<int:pk>/domains/<int:domain_pk>/check/",
+        domains.domain_check,
+        name="domain_check",
+    ),
+    path(
+        "<int:pk>/domains/<int:domain_pk>/verify/",
+        domains.domain_verify,
+        name="domain_verify",
+    ),
     path("<int:pk>/roles/", roles.role_list, name="roles"),
     path("<int:pk>/roles/<int:grant_pk>/revoke/", roles.role_revoke, name="role_revoke"),
     path("<int:pk>/jobs/", detail.customer_jobs, name="jobs"),

@@ -311,6 +311,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
     },
     "expire-user-uploads": {"task": "customers.expire_uploads", "schedule": 10 * 60.0},
+    "check-pending-domains": {
+        "task": "customers.check_pending_domains",
+        "schedule": env.float("DOMAIN_CHECK_INTERVAL_SECONDS", default=10 * 60.0),
+    },
 }
 
 # --- Jobs ---------------------------------------------------------------------------------------
@@ -334,6 +338,12 @@ DIRECTORY_TENANTS_ROOT = env.str(
 DIRECTORY_CONNECT_TIMEOUT = env.float("DIRECTORY_CONNECT_TIMEOUT", default=5.0)
 DIRECTORY_RECEIVE_TIMEOUT = env.float("DIRECTORY_RECEIVE_TIMEOUT", default=15.0)
 DIRECTORY_USE_STARTTLS = env.bool("DIRECTORY_USE_STARTTLS", default=False)
+
+# --- Domain verification (DNS TXT records) ---------------------------------------------------
+# Where to look for ``canopy-verification=<token>`` records: ``host:port`` (comma-separated for
+# several), or empty for the machine's own resolver (/etc/resolv.conf).
+DNS_RESOLVER = env.str("DNS_RESOLVER", default="")
+DNS_TIMEOUT = env.float("DNS_TIMEOUT", default=5.0)
 
 LOGGING = {
     "version": 1,

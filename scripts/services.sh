@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The machine services Canopy's tests need, started only when they are not already running.
 #
-#   scripts/services.sh install-packages  apt-get install PostgreSQL, Redis and Chromium if missing
+#   scripts/services.sh install-packages  apt-get install PostgreSQL, Redis, Chromium and dnsmasq
 #   scripts/services.sh ensure-python     apt-get install python3.11 and its venv support
 #   scripts/services.sh ensure-postgres   start PostgreSQL on 127.0.0.1:5432, make sure user
 #                                         postgres can connect there without a password and
@@ -41,6 +41,9 @@ install_packages() {
     command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 ||
         missing+=(redis-server)
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    # The DNS server the domain-verification tests start (scripts/dns.sh): the binary only,
+    # without the dnsmasq package's system service.
+    command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
     if ((${#missing[@]})); then
         apt_install "${missing[@]}"
     fi

@@ -7,6 +7,7 @@ from tests.factories import PASSWORD
 pytest_plugins = [
     "tests.fixtures.samba",
     "tests.fixtures.directory_tenants",
+    "tests.fixtures.dns",
 ]
 
 

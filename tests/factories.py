@@ -8,6 +8,7 @@ import factory
 from core.actors import SYSTEM
 from customers.actions.organisations import create_organisation
 from customers.actions.roles import grant_role
+from customers.actions.verification import verify_by_hand
 from customers.models import Organisation, Role, User
 
 _sequence = itertools.count(1)
@@ -22,10 +23,16 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     parent = None
 
     @classmethod
-    def _create(cls, model_class, *args, domains=None, **kwargs):
+    def _create(cls, model_class, *args, domains=None, verified=True, **kwargs):
+        """``verified``: the stage's domains are proven, as the provider would vouch for
+        them; a test about verification itself passes ``verified=False``."""
         if domains is None:
             domains = [f"org{next(_sequence)}.example"]
-        return create_organisation(actor=SYSTEM, domains=domains, **kwargs)
+        organisation = create_organisation(actor=SYSTEM, domains=domains, **kwargs)
+        if verified:
+            for domain in organisation.domains.all():
+                verify_by_hand(actor=SYSTEM, domain=domain)
+        return organisation
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -21,7 +21,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from core.models import Job
-from customers.models import Organisation, User, UserImport
+from customers.models import Domain, Organisation, User, UserImport
 from provisioning.models import DirectoryObject
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -160,3 +160,55 @@ def test_rows_written_before_the_move_are_read_after_it(previous_main):
 
     placed = DirectoryObject.objects.get(organisation=organisation, key="ou:users")
     assert (placed.guid, placed.name) == (before["guid"], "Users")
+
+
+@pytest.fixture
+def before_verification():
+    """The database just before domains needed verifying; today's head again afterwards."""
+    target = [("customers", "0010_names_not_available")]
+    executor = _migrate(target)
+    try:
+        yield executor.loader.project_state(target).apps
+    finally:
+        _migrate()
+
+
+def test_domains_in_the_directory_stay_usable_and_drafts_domains_must_be_verified(
+    before_verification,
+):
+    apps = before_verification
+    OldOrganisation = apps.get_model("customers", "Organisation")
+    OldDomain = apps.get_model("customers", "Domain")
+    suffix = uuid.uuid4().hex[:6]
+    tree_id = (
+        OldOrganisation.objects.order_by("-tree_id").values_list("tree_id", flat=True)[:1] or [0]
+    )[0] + 1
+
+    def organisation(code, parent=None, provisioned=False):
+        return OldOrganisation.objects.create(
+            name=f"{code} {suffix}",
+            code=f"{code}{suffix}".upper(),
+            parent=parent,
+            provisioned_at=timezone.now() if provisioned else None,
+            lft=1,
+            rght=2,
+            tree_id=tree_id,
+            level=0 if parent is None else 1,
+        )
+
+    root = organisation("R")
+    live = organisation("L", parent=root, provisioned=True)
+    draft = organisation("D", parent=root)
+    for org in (root, live, draft):
+        OldDomain.objects.create(organisation=org, name=f"{org.code.lower()}.example")
+
+    _migrate()
+
+    domains = {
+        d.organisation_id: d for d in Domain.objects.filter(name__endswith=suffix + ".example")
+    }
+    assert domains[live.pk].verification_method == "existing" and domains[live.pk].is_verified
+    assert domains[root.pk].is_verified  # the provider's own names
+    assert not domains[draft.pk].is_verified
+    tokens = {d.verification_token for d in domains.values()}
+    assert len(tokens) == 3

@@ -35,6 +35,7 @@ from customers.actions.limits import subscription_usage, user_usage
 from customers.actions.organisations import default_upn_domain
 from customers.actions.passwords import password_problems
 from customers.actions.users import USERNAME_MAX, USERNAME_PATTERN, username_stem
+from customers.actions.verification import needs_verified_upn, verified_upn_domains
 from customers.models import (
     CustomerService,
     Organisation,
@@ -290,7 +291,10 @@ def read_rows(upload, filename: str) -> list[tuple[int, dict[str, str]]]:
 def _domains(organisation: Organisation) -> set[str]:
     names = set(organisation.domains.values_list("name", flat=True))
     fallback = default_upn_domain(organisation)
-    return names or ({fallback} if fallback else set())
+    names = names or ({fallback} if fallback else set())
+    if needs_verified_upn(organisation):
+        names &= verified_upn_domains(organisation)
+    return names
 
 
 def _existing(field: str, values: Iterable[str]) -> set[str]:
@@ -372,7 +376,7 @@ def validate_rows(
         elif upn and not (UPN_LOCAL_PATTERN.match(local) and len(local) <= 64):
             found.append(RowError(number, "UPN", UPN_LOCAL_MESSAGE))
         elif upn and domain not in domains:
-            allowed = ", ".join(sorted(domains)) or "none: add a domain to the customer"
+            allowed = ", ".join(sorted(domains)) or "none verified: add and verify one"
             found.append(RowError(number, "UPN", f"Use one of the domains: {allowed}."))
         elif upn_counts[upn] > 1:
             found.append(RowError(number, "UPN", f"{upn} appears more than once in the file."))

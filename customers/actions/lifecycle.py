@@ -21,11 +21,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.actors import recorded_user
 from core.jobs import JobKind, cancel_held_jobs, release_held_jobs, request_job
 from core.models import Job
 from core.scoping import has_permission, may_decide
+from customers.actions.verification import unverified_upn_domains
 from customers.models import Organisation, OrganisationUserObjectPermission, RoleGrant, Status
 
 ALLOWED_MOVES: dict[str, set[str]] = {
@@ -109,6 +111,15 @@ def provision_organisation(*, actor: Any, organisation: Organisation) -> Job:
         raise ValidationError(
             f"Provision {parent.name} first: {organisation.name} is created inside it in the "
             "directory, and it is not there yet."
+        )
+    unverified = unverified_upn_domains(organisation)
+    if unverified:
+        raise ValidationError(
+            _(
+                "Verify %(domains)s first (on the Domains page): users sign in with it, and only "
+                "verified domains reach the directory."
+            )
+            % {"domains": ", ".join(unverified)}
         )
     return _transition(actor, organisation, Status.PROVISIONING, JobKind.PROVISION_ORGANISATION)
 

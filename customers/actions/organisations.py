@@ -6,8 +6,11 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from core.actors import SYSTEM, recorded_user
 from core.jobs import JobKind, request_job
@@ -120,7 +123,7 @@ def add_domain(
     *, actor: Any, organisation: Organisation, name: str, primary: bool = False
 ) -> Domain:
     require_permission(actor, "change_organisation", organisation)
-    check_domain_free(name)
+    check_domain_free(name, organisation)
     domain = Domain(organisation=organisation, name=normalise_domain(name), is_primary=primary)
     domain._history_user = recorded_user(actor)
     domain.full_clean(validate_unique=False)
@@ -140,19 +143,65 @@ def default_upn_domain(organisation: Organisation) -> str | None:
     return None
 
 
+def forest_domain() -> str:
+    """The directory's own DNS name (``DC=canopy,DC=test`` -> ``canopy.test``), or ""."""
+    parts = []
+    for component in settings.DIRECTORY_BASE_DN.split(","):
+        key, _sep, value = component.strip().partition("=")
+        if key.strip().lower() == "dc" and value.strip():
+            parts.append(value.strip().lower())
+    return ".".join(parts)
+
+
+def _parents(name: str) -> list[str]:
+    """``a.b.example`` -> ``["b.example", "example"]``."""
+    labels = name.split(".")
+    return [".".join(labels[i:]) for i in range(1, len(labels))]
+
+
+def domain_problems(name: str, organisation: Organisation | None = None) -> list[str]:
+    """Why ``organisation`` (``None``: one not created yet) may not claim ``name``.
+
+    A name that is the forest's own, or inside it, would let a customer sign users in as the
+    directory's own accounts; a name below or above another tenant's domain would let it
+    take over that tenant's addresses (verification is by DNS, and whoever holds a parent
+    zone can publish a record for a child). The same organisation may hold both.
+    """
+    name = normalise_domain(name)
+    forest = forest_domain()
+    if forest and (name == forest or name.endswith(f".{forest}")):
+        return [
+            _("%(name)s is the directory's own domain or inside it: it cannot be a customer's.")
+            % {"name": name}
+        ]
+    others = Domain.objects.all()
+    if organisation is not None and organisation.pk is not None:
+        others = others.exclude(organisation=organisation)
+    if others.filter(name=name).exists():
+        return [unavailable("domain", name)]
+    related = others.filter(Q(name__in=_parents(name)) | Q(name__endswith=f".{name}"))
+    if related.exists():
+        return [
+            _(
+                "%(name)s is a subdomain or a parent domain of a domain another customer "
+                "holds: it cannot be added."
+            )
+            % {"name": name}
+        ]
+    return []
+
+
 def check_domain_free(name: str, organisation: Organisation | None = None) -> None:
-    existing = Domain.objects.filter(name=normalise_domain(name))
-    if organisation is not None:
-        existing = existing.exclude(organisation=organisation)
-    if existing.exists():
-        raise ValidationError({"name": unavailable("domain", normalise_domain(name))})
+    problems = domain_problems(name, organisation)
+    if problems:
+        raise ValidationError({"name": problems})
 
 
 def tags_from_names(names: Iterable[str]) -> list[Tag]:
     """Tags by name, created when new (the tag box takes free text)."""
     tags = []
     for name in dict.fromkeys(n.strip() for n in names if n.strip()):
-        tag, _ = Tag.objects.get_or_create(name=name)
+        tag, _created = Tag.objects.get_or_create(name=name)
         tags.append(tag)
     return tags
 

@@ -29,6 +29,7 @@ from customers.actions.catalogue import DIRECTORY_STATES
 from customers.actions.limits import take_user_seat
 from customers.actions.passwords import check_password
 from customers.actions.roles import grant_role, grantable_roles, revoke_role
+from customers.actions.verification import check_upn_domain
 from customers.models import (
     CustomerService,
     Organisation,
@@ -170,6 +171,7 @@ def create_user(
         raise PermissionDenied("You may not create an administrator here.")
     display_name = display_name or f"{first_name} {last_name}".strip()
     username = username or suggest_username(first_name, last_name, upn)
+    check_upn_domain(organisation, upn)
     if password:
         check_password(organisation, password, username=username, display_name=display_name)
     take_user_seat(organisation)
@@ -221,6 +223,8 @@ def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | Non
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     renamed = "upn" in changes and changes["upn"] != person.upn
+    if renamed:
+        check_upn_domain(person.organisation, changes["upn"])
     for field, value in changes.items():
         setattr(person, field, value)
     if (

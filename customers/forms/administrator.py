@@ -8,7 +8,7 @@ from django import forms
 
 from core.scoping import has_permission
 from customers.actions.customers import local_admin_identity
-from customers.actions.organisations import default_upn_domain
+from customers.actions.verification import upn_domain_names
 from customers.forms.passwords import PasswordCheckMixin
 from customers.forms.widgets import StyledFormMixin
 from customers.models import Organisation, Role, User
@@ -81,10 +81,7 @@ class AdministratorForm(PasswordCheckMixin, StyledFormMixin, forms.Form):
         self.fields["cloned_admin_role"].queryset = Role.objects.filter(
             pk__in=[r.pk for r in roles]
         )
-        domains = [d.name for d in organisation.domains.all()]
-        if not domains:
-            fallback = default_upn_domain(organisation)
-            domains = [fallback] if fallback else []
+        domains = upn_domain_names(organisation)
         self.fields["upn_domain"].choices = [(d, f"@{d}") for d in domains]
         self.identity = local_admin_identity(organisation)
         self.fields["create_local_admin"].help_text = (

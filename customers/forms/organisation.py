@@ -13,12 +13,13 @@ from customers.actions.codes import generate_code
 from customers.actions.organisations import (
     DEFAULT_ALLOWED_ROLES,
     DEFAULT_RESTRICTED_ROLES,
+    domain_problems,
     tags_from_names,
 )
 from customers.actions.roles import grantable_roles
 from customers.forms.related import free_domain_name
 from customers.forms.widgets import DomainListField, StyledFormMixin, comma_list
-from customers.models import Domain, Organisation, Role, Status, User
+from customers.models import Organisation, Role, Status, User
 from customers.models.organisation import (
     FIELD_GROUPS,
     FORM_MODEL_FIELDS,
@@ -60,10 +61,9 @@ class RoleChoiceField(forms.ModelMultipleChoiceField):
 
 
 def _check_domains_free(form: forms.Form, field: str, names: list[str]) -> None:
-    taken = set(Domain.objects.filter(name__in=names).values_list("name", flat=True))
     for name in names:
-        if name in taken:
-            form.add_error(field, unavailable("domain", name))
+        for problem in domain_problems(name):
+            form.add_error(field, problem)
 
 
 class OrganisationFieldsMixin(StyledFormMixin):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from customers.actions.organisations import domain_problems
 from customers.actions.roles import grantable_roles
 from customers.forms.widgets import StyledFormMixin
-from customers.models import Contact, Domain, Organisation, Role, User
-from customers.models.validators import normalise_domain, unavailable, validate_domain_name
+from customers.models import Contact, Organisation, Role, User
+from customers.models.validators import normalise_domain, validate_domain_name
 
 
 class ContactForm(StyledFormMixin, forms.ModelForm):
@@ -21,24 +22,27 @@ class ContactForm(StyledFormMixin, forms.ModelForm):
         self.style_widgets()
 
 
-def free_domain_name(value: str) -> str:
-    """`value` as a domain name that is valid and belongs to no customer yet."""
+def free_domain_name(value: str, organisation: Organisation | None = None) -> str:
+    """`value` as a domain name that is valid and that ``organisation`` may claim (see
+    ``domain_problems``: not taken, not the forest's, not inside another tenant's)."""
     name = normalise_domain(value)
     validate_domain_name(name)
-    if Domain.objects.filter(name=name).exists():
-        raise forms.ValidationError(unavailable("domain", name))
+    problems = domain_problems(name, organisation)
+    if problems:
+        raise forms.ValidationError(problems)
     return name
 
 
 class DomainForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label="Domain Name", max_length=253)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.organisation = organisation
         self.style_widgets()
 
     def clean_name(self) -> str:
-        return free_domain_name(self.cleaned_data["name"])
+        return free_domain_name(self.cleaned_data["name"], self.organisation)
 
 
 class UserChoiceField(forms.ModelChoiceField):

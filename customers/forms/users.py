@@ -7,19 +7,15 @@ from django.core.exceptions import ValidationError
 
 from customers.actions.catalogue import HELD
 from customers.actions.import_rows import check_upload_size
-from customers.actions.organisations import default_upn_domain
 from customers.actions.users import USERNAME_PATTERN
+from customers.actions.verification import upn_domain_names
 from customers.forms.passwords import PasswordCheckMixin
 from customers.models import CustomerService, Organisation, ServiceType, User
 from customers.models.validators import unavailable, validate_upn_local
 
 
 def domain_choices(organisation: Organisation) -> list[tuple[str, str]]:
-    names = list(organisation.domains.values_list("name", flat=True))
-    if not names:
-        fallback = default_upn_domain(organisation)
-        names = [fallback] if fallback else []
-    return [(name, f"@{name}") for name in names]
+    return [(name, f"@{name}") for name in upn_domain_names(organisation)]
 
 
 def offered_subscriptions(organisation: Organisation):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.views import form_errors_from, require, visible_or_404
 from customers.actions.domains import add_alias, make_primary, remove_alias
 from customers.actions.organisations import apply_organisation_edit
+from customers.actions.verification import check_domain, may_verify_by_hand, verify_by_hand
 from customers.forms import DomainForm
 from customers.models import Domain, Organisation
 from customers.views.common import page_context
@@ -36,7 +38,7 @@ def domain_list(request, pk: int):
     context = page_context(request, organisation, "domains")
     form = None
     if context["may"]["edit"]:
-        form = DomainForm(request.POST or None)
+        form = DomainForm(request.POST or None, organisation=organisation)
     elif request.method == "POST":
         require(request, "change_organisation", organisation)
     if request.method == "POST" and form.is_valid():
@@ -50,7 +52,15 @@ def domain_list(request, pk: int):
             messages.success(request, f"{domain.name} added.")
             _applied(request, organisation)
             return redirect("customers:domains", pk=pk)
-    context.update({"domains": list(organisation.domains.all()), "form": form})
+    domains = list(organisation.domains.select_related("verified_by"))
+    context.update(
+        {
+            "domains": domains,
+            "pending": [d for d in domains if not d.is_verified],
+            "form": form,
+            "may_verify_by_hand": bool(domains) and may_verify_by_hand(request.user, domains[0]),
+        }
+    )
     return render(request, "customers/domains.html", context)
 
 
@@ -83,4 +93,31 @@ def domain_make_primary(request, pk: int, domain_pk: int):
     make_primary(actor=request.user, domain=domain)
     messages.success(request, f"{domain.name} is now the primary domain.")
     _applied(request, organisation)
+    return redirect("customers:domains", pk=pk)
+
+
+@login_required
+@require_POST
+def domain_check(request, pk: int, domain_pk: int):
+    """Check now: look for the domain's TXT record at once (the schedule also does)."""
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    domain = _domain(request, organisation, domain_pk)
+    require(request, "change_organisation", organisation)
+    if check_domain(actor=request.user, domain=domain):
+        messages.success(request, _("%(name)s is verified.") % {"name": domain.name})
+    else:
+        messages.warning(request, domain.last_check_result)
+    return redirect("customers:domains", pk=pk)
+
+
+@login_required
+@require_POST
+def domain_verify(request, pk: int, domain_pk: int):
+    """A provider administrator verifies a domain by hand (recorded in the history)."""
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    domain = _domain(request, organisation, domain_pk)
+    if not may_verify_by_hand(request.user, domain):
+        raise PermissionDenied
+    verify_by_hand(actor=request.user, domain=domain)
+    messages.success(request, _("%(name)s is verified by hand.") % {"name": domain.name})
     return redirect("customers:domains", pk=pk)

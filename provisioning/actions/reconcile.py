@@ -225,7 +225,7 @@ class _Checker:
     def account(self, user: User, account: Account, users_ou: str) -> None:
         if dn_key(parent_of(account.dn)) != dn_key(users_ou):
             self.report.add(DIFFERENT, "account", user.username, f"moved to {account.dn}")
-        for difference in account_differences(account, steps.user_spec(user)):
+        for difference in account_differences(account, steps.user_spec(user, steps.upn_of(user))):
             self.report.add(
                 DIFFERENT,
                 "account",

@@ -110,7 +110,8 @@ class MailAttributes(ServiceDriver):
     label = "Mail attributes"
 
     def give(self, subscription: CustomerService, users: list[User]) -> list[Step]:
-        domains = [d.name for d in subscription.organisation.domains.all()]
+        # Only verified domains become mail addresses.
+        domains = [d.name for d in subscription.organisation.domains.all() if d.is_verified]
 
         def values(user: User) -> dict[str, list[str]]:
             upn = (user.upn or "").lower()

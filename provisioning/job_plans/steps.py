@@ -214,7 +214,9 @@ def stale_suffix_steps(organisation: Organisation, keep: set[str]) -> list[Step]
 
 
 def domains_of(organisation: Organisation) -> list[str]:
-    return [domain.name for domain in organisation.domains.all()]
+    """The organisation's verified domains: an unverified name is never a UPN suffix (anyone
+    can type one; only its DNS owner, or the provider, vouches for it)."""
+    return [domain.name for domain in organisation.domains.all() if domain.is_verified]
 
 
 def structure_steps(organisation: Organisation) -> list[Step]:
@@ -260,17 +262,31 @@ def upn_of(user: User) -> str:
         return user.upn
     for organisation in user.organisation.get_ancestors(ascending=True, include_self=True):
         domain = organisation.primary_domain
-        if domain is not None:
+        if domain is not None and domain.is_verified:
             return f"{user.username}@{domain.name}"
     raise JobFailed(
         f"{user.username} has no UPN, and neither {user.organisation.name} nor its parents "
-        "have a domain to make one from. Give the user a UPN or the organisation a domain."
+        "have a verified domain to make one from. Give the user a UPN or the organisation a "
+        "verified domain."
     )
 
 
-def user_spec(user: User) -> UserSpec:
+def verified_upn_of(user: User) -> str:
+    """The UPN an account is written with: never one on a domain still to be verified."""
+    upn = upn_of(user)
+    suffix = upn.rpartition("@")[2].lower()
+    if Domain.objects.filter(name=suffix, verified_at__isnull=True).exists():
+        raise JobFailed(
+            f"{upn} is on {suffix}, a domain not verified yet: verify it on the customer's "
+            "Domains page, then retry this job."
+        )
+    return upn
+
+
+def user_spec(user: User, upn: str | None = None) -> UserSpec:
+    """What the account should say; ``upn`` (unchecked) only to compare with what is there."""
     return UserSpec(
-        upn=upn_of(user),
+        upn=upn or verified_upn_of(user),
         sam_account_name=user.username,
         given_name=user.first_name,
         surname=user.last_name,

@@ -94,8 +94,12 @@ def insert_tree(prefix: str, size: int, *, people: bool = False) -> Organisation
         if people:
             cursor.execute(
                 """
-                INSERT INTO customers_domain (organisation_id, name, is_primary, created)
-                SELECT id, lower(code) || '.plans.example', true, now()
+                INSERT INTO customers_domain (
+                    organisation_id, name, is_primary, created,
+                    verification_token, verification_method, last_check_result
+                )
+                SELECT id, lower(code) || '.plans.example', true, now(),
+                    md5(random()::text), '', ''
                 FROM customers_organisation WHERE tree_id = %s AND NOT is_reseller
                 """,
                 [tree_id],

@@ -32,6 +32,27 @@ def _alias(cast):
     return Domain.objects.get_or_create(organisation=cast.customer, name="matrix-alias.example")[0]
 
 
+def _verified_alias(cast):
+    """An alias already verified: "Check now" then asks no DNS server."""
+    from django.utils import timezone
+
+    from customers.models import Domain
+
+    return Domain.objects.get_or_create(
+        organisation=cast.customer,
+        name="matrix-verified.example",
+        defaults={"verified_at": timezone.now(), "verification_method": "manual"},
+    )[0]
+
+
+def _verification_state(cast):
+    from customers.models import Domain
+
+    return sorted(
+        Domain.objects.filter(organisation=cast.customer).values_list("name", "verified_at")
+    )
+
+
 def _end_user_grant(cast):
     return cast.end_user.role_grants.get(organisation=cast.customer)
 
@@ -147,6 +168,26 @@ ROWS: dict[str, Row] = {
         args=lambda cast: [cast.customer.pk, _alias(cast).pk],
         statuses=as_post(CHANGES_CUSTOMER_ONE),
         unchanged=_state,
+    ),
+    "customers:domain_check": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk, _verified_alias(cast).pk],
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
+    # Only the provider's administrators vouch for a domain without DNS.
+    "customers:domain_verify": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk, _alias(cast).pk],
+        statuses=expect(
+            302,
+            reseller_admin=403,
+            reseller2_admin=404,
+            customer_admin=403,
+            help_desk=403,
+            end_user=404,
+        ),
+        unchanged=_verification_state,
     ),
     "customers:roles": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:role_revoke": Row(

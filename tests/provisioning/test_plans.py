@@ -4,10 +4,12 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from core.actors import SYSTEM
 from core.jobs import JobKind, request_job
 from core.models import Job, JobState
+from customers.actions.domains import add_alias
 from customers.actions.lifecycle import (
     deprovision_organisation,
     provision_organisation,
@@ -16,7 +18,9 @@ from customers.actions.lifecycle import (
 )
 from customers.actions.organisations import apply_organisation_edit
 from customers.actions.users import user_job
+from customers.actions.verification import verify_by_hand
 from customers.models import Domain, Status
+from customers.models.domain import VerificationMethod
 from directory import (
     disable_user,
     find_user_by_guid,
@@ -29,6 +33,7 @@ from directory.entry import text, texts
 from directory.policy import password_settings_container
 from provisioning.engine.runner import run_job
 from provisioning.job_plans import layout
+from provisioning.models import DirectoryObject
 from tests.provisioning.helpers import run, snapshot, subtree
 
 pytestmark = [pytest.mark.directory]
@@ -79,7 +84,13 @@ def test_an_edit_is_applied_twice_to_the_same_result(customer, ldap, test_ou, te
     dropped = customer.domains.get(is_primary=False)
     dropped.delete()
     added = tenants.domain()
-    Domain.objects.create(organisation=customer, name=added)
+    # A verified domain (an unverified one is no suffix: see the test below).
+    Domain.objects.create(
+        organisation=customer,
+        name=added,
+        verified_at=timezone.now(),
+        verification_method=VerificationMethod.MANUAL,
+    )
 
     succeeded(apply_organisation_edit(actor=SYSTEM, organisation=customer))
     after_one = state(ldap, test_ou, tenants)
@@ -97,6 +108,31 @@ def test_an_edit_is_applied_twice_to_the_same_result(customer, ldap, test_ou, te
     suffixes = {s.lower() for s in list_upn_suffixes(ldap, tenants.config.base_dn)}
     assert added in suffixes
     assert dropped.name not in suffixes
+
+
+@pytest.mark.django_db
+def test_an_unverified_domain_never_becomes_a_upn_suffix_until_it_is_verified(
+    customer, ldap, tenants
+):
+    claimed = tenants.domain()
+    domain = add_alias(actor=SYSTEM, organisation=customer, name=claimed)
+
+    succeeded(apply_organisation_edit(actor=SYSTEM, organisation=customer))
+    succeeded(again(JobKind.REPAIR_ORGANISATION, customer))
+
+    suffixes = {s.lower() for s in list_upn_suffixes(ldap, tenants.config.base_dn)}
+    assert claimed not in suffixes
+    assert not DirectoryObject.objects.filter(key=layout.suffix_key(claimed)).exists()
+
+    verify_by_hand(actor=SYSTEM, domain=domain)  # requests the update that adds it
+    update = Job.objects.filter(organisation=customer, kind=JobKind.UPDATE_ORGANISATION).latest(
+        "pk"
+    )
+    assert update.state == JobState.QUEUED
+    succeeded(update)
+
+    suffixes = {s.lower() for s in list_upn_suffixes(ldap, tenants.config.base_dn)}
+    assert claimed in suffixes
 
 
 @pytest.mark.django_db
