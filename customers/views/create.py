@@ -105,6 +105,20 @@ def _render_form(request, form, *, title, similar_to=None):
     )
 
 
+# Quick create's own names for what the action calls otherwise: its one domain box.
+QUICK_FIELDS = {"domains": "domain_name"}
+
+
+def _on_quick_fields(error: ValidationError) -> ValidationError:
+    """Errors keyed by the action's arguments, re-keyed to the fields quick create shows, so
+    that a clash (a domain taken meanwhile) lands on a box the person can change."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {QUICK_FIELDS.get(field, field): problems for field, problems in error.error_dict.items()}
+    )
+
+
 @login_required
 def customer_quick_create(request):
     """Quick create: name, email and domain; default roles; code generated."""
@@ -126,7 +140,7 @@ def customer_quick_create(request):
                 provision=provision,
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            form_errors_from(form, _on_quick_fields(error))
         else:
             return _finish(request, organisation, job)
     return render(
