@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.actors import recorded_user
 from core.jobs import JobKind, cancel_held_jobs, release_held_jobs, request_job
@@ -96,6 +97,50 @@ def _transition(actor: Any, organisation: Organisation, target: str, kind: str) 
 # --- What people ask for -----------------------------------------------------------------
 
 
+# Dependents named in a refusal; the page links to them (and says how many more there are).
+DEPENDENTS_NAMED = 10
+
+# What a dependent must have become before its parent may become the key.
+DEPENDENTS_DONE = {
+    Status.DEPROVISIONED: [Status.DEPROVISIONED, Status.DELETED],
+    Status.DELETED: [Status.DELETED],
+}
+
+
+def dependents(organisation: Organisation, target: str):
+    """The organisations below ``organisation`` that stop it from becoming ``target``: its
+    customers and sub-resellers (and theirs) that are not yet deprovisioned, or deleted.
+    Their subscriptions, users and jobs go with them, so they are what to remove first."""
+    return (
+        organisation.get_descendants()
+        .exclude(status__in=DEPENDENTS_DONE[target])
+        .order_by("tree_id", "lft")
+    )
+
+
+def refuse_while_dependents(organisation: Organisation, target: str) -> None:
+    """Deprovision and delete are refused while anything depends on the organisation (a
+    reseller deleted before its customers would leave them orphaned)."""
+    blocking = dependents(organisation, target)
+    named = list(blocking[:DEPENDENTS_NAMED])
+    if not named:
+        return
+    step = _("deprovisioned") if target == Status.DEPROVISIONED else _("deleted")
+    raise ValidationError(
+        _(
+            "Remove any entities associated with %(name)s first: %(dependents)s must be "
+            "%(step)s before it."
+        )
+        % {
+            "name": organisation.name,
+            "dependents": ", ".join(f"{d.name} ({d.code})" for d in named)
+            + (_(" and others") if blocking.count() > len(named) else ""),
+            "step": step,
+        },
+        code="dependents",
+    )
+
+
 @transaction.atomic
 def provision_organisation(*, actor: Any, organisation: Organisation) -> Job:
     """Save/Provision: draft (or failed) -> provisioning, and the job that builds its OU tree.
@@ -129,18 +174,13 @@ def deprovision_organisation(*, actor: Any, organisation: Organisation) -> Job |
 
     A draft never reached the directory: it becomes deprovisioned at once, with no job.
     """
+    _require_lifecycle(actor, organisation)
+    refuse_while_dependents(organisation, Status.DEPROVISIONED)
     if organisation.status == Status.DRAFT:
-        _require_lifecycle(actor, organisation)
         cancel_held_jobs(organisation.pk)
         _move(organisation, Status.DEPROVISIONED)
         _save(organisation, actor)
         return None
-    if (
-        organisation.get_descendants()
-        .exclude(status__in=[Status.DEPROVISIONED, Status.DELETED])
-        .exists()
-    ):
-        raise ValidationError("Deprovision and delete this reseller's customers first.")
     return _transition(actor, organisation, Status.DEPROVISIONING, JobKind.DEPROVISION_ORGANISATION)
 
 
@@ -155,6 +195,7 @@ def delete_organisation(*, actor: Any, organisation: Organisation, confirm_code:
         raise PermissionDenied("You may not delete this organisation.")
     if confirm_code != organisation.code:
         raise ValidationError({"confirm_code": "Type the customer's code exactly to confirm."})
+    refuse_while_dependents(organisation, Status.DELETED)
     previous = organisation.status
     _move(organisation, Status.DELETED)
     organisation.status_before_deletion = previous

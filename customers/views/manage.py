@@ -17,7 +17,9 @@ from core.views import form_errors_from, require, visible_or_404
 from customers.actions.catalogue import give_reseller_service, may_manage_services_of
 from customers.actions.customers import edit_customer
 from customers.actions.lifecycle import (
+    DEPENDENTS_NAMED,
     delete_organisation,
+    dependents,
     deprovision_organisation,
     provision_organisation,
     restore_organisation,
@@ -122,17 +124,34 @@ def customer_lifecycle(request, pk: int, action: str):
     ):
         raise PermissionDenied
     spec = ACTIONS[action]
+    refusal = None
     if request.method == "POST":
         try:
             spec.service(actor=request.user, organisation=organisation)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            if error.code != "dependents":
+                messages.error(request, " ".join(error.messages))
+                return redirect(organisation)
+            refusal = " ".join(error.messages)  # shown with links to what must go first
         else:
             messages.success(request, spec.done)
-        return redirect(organisation)
+            return redirect(organisation)
     context = page_context(request, organisation, "summary")
-    context.update({"spec": spec, "action": action})
+    context.update({"spec": spec, "action": action, "refusal": refusal})
+    if action == "deprovision":
+        context.update(dependents_context(request, organisation, Status.DEPROVISIONED))
     return render(request, "customers/confirm.html", context)
+
+
+def dependents_context(request, organisation: Organisation, target: str) -> dict:
+    """What stops a deprovision or delete, each linked to its page (the ones the viewer may
+    see: everything below an organisation they may decide about)."""
+    blocking = dependents(organisation, target)
+    return {
+        "dependents": list(blocking[:DEPENDENTS_NAMED]),
+        "dependents_count": blocking.count(),
+        "dependents_step": target,
+    }
 
 
 @login_required
@@ -162,6 +181,7 @@ def customer_delete(request, pk: int):
             return redirect("customers:list")
     context = page_context(request, organisation, "summary")
     context["form"] = form
+    context.update(dependents_context(request, organisation, Status.DELETED))
     return render(request, "customers/delete.html", context)
 
 
