@@ -64,6 +64,11 @@ urlpatterns = [
         name="deprovision",
     ),
     path("<int:pk>/delete/", manage.customer_delete, name="delete"),
+    path(
+        "<int:pk>/deprovision-and-delete/",
+        manage.customer_deprovision_delete,
+        name="deprovision_delete",
+    ),
     path("<int:pk>/restore/", manage.customer_restore, name="restore"),
     path("<int:pk>/make-reseller/", manage.customer_make_reseller, name="make_reseller"),
 ]

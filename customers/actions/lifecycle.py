@@ -85,13 +85,31 @@ def _require_lifecycle(actor: Any, organisation: Organisation) -> None:
         raise PermissionDenied("You may not change the lifecycle of this organisation.")
 
 
-def _transition(actor: Any, organisation: Organisation, target: str, kind: str) -> Job:
+def _transition(
+    actor: Any,
+    organisation: Organisation,
+    target: str,
+    kind: str,
+    *,
+    payload: dict[str, Any] | None = None,
+    target_label: str | None = None,
+) -> Job:
     _require_lifecycle(actor, organisation)
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _move(locked, target)
     _save(locked, actor)
     organisation.status = locked.status
-    return request_job(kind=kind, organisation=locked, actor=actor)
+    return request_job(
+        kind=kind, organisation=locked, actor=actor, payload=payload, target_label=target_label
+    )
+
+
+def _chain_label(organisation: Organisation, step: int) -> str:
+    """How each job of Deprovision and delete names itself, so the Jobs tab reads as one."""
+    return _("%(name)s (Deprovision and delete, step %(step)d of 2)") % {
+        "name": organisation.name,
+        "step": step,
+    }
 
 
 # --- What people ask for -----------------------------------------------------------------
@@ -166,6 +184,48 @@ def suspend_organisation(*, actor: Any, organisation: Organisation) -> Job:
 @transaction.atomic
 def resume_organisation(*, actor: Any, organisation: Organisation) -> Job:
     return _transition(actor, organisation, Status.ACTIVE, JobKind.RESUME_ORGANISATION)
+
+
+@transaction.atomic
+def deprovision_and_delete(
+    *, actor: Any, organisation: Organisation, confirm_code: str
+) -> Job | None:
+    """Deprovision and delete in one request, keeping the rules: an active organisation is
+    suspended first, then deprovisioned; the deprovision job carries ``then_delete``, and
+    ``job_finished`` deletes the organisation when that job succeeds. A draft (never in the
+    directory) or a deprovisioned organisation is deleted at once.
+
+    Returns the deprovision job, or ``None`` when nothing had to wait for the directory.
+    """
+    _require_lifecycle(actor, organisation)
+    if confirm_code != organisation.code:
+        raise ValidationError({"confirm_code": "Type the customer's code exactly to confirm."})
+    refuse_while_dependents(organisation, Status.DELETED)
+    job = None
+    if organisation.status == Status.ACTIVE:
+        _transition(
+            actor,
+            organisation,
+            Status.SUSPENDED,
+            JobKind.SUSPEND_ORGANISATION,
+            target_label=_chain_label(organisation, 1),
+        )
+    if organisation.status == Status.DRAFT:
+        deprovision_organisation(actor=actor, organisation=organisation)
+    elif organisation.status in {Status.SUSPENDED, Status.FAILED}:
+        job = _transition(
+            actor,
+            organisation,
+            Status.DEPROVISIONING,
+            JobKind.DEPROVISION_ORGANISATION,
+            payload={"then_delete": True},
+            target_label=_chain_label(organisation, 2),
+        )
+    if organisation.status == Status.DEPROVISIONED:
+        delete_organisation(actor=actor, organisation=organisation, confirm_code=confirm_code)
+    elif job is None:
+        _move(organisation, Status.DELETED)  # raises: says what must happen first
+    return job
 
 
 @transaction.atomic
@@ -248,11 +308,18 @@ def may_sign_in(user) -> bool:
 
 
 def job_finished(
-    organisation_id: int | None, *, expected: set[str], target: str, provisioned: bool = False
+    organisation_id: int | None,
+    *,
+    expected: set[str],
+    target: str,
+    provisioned: bool = False,
+    then_delete: bool = False,
 ) -> None:
     """A (de)provisioning job ended: move the organisation on, if it is still where the job
     left it (someone may have acted meanwhile). ``provisioned`` records that its OU tree
-    exists, which locks its code from now on, and releases the user jobs held for it."""
+    exists, which locks its code from now on, and releases the user jobs held for it.
+    ``then_delete`` (a Deprovision and delete) deletes it once it is deprovisioned, unless
+    something came to depend on it meanwhile."""
     if organisation_id is None:
         return
     organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
@@ -264,9 +331,18 @@ def job_finished(
     if provisioned and organisation.provisioned_at is None:
         organisation.provisioned_at = timezone.now()
         fields.append("provisioned_at")
+    if (
+        then_delete
+        and organisation.status == Status.DEPROVISIONED
+        and not dependents(organisation, Status.DELETED).exists()
+    ):
+        organisation.status = Status.DELETED
+        organisation.status_before_deletion = Status.DEPROVISIONED
+        organisation.deleted_at = timezone.now()
+        fields += ["status", "status_before_deletion", "deleted_at"]
     if fields:
         organisation._history_user = None
-        organisation.save(update_fields=[*fields, "updated"])
+        organisation.save(update_fields=[*dict.fromkeys(fields), "updated"])
     if provisioned:
         # Users made while it was a draft now get the passwords their admins chose.
         release_held_jobs(organisation_id)

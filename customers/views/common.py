@@ -36,6 +36,8 @@ def lifecycle_actions(organisation: Organisation) -> list[str]:
         actions.append("deprovision")
     if status == Status.DEPROVISIONED:
         actions.append("delete")
+    if status in {Status.ACTIVE, Status.SUSPENDED, Status.DRAFT, Status.FAILED}:
+        actions.append("deprovision_delete")
     return actions
 
 
@@ -83,4 +85,5 @@ ACTION_LABELS = {
     "resume": "Resume",
     "deprovision": "Deprovision",
     "delete": "Delete",
+    "deprovision_delete": "Deprovision and delete",
 }

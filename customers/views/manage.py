@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from core.scoping import decider, has_permission
 from core.views import form_errors_from, require, visible_or_404
@@ -20,6 +21,7 @@ from customers.actions.lifecycle import (
     DEPENDENTS_NAMED,
     delete_organisation,
     dependents,
+    deprovision_and_delete,
     deprovision_organisation,
     provision_organisation,
     restore_organisation,
@@ -183,6 +185,51 @@ def customer_delete(request, pk: int):
     context["form"] = form
     context.update(dependents_context(request, organisation, Status.DELETED))
     return render(request, "customers/delete.html", context)
+
+
+@login_required
+def customer_deprovision_delete(request, pk: int):
+    """Deprovision and delete in one go: suspend (if active), deprovision, and delete when the
+    deprovision job has succeeded; asks for the code like Delete."""
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    if organisation.is_provider or not has_permission(
+        request.user, "manage_lifecycle", decider(organisation)
+    ):
+        raise PermissionDenied
+    form = DeleteForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = deprovision_and_delete(
+                actor=request.user,
+                organisation=organisation,
+                confirm_code=form.cleaned_data["confirm_code"],
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            if job is None:
+                messages.success(
+                    request,
+                    _(
+                        "%(name)s is deleted. A provider administrator can restore it within "
+                        "the retention period."
+                    )
+                    % {"name": organisation.name},
+                )
+                return redirect("customers:list")
+            messages.success(
+                request,
+                _(
+                    "%(name)s is being deprovisioned; it is deleted as soon as its "
+                    "deprovision job succeeds (see the Jobs tab)."
+                )
+                % {"name": organisation.name},
+            )
+            return redirect("customers:jobs", pk=organisation.pk)
+    context = page_context(request, organisation, "summary")
+    context["form"] = form
+    context.update(dependents_context(request, organisation, Status.DELETED))
+    return render(request, "customers/deprovision_delete.html", context)
 
 
 @login_required

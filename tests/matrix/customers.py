@@ -172,6 +172,9 @@ ROWS: dict[str, Row] = {
         unchanged=_state,
     ),
     "customers:delete": Row(args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE),
+    "customers:deprovision_delete": Row(
+        args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE
+    ),
     "customers:restore": Row(
         args=lambda cast: [cast.customer.pk],
         statuses=expect(403, provider_admin=200, reseller2_admin=404, end_user=404),

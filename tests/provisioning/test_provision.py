@@ -4,10 +4,10 @@ import pytest
 
 from core.actors import SYSTEM
 from core.jobs import JobKind
-from core.models import JobState
-from customers.actions.lifecycle import provision_organisation
+from core.models import Job, JobState
+from customers.actions.lifecycle import deprovision_and_delete, provision_organisation
 from customers.actions.users import user_job
-from customers.models import Status
+from customers.models import Organisation, Status
 from directory import (
     PasswordRejectedError,
     find_user_by_guid,
@@ -138,3 +138,27 @@ def test_a_refused_password_fails_the_job_in_plain_words_and_is_erased(acme):
     assert job.state == JobState.FAILED
     assert "does not meet the password policy" in job.error
     assert job.secret == ""
+
+
+def test_deprovision_and_delete_runs_as_one_chain_and_deletes_when_the_directory_is_clean(
+    acme, ldap
+):
+    customer, admin = acme
+    provision(customer, admin)
+    Organisation.objects.filter(pk=customer.pk).update(status=Status.ACTIVE)
+    customer.refresh_from_db()
+    ou = customer.directory_guid
+    assert ou is not None and read_entry(ldap, ou) is not None
+    deprovision_job = deprovision_and_delete(
+        actor=SYSTEM, organisation=customer, confirm_code=customer.code
+    )
+    suspend_job = Job.objects.get(organisation=customer, kind=JobKind.SUSPEND_ORGANISATION)
+    assert run(suspend_job).state == JobState.SUCCEEDED, suspend_job.error
+    customer.refresh_from_db()
+    assert customer.status == Status.DEPROVISIONING
+    deprovision_job = run(deprovision_job)
+    assert deprovision_job.state == JobState.SUCCEEDED, deprovision_job.error
+    customer.refresh_from_db()
+    assert customer.status == Status.DELETED
+    assert customer.deleted_at is not None
+    assert read_entry(ldap, ou) is None
