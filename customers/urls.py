@@ -70,6 +70,11 @@ urlpatterns = [
         name="deprovision_delete",
     ),
     path("<int:pk>/restore/", manage.customer_restore, name="restore"),
+    path(
+        "<int:pk>/provision-parent-chain/",
+        manage.customer_provision_chain,
+        name="provision_chain",
+    ),
     path("<int:pk>/make-reseller/", manage.customer_make_reseller, name="make_reseller"),
 ]
 

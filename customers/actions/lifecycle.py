@@ -168,12 +168,68 @@ def provision_organisation(*, actor: Any, organisation: Organisation) -> Job:
     """
     _require_lifecycle(actor, organisation)
     parent = organisation.parent
-    if parent is not None and not parent.is_provider and parent.directory_guid is None:
+    if parent is not None and not parent_ready(parent):
         raise ValidationError(
             f"Provision {parent.name} first: {organisation.name} is created inside it in the "
             "directory, and it is not there yet."
         )
     return _transition(actor, organisation, Status.PROVISIONING, JobKind.PROVISION_ORGANISATION)
+
+
+def parent_ready(parent: Organisation) -> bool:
+    """May a child of ``parent`` be provisioned? When the parent is in the directory, or its
+    provisioning is queued (the child's job makes the OUs of its ancestors on the way, so the
+    order of the two jobs does not matter). The provider's OU is made by the first of its
+    children that is provisioned, so it may stay a draft until its admins need accounts."""
+    return (
+        parent.is_provider
+        or parent.directory_guid is not None
+        or parent.status == Status.PROVISIONING
+    )
+
+
+def chain_to_provision(organisation: Organisation, actor: Any) -> list[Organisation]:
+    """``organisation`` and its ancestors never provisioned (and not being provisioned),
+    from the top down: what "Provision the parent chain" queues. The provider is left out
+    for whoever may not provision it: its children make its OU on the way."""
+    return [
+        node
+        for node in organisation.get_ancestors(include_self=True)
+        if node.provisioned_at is None
+        and can_move(node, Status.PROVISIONING)
+        and not (node.is_provider and not may_decide(actor, node, "manage_lifecycle"))
+    ]
+
+
+@transaction.atomic
+def provision_parent_chain(*, actor: Any, organisation: Organisation) -> list[Job]:
+    """Provision ``organisation`` (the parent chosen on the create form) and each ancestor
+    not in the directory yet, in order: resellers are provisioned before their customers.
+
+    The jobs share one lock key, so they run one after the other, from the top down.
+    Refused as a whole when the actor may not provision one of them.
+    """
+    chain = chain_to_provision(organisation, actor)
+    refused = [node for node in chain if not may_decide(actor, node, "manage_lifecycle")]
+    if refused:
+        raise ValidationError(
+            _("Ask whoever manages %(names)s to provision it: you may not.")
+            % {"names": ", ".join(node.name for node in refused)}
+        )
+    jobs: list[Job] = []
+    for node in chain:
+        locked = Organisation.objects.select_for_update().get(pk=node.pk)
+        _move(locked, Status.PROVISIONING)
+        _save(locked, actor)
+        jobs.append(
+            request_job(
+                kind=JobKind.PROVISION_ORGANISATION,
+                organisation=locked,
+                actor=actor,
+                lock_key=jobs[0].lock_key if jobs else None,
+            )
+        )
+    return jobs
 
 
 @transaction.atomic

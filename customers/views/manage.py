@@ -11,7 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core.scoping import decider, has_permission
 from core.views import form_errors_from, require, visible_or_404
@@ -24,6 +26,7 @@ from customers.actions.lifecycle import (
     deprovision_and_delete,
     deprovision_organisation,
     provision_organisation,
+    provision_parent_chain,
     restore_organisation,
     resume_organisation,
     suspend_organisation,
@@ -121,7 +124,8 @@ def customer_lifecycle(request, pk: int, action: str):
     """GET: what the action does, and a button. POST: do it (refused with a message when the
     customer's state does not allow it: suspend before deprovision, and so on)."""
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    if organisation.is_provider or not has_permission(
+    # The provider may be provisioned (by its own admins), nothing more.
+    if (organisation.is_provider and action != "provision") or not has_permission(
         request.user, "manage_lifecycle", decider(organisation)
     ):
         raise PermissionDenied
@@ -230,6 +234,38 @@ def customer_deprovision_delete(request, pk: int):
     context["form"] = form
     context.update(dependents_context(request, organisation, Status.DELETED))
     return render(request, "customers/deprovision_delete.html", context)
+
+
+@login_required
+@require_POST
+def customer_provision_chain(request, pk: int):
+    """Provision the parent chain: the create form's one click for a parent that is not in
+    the directory yet. Queues its provisioning and its ancestors', from the top down."""
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    require(request, "manage_lifecycle", decider(organisation))
+    try:
+        jobs = provision_parent_chain(actor=request.user, organisation=organisation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Provisioning of %(names)s is queued, in that order. Customers created below "
+                "%(name)s can now be saved and provisioned."
+            )
+            % {
+                "names": ", ".join(str(job.organisation.name) for job in jobs),
+                "name": organisation.name,
+            }
+            if jobs
+            else _("%(name)s is already in the directory or on its way.")
+            % {"name": organisation.name},
+        )
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return redirect(next_url)
+    return redirect(organisation)
 
 
 @login_required

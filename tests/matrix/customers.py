@@ -175,6 +175,12 @@ ROWS: dict[str, Row] = {
     "customers:deprovision_delete": Row(
         args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE
     ),
+    "customers:provision_chain": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        statuses=as_post(DECIDES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
     "customers:restore": Row(
         args=lambda cast: [cast.customer.pk],
         statuses=expect(403, provider_admin=200, reseller2_admin=404, end_user=404),
