@@ -184,7 +184,7 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
     """Tags by name, created when new (the tag box takes free text)."""
     tags = []
     for name in dict.fromkeys(n.strip() for n in names if n.strip()):
-        tag, _ = Tag.objects.get_or_create(name=name)
+        tag, _created = Tag.objects.get_or_create(name=name)
         tags.append(tag)
     return tags
 
