@@ -74,7 +74,17 @@ urlpatterns = [
         name="deprovision",
     ),
     path("<int:pk>/delete/", manage.customer_delete, name="delete"),
+    path(
+        "<int:pk>/deprovision-and-delete/",
+        manage.customer_deprovision_delete,
+        name="deprovision_delete",
+    ),
     path("<int:pk>/restore/", manage.customer_restore, name="restore"),
+    path(
+        "<int:pk>/provision-parent-chain/",
+        manage.customer_provision_chain,
+        name="provision_chain",
+    ),
     path("<int:pk>/make-reseller/", manage.customer_make_reseller, name="make_reseller"),
 ]
 

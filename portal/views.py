@@ -35,7 +35,8 @@ def dashboard(request):
         suspended=Count("pk", filter=Q(status=Status.SUSPENDED)),
         failed=Count("pk", filter=Q(status=Status.FAILED)),
     )
-    users = User.objects.restrict(user, "view")
+    # People of deleted organisations hold no seat: left out here as in every Users header.
+    users = User.objects.restrict(user, "view").exclude(organisation__status=Status.DELETED)
     jobs = Job.objects.restrict(user, "view")
     if acting is not None:
         users = users.filter(within(acting, "organisation__"))

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from core.jobs import JobKind, request_job
 from core.models import Job
@@ -50,14 +51,19 @@ def sync_job(
     *, actor: Any, users: list[User], subscriptions: Iterable[CustomerService]
 ) -> Job | None:
     """The job that makes these users' directory state match these subscriptions."""
-    if not users:
-        return None
+    subscriptions = list(subscriptions)
+    if not users or not subscriptions:
+        return None  # nothing to assign: no job that would read "Assign services: :"
     organisation = users[0].organisation
     if organisation.status not in DIRECTORY_STATES:
         return None
-    subscriptions = list(subscriptions)
-    names = ", ".join(s.service.name for s in subscriptions)
-    target = str(users[0]) if len(users) == 1 else f"{len(users)} users of {organisation.name}"
+    names = ", ".join(sorted(s.service.name for s in subscriptions))
+    target = (
+        users[0].username
+        if len(users) == 1
+        else _("%(count)d users of %(organisation)s")
+        % {"count": len(users), "organisation": organisation.name}
+    )
     return request_job(
         kind=JobKind.ASSIGN_SERVICES,
         organisation=organisation,
@@ -67,7 +73,9 @@ def sync_job(
             "user_ids": [user.pk for user in users],
             "subscription_ids": [s.pk for s in subscriptions],
         },
-        target_label=f"{names}: {target}"[:300],
+        target_label=(_("%(services)s for %(target)s") % {"services": names, "target": target})[
+            :300
+        ],
     )
 
 

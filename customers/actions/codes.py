@@ -1,10 +1,15 @@
 """Organisation codes: short, unique, letters and digits, generated from the full name."""
 
 import unicodedata
+from collections.abc import Iterator
+
+from django.db.models.functions import Upper
 
 from customers.models import Organisation
 
 CODE_LENGTH = 12
+# Candidates looked up per query: the first batch almost always holds a free one.
+BATCH = 50
 
 
 def code_stem(name: str) -> str:
@@ -14,22 +19,33 @@ def code_stem(name: str) -> str:
     return letters[:CODE_LENGTH] or "ORG"
 
 
-def generate_code(name: str, exclude_pk: int | None = None) -> str:
-    """A code from ``name`` that no other organisation uses (``ACME``, ``ACME2``, ...).
-
-    One query: every existing code starting with the stem, then the first free number.
-    """
+def code_candidates(name: str) -> Iterator[str]:
+    """``ACME``, ``ACME2``, ``ACME3``...; a long stem is cut to make room for the number, so
+    ``SOCIETEGENER`` is followed by ``SOCIETEGENE2`` (which a prefix search on the whole stem
+    would never find taken)."""
     stem = code_stem(name)
-    taken = Organisation.objects.filter(code__istartswith=stem)
-    if exclude_pk is not None:
-        taken = taken.exclude(pk=exclude_pk)
-    used = {code.upper() for code in taken.values_list("code", flat=True)}
-    if stem not in used:
-        return stem
+    yield stem
     number = 2
     while True:
         suffix = str(number)
-        candidate = stem[: CODE_LENGTH - len(suffix)] + suffix
-        if candidate not in used:
-            return candidate
+        yield stem[: CODE_LENGTH - len(suffix)] + suffix
         number += 1
+
+
+def generate_code(name: str, exclude_pk: int | None = None) -> str:
+    """A code from ``name`` that no other organisation uses (``ACME``, ``ACME2``, ...).
+
+    The candidates themselves are looked up (case-insensitively, as the code names an OU),
+    a batch per query. Two requests may still pick the same free code at once: the caller
+    saves in a savepoint and asks again when the unique index refuses it.
+    """
+    candidates = code_candidates(name)
+    while True:
+        batch = [next(candidates) for _ in range(BATCH)]
+        taken = Organisation.objects.annotate(upper_code=Upper("code")).filter(upper_code__in=batch)
+        if exclude_pk is not None:
+            taken = taken.exclude(pk=exclude_pk)
+        used = set(taken.values_list("upper_code", flat=True))
+        for candidate in batch:
+            if candidate not in used:
+                return candidate

@@ -86,16 +86,78 @@ def _require_lifecycle(actor: Any, organisation: Organisation) -> None:
         raise PermissionDenied("You may not change the lifecycle of this organisation.")
 
 
-def _transition(actor: Any, organisation: Organisation, target: str, kind: str) -> Job:
+def _transition(
+    actor: Any,
+    organisation: Organisation,
+    target: str,
+    kind: str,
+    *,
+    payload: dict[str, Any] | None = None,
+    target_label: str | None = None,
+) -> Job:
     _require_lifecycle(actor, organisation)
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _move(locked, target)
     _save(locked, actor)
     organisation.status = locked.status
-    return request_job(kind=kind, organisation=locked, actor=actor)
+    return request_job(
+        kind=kind, organisation=locked, actor=actor, payload=payload, target_label=target_label
+    )
+
+
+def _chain_label(organisation: Organisation, step: int) -> str:
+    """How each job of Deprovision and delete names itself, so the Jobs tab reads as one."""
+    return _("%(name)s (Deprovision and delete, step %(step)d of 2)") % {
+        "name": organisation.name,
+        "step": step,
+    }
 
 
 # --- What people ask for -----------------------------------------------------------------
+
+
+# Dependents named in a refusal; the page links to them (and says how many more there are).
+DEPENDENTS_NAMED = 10
+
+# What a dependent must have become before its parent may become the key.
+DEPENDENTS_DONE = {
+    Status.DEPROVISIONED: [Status.DEPROVISIONED, Status.DELETED],
+    Status.DELETED: [Status.DELETED],
+}
+
+
+def dependents(organisation: Organisation, target: str):
+    """The organisations below ``organisation`` that stop it from becoming ``target``: its
+    customers and sub-resellers (and theirs) that are not yet deprovisioned, or deleted.
+    Their subscriptions, users and jobs go with them, so they are what to remove first."""
+    return (
+        organisation.get_descendants()
+        .exclude(status__in=DEPENDENTS_DONE[target])
+        .order_by("tree_id", "lft")
+    )
+
+
+def refuse_while_dependents(organisation: Organisation, target: str) -> None:
+    """Deprovision and delete are refused while anything depends on the organisation (a
+    reseller deleted before its customers would leave them orphaned)."""
+    blocking = dependents(organisation, target)
+    named = list(blocking[:DEPENDENTS_NAMED])
+    if not named:
+        return
+    step = _("deprovisioned") if target == Status.DEPROVISIONED else _("deleted")
+    raise ValidationError(
+        _(
+            "Remove any entities associated with %(name)s first: %(dependents)s must be "
+            "%(step)s before it."
+        )
+        % {
+            "name": organisation.name,
+            "dependents": ", ".join(f"{d.name} ({d.code})" for d in named)
+            + (_(" and others") if blocking.count() > len(named) else ""),
+            "step": step,
+        },
+        code="dependents",
+    )
 
 
 @transaction.atomic
@@ -107,7 +169,7 @@ def provision_organisation(*, actor: Any, organisation: Organisation) -> Job:
     """
     _require_lifecycle(actor, organisation)
     parent = organisation.parent
-    if parent is not None and not parent.is_provider and parent.directory_guid is None:
+    if parent is not None and not parent_ready(parent):
         raise ValidationError(
             f"Provision {parent.name} first: {organisation.name} is created inside it in the "
             "directory, and it is not there yet."
@@ -124,6 +186,62 @@ def provision_organisation(*, actor: Any, organisation: Organisation) -> Job:
     return _transition(actor, organisation, Status.PROVISIONING, JobKind.PROVISION_ORGANISATION)
 
 
+def parent_ready(parent: Organisation) -> bool:
+    """May a child of ``parent`` be provisioned? When the parent is in the directory, or its
+    provisioning is queued (the child's job makes the OUs of its ancestors on the way, so the
+    order of the two jobs does not matter). The provider's OU is made by the first of its
+    children that is provisioned, so it may stay a draft until its admins need accounts."""
+    return (
+        parent.is_provider
+        or parent.directory_guid is not None
+        or parent.status == Status.PROVISIONING
+    )
+
+
+def chain_to_provision(organisation: Organisation, actor: Any) -> list[Organisation]:
+    """``organisation`` and its ancestors never provisioned (and not being provisioned),
+    from the top down: what "Provision the parent chain" queues. The provider is left out
+    for whoever may not provision it: its children make its OU on the way."""
+    return [
+        node
+        for node in organisation.get_ancestors(include_self=True)
+        if node.provisioned_at is None
+        and can_move(node, Status.PROVISIONING)
+        and not (node.is_provider and not may_decide(actor, node, "manage_lifecycle"))
+    ]
+
+
+@transaction.atomic
+def provision_parent_chain(*, actor: Any, organisation: Organisation) -> list[Job]:
+    """Provision ``organisation`` (the parent chosen on the create form) and each ancestor
+    not in the directory yet, in order: resellers are provisioned before their customers.
+
+    The jobs share one lock key, so they run one after the other, from the top down.
+    Refused as a whole when the actor may not provision one of them.
+    """
+    chain = chain_to_provision(organisation, actor)
+    refused = [node for node in chain if not may_decide(actor, node, "manage_lifecycle")]
+    if refused:
+        raise ValidationError(
+            _("Ask whoever manages %(names)s to provision it: you may not.")
+            % {"names": ", ".join(node.name for node in refused)}
+        )
+    jobs: list[Job] = []
+    for node in chain:
+        locked = Organisation.objects.select_for_update().get(pk=node.pk)
+        _move(locked, Status.PROVISIONING)
+        _save(locked, actor)
+        jobs.append(
+            request_job(
+                kind=JobKind.PROVISION_ORGANISATION,
+                organisation=locked,
+                actor=actor,
+                lock_key=jobs[0].lock_key if jobs else None,
+            )
+        )
+    return jobs
+
+
 @transaction.atomic
 def suspend_organisation(*, actor: Any, organisation: Organisation) -> Job:
     return _transition(actor, organisation, Status.SUSPENDED, JobKind.SUSPEND_ORGANISATION)
@@ -135,23 +253,60 @@ def resume_organisation(*, actor: Any, organisation: Organisation) -> Job:
 
 
 @transaction.atomic
+def deprovision_and_delete(
+    *, actor: Any, organisation: Organisation, confirm_code: str
+) -> Job | None:
+    """Deprovision and delete in one request, keeping the rules: an active organisation is
+    suspended first, then deprovisioned; the deprovision job carries ``then_delete``, and
+    ``job_finished`` deletes the organisation when that job succeeds. A draft (never in the
+    directory) or a deprovisioned organisation is deleted at once.
+
+    Returns the deprovision job, or ``None`` when nothing had to wait for the directory.
+    """
+    _require_lifecycle(actor, organisation)
+    if confirm_code != organisation.code:
+        raise ValidationError({"confirm_code": "Type the customer's code exactly to confirm."})
+    refuse_while_dependents(organisation, Status.DELETED)
+    job = None
+    if organisation.status == Status.ACTIVE:
+        _transition(
+            actor,
+            organisation,
+            Status.SUSPENDED,
+            JobKind.SUSPEND_ORGANISATION,
+            target_label=_chain_label(organisation, 1),
+        )
+    if organisation.status == Status.DRAFT:
+        deprovision_organisation(actor=actor, organisation=organisation)
+    elif organisation.status in {Status.SUSPENDED, Status.FAILED}:
+        job = _transition(
+            actor,
+            organisation,
+            Status.DEPROVISIONING,
+            JobKind.DEPROVISION_ORGANISATION,
+            payload={"then_delete": True},
+            target_label=_chain_label(organisation, 2),
+        )
+    if organisation.status == Status.DEPROVISIONED:
+        delete_organisation(actor=actor, organisation=organisation, confirm_code=confirm_code)
+    elif job is None:
+        _move(organisation, Status.DELETED)  # raises: says what must happen first
+    return job
+
+
+@transaction.atomic
 def deprovision_organisation(*, actor: Any, organisation: Organisation) -> Job | None:
     """Suspended -> deprovisioning and the job that removes it from the directory.
 
     A draft never reached the directory: it becomes deprovisioned at once, with no job.
     """
+    _require_lifecycle(actor, organisation)
+    refuse_while_dependents(organisation, Status.DEPROVISIONED)
     if organisation.status == Status.DRAFT:
-        _require_lifecycle(actor, organisation)
         cancel_held_jobs(organisation.pk)
         _move(organisation, Status.DEPROVISIONED)
         _save(organisation, actor)
         return None
-    if (
-        organisation.get_descendants()
-        .exclude(status__in=[Status.DEPROVISIONED, Status.DELETED])
-        .exists()
-    ):
-        raise ValidationError("Deprovision and delete this reseller's customers first.")
     return _transition(actor, organisation, Status.DEPROVISIONING, JobKind.DEPROVISION_ORGANISATION)
 
 
@@ -166,6 +321,7 @@ def delete_organisation(*, actor: Any, organisation: Organisation, confirm_code:
         raise PermissionDenied("You may not delete this organisation.")
     if confirm_code != organisation.code:
         raise ValidationError({"confirm_code": "Type the customer's code exactly to confirm."})
+    refuse_while_dependents(organisation, Status.DELETED)
     previous = organisation.status
     _move(organisation, Status.DELETED)
     organisation.status_before_deletion = previous
@@ -218,11 +374,18 @@ def may_sign_in(user) -> bool:
 
 
 def job_finished(
-    organisation_id: int | None, *, expected: set[str], target: str, provisioned: bool = False
+    organisation_id: int | None,
+    *,
+    expected: set[str],
+    target: str,
+    provisioned: bool = False,
+    then_delete: bool = False,
 ) -> None:
     """A (de)provisioning job ended: move the organisation on, if it is still where the job
     left it (someone may have acted meanwhile). ``provisioned`` records that its OU tree
-    exists, which locks its code from now on, and releases the user jobs held for it."""
+    exists, which locks its code from now on, and releases the user jobs held for it.
+    ``then_delete`` (a Deprovision and delete) deletes it once it is deprovisioned, unless
+    something came to depend on it meanwhile."""
     if organisation_id is None:
         return
     organisation = Organisation.objects.select_for_update().get(pk=organisation_id)
@@ -234,9 +397,18 @@ def job_finished(
     if provisioned and organisation.provisioned_at is None:
         organisation.provisioned_at = timezone.now()
         fields.append("provisioned_at")
+    if (
+        then_delete
+        and organisation.status == Status.DEPROVISIONED
+        and not dependents(organisation, Status.DELETED).exists()
+    ):
+        organisation.status = Status.DELETED
+        organisation.status_before_deletion = Status.DEPROVISIONED
+        organisation.deleted_at = timezone.now()
+        fields += ["status", "status_before_deletion", "deleted_at"]
     if fields:
         organisation._history_user = None
-        organisation.save(update_fields=[*fields, "updated"])
+        organisation.save(update_fields=[*dict.fromkeys(fields), "updated"])
     if provisioned:
         # Users made while it was a draft now get the passwords their admins chose.
         release_held_jobs(organisation_id)

@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from customers.models import CustomerService, Organisation, UserService
+from core.scoping import within
+from customers.models import CustomerService, Organisation, Status, User, UserService
 
 
 @dataclass(frozen=True)
@@ -37,20 +38,51 @@ def lock_organisation(organisation: Organisation) -> Organisation:
     return Organisation.objects.select_for_update().get(pk=organisation.pk)
 
 
-def user_usage(organisation: Organisation) -> Usage:
-    """Users of the organisation, and for a reseller the seats it handed out below it."""
-    used = organisation.users.count()
-    allocated = (
-        organisation.children.aggregate(total=Sum("user_limit"))["total"] or 0
-        if organisation.is_reseller
-        else 0
+def people_in(organisation: Organisation) -> int:
+    """The users of ``organisation`` and of everything below it, leaving out deleted
+    organisations (their people can no longer sign in and hold no seat): the same number the
+    dashboard shows for that organisation."""
+    return (
+        User.objects.filter(within(organisation, "organisation__"))
+        .exclude(organisation__status=Status.DELETED)
+        .count()
     )
-    return Usage(used + allocated, organisation.user_limit)
+
+
+def live_children(organisation: Organisation) -> QuerySet[Organisation]:
+    """Children that still hold seats (a deleted customer gives its seats back)."""
+    return organisation.children.exclude(status=Status.DELETED)
+
+
+def seats_taken(organisation: Organisation) -> int:
+    """What counts against ``organisation``'s own limit: its users, and for a reseller the
+    seats it handed to its (not deleted) customers; a customer without a limit of its own
+    takes as many as it has users."""
+    if not organisation.is_reseller:
+        return organisation.users.count()
+    given = live_children(organisation).aggregate(total=Sum("user_limit"))["total"] or 0
+    unlimited = sum(
+        people_in(child) for child in live_children(organisation).filter(user_limit__isnull=True)
+    )
+    return organisation.users.count() + given + unlimited
+
+
+def user_usage(organisation: Organisation) -> Usage:
+    """Used / allowed for an organisation's Users header, summary and dashboard.
+
+    Without a limit the number is its people (its subtree's users, deleted organisations left
+    out), so it agrees with the dashboard; with one, it is the seats taken from that limit.
+    """
+    if organisation.user_limit is None:
+        return Usage(people_in(organisation), None)
+    return Usage(seats_taken(organisation), organisation.user_limit)
 
 
 def take_user_seat(organisation: Organisation) -> None:
     """Call inside the transaction that creates a user: refuses when the limit is reached."""
     locked = lock_organisation(organisation)
+    if locked.user_limit is None:
+        return
     usage = user_usage(locked)
     if usage.full:
         raise ValidationError(
@@ -66,10 +98,10 @@ def check_user_limit(organisation: Organisation, new_limit: int | None) -> None:
     are then always taken in the same order. ``organisation`` may be new (no ``pk`` yet).
     """
     if new_limit is not None and organisation.pk is not None:
-        current = user_usage(organisation)
-        if new_limit < current.used:
+        used = seats_taken(organisation)
+        if new_limit < used:
             raise ValidationError(
-                {"user_limit": f"It already uses {current.used}; the limit cannot be lower."}
+                {"user_limit": f"It already uses {used}; the limit cannot be lower."}
             )
     parent = organisation.parent
     if parent is None:
@@ -81,7 +113,7 @@ def check_user_limit(organisation: Organisation, new_limit: int | None) -> None:
         raise ValidationError(
             {"user_limit": f"{pool.name} has a limit of {pool.user_limit}: set a number."}
         )
-    siblings = pool.children.exclude(pk=organisation.pk).aggregate(total=Sum("user_limit"))
+    siblings = live_children(pool).exclude(pk=organisation.pk).aggregate(total=Sum("user_limit"))
     taken = (siblings["total"] or 0) + pool.users.count()
     if taken + new_limit > pool.user_limit:
         raise ValidationError(

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -72,7 +72,7 @@ def create_organisation(
     if parent is not None:
         # A reseller's users are a pool: its customers' limits come out of it.
         check_user_limit(organisation, organisation.user_limit)
-    organisation.save()
+    save_with_free_code(organisation, generated=not code)
     if organisation.is_reseller and parent is not None:
         hold_reseller_service(organisation)
     for position, domain_name in enumerate(dict.fromkeys(map(normalise_domain, domains))):
@@ -94,6 +94,38 @@ def create_organisation(
         organisation.tags.set(tags)
     ensure_still_visible(actor, organisation)
     return organisation
+
+
+# A generated code lost to a parallel request is generated again, this many times at most.
+CODE_ATTEMPTS = 5
+
+
+def save_with_free_code(organisation: Organisation, *, generated: bool) -> None:
+    """Insert the organisation; when its code was generated and a parallel request took the
+    same one between the look-up and the insert, generate the next free one and try again
+    (each attempt in a savepoint, so the failed insert leaves the transaction usable).
+    A code the person typed is theirs to change: its clash stays an error on the Code field."""
+    for attempt in range(CODE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                organisation.save()
+            return
+        except IntegrityError:
+            if not Organisation.objects.filter(code=organisation.code).exists():
+                raise  # not the code: a bug, not a clash
+            if not generated:
+                raise ValidationError(
+                    {"code": _("Another organisation already uses this code.")}
+                ) from None
+            if attempt == CODE_ATTEMPTS - 1:
+                raise ValidationError(
+                    {"name": _("No free code could be made from this name; try again.")}
+                ) from None
+            # mptt placed the node in memory from the failed insert: start from fresh rows.
+            organisation.pk = None
+            if organisation.parent_id is not None:
+                organisation.parent = Organisation.objects.get(pk=organisation.parent_id)
+            organisation.code = generate_code(organisation.name)
 
 
 def hold_reseller_service(organisation: Organisation) -> None:

@@ -199,15 +199,15 @@ def create_user(
         role = Role.objects.get(name="Customer Admin" if is_admin else "User")
     grant_role(actor=SYSTEM, user=person, organisation=organisation, role=role)
     give_directory_account(person)
-    for subscription in subscriptions or ():
+    chosen = list(subscriptions or ())
+    for subscription in chosen:
         if subscription.organisation_id != organisation.pk:
             raise ValidationError("Services must be the customer's own.")
         _assign(subscription, [person])
     jobs = [_job(JobKind.CREATE_USER, actor, person, password=password)]
-    if jobs[0] is not None and subscriptions is not None:
-        jobs.append(
-            sync_job(actor=actor, users=[person], subscriptions=person_subscriptions(person))
-        )
+    if jobs[0] is not None and chosen:
+        # The account's job gives the directory account; only chosen services need another.
+        jobs.append(sync_job(actor=actor, users=[person], subscriptions=chosen))
     return person, [job for job in jobs if job is not None]
 
 

@@ -215,9 +215,21 @@ class ServicesForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args, organisation: Organisation, person: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.person = person
         self.fields["services"].queryset = offered_subscriptions(organisation)
+
+    def clean_services(self) -> list[CustomerService]:
+        """The boxes ticked, plus the directory account the user holds: the page does not
+        offer it (it comes by itself), so leaving it out is not asking to remove it."""
+        chosen = list(self.cleaned_data["services"])
+        if self.person is not None:
+            chosen += CustomerService.objects.filter(
+                assignments__user=self.person,
+                service__service_type=ServiceType.DIRECTORY_ACCOUNT,
+            ).select_related("service")
+        return chosen
 
 
 class ImportUploadForm(forms.Form):

@@ -36,6 +36,8 @@ def lifecycle_actions(organisation: Organisation) -> list[str]:
         actions.append("deprovision")
     if status == Status.DEPROVISIONED:
         actions.append("delete")
+    if status in {Status.ACTIVE, Status.SUSPENDED, Status.DRAFT, Status.FAILED}:
+        actions.append("deprovision_delete")
     return actions
 
 
@@ -48,13 +50,13 @@ def page_context(request, organisation: Organisation, tab: str) -> dict:
     def on_org(codename: str) -> bool:
         return has_permission(user, codename, organisation)
 
+    decides_lifecycle = has_permission(user, "manage_lifecycle", parent_side)
     may = {
         "edit": on_org("change_organisation"),
         "roles": on_org("view_users"),
         "grant": on_org("grant_roles"),
         "jobs": on_org("view_jobs"),
-        "lifecycle": not organisation.is_provider
-        and has_permission(user, "manage_lifecycle", parent_side),
+        "lifecycle": not organisation.is_provider and decides_lifecycle,
         "similar": not organisation.is_provider
         and has_permission(user, "add_customer", parent_side),
         "restore": on_org("manage_catalogue") and organisation.status == Status.DELETED,
@@ -65,6 +67,10 @@ def page_context(request, organisation: Organisation, tab: str) -> dict:
         "add_admin": on_org("add_users") and organisation.status != Status.DELETED,
     }
     actions = lifecycle_actions(organisation) if may["lifecycle"] else []
+    if organisation.is_provider and decides_lifecycle:
+        # The provider is provisioned like a reseller (its admins' accounts live in its OU);
+        # nothing above it could suspend or delete it.
+        actions = [a for a in lifecycle_actions(organisation) if a == "provision"]
     return {
         "organisation": organisation,
         "tab": tab,
@@ -83,4 +89,5 @@ ACTION_LABELS = {
     "resume": "Resume",
     "deprovision": "Deprovision",
     "delete": "Delete",
+    "deprovision_delete": "Deprovision and delete",
 }

@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from core.scoping import decider, has_permission
+from core.scoping import decider, has_permission, may_decide
 from core.views import form_errors_from, visible_or_404
 from customers.actions.customers import create_customer
+from customers.actions.lifecycle import chain_to_provision, parent_ready
 from customers.forms import OrganisationForm, QuickCreateForm
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation
@@ -34,6 +35,20 @@ def _queryset_of(parents: list[Organisation]):
 
 def _may_provision(user, parent: Organisation | None) -> bool:
     return parent is not None and has_permission(user, "manage_lifecycle", parent)
+
+
+def _parent_outside_directory(user, parent: Organisation | None) -> dict | None:
+    """What the create form says before Save/Provision is pressed when the chosen parent is
+    not in the directory yet: resellers are provisioned before their customers."""
+    if parent is None or parent_ready(parent):
+        return None
+    chain = chain_to_provision(parent, user)
+    return {
+        "parent": parent,
+        "chain": chain,
+        "may_provision": bool(chain)
+        and all(may_decide(user, node, "manage_lifecycle") for node in chain),
+    }
 
 
 def _finish(request, organisation, job):
@@ -100,8 +115,29 @@ def _render_form(request, form, *, title, similar_to=None):
             "title": title,
             "similar_to": similar_to,
             "may_provision": _may_provision(request.user, form.chosen_parent),
+            "parent_outside": _parent_outside_directory(request.user, form.chosen_parent),
             "action": reverse("customers:create"),
         },
+    )
+
+
+def _chosen(form: QuickCreateForm, parents: list[Organisation]) -> Organisation | None:
+    """The parent the quick create form shows as chosen (posted, or the initial one)."""
+    wanted = str(form["parent"].value() or "")
+    return next((p for p in parents if str(p.pk) == wanted), None)
+
+
+# Quick create's own names for what the action calls otherwise: its one domain box.
+QUICK_FIELDS = {"domains": "domain_name"}
+
+
+def _on_quick_fields(error: ValidationError) -> ValidationError:
+    """Errors keyed by the action's arguments, re-keyed to the fields quick create shows, so
+    that a clash (a domain taken meanwhile) lands on a box the person can change."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {QUICK_FIELDS.get(field, field): problems for field, problems in error.error_dict.items()}
     )
 
 
@@ -126,13 +162,17 @@ def customer_quick_create(request):
                 provision=provision,
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            form_errors_from(form, _on_quick_fields(error))
         else:
             return _finish(request, organisation, job)
     return render(
         request,
         "customers/quick_create.html",
-        {"form": form, "may_provision": _may_provision(request.user, initial_parent)},
+        {
+            "form": form,
+            "may_provision": _may_provision(request.user, initial_parent),
+            "parent_outside": _parent_outside_directory(request.user, _chosen(form, parents)),
+        },
     )
 
 

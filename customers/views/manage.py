@@ -11,15 +11,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core.scoping import decider, has_permission
 from core.views import form_errors_from, require, visible_or_404
 from customers.actions.catalogue import give_reseller_service, may_manage_services_of
 from customers.actions.customers import edit_customer
 from customers.actions.lifecycle import (
+    DEPENDENTS_NAMED,
     delete_organisation,
+    dependents,
+    deprovision_and_delete,
     deprovision_organisation,
     provision_organisation,
+    provision_parent_chain,
     restore_organisation,
     resume_organisation,
     suspend_organisation,
@@ -117,22 +124,40 @@ def customer_lifecycle(request, pk: int, action: str):
     """GET: what the action does, and a button. POST: do it (refused with a message when the
     customer's state does not allow it: suspend before deprovision, and so on)."""
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    if organisation.is_provider or not has_permission(
+    # The provider may be provisioned (by its own admins), nothing more.
+    if (organisation.is_provider and action != "provision") or not has_permission(
         request.user, "manage_lifecycle", decider(organisation)
     ):
         raise PermissionDenied
     spec = ACTIONS[action]
+    refusal = None
     if request.method == "POST":
         try:
             spec.service(actor=request.user, organisation=organisation)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            if error.code != "dependents":
+                messages.error(request, " ".join(error.messages))
+                return redirect(organisation)
+            refusal = " ".join(error.messages)  # shown with links to what must go first
         else:
             messages.success(request, spec.done)
-        return redirect(organisation)
+            return redirect(organisation)
     context = page_context(request, organisation, "summary")
-    context.update({"spec": spec, "action": action})
+    context.update({"spec": spec, "action": action, "refusal": refusal})
+    if action == "deprovision":
+        context.update(dependents_context(request, organisation, Status.DEPROVISIONED))
     return render(request, "customers/confirm.html", context)
+
+
+def dependents_context(request, organisation: Organisation, target: str) -> dict:
+    """What stops a deprovision or delete, each linked to its page (the ones the viewer may
+    see: everything below an organisation they may decide about)."""
+    blocking = dependents(organisation, target)
+    return {
+        "dependents": list(blocking[:DEPENDENTS_NAMED]),
+        "dependents_count": blocking.count(),
+        "dependents_step": target,
+    }
 
 
 @login_required
@@ -162,7 +187,85 @@ def customer_delete(request, pk: int):
             return redirect("customers:list")
     context = page_context(request, organisation, "summary")
     context["form"] = form
+    context.update(dependents_context(request, organisation, Status.DELETED))
     return render(request, "customers/delete.html", context)
+
+
+@login_required
+def customer_deprovision_delete(request, pk: int):
+    """Deprovision and delete in one go: suspend (if active), deprovision, and delete when the
+    deprovision job has succeeded; asks for the code like Delete."""
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    if organisation.is_provider or not has_permission(
+        request.user, "manage_lifecycle", decider(organisation)
+    ):
+        raise PermissionDenied
+    form = DeleteForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = deprovision_and_delete(
+                actor=request.user,
+                organisation=organisation,
+                confirm_code=form.cleaned_data["confirm_code"],
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            if job is None:
+                messages.success(
+                    request,
+                    _(
+                        "%(name)s is deleted. A provider administrator can restore it within "
+                        "the retention period."
+                    )
+                    % {"name": organisation.name},
+                )
+                return redirect("customers:list")
+            messages.success(
+                request,
+                _(
+                    "%(name)s is being deprovisioned; it is deleted as soon as its "
+                    "deprovision job succeeds (see the Jobs tab)."
+                )
+                % {"name": organisation.name},
+            )
+            return redirect("customers:jobs", pk=organisation.pk)
+    context = page_context(request, organisation, "summary")
+    context["form"] = form
+    context.update(dependents_context(request, organisation, Status.DELETED))
+    return render(request, "customers/deprovision_delete.html", context)
+
+
+@login_required
+@require_POST
+def customer_provision_chain(request, pk: int):
+    """Provision the parent chain: the create form's one click for a parent that is not in
+    the directory yet. Queues its provisioning and its ancestors', from the top down."""
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    require(request, "manage_lifecycle", decider(organisation))
+    try:
+        jobs = provision_parent_chain(actor=request.user, organisation=organisation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Provisioning of %(names)s is queued, in that order. Customers created below "
+                "%(name)s can now be saved and provisioned."
+            )
+            % {
+                "names": ", ".join(str(job.organisation.name) for job in jobs),
+                "name": organisation.name,
+            }
+            if jobs
+            else _("%(name)s is already in the directory or on its way.")
+            % {"name": organisation.name},
+        )
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return redirect(next_url)
+    return redirect(organisation)
 
 
 @login_required

@@ -230,7 +230,7 @@ def user_administrator(request, pk: int):
 def user_services(request, pk: int):
     person = visible_user(request, pk)
     require(request, "assign_services", person.organisation)
-    form = ServicesForm(request.POST, organisation=person.organisation)
+    form = ServicesForm(request.POST, organisation=person.organisation, person=person)
     if not form.is_valid():
         messages.error(request, "Choose services of this customer.")
         return redirect("users:detail", person.pk)

@@ -187,7 +187,10 @@ def resume_organisation(job: Job) -> list[Step]:
 
 def _deprovisioned(job: Job) -> None:
     lifecycle.job_finished(
-        job.organisation_id, expected={Status.DEPROVISIONING}, target=Status.DEPROVISIONED
+        job.organisation_id,
+        expected={Status.DEPROVISIONING},
+        target=Status.DEPROVISIONED,
+        then_delete=bool(job.payload.get("then_delete")),
     )
 
 

@@ -213,6 +213,15 @@ ROWS: dict[str, Row] = {
         unchanged=_state,
     ),
     "customers:delete": Row(args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE),
+    "customers:deprovision_delete": Row(
+        args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE
+    ),
+    "customers:provision_chain": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        statuses=as_post(DECIDES_CUSTOMER_ONE),
+        unchanged=_state,
+    ),
     "customers:restore": Row(
         args=lambda cast: [cast.customer.pk],
         statuses=expect(403, provider_admin=200, reseller2_admin=404, end_user=404),

@@ -4,10 +4,10 @@ import pytest
 
 from core.actors import SYSTEM
 from core.jobs import JobKind
-from core.models import JobState
-from customers.actions.lifecycle import provision_organisation
+from core.models import Job, JobState
+from customers.actions.lifecycle import deprovision_and_delete, provision_organisation
 from customers.actions.users import user_job
-from customers.models import Status
+from customers.models import Organisation, Status
 from directory import (
     PasswordRejectedError,
     find_user_by_guid,
@@ -16,7 +16,7 @@ from directory import (
     set_password,
     verify_password,
 )
-from directory.dn import cn_dn, dn_key, ou_dn
+from directory.dn import cn_dn, dn_key, ou_dn, parent_of
 from directory.entry import text, texts
 from directory.policy import password_settings_container
 from provisioning.job_plans import layout
@@ -138,3 +138,48 @@ def test_a_refused_password_fails_the_job_in_plain_words_and_is_erased(acme):
     assert job.state == JobState.FAILED
     assert "does not meet the password policy" in job.error
     assert job.secret == ""
+
+
+def test_deprovision_and_delete_runs_as_one_chain_and_deletes_when_the_directory_is_clean(
+    acme, ldap
+):
+    customer, admin = acme
+    provision(customer, admin)
+    Organisation.objects.filter(pk=customer.pk).update(status=Status.ACTIVE)
+    customer.refresh_from_db()
+    ou = customer.directory_guid
+    assert ou is not None and read_entry(ldap, ou) is not None
+    deprovision_job = deprovision_and_delete(
+        actor=SYSTEM, organisation=customer, confirm_code=customer.code
+    )
+    suspend_job = Job.objects.get(organisation=customer, kind=JobKind.SUSPEND_ORGANISATION)
+    assert run(suspend_job).state == JobState.SUCCEEDED, suspend_job.error
+    customer.refresh_from_db()
+    assert customer.status == Status.DEPROVISIONING
+    deprovision_job = run(deprovision_job)
+    assert deprovision_job.state == JobState.SUCCEEDED, deprovision_job.error
+    customer.refresh_from_db()
+    assert customer.status == Status.DELETED
+    assert customer.deleted_at is not None
+    assert read_entry(ldap, ou) is None
+
+
+def test_the_provider_is_provisioned_like_a_reseller_and_its_admins_get_accounts(
+    tenants, directory_settings, ldap, test_ou
+):
+    provider = tenants.organisation(name="Test provider", is_reseller=True)
+    admin = tenants.user(provider, first_name="Pat")
+    job = run(provision_organisation(actor=SYSTEM, organisation=provider))
+    assert job.state == JobState.SUCCEEDED, job.error
+    provider.refresh_from_db()
+    admin.refresh_from_db()
+    assert provider.status == Status.ACTIVE
+    provider_dn = ou_dn(test_ou, provider.code)
+    ous = subtree(ldap, test_ou, "organizationalUnit")
+    assert sorted(dn_key(e["dn"]) for e in ous) == sorted(
+        dn_key(dn)
+        for dn in [test_ou, provider_dn, ou_dn(provider_dn, "Users"), ou_dn(provider_dn, "Groups")]
+    )
+    account = find_user_by_guid(ldap, admin.directory_guid)
+    assert account is not None
+    assert dn_key(parent_of(account["dn"])) == dn_key(ou_dn(provider_dn, "Users"))
