@@ -8,6 +8,8 @@
 """
 
 import django.contrib.postgres.indexes
+
+import customers.models.indexes
 import django.db.models.functions.text
 from django.contrib.postgres.operations import BtreeGistExtension, TrigramExtension
 from django.db import migrations, models
@@ -38,9 +40,9 @@ class AddPostgresIndex(PostgresOnly, migrations.AddIndex):
     """AddIndex for an index only PostgreSQL can build (GiST, GIN with an operator class)."""
 
 
-def trigram(expression: str, name: str) -> django.contrib.postgres.indexes.GinIndex:
+def trigram(expression: str, name: str) -> customers.models.indexes.PostgresGinIndex:
     """A trigram index over UPPER(column): what ``icontains`` compiles to on PostgreSQL."""
-    return django.contrib.postgres.indexes.GinIndex(
+    return customers.models.indexes.PostgresGinIndex(
         django.contrib.postgres.indexes.OpClass(
             django.db.models.functions.text.Upper(expression), name="gin_trgm_ops"
         ),
@@ -63,7 +65,7 @@ class Migration(migrations.Migration):
         ),
         AddPostgresIndex(
             model_name="organisation",
-            index=django.contrib.postgres.indexes.GistIndex(
+            index=customers.models.indexes.PostgresGistIndex(
                 fields=["tree_id", "lft", "rght"], name="organisation_tree_gist"
             ),
         ),

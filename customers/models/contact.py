@@ -1,11 +1,10 @@
 """Contact persons of an organisation (the Contact Details tab)."""
 
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.indexes import trigram_index
 
 
 class Contact(models.Model):
@@ -29,7 +28,7 @@ class Contact(models.Model):
         ordering = ["name"]
         indexes = [
             # The Customers search: email__icontains is UPPER(email) LIKE UPPER(term).
-            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="contact_email_trgm"),
+            trigram_index("email", "contact_email_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -3,13 +3,12 @@
 import secrets
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.indexes import trigram_index
 from customers.models.validators import UNAVAILABLE_FIELD, normalise_domain, validate_domain_name
 
 
@@ -83,7 +82,7 @@ class Domain(models.Model):
         ]
         indexes = [
             # The Customers search: name__icontains is UPPER(name) LIKE UPPER(term).
-            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="domain_name_trgm"),
+            trigram_index("name", "domain_name_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Upper
 from django.urls import reverse
 from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
 
 from core.scoping import RestrictedManager, ScopedTreeQuerySet
+from customers.models.indexes import PostgresGistIndex, trigram_index
 from customers.models.validators import UNAVAILABLE_FIELD, validate_code
 
 
@@ -190,12 +189,12 @@ class Organisation(MPTTModel):
             # Ancestors (tree_id = t, lft < x, rght > y): a btree can bound only one of the
             # two ranges, which for an organisation in the middle of the tree is half of it.
             # A GiST over both columns finds only the pages that hold ancestors.
-            GistIndex(fields=["tree_id", "lft", "rght"], name="organisation_tree_gist"),
+            PostgresGistIndex(fields=["tree_id", "lft", "rght"], name="organisation_tree_gist"),
             # Search: icontains compiles to UPPER(column) LIKE UPPER(term), so the trigram
             # indexes are over UPPER(column).
-            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="organisation_name_trgm"),
-            GinIndex(OpClass(Upper("code"), name="gin_trgm_ops"), name="organisation_code_trgm"),
-            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="organisation_email_trgm"),
+            trigram_index("name", "organisation_name_trgm"),
+            trigram_index("code", "organisation_code_trgm"),
+            trigram_index("email", "organisation_email_trgm"),
             # The Customers list's sortable columns (code is unique, status is indexed).
             models.Index(fields=["name"], name="organisation_name"),
             models.Index(fields=["customer_type"], name="organisation_customer_type"),

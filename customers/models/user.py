@@ -1,12 +1,11 @@
 """People: portal logins and directory accounts are the same users."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Upper
 from django.urls import reverse
 
 from core.scoping import ScopedQuerySet
+from customers.models.indexes import trigram_index
 from customers.models.validators import UNAVAILABLE_FIELD, validate_upn
 
 
@@ -67,11 +66,9 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
         indexes = [
             # The users list's search: icontains is UPPER(column) LIKE UPPER(term).
-            GinIndex(OpClass(Upper("username"), name="gin_trgm_ops"), name="user_username_trgm"),
-            GinIndex(OpClass(Upper("upn"), name="gin_trgm_ops"), name="user_upn_trgm"),
-            GinIndex(
-                OpClass(Upper("display_name"), name="gin_trgm_ops"), name="user_display_name_trgm"
-            ),
+            trigram_index("username", "user_username_trgm"),
+            trigram_index("upn", "user_upn_trgm"),
+            trigram_index("display_name", "user_display_name_trgm"),
         ]
 
     def __str__(self) -> str:
