@@ -229,7 +229,7 @@ def test_a_permanent_error_fails_readably_and_a_retry_after_the_fix_succeeds(
 
     assert job.state == JobState.FAILED
     assert f"Make the account of {person.username}" in job.error
-    assert f"the UPN {person.upn} already belongs to another account" in job.error
+    assert f"The UPN {person.upn} already belongs to an account outside the Users OU" in job.error
     org.refresh_from_db()
     assert org.status == Status.FAILED
 
