@@ -163,53 +163,29 @@ def dependents_context(request, organisation: Organisation, target: str) -> dict
 @login_required
 def customer_delete(request, pk: int):
     """Delete is refused until the customer is deprovisioned, and asks for its code."""
-    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    if organisation.is_provider or not has_permission(
-        request.user, "manage_lifecycle", decider(organisation)
-    ):
-        raise PermissionDenied
-    form = DeleteForm(request.POST or None, organisation=organisation)
-    return run_action(
+    return _code_confirmed(
         request,
-        lambda: delete_organisation(
-            actor=request.user,
-            organisation=organisation,
-            confirm_code=form.cleaned_data["confirm_code"],
+        pk,
+        delete_organisation,
+        "customers/delete.html",
+        success=lambda organisation, _: (
+            f"{organisation.name} is deleted. A provider "
+            "administrator can restore it within the retention period."
         ),
-        form=form,
-        success=f"{organisation.name} is deleted. A provider administrator can restore it "
-        "within the retention period.",
-        redirect_to="customers:list",
-    ) or _delete_page(request, organisation, form, "customers/delete.html")
-
-
-def _delete_page(request, organisation: Organisation, form, template: str):
-    """Delete and Deprovision and delete: the form that asks for the code, and what stops it."""
-    context = page_context(request, organisation, "summary")
-    context["form"] = form
-    context.update(dependents_context(request, organisation, Status.DELETED))
-    return render(request, template, context)
+        redirect_to=lambda organisation, _: "customers:list",
+    )
 
 
 @login_required
 def customer_deprovision_delete(request, pk: int):
     """Deprovision and delete in one go: suspend (if active), deprovision, and delete when the
     deprovision job has succeeded; asks for the code like Delete."""
-    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    if organisation.is_provider or not has_permission(
-        request.user, "manage_lifecycle", decider(organisation)
-    ):
-        raise PermissionDenied
-    form = DeleteForm(request.POST or None, organisation=organisation)
-    return run_action(
+    return _code_confirmed(
         request,
-        lambda: deprovision_and_delete(
-            actor=request.user,
-            organisation=organisation,
-            confirm_code=form.cleaned_data["confirm_code"],
-        ),
-        form=form,
-        success=lambda job: (
+        pk,
+        deprovision_and_delete,
+        "customers/deprovision_delete.html",
+        success=lambda organisation, job: (
             (
                 _(
                     "%(name)s is deleted. A provider administrator can restore it within "
@@ -223,10 +199,39 @@ def customer_deprovision_delete(request, pk: int):
             )
             % {"name": organisation.name}
         ),
-        redirect_to=lambda job: (
+        redirect_to=lambda organisation, job: (
             "customers:list" if job is None else reverse("customers:jobs", args=[organisation.pk])
         ),
-    ) or _delete_page(request, organisation, form, "customers/deprovision_delete.html")
+    )
+
+
+def _code_confirmed(request, pk: int, service, template: str, *, success, redirect_to):
+    """Delete and Deprovision and delete: a form that asks for the customer's code, what stops
+    it, and ``service`` run with that code; ``success`` and ``redirect_to`` are functions of
+    the customer and what the service returned."""
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    if organisation.is_provider or not has_permission(
+        request.user, "manage_lifecycle", decider(organisation)
+    ):
+        raise PermissionDenied
+    form = DeleteForm(request.POST or None, organisation=organisation)
+    response = run_action(
+        request,
+        lambda: service(
+            actor=request.user,
+            organisation=organisation,
+            confirm_code=form.cleaned_data["confirm_code"],
+        ),
+        form=form,
+        success=lambda result: success(organisation, result),
+        redirect_to=lambda result: redirect_to(organisation, result),
+    )
+    if response:
+        return response
+    context = page_context(request, organisation, "summary")
+    context["form"] = form
+    context.update(dependents_context(request, organisation, Status.DELETED))
+    return render(request, template, context)
 
 
 @login_required
