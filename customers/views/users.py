@@ -167,39 +167,34 @@ def _require_may_act_on(request, person: User, codename: str) -> None:
         raise PermissionDenied
 
 
-def _action(request, pk: int, codename: str | None, run, done: str):
-    """A POST-only action on one user; refusals come back as messages."""
+def _action(request, pk: int, codename: str | None, done: str, run, **arguments):
+    """A POST-only action on one user, ``run(actor=…, person=…, **arguments)``; refusals come
+    back as messages."""
     person = visible_user(request, pk)
     if codename is not None:
         _require_may_act_on(request, person, codename)
     return run_action(
         request,
-        lambda: run(person),
+        lambda: run(actor=request.user, person=person, **arguments),
         success=done.format(person=person.username),
         redirect_to=reverse("users:detail", args=[person.pk]),
-    )
-
-
-def _set_enabled(request, pk: int, enabled: bool):
-    return _action(
-        request,
-        pk,
-        "change_users",
-        lambda p: actions.set_enabled(actor=request.user, person=p, enabled=enabled),
-        "Enabled {person}." if enabled else "Disabled {person}.",
     )
 
 
 @login_required
 @require_POST
 def user_disable(request, pk: int):
-    return _set_enabled(request, pk, enabled=False)
+    return _action(
+        request, pk, "change_users", "Disabled {person}.", actions.set_enabled, enabled=False
+    )
 
 
 @login_required
 @require_POST
 def user_enable(request, pk: int):
-    return _set_enabled(request, pk, enabled=True)
+    return _action(
+        request, pk, "change_users", "Enabled {person}.", actions.set_enabled, enabled=True
+    )
 
 
 @login_required
@@ -208,26 +203,17 @@ def user_unlock(request, pk: int):
     person = visible_user(request, pk)
     if not actions.may_reset(request.user, person):
         raise PermissionDenied
-    return _action(
-        request,
-        pk,
-        None,
-        lambda p: actions.unlock_user(actor=request.user, person=p),
-        "Unlocked {person}.",
-    )
+    return _action(request, pk, None, "Unlocked {person}.", actions.unlock_user)
 
 
 @login_required
 @require_POST
 def user_administrator(request, pk: int):
     make = request.POST.get("admin") == "1"
-    return _action(
-        request,
-        pk,
-        "grant_roles",
-        lambda p: actions.set_administrator(actor=request.user, person=p, admin=make),
-        "{person} is now an administrator." if make else "{person} is no longer an administrator.",
+    done = (
+        "{person} is now an administrator." if make else "{person} is no longer an administrator."
     )
+    return _action(request, pk, "grant_roles", done, actions.set_administrator, admin=make)
 
 
 @login_required
@@ -239,14 +225,13 @@ def user_services(request, pk: int):
     if not form.is_valid():
         messages.error(request, "Choose services of this customer.")
         return redirect("users:detail", person.pk)
-    return _action(
+    return run_action(
         request,
-        pk,
-        None,
-        lambda p: set_user_services(
-            actor=request.user, user=p, subscriptions=form.cleaned_data["services"]
+        lambda: set_user_services(
+            actor=request.user, user=person, subscriptions=form.cleaned_data["services"]
         ),
-        "Saved the services of {person}.",
+        success=f"Saved the services of {person.username}.",
+        redirect_to=reverse("users:detail", args=[person.pk]),
     )
 
 
