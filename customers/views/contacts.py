@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -24,6 +26,17 @@ def _changing(request, pk: int, contact_pk: int) -> tuple[Organisation, Contact]
     return organisation, contact
 
 
+def _saved(request, pk: int, form: ContactForm, save, done: str):
+    """Add Contact and Edit: ``save`` the form's fields; back to the contacts when done."""
+    return run_action(
+        request,
+        lambda: save(actor=request.user, **form.cleaned_data),
+        form=form,
+        success=lambda contact: done.format(name=contact.name),
+        redirect_to=reverse("customers:contacts", args=[pk]),
+    )
+
+
 @login_required
 def contact_list(request, pk: int):
     """The contacts, and (for those who may change the customer) the Add Contact form."""
@@ -34,12 +47,8 @@ def contact_list(request, pk: int):
         form = ContactForm(request.POST or None)
     elif request.method == "POST":
         require(request, "change_organisation", organisation)
-    response = form is not None and run_action(
-        request,
-        lambda: add_contact(actor=request.user, organisation=organisation, **form.cleaned_data),
-        form=form,
-        success=lambda contact: f"Contact {contact.name} added.",
-        redirect_to=reverse("customers:contacts", args=[pk]),
+    response = form is not None and _saved(
+        request, pk, form, partial(add_contact, organisation=organisation), "Contact {name} added."
     )
     if response:
         return response
@@ -51,12 +60,8 @@ def contact_list(request, pk: int):
 def contact_edit(request, pk: int, contact_pk: int):
     organisation, contact = _changing(request, pk, contact_pk)
     form = ContactForm(request.POST or None, instance=Contact.objects.get(pk=contact.pk))
-    response = run_action(
-        request,
-        lambda: update_contact(actor=request.user, contact=contact, **form.cleaned_data),
-        form=form,
-        success=lambda contact: f"Contact {contact.name} saved.",
-        redirect_to=reverse("customers:contacts", args=[pk]),
+    response = _saved(
+        request, pk, form, partial(update_contact, contact=contact), "Contact {name} saved."
     )
     if response:
         return response
