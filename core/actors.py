@@ -38,3 +38,12 @@ def is_system(actor: Any) -> bool:
 def recorded_user(actor: Any):
     """The user to store as "done by" (history, ``Job.started_by``): nobody for the system."""
     return None if actor is SYSTEM else actor
+
+
+def save_recorded(instance: Any, *, actor: Any) -> Any:
+    """Validate and save a model ``instance``, its history recording ``actor`` as the one who
+    did it; returns the instance."""
+    instance._history_user = recorded_user(actor)
+    instance.full_clean()
+    instance.save()
+    return instance

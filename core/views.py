@@ -4,18 +4,21 @@
   see is a 404, never a 403 that would tell them it exists;
 - ``require``: visible but not allowed is a 403;
 - ``form_errors_from``: an action's ValidationError lands on the field it concerns, and only
-  what concerns no field of the form becomes a general error.
+  what concerns no field of the form becomes a general error;
+- ``run_action``: a POST that calls one action, says how it went and redirects.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 
 from core.scoping import organisation_of, require_permission
 
@@ -59,3 +62,37 @@ def form_errors_from(form: forms.BaseForm, error: ValidationError) -> None:
             general.extend(problems)
     if general:
         form.add_error(None, general)
+
+
+def run_action(
+    request: HttpRequest,
+    action: Callable[[], Any],
+    *,
+    success: str | Callable[[Any], str],
+    redirect_to: Any,
+    form: forms.BaseForm | None = None,
+    then: Callable[[], None] | None = None,
+) -> HttpResponse | None:
+    """Call ``action`` (an action with its arguments bound) for a POST whose ``form`` (if any)
+    is valid; for a GET or an invalid form, None: the view renders its page.
+
+    Done: ``success`` becomes a success message and the answer is a redirect to
+    ``redirect_to`` (whatever ``redirect`` takes); either may be a function of what the action
+    returned; ``then`` runs after the success message (a note that follows it). Refused
+    (ValidationError): with a ``form``, the error goes on it
+    (``form_errors_from``) and the answer is None, so the view renders the form again; without
+    one, the error becomes an error message and the answer is the same redirect."""
+    if request.method != "POST" or (form is not None and not form.is_valid()):
+        return None
+    try:
+        result = action()
+    except ValidationError as error:
+        if form is not None:
+            form_errors_from(form, error)
+            return None
+        messages.error(request, " ".join(error.messages))
+        return redirect(redirect_to(None) if callable(redirect_to) else redirect_to)
+    messages.success(request, success(result) if callable(success) else success)
+    if then is not None:
+        then()
+    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from core.actors import SYSTEM, recorded_user
+from core.actors import SYSTEM, recorded_user, save_recorded
 from core.jobs import JobKind, request_job
 from core.models import Job
 from core.scoping import has_permission, ranges_for
@@ -68,10 +68,7 @@ def save_service(*, actor: Any, service: Service) -> Service:
             raise ValidationError(
                 {"service_type": "Customers have this service: its type cannot change."}
             )
-    service._history_user = recorded_user(actor)
-    service.full_clean()
-    service.save()
-    return service
+    return save_recorded(service, actor=actor)
 
 
 @transaction.atomic

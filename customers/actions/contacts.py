@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from core.actors import recorded_user
+from core.actors import recorded_user, save_recorded
 from core.scoping import require_permission
 from customers.models import Contact, Organisation
 
@@ -27,10 +27,7 @@ def add_contact(
 ) -> Contact:
     require_permission(actor, "change_organisation", organisation, CONTACTS_DENIED)
     contact = Contact(organisation=organisation, name=name, phone=phone, email=email, role=role)
-    contact._history_user = recorded_user(actor)
-    contact.full_clean()
-    contact.save()
-    return contact
+    return save_recorded(contact, actor=actor)
 
 
 @transaction.atomic
@@ -40,10 +37,7 @@ def update_contact(*, actor: Any, contact: Contact, **changes: str) -> Contact:
         if key not in CONTACT_FIELDS:
             raise ValueError(f"Not a contact field: {key}")
         setattr(contact, key, value)
-    contact._history_user = recorded_user(actor)
-    contact.full_clean()
-    contact.save()
-    return contact
+    return save_recorded(contact, actor=actor)
 
 
 @transaction.atomic

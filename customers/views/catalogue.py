@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.scoping import has_permission
-from core.views import form_errors_from, visible_or_404
+from core.views import run_action, visible_or_404
 from customers.actions import assignments, catalogue
 from customers.actions.limits import subscription_usage, subscriptions_with_usage
 from customers.forms.catalogue import (
@@ -53,15 +54,13 @@ def service_edit(request, pk: int | None = None):
     _catalogue_user(request)
     service = get_object_or_404(Service, pk=pk) if pk else None
     form = ServiceForm(request.POST or None, instance=service)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = catalogue.save_service(actor=request.user, service=form.instance)
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, f"Saved {saved.name}.")
-            return redirect("catalogue:service_detail", saved.pk)
-    return render(request, "catalogue/service_form.html", {"form": form, "service": service})
+    return run_action(
+        request,
+        lambda: catalogue.save_service(actor=request.user, service=form.instance),
+        form=form,
+        success=lambda saved: f"Saved {saved.name}.",
+        redirect_to=lambda saved: reverse("catalogue:service_detail", args=[saved.pk]),
+    ) or render(request, "catalogue/service_form.html", {"form": form, "service": service})
 
 
 @login_required
@@ -83,15 +82,13 @@ def plan_edit(request, service_pk: int | None = None, pk: int | None = None):
     plan = get_object_or_404(Plan.objects.select_related("service"), pk=pk) if pk else None
     service = plan.service if plan else get_object_or_404(Service, pk=service_pk)
     form = PlanForm(request.POST or None, instance=plan or Plan(service=service))
-    if request.method == "POST" and form.is_valid():
-        try:
-            catalogue.save_plan(actor=request.user, plan=form.instance)
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, f"Saved the plan {form.instance.name}.")
-            return redirect("catalogue:service_detail", service.pk)
-    return render(
+    return run_action(
+        request,
+        lambda: catalogue.save_plan(actor=request.user, plan=form.instance),
+        form=form,
+        success=lambda saved: f"Saved the plan {form.instance.name}.",
+        redirect_to=reverse("catalogue:service_detail", args=[service.pk]),
+    ) or render(
         request, "catalogue/plan_form.html", {"form": form, "service": service, "plan": plan}
     )
 
@@ -101,15 +98,15 @@ def role_create(request, pk: int):
     _catalogue_user(request)
     service = get_object_or_404(Service, pk=pk)
     form = ServiceRoleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            catalogue.add_service_role(actor=request.user, service=service, **form.cleaned_data)
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, f"Added the role {form.cleaned_data['name']}.")
-            return redirect("catalogue:service_detail", service.pk)
-    return render(request, "catalogue/role_form.html", {"form": form, "service": service})
+    return run_action(
+        request,
+        lambda: catalogue.add_service_role(
+            actor=request.user, service=service, **form.cleaned_data
+        ),
+        form=form,
+        success=lambda role: f"Added the role {form.cleaned_data['name']}.",
+        redirect_to=reverse("catalogue:service_detail", args=[service.pk]),
+    ) or render(request, "catalogue/role_form.html", {"form": form, "service": service})
 
 
 # --- A customer's services ------------------------------------------------------------------
@@ -139,17 +136,17 @@ def customer_services(request, organisation: int):
     if request.method == "POST":
         if not may_manage:
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                subscription, job = catalogue.provision_service(
-                    actor=request.user, organisation=organisation, **form.cleaned_data
-                )
-            except ValidationError as error:
-                form_errors_from(form, error)
-            else:
-                note = " A job is creating it in the directory." if job else ""
-                messages.success(request, f"{subscription.service.name} provisioned.{note}")
-                return redirect("catalogue:customer_services", organisation.pk)
+        done = run_action(
+            request,
+            lambda: catalogue.provision_service(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            ),
+            form=form,
+            success=_provisioned,
+            redirect_to=reverse("catalogue:customer_services", args=[organisation.pk]),
+        )
+        if done:
+            return done
     context = {
         "organisation": organisation,
         "rows": subscriptions_with_usage(organisation.services.all()),
@@ -158,6 +155,12 @@ def customer_services(request, organisation: int):
         "next": _safe_next(request),
     }
     return render(request, "catalogue/customer_services.html", context)
+
+
+def _provisioned(result) -> str:
+    subscription, job = result
+    note = " A job is creating it in the directory." if job else ""
+    return f"{subscription.service.name} provisioned.{note}"
 
 
 def _subscription(request, pk: int) -> CustomerService:
@@ -206,17 +209,14 @@ def _users_post(request, subscription: CustomerService, *, give: bool):
         messages.error(request, "Choose at least one user of this customer.")
         return redirect("catalogue:subscription_detail", subscription.pk)
     users = list(form.cleaned_data["users"])
-    try:
-        if give:
-            assignments.give_service(actor=request.user, subscription=subscription, users=users)
-        else:
-            assignments.take_service(actor=request.user, subscription=subscription, users=users)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        verb = "given to" if give else "taken from"
-        messages.success(request, f"{subscription.service.name} {verb} {len(users)} users.")
-    return redirect("catalogue:subscription_detail", subscription.pk)
+    change = assignments.give_service if give else assignments.take_service
+    verb = "given to" if give else "taken from"
+    return run_action(
+        request,
+        lambda: change(actor=request.user, subscription=subscription, users=users),
+        success=f"{subscription.service.name} {verb} {len(users)} users.",
+        redirect_to=reverse("catalogue:subscription_detail", args=[subscription.pk]),
+    )
 
 
 @login_required
@@ -238,19 +238,15 @@ def subscription_plan(request, pk: int):
         raise PermissionDenied
     initial = {"plan": subscription.plan_id, "user_limit": subscription.user_limit}
     form = ChangePlanForm(request.POST or None, subscription=subscription, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            catalogue.change_plan(
-                actor=request.user, subscription=subscription, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, "Plan changed.")
-            return redirect("catalogue:subscription_detail", subscription.pk)
-    return render(
-        request, "catalogue/change_plan.html", {"form": form, "subscription": subscription}
-    )
+    return run_action(
+        request,
+        lambda: catalogue.change_plan(
+            actor=request.user, subscription=subscription, **form.cleaned_data
+        ),
+        form=form,
+        success="Plan changed.",
+        redirect_to=reverse("catalogue:subscription_detail", args=[subscription.pk]),
+    ) or render(request, "catalogue/change_plan.html", {"form": form, "subscription": subscription})
 
 
 @login_required
@@ -261,19 +257,15 @@ def subscription_deprovision(request, pk: int):
         raise PermissionDenied
     form = DeprovisionForm(request.POST or None)
     holders = subscription.assignments.count()
-    if request.method == "POST" and form.is_valid():
-        try:
-            catalogue.deprovision_service(
-                actor=request.user,
-                subscription=subscription,
-                confirm=form.cleaned_data["confirm"],
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, f"{subscription.service.name} is being removed.")
-            return redirect("catalogue:customer_services", organisation.pk)
-    return render(
+    return run_action(
+        request,
+        lambda: catalogue.deprovision_service(
+            actor=request.user, subscription=subscription, confirm=form.cleaned_data["confirm"]
+        ),
+        form=form,
+        success=f"{subscription.service.name} is being removed.",
+        redirect_to=reverse("catalogue:customer_services", args=[organisation.pk]),
+    ) or render(
         request,
         "catalogue/deprovision.html",
         {"form": form, "subscription": subscription, "holders": holders},

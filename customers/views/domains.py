@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.views import form_errors_from, require, visible_or_404
+from core.views import require, run_action, visible_or_404
 from customers.actions.domains import add_alias, make_primary, remove_alias
 from customers.actions.organisations import apply_organisation_edit
 from customers.actions.verification import check_domain, may_verify_by_hand, verify_by_hand
@@ -24,6 +25,14 @@ def _domain(request, organisation, domain_pk: int) -> Domain:
         Domain.objects.filter(organisation=organisation),
         pk=domain_pk,
     )
+
+
+def _changing(request, pk: int, domain_pk: int) -> tuple[Organisation, Domain]:
+    """The customer and its domain, for someone who may change the customer (else a 403)."""
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    domain = _domain(request, organisation, domain_pk)
+    require(request, "change_organisation", organisation)
+    return organisation, domain
 
 
 def _applied(request, organisation) -> None:
@@ -41,17 +50,18 @@ def domain_list(request, pk: int):
         form = DomainForm(request.POST or None, organisation=organisation)
     elif request.method == "POST":
         require(request, "change_organisation", organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            domain = add_alias(
-                actor=request.user, organisation=organisation, name=form.cleaned_data["name"]
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, f"{domain.name} added.")
-            _applied(request, organisation)
-            return redirect("customers:domains", pk=pk)
+    response = form is not None and run_action(
+        request,
+        lambda: add_alias(
+            actor=request.user, organisation=organisation, name=form.cleaned_data["name"]
+        ),
+        form=form,
+        success=lambda domain: f"{domain.name} added.",
+        then=lambda: _applied(request, organisation),
+        redirect_to=reverse("customers:domains", args=[pk]),
+    )
+    if response:
+        return response
     domains = list(organisation.domains.select_related("verified_by"))
     context.update(
         {
@@ -67,18 +77,16 @@ def domain_list(request, pk: int):
 @login_required
 def domain_remove(request, pk: int, domain_pk: int):
     """GET asks for confirmation; POST removes the alias."""
-    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    domain = _domain(request, organisation, domain_pk)
-    require(request, "change_organisation", organisation)
-    if request.method == "POST":
-        try:
-            remove_alias(actor=request.user, domain=domain)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"{domain.name} removed.")
-            _applied(request, organisation)
-        return redirect("customers:domains", pk=pk)
+    organisation, domain = _changing(request, pk, domain_pk)
+    response = run_action(
+        request,
+        lambda: remove_alias(actor=request.user, domain=domain),
+        success=f"{domain.name} removed.",
+        then=lambda: _applied(request, organisation),
+        redirect_to=reverse("customers:domains", args=[pk]),
+    )
+    if response:
+        return response
     context = page_context(request, organisation, "domains")
     context["domain"] = domain
     return render(request, "customers/domain_remove.html", context)
@@ -87,9 +95,7 @@ def domain_remove(request, pk: int, domain_pk: int):
 @login_required
 @require_POST
 def domain_make_primary(request, pk: int, domain_pk: int):
-    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    domain = _domain(request, organisation, domain_pk)
-    require(request, "change_organisation", organisation)
+    organisation, domain = _changing(request, pk, domain_pk)
     make_primary(actor=request.user, domain=domain)
     messages.success(request, f"{domain.name} is now the primary domain.")
     _applied(request, organisation)
@@ -100,9 +106,7 @@ def domain_make_primary(request, pk: int, domain_pk: int):
 @require_POST
 def domain_check(request, pk: int, domain_pk: int):
     """Check now: look for the domain's TXT record at once (the schedule also does)."""
-    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    domain = _domain(request, organisation, domain_pk)
-    require(request, "change_organisation", organisation)
+    _organisation, domain = _changing(request, pk, domain_pk)
     if check_domain(actor=request.user, domain=domain):
         messages.success(request, _("%(name)s is verified.") % {"name": domain.name})
     else:

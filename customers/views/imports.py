@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
-from core.views import require, visible_or_404
+from core.views import require, run_action, visible_or_404
 from customers.actions.import_rows import COLUMNS, SHOWN_ERRORS
 from customers.actions.imports import check_upload, run_import
 from customers.actions.limits import user_usage
@@ -91,17 +91,14 @@ def import_detail(request, pk: int):
     )
     form = ImportConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            run_import(
-                actor=request.user,
-                user_import=checked,
-                only_valid=form.cleaned_data["only_valid"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"Importing {checked.rows_valid} users.")
-        return redirect("users:import_detail", checked.pk)
+        return run_action(
+            request,
+            lambda: run_import(
+                actor=request.user, user_import=checked, only_valid=form.cleaned_data["only_valid"]
+            ),
+            success=f"Importing {checked.rows_valid} users.",
+            redirect_to=reverse("users:import_detail", args=[checked.pk]),
+        )
     errors = checked.errors
     context = {
         "checked": checked,

@@ -11,12 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.scoping import decider, has_permission
-from core.views import form_errors_from, require, visible_or_404
+from core.views import require, run_action, visible_or_404
 from customers.actions.catalogue import give_reseller_service, may_manage_services_of
 from customers.actions.customers import edit_customer
 from customers.actions.lifecycle import (
@@ -49,31 +50,30 @@ def customer_edit(request, pk: int):
     form = OrganisationEditForm(request.POST or None, instance=copy, actor=request.user)
     context = page_context(request, organisation, "edit")
     may_provision = context["may"]["lifecycle"] and "provision" in context["actions"]
-    if request.method == "POST" and form.is_valid():
-        provision = "save_provision" in request.POST
-        if provision and not may_provision:
-            raise PermissionDenied
-        try:
-            job = edit_customer(
-                actor=request.user,
-                organisation=organisation,
-                provision=provision,
-                **form.service_kwargs(),
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            if job is not None and provision:
-                messages.success(request, "Saved. The provisioning job is queued.")
-            elif job is not None:
-                messages.success(
-                    request, "Saved. An update job applies the change to Active Directory."
-                )
-            else:
-                messages.success(request, "Saved.")
-            return redirect(organisation)
+    provision = "save_provision" in request.POST
+    if request.method == "POST" and form.is_valid() and provision and not may_provision:
+        raise PermissionDenied
     context.update({"form": form, "may_provision": may_provision})
-    return render(request, "customers/edit.html", context)
+    return run_action(
+        request,
+        lambda: edit_customer(
+            actor=request.user,
+            organisation=organisation,
+            provision=provision,
+            **form.service_kwargs(),
+        ),
+        form=form,
+        success=lambda job: _edit_saved(job, provision=provision),
+        redirect_to=organisation,
+    ) or render(request, "customers/edit.html", context)
+
+
+def _edit_saved(job, *, provision: bool) -> str:
+    if job is not None and provision:
+        return "Saved. The provisioning job is queued."
+    if job is not None:
+        return "Saved. An update job applies the change to Active Directory."
+    return "Saved."
 
 
 @dataclass(frozen=True)
@@ -163,77 +163,75 @@ def dependents_context(request, organisation: Organisation, target: str) -> dict
 @login_required
 def customer_delete(request, pk: int):
     """Delete is refused until the customer is deprovisioned, and asks for its code."""
-    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    if organisation.is_provider or not has_permission(
-        request.user, "manage_lifecycle", decider(organisation)
-    ):
-        raise PermissionDenied
-    form = DeleteForm(request.POST or None, organisation=organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            delete_organisation(
-                actor=request.user,
-                organisation=organisation,
-                confirm_code=form.cleaned_data["confirm_code"],
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(
-                request,
-                f"{organisation.name} is deleted. A provider administrator can restore it "
-                "within the retention period.",
-            )
-            return redirect("customers:list")
-    context = page_context(request, organisation, "summary")
-    context["form"] = form
-    context.update(dependents_context(request, organisation, Status.DELETED))
-    return render(request, "customers/delete.html", context)
+    return _code_confirmed(
+        request,
+        pk,
+        delete_organisation,
+        "customers/delete.html",
+        success=lambda organisation, _: (
+            f"{organisation.name} is deleted. A provider "
+            "administrator can restore it within the retention period."
+        ),
+        redirect_to=lambda organisation, _: "customers:list",
+    )
 
 
 @login_required
 def customer_deprovision_delete(request, pk: int):
     """Deprovision and delete in one go: suspend (if active), deprovision, and delete when the
     deprovision job has succeeded; asks for the code like Delete."""
+    return _code_confirmed(
+        request,
+        pk,
+        deprovision_and_delete,
+        "customers/deprovision_delete.html",
+        success=lambda organisation, job: (
+            (
+                _(
+                    "%(name)s is deleted. A provider administrator can restore it within "
+                    "the retention period."
+                )
+                if job is None
+                else _(
+                    "%(name)s is being deprovisioned; it is deleted as soon as its "
+                    "deprovision job succeeds (see the Jobs tab)."
+                )
+            )
+            % {"name": organisation.name}
+        ),
+        redirect_to=lambda organisation, job: (
+            "customers:list" if job is None else reverse("customers:jobs", args=[organisation.pk])
+        ),
+    )
+
+
+def _code_confirmed(request, pk: int, service, template: str, *, success, redirect_to):
+    """Delete and Deprovision and delete: a form that asks for the customer's code, what stops
+    it, and ``service`` run with that code; ``success`` and ``redirect_to`` are functions of
+    the customer and what the service returned."""
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     if organisation.is_provider or not has_permission(
         request.user, "manage_lifecycle", decider(organisation)
     ):
         raise PermissionDenied
     form = DeleteForm(request.POST or None, organisation=organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = deprovision_and_delete(
-                actor=request.user,
-                organisation=organisation,
-                confirm_code=form.cleaned_data["confirm_code"],
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            if job is None:
-                messages.success(
-                    request,
-                    _(
-                        "%(name)s is deleted. A provider administrator can restore it within "
-                        "the retention period."
-                    )
-                    % {"name": organisation.name},
-                )
-                return redirect("customers:list")
-            messages.success(
-                request,
-                _(
-                    "%(name)s is being deprovisioned; it is deleted as soon as its "
-                    "deprovision job succeeds (see the Jobs tab)."
-                )
-                % {"name": organisation.name},
-            )
-            return redirect("customers:jobs", pk=organisation.pk)
+    response = run_action(
+        request,
+        lambda: service(
+            actor=request.user,
+            organisation=organisation,
+            confirm_code=form.cleaned_data["confirm_code"],
+        ),
+        form=form,
+        success=lambda result: success(organisation, result),
+        redirect_to=lambda result: redirect_to(organisation, result),
+    )
+    if response:
+        return response
     context = page_context(request, organisation, "summary")
     context["form"] = form
     context.update(dependents_context(request, organisation, Status.DELETED))
-    return render(request, "customers/deprovision_delete.html", context)
+    return render(request, template, context)
 
 
 @login_required
@@ -243,13 +241,13 @@ def customer_provision_chain(request, pk: int):
     the directory yet. Queues its provisioning and its ancestors', from the top down."""
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     require(request, "manage_lifecycle", decider(organisation))
-    try:
-        jobs = provision_parent_chain(actor=request.user, organisation=organisation)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = organisation
+    return run_action(
+        request,
+        lambda: provision_parent_chain(actor=request.user, organisation=organisation),
+        success=lambda jobs: (
             _(
                 "Provisioning of %(names)s is queued, in that order. Customers created below "
                 "%(name)s can now be saved and provisioned."
@@ -260,12 +258,10 @@ def customer_provision_chain(request, pk: int):
             }
             if jobs
             else _("%(name)s is already in the directory or on its way.")
-            % {"name": organisation.name},
-        )
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        return redirect(next_url)
-    return redirect(organisation)
+            % {"name": organisation.name}
+        ),
+        redirect_to=next_url,
+    )
 
 
 @login_required
@@ -273,24 +269,7 @@ def customer_restore(request, pk: int):
     """Provider admins bring back a deleted customer (as deprovisioned) within 30 days."""
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     require(request, "manage_catalogue", organisation)
-    if request.method == "POST":
-        try:
-            restore_organisation(actor=request.user, organisation=organisation)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"{organisation.name} is restored (deprovisioned).")
-        return redirect(organisation)
-    context = page_context(request, organisation, "summary")
-    context["spec"] = Action(
-        "Restore",
-        "Restore",
-        "Brings the deleted customer back as deprovisioned; provision it to use it again.",
-        None,
-        "",
-    )
-    context["action"] = "restore"
-    return render(request, "customers/confirm.html", context)
+    return _confirmed(request, organisation, "restore")
 
 
 @login_required
@@ -299,23 +278,41 @@ def customer_make_reseller(request, pk: int):
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     if organisation.is_provider or not may_manage_services_of(request.user, organisation):
         raise PermissionDenied
-    if request.method == "POST":
-        try:
-            give_reseller_service(actor=request.user, organisation=organisation)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"{organisation.name} is now a reseller.")
-        return redirect(organisation)
-    context = page_context(request, organisation, "summary")
-    context["spec"] = Action(
+    return _confirmed(request, organisation, "make_reseller")
+
+
+CONFIRMED = {
+    "restore": Action(
+        "Restore",
+        "Restore",
+        "Brings the deleted customer back as deprovisioned; provision it to use it again.",
+        restore_organisation,
+        "{name} is restored (deprovisioned).",
+    ),
+    "make_reseller": Action(
         "Make reseller",
         "Make reseller",
         "The customer is given the Reseller service and becomes a reseller: its "
         "administrators receive the Reseller Admin role and may create customers and "
         "sub-resellers of their own, and see only that subtree.",
-        None,
-        "",
+        give_reseller_service,
+        "{name} is now a reseller.",
+    ),
+}
+
+
+def _confirmed(request, organisation: Organisation, action: str):
+    """GET: the confirmation page of ``action`` (Restore, Make reseller); POST: do it and go
+    back to the customer, with its refusal as a message."""
+    spec = CONFIRMED[action]
+    response = run_action(
+        request,
+        lambda: spec.service(actor=request.user, organisation=organisation),
+        success=spec.done.format(name=organisation.name),
+        redirect_to=organisation,
     )
-    context["action"] = "make_reseller"
+    if response:
+        return response
+    context = page_context(request, organisation, "summary")
+    context.update({"spec": spec, "action": action})
     return render(request, "customers/confirm.html", context)

@@ -14,10 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.scoping import has_permission, within
-from core.views import form_errors_from, require, visible_or_404
+from core.views import require, run_action, visible_or_404
 from customers.actions import users as actions
 from customers.actions.assignments import set_user_services
 from customers.actions.limits import subscription_usage, user_usage
@@ -73,35 +74,44 @@ def user_create(request, organisation: int):
     form = UserCreateForm(
         request.POST or None, organisation=organisation, may_make_admins=may_make_admins
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            person, jobs = actions.create_user(
-                actor=request.user,
-                organisation=organisation,
-                username=data["username"],
-                upn=data["upn"],
-                password=data["password"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                display_name=data["display_name"],
-                email=data["email"],
-                must_change_password=data["must_change_password"],
-                is_admin=data.get("is_admin", False),
-                subscriptions=data["services"],
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            note = " A job is creating the directory account." if jobs else ""
-            messages.success(request, f"Created {person.username}.{note}")
-            return redirect("users:detail", person.pk)
+    response = run_action(
+        request,
+        lambda: _create_user(request, organisation, form.cleaned_data),
+        form=form,
+        success=_created,
+        redirect_to=lambda created: reverse("users:detail", args=[created[0].pk]),
+    )
+    if response:
+        return response
     context = {
         "form": form,
         "organisation": organisation,
         "usage": user_usage(organisation),
     }
     return render(request, "users/user_form.html", context)
+
+
+def _create_user(request, organisation: Organisation, data: dict):
+    return actions.create_user(
+        actor=request.user,
+        organisation=organisation,
+        username=data["username"],
+        upn=data["upn"],
+        password=data["password"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        display_name=data["display_name"],
+        email=data["email"],
+        must_change_password=data["must_change_password"],
+        is_admin=data.get("is_admin", False),
+        subscriptions=data["services"],
+    )
+
+
+def _created(created) -> str:
+    person, jobs = created
+    note = " A job is creating the directory account." if jobs else ""
+    return f"Created {person.username}.{note}"
 
 
 @login_required
@@ -141,15 +151,13 @@ def user_edit(request, pk: int):
     person = visible_user(request, pk)
     _require_may_act_on(request, person, "change_users")
     form = UserEditForm(request.POST or None, person=person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.edit_user(actor=request.user, person=person, changes=form.changes())
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, f"Saved {person.username}.")
-            return redirect("users:detail", person.pk)
-    return render(request, "users/user_edit.html", {"form": form, "person": person})
+    return run_action(
+        request,
+        lambda: actions.edit_user(actor=request.user, person=person, changes=form.changes()),
+        form=form,
+        success=f"Saved {person.username}.",
+        redirect_to=reverse("users:detail", args=[person.pk]),
+    ) or render(request, "users/user_edit.html", {"form": form, "person": person})
 
 
 def _require_may_act_on(request, person: User, codename: str) -> None:
@@ -159,29 +167,25 @@ def _require_may_act_on(request, person: User, codename: str) -> None:
         raise PermissionDenied
 
 
-def _action(request, pk: int, codename: str | None, run, done: str):
-    """A POST-only action on one user; refusals come back as messages."""
+def _action(request, pk: int, codename: str | None, done: str, run, **arguments):
+    """A POST-only action on one user, ``run(actor=…, person=…, **arguments)``; refusals come
+    back as messages."""
     person = visible_user(request, pk)
     if codename is not None:
         _require_may_act_on(request, person, codename)
-    try:
-        run(person)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done.format(person=person.username))
-    return redirect("users:detail", person.pk)
+    return run_action(
+        request,
+        lambda: run(actor=request.user, person=person, **arguments),
+        success=done.format(person=person.username),
+        redirect_to=reverse("users:detail", args=[person.pk]),
+    )
 
 
 @login_required
 @require_POST
 def user_disable(request, pk: int):
     return _action(
-        request,
-        pk,
-        "change_users",
-        lambda p: actions.set_enabled(actor=request.user, person=p, enabled=False),
-        "Disabled {person}.",
+        request, pk, "change_users", "Disabled {person}.", actions.set_enabled, enabled=False
     )
 
 
@@ -189,11 +193,7 @@ def user_disable(request, pk: int):
 @require_POST
 def user_enable(request, pk: int):
     return _action(
-        request,
-        pk,
-        "change_users",
-        lambda p: actions.set_enabled(actor=request.user, person=p, enabled=True),
-        "Enabled {person}.",
+        request, pk, "change_users", "Enabled {person}.", actions.set_enabled, enabled=True
     )
 
 
@@ -203,26 +203,17 @@ def user_unlock(request, pk: int):
     person = visible_user(request, pk)
     if not actions.may_reset(request.user, person):
         raise PermissionDenied
-    return _action(
-        request,
-        pk,
-        None,
-        lambda p: actions.unlock_user(actor=request.user, person=p),
-        "Unlocked {person}.",
-    )
+    return _action(request, pk, None, "Unlocked {person}.", actions.unlock_user)
 
 
 @login_required
 @require_POST
 def user_administrator(request, pk: int):
     make = request.POST.get("admin") == "1"
-    return _action(
-        request,
-        pk,
-        "grant_roles",
-        lambda p: actions.set_administrator(actor=request.user, person=p, admin=make),
-        "{person} is now an administrator." if make else "{person} is no longer an administrator.",
+    done = (
+        "{person} is now an administrator." if make else "{person} is no longer an administrator."
     )
+    return _action(request, pk, "grant_roles", done, actions.set_administrator, admin=make)
 
 
 @login_required
@@ -234,14 +225,13 @@ def user_services(request, pk: int):
     if not form.is_valid():
         messages.error(request, "Choose services of this customer.")
         return redirect("users:detail", person.pk)
-    return _action(
+    return run_action(
         request,
-        pk,
-        None,
-        lambda p: set_user_services(
-            actor=request.user, user=p, subscriptions=form.cleaned_data["services"]
+        lambda: set_user_services(
+            actor=request.user, user=person, subscriptions=form.cleaned_data["services"]
         ),
-        "Saved the services of {person}.",
+        success=f"Saved the services of {person.username}.",
+        redirect_to=reverse("users:detail", args=[person.pk]),
     )
 
 
@@ -252,20 +242,18 @@ def user_reset_password(request, pk: int):
     if not actions.may_reset(request.user, person):
         raise PermissionDenied
     form = ResetPasswordForm(request.POST or None, person=person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.reset_password(
-                actor=request.user,
-                person=person,
-                password=form.cleaned_data["password"],
-                must_change_password=form.cleaned_data["must_change_password"],
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            messages.success(request, f"Set a new password for {person.username}.")
-            return redirect("users:detail", person.pk)
-    return render(request, "users/reset_password.html", {"form": form, "person": person})
+    return run_action(
+        request,
+        lambda: actions.reset_password(
+            actor=request.user,
+            person=person,
+            password=form.cleaned_data["password"],
+            must_change_password=form.cleaned_data["must_change_password"],
+        ),
+        form=form,
+        success=f"Set a new password for {person.username}.",
+        redirect_to=reverse("users:detail", args=[person.pk]),
+    ) or render(request, "users/reset_password.html", {"form": form, "person": person})
 
 
 @login_required
@@ -301,17 +289,19 @@ def my_services(request):
 def my_password(request):
     """Change one's own password: the portal's at once, the directory's through a job."""
     form = OwnPasswordForm(request.POST or None, person=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.change_own_password(
-                person=request.user,
-                old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["password"],
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
-            update_session_auth_hash(request, request.user)
-            messages.success(request, "Your password was changed.")
-            return redirect("users:my_services")
-    return render(request, "users/my_password.html", {"form": form})
+
+    def change() -> None:
+        actions.change_own_password(
+            person=request.user,
+            old_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["password"],
+        )
+        update_session_auth_hash(request, request.user)  # the session survives the change
+
+    return run_action(
+        request,
+        change,
+        form=form,
+        success="Your password was changed.",
+        redirect_to="users:my_services",
+    ) or render(request, "users/my_password.html", {"form": form})
