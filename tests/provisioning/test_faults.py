@@ -5,7 +5,6 @@ plaintext password anywhere afterwards."""
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -115,9 +114,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_end_succeeded_without_duplicates(
     assert 0 < half_way.steps_done < half_way.steps_total
 
     workers()
-    # Still a fixed wait: polling for staleness and sweeping as soon as it holds leaves 80
-    # accounts for 40 users (see the report for issue 8); the engine needs a look first.
-    time.sleep(4.5)  # the heartbeat goes stale
+    wait_until(lambda: stale(job.pk), 30, "the killed worker's job never went stale")
     assert job.pk in sweep_jobs()
     job = finished(job.pk)
 
