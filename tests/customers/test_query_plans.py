@@ -148,9 +148,11 @@ def captured(run) -> list[str]:
     return [query["sql"] for query in queries.captured_queries]
 
 
-def plan_nodes(sql: str) -> list[dict]:
+def plan_nodes(sql: str, *, analyze: bool = False) -> list[dict]:
+    """Every node of the query's plan; with ``analyze``, as executed (with actual rows)."""
+    options = "ANALYZE, FORMAT JSON" if analyze else "FORMAT JSON"
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        cursor.execute(f"EXPLAIN ({options}) {sql}")
         (document,) = cursor.fetchone()
     if isinstance(document, str):
         document = json.loads(document)
@@ -226,19 +228,9 @@ def test_search_terms_are_looked_up_in_trigram_indexes(big_tree_with_people):
 
 def organisation_rows_read(sql: str) -> int:
     """Rows of customers_organisation the executed plan looked at (kept or filtered out)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
-        (document,) = cursor.fetchone()
-    if isinstance(document, str):
-        document = json.loads(document)
-    nodes, stack = [], [document[0]["Plan"]]
-    while stack:
-        node = stack.pop()
-        nodes.append(node)
-        stack.extend(node.get("Plans", []))
     return sum(
         node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
-        for node in nodes
+        for node in plan_nodes(sql, analyze=True)
         if node.get("Relation Name") == "customers_organisation"
     )
 
