@@ -18,7 +18,6 @@ class SystemActor:
     is_authenticated = True
     is_active = True
     is_superuser = False
-    is_system = True
     username = "system"
 
     def __str__(self) -> str:
@@ -29,10 +28,6 @@ class SystemActor:
 
 
 SYSTEM = SystemActor()
-
-
-def is_system(actor: Any) -> bool:
-    return actor is SYSTEM
 
 
 def recorded_user(actor: Any):
