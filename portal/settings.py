@@ -183,6 +183,12 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # hostile upload (a zip bomb, a sheet of empty or very wide rows, a huge field) is refused
 # with an error on the form instead of filling the worker's memory.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+# Django's handlers, after one that keeps nothing of a file past IMPORT_MAX_UPLOAD_BYTES.
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ZIP_ENTRIES = env.int("IMPORT_MAX_ZIP_ENTRIES", default=200)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
