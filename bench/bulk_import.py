@@ -31,13 +31,12 @@ import sys
 import time
 from pathlib import Path
 
-from core.actors import SYSTEM
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.ldap_raw import config_from_environment, raw_user_adds  # noqa: E402
 from bench.provision_users import clean_up, configure  # noqa: E402
+from core.actors import SYSTEM  # noqa: E402
 from directory import connect, ensure_ou, ou_dn  # noqa: E402
 
 PASSWORD = "Quartz-bench-Pw-Xy!"
