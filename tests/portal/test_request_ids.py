@@ -64,6 +64,9 @@ def test_a_failed_provisioning_is_followed_from_the_click_to_the_ldap_error(
     web = [r for r in caplog.records if r.request_id == request_id]
     assert any(f"job {job.pk} (" in r.getMessage() for r in web)
     assert all(r.job_id is None and r.user_id == admin.pk for r in web)
+    # Whoever looks at the job finds the reference to search the logs for.
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f"<code data-reference>{request_id}</code>" in page
 
     caplog.clear()
     directory_settings.DIRECTORY_PASSWORD = WRONG  # the DC refuses the worker's bind
