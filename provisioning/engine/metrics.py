@@ -35,6 +35,11 @@ JOB_RETRIES = Counter(
     "Attempts that met a transient error and were queued again, by kind",
     ["kind"],
 )
+JOB_ABANDONED = Counter(
+    "canopy_job_abandoned",
+    "Running jobs whose worker stopped answering, queued again by the sweeper, by kind",
+    ["kind"],
+)
 
 # The states a job waits or works in; finished jobs are history, not queue.
 OPEN_STATES = (JobState.QUEUED, JobState.RUNNING)

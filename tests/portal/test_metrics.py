@@ -6,6 +6,7 @@ import ipaddress
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,15 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from core.actors import SYSTEM
 from core.jobs import request_job
 from core.models import Job
+from provisioning.engine import rows
 from provisioning.engine.runner import run_job
+from provisioning.engine.sweeper import sweep_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +97,20 @@ def test_a_job_that_ran_shows_its_duration_and_failure_by_kind(settings, cast):
     )
     assert value(after, "canopy_job_failures_total", kind="unlock_user") == (
         value(before, "canopy_job_failures_total", kind="unlock_user") + 1
+    )
+
+
+def test_a_job_abandoned_by_its_worker_is_counted_when_the_sweeper_requeues_it(settings, cast):
+    settings.METRICS_TOKEN = TOKEN
+    before = scrape(Authorization=f"Bearer {TOKEN}")
+    job = request_job(kind="unlock_user", organisation=cast.customer, actor=SYSTEM)
+    rows.claim(job.pk, "dead-worker")
+    old = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS + 5)
+    Job.objects.filter(pk=job.pk).update(heartbeat=old)
+    assert sweep_jobs() == [job.pk]
+    after = scrape(Authorization=f"Bearer {TOKEN}")
+    assert value(after, "canopy_job_abandoned_total", kind="unlock_user") == (
+        value(before, "canopy_job_abandoned_total", kind="unlock_user") + 1
     )
 
 
