@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
 
@@ -134,6 +135,16 @@ class Organisation(MPTTModel):
     )
     lockout_duration_minutes = models.PositiveIntegerField(
         "Lockout duration (minutes)", default=30, validators=[MaxValueValidator(99999)]
+    )
+    # Holds on the whole subtree: a provider or reseller that sets it sets it for every
+    # organisation below, which cannot switch it off (customers.actions.two_factor).
+    require_two_factor = models.BooleanField(
+        _("Require two-factor sign-in for administrators"),
+        default=False,
+        help_text=_(
+            "Everyone who can change other people's accounts signs in with a code from an "
+            "authenticator app as well as their password."
+        ),
     )
     user_limit = models.PositiveIntegerField(
         "User limit", null=True, blank=True, help_text="Leave empty for no limit."
@@ -381,6 +392,7 @@ FIELD_GROUPS: tuple[FieldGroup, ...] = (
             _F("passwords_never_expire", column=None),
             _F("lockout_threshold", similar=True),
             _F("lockout_duration_minutes", similar=True),
+            _F("require_two_factor", similar=True),
             _F("user_limit", parent_decides=True, similar=True),
         ),
         advanced=True,
