@@ -190,8 +190,8 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # authenticator app shows beside the code. Each wrong code doubles the wait before the next
 # try on that device (1 s, 2 s, 4 s ...): ten wrong codes in a row cost over eight minutes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Canopy")
-OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
-OTP_STATIC_THROTTLE_FACTOR = env.int("OTP_STATIC_THROTTLE_FACTOR", default=1)
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Bulk import (customers.actions.import_rows): limits checked before a file is parsed, so a
 # hostile upload (a zip bomb, a sheet of empty or very wide rows, a huge field) is refused
