@@ -72,7 +72,8 @@ RECOVERY_NAME = "Recovery codes"
 
 def requirement_source(organisation: Organisation | None) -> Organisation | None:
     """The organisation whose setting makes two-factor sign-in required in ``organisation``:
-    itself or the nearest ancestor that ticks it (one query), or None."""
+    itself or the nearest ancestor that ticks it, or None. One query, read from the rows as
+    they are now (not from an instance loaded earlier): it decides who is let in."""
     if organisation is None:
         return None
     return (

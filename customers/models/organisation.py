@@ -287,6 +287,17 @@ class Organisation(MPTTModel):
             cached = self.__dict__["_ancestor_list"] = list(self.get_ancestors())
         return cached
 
+    def two_factor_required_by(self, include_self: bool = True) -> Organisation | None:
+        """The organisation whose *Require two-factor sign-in for administrators* holds here:
+        this one or the nearest ancestor that ticks it (the ancestors fetched once)."""
+        if include_self and self.require_two_factor:
+            return self
+        if self.parent_id is None:
+            return None
+        return next(
+            (node for node in reversed(self.ancestor_list()) if node.require_two_factor), None
+        )
+
     def effective_branding(self) -> dict[str, str]:
         """Branding set here, or else inherited from the nearest ancestor that sets it."""
         branding = {"brand_name": self.brand_name, "brand_colour": self.brand_colour}

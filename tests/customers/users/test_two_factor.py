@@ -100,6 +100,15 @@ def test_a_requirement_holds_on_the_whole_subtree_below_it(cast):
     assert not two_factor.must_use_two_factor(cast.provider_admin)
 
 
+def test_the_customer_page_says_where_the_requirement_comes_from(cast, login):
+    require_at(cast.reseller)
+    client = login(cast.provider_admin)
+    page = client.get(reverse("customers:detail", args=[cast.customer.pk])).content.decode()
+    assert "Required for administrators (set by Reseller One)" in page
+    page = client.get(reverse("customers:detail", args=[cast.customer2.pk])).content.decode()
+    assert "Not required" in page
+
+
 def test_a_descendant_cannot_switch_off_what_an_ancestor_requires(cast):
     require_at(cast.reseller)
     Organisation.objects.filter(pk=cast.customer.pk).update(require_two_factor=False)
