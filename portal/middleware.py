@@ -12,9 +12,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from customers.actions.lifecycle import may_sign_in
 from customers.actions.two_factor import has_two_factor, must_use_two_factor
 from customers.models import Organisation
+from customers.views.two_factor import STATE_SESSION_KEY as TWO_FACTOR_SESSION_KEY
 
 ACTING_SESSION_KEY = "acting_organisation"
-TWO_FACTOR_SESSION_KEY = "two_factor"
 
 
 def _confine(request, target: str, allowed: tuple[str, ...]):

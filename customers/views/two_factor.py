@@ -25,8 +25,8 @@ from customers.actions import two_factor as actions
 from customers.forms.two_factor import CodeForm
 
 PENDING_KEY_SESSION_KEY = "two_factor_pending_key"
-# The session key the portal keeps the sign-in state under (portal.middleware, which sits
-# above this app and so cannot be imported here).
+# Where the session keeps whether its user must use two-factor sign-in and has an app
+# (portal.middleware works it out at sign-in and reads it on every request).
 STATE_SESSION_KEY = "two_factor"
 
 
@@ -102,6 +102,7 @@ def my_two_factor_enrol(request):
         )
         if response is not None:
             request.session.pop(PENDING_KEY_SESSION_KEY, None)
+            request.session.cycle_key()  # a stronger sign-in gets a new session key
             otp_login(request, actions.authenticator(user))
             _remember(request, enrolled=True)
             # Shown once, from this answer: never stored, never in a URL or a redirect.

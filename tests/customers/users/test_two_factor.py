@@ -23,6 +23,9 @@ pytestmark = pytest.mark.django_db
 VERIFY = reverse("two_factor_verify")
 ENROL = reverse("users:my_two_factor_enrol")
 PAGE = reverse("users:my_two_factor")
+VERIFY_PAGE_QUERIES = 6
+STATUS_PAGE_QUERIES = 9
+MY_SERVICES_QUERIES = 6
 
 
 def code_for(key: str, steps_ahead: int = 0) -> str:
@@ -354,3 +357,30 @@ def test_nobody_resets_their_own_through_the_administrators_button(cast):
     with pytest.raises(ValidationError):
         two_factor.reset_two_factor(actor=cast.customer_admin, person=cast.customer_admin)
     assert two_factor.has_two_factor(cast.customer_admin)
+
+
+# --- What the pages cost ----------------------------------------------------------------
+
+
+def test_the_two_factor_pages_cost_a_fixed_number_of_queries(cast, django_assert_num_queries):
+    device, _codes = enrol(cast.end_user)
+    client = signed_in(cast.end_user)
+    # The code page and the status page: pinned, so a change that adds queries is seen.
+    with django_assert_num_queries(VERIFY_PAGE_QUERIES):
+        assert client.get(VERIFY).status_code == 200
+    client.post(VERIFY, {"code": fresh_code(device)})
+    with django_assert_num_queries(STATUS_PAGE_QUERIES):
+        assert client.get(PAGE).status_code == 200
+
+
+def test_a_page_costs_one_query_more_for_a_verified_session_and_none_without_an_app(
+    cast, login, django_assert_num_queries
+):
+    plain = login(cast.end_user)
+    with django_assert_num_queries(MY_SERVICES_QUERIES):
+        plain.get(reverse("users:my_services"))
+    enrol(cast.end_user)
+    verified_client = verified(cast.end_user)
+    # django-otp loads the session's app to know the session gave a code from it.
+    with django_assert_num_queries(MY_SERVICES_QUERIES + 1):
+        verified_client.get(reverse("users:my_services"))
