@@ -115,12 +115,12 @@ class TwoFactorMiddleware:
             if state is None:
                 state = remember_two_factor(request, user)
             refused = None
-            if state["enrolled"] and not user.is_verified():
+            if state.get("enrolled") and not user.is_verified():
                 target = reverse("two_factor_verify")
                 if request.method == "GET" and not getattr(request, "htmx", False):
                     target = f"{target}?{urlencode({'next': request.get_full_path()})}"
                 refused = _confine(request, target, self.VERIFY)
-            elif state["required"] and not state["enrolled"]:
+            elif state.get("required") and not state.get("enrolled"):
                 refused = _confine(request, reverse("users:my_two_factor_enrol"), self.ENROL)
             if refused is not None:
                 return refused
