@@ -11,6 +11,7 @@ from customers.views import (
     imports,
     manage,
     roles,
+    two_factor,
     users,
     wizard,
 )
@@ -101,6 +102,7 @@ user_patterns = [
     path("<int:pk>/administrator/", users.user_administrator, name="administrator"),
     path("<int:pk>/services/", users.user_services, name="services"),
     path("<int:pk>/delete/", users.user_delete, name="delete"),
+    path("<int:pk>/reset-two-factor/", users.user_reset_two_factor, name="reset_two_factor"),
     # Bulk import
     path("import/template.<str:fmt>", imports.import_template, name="import_template"),
     path("organisations/<int:organisation>/import/", imports.import_upload, name="import"),
@@ -108,6 +110,10 @@ user_patterns = [
     # Self-service
     path("me/", users.my_services, name="my_services"),
     path("me/password/", users.my_password, name="my_password"),
+    path("me/two-factor/", two_factor.my_two_factor, name="my_two_factor"),
+    path("me/two-factor/set-up/", two_factor.my_two_factor_enrol, name="my_two_factor_enrol"),
+    path("me/two-factor/recovery-codes/", two_factor.my_recovery_codes, name="my_recovery_codes"),
+    path("me/two-factor/remove/", two_factor.my_two_factor_remove, name="my_two_factor_remove"),
 ]
 
 # The service catalogue and customers' subscriptions (mounted at /services/).
