@@ -17,8 +17,14 @@ from core.credentials import decrypt_secret
 from core.jobs import JobKind
 from core.models import Job
 from customers.actions.import_rows import EXPIRES_AFTER
-from customers.actions.imports import check_upload, run_import
-from customers.models import Organisation, Status, User, UserImport
+from customers.actions.imports import (
+    check_upload,
+    import_queued,
+    queue_import,
+    requeue_stale_imports,
+    run_import,
+)
+from customers.models import ImportState, Organisation, Status, User, UserImport
 from customers.tasks import expire_uploads
 from portal.celery import app
 from tests.fixtures.catalogue import customer_vpn
@@ -118,8 +124,63 @@ def test_the_import_page_imports_only_valid_rows_when_asked(active_cast, login):
     client.post(url, {})
     assert not User.objects.filter(upn__startswith="bulk").exists()
     client.post(url, {"only_valid": "on"})
+    # The request only queues the import: no user is made inside it.
+    checked.refresh_from_db()
+    assert checked.state == ImportState.QUEUED
+    assert not User.objects.filter(upn__startswith="bulk").exists()
+    page = client.get(url).content.decode()
+    assert "Creating 2 users in the portal" in page and 'hx-trigger="every 2s"' in page
+
+    import_queued(checked.pk)  # what the worker's customers.import_users task does
+
     assert User.objects.filter(upn__startswith="bulk").count() == 2
-    assert 'role="progressbar"' in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert 'role="progressbar"' in page and "2 users were created" in page
+
+
+def test_an_import_refused_in_the_worker_says_why_on_its_page_and_can_be_tried_again(
+    active_cast, login
+):
+    """The customer's user limit is lowered between Import and the worker: nothing is
+    created, the page says why, and the upload may be imported again."""
+    cast = active_cast
+    client = login(cast.customer_admin)
+    client.post(
+        reverse("users:import", args=[cast.customer.pk]), {"file": csv_file(good_rows(cast, 3))}
+    )
+    checked = UserImport.objects.get()
+    url = reverse("users:import_detail", args=[checked.pk])
+    client.post(url, {})
+    Organisation.objects.filter(pk=cast.customer.pk).update(
+        user_limit=User.objects.filter(organisation=cast.customer).count()
+    )
+
+    assert import_queued(checked.pk) is None
+
+    checked.refresh_from_db()
+    assert checked.state == ImportState.VALIDATED and checked.rows
+    assert not User.objects.filter(upn__startswith="bulk").exists()
+    page = client.get(url).content.decode()
+    assert "The import was refused:" in page and "a limit reached" in page
+    assert "Import 3 users" in page
+
+
+def test_a_queued_import_whose_message_was_lost_is_sent_again_and_runs_once(active_cast):
+    cast = active_cast
+    checked = check_upload(
+        actor=cast.customer_admin,
+        organisation=cast.customer,
+        upload=csv_file(good_rows(cast, 2)),
+        filename="users.csv",
+    )
+    queue_import(actor=cast.customer_admin, user_import=checked)
+    UserImport.objects.filter(pk=checked.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+
+    assert requeue_stale_imports() == 1
+    assert import_queued(checked.pk) is not None
+    assert import_queued(checked.pk) is None  # a second message does nothing
+    assert User.objects.filter(upn__startswith="bulk").count() == 2
+    assert requeue_stale_imports() == 0
 
 
 def test_limits_hold_for_the_whole_file(active_cast):
