@@ -51,6 +51,13 @@ def csv_file(rows, header=HEADER, name="users.csv"):
     return SimpleUploadedFile(name, out.getvalue().encode(), content_type="text/csv")
 
 
+def checked_upload(cast, upload):
+    """The customer admin's upload of ``upload``, checked."""
+    return check_upload(
+        actor=cast.customer_admin, organisation=cast.customer, upload=upload, filename="users.csv"
+    )
+
+
 def good_rows(cast, count, start=0):
     domain = cast.customer.primary_domain.name
     return [
@@ -88,12 +95,7 @@ def test_every_row_is_checked_and_errors_are_shown_by_row_and_column(active_cast
 def test_nothing_is_imported_while_the_file_has_errors_unless_only_valid_rows(active_cast):
     cast = active_cast
     rows = [*good_rows(cast, 3), ["broken", "", "", "", "", "", ""]]
-    checked = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(rows),
-        filename="users.csv",
-    )
+    checked = checked_upload(cast, csv_file(rows))
     assert checked.rows_valid == 3 and checked.errors == [
         {"row": 5, "column": "UPN", "message": "'broken' is not name@domain."}
     ]
@@ -167,12 +169,7 @@ def test_an_import_refused_in_the_worker_says_why_on_its_page_and_can_be_tried_a
 
 def test_a_queued_import_whose_message_was_lost_is_sent_again_and_runs_once(active_cast):
     cast = active_cast
-    checked = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(good_rows(cast, 2)),
-        filename="users.csv",
-    )
+    checked = checked_upload(cast, csv_file(good_rows(cast, 2)))
     queue_import(actor=cast.customer_admin, user_import=checked)
     UserImport.objects.filter(pk=checked.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
 
@@ -189,12 +186,7 @@ def test_limits_hold_for_the_whole_file(active_cast):
         user_limit=cast.customer.users.count() + 2
     )
     cast.customer.refresh_from_db()
-    checked = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(good_rows(cast, 3)),
-        filename="users.csv",
-    )
+    checked = checked_upload(cast, csv_file(good_rows(cast, 3)))
     assert checked.errors[0]["row"] is None
     assert "can have 2 more users" in checked.errors[0]["message"]
     with pytest.raises(Exception, match="more users or seats"):
@@ -306,18 +298,8 @@ def test_five_hundred_rows_take_a_fixed_number_of_queries(
 def test_an_upload_left_unimported_is_erased_by_beat_without_waiting_for_the_next(active_cast):
     """Issue 9, hole 10: rows (with passwords) stayed until somebody uploaded again."""
     cast = active_cast
-    stale = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(good_rows(cast, 1)),
-        filename="users.csv",
-    )
-    fresh = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(good_rows(cast, 1, start=5)),
-        filename="users.csv",
-    )
+    stale = checked_upload(cast, csv_file(good_rows(cast, 1)))
+    fresh = checked_upload(cast, csv_file(good_rows(cast, 1, start=5)))
     UserImport.objects.filter(pk=stale.pk).update(
         created=timezone.now() - EXPIRES_AFTER - timedelta(minutes=1)
     )
@@ -336,11 +318,6 @@ def test_an_imported_upn_with_a_double_dot_is_refused_by_row(active_cast):
     cast = active_cast
     domain = cast.customer.primary_domain.name
     rows = [[f"a..b@{domain}", "", "A", "B", "", GOOD_PASSWORD, ""]]
-    checked = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(rows),
-        filename="users.csv",
-    )
+    checked = checked_upload(cast, csv_file(rows))
     assert checked.rows_valid == 0
     assert "no spaces, quotes or backslashes" in checked.errors[0]["message"]
