@@ -10,6 +10,7 @@ from customers.views import (
     history,
     imports,
     manage,
+    picker,
     roles,
     users,
     wizard,
@@ -23,6 +24,12 @@ urlpatterns = [
     path("", listing.customer_list, name="list"),
     path("tree/", listing.customer_tree, name="tree"),
     path("export.csv", export.customer_export, name="export"),
+    path(
+        "parents/",
+        picker.organisation_choices,
+        {"purpose": "parent"},
+        name="parent_choices",
+    ),
     # Create, then the wizard's next steps
     path("new/", create.customer_create, name="create"),
     path("new/quick/", create.customer_quick_create, name="quick_create"),

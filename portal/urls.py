@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from customers.urls import catalogue_patterns, user_patterns
+from customers.views import picker
 from portal import views
 
 # 403 and 404 are Django's own views with templates/403.html and 404.html; the 500 page needs
@@ -13,7 +14,13 @@ handler500 = "portal.errors.server_error"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("context/", views.switch_context, name="switch_context"),
-    path("context/choices/", views.context_choices, name="context_choices"),
+    # The switcher's search-as-you-type list: the same picker as the Parent Reseller filter.
+    path(
+        "context/choices/",
+        picker.organisation_choices,
+        {"purpose": "context"},
+        name="context_choices",
+    ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.OwnPasswordChangeView.as_view(), name="password_change"),

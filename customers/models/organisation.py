@@ -268,6 +268,28 @@ class Organisation(MPTTModel):
         )
         return self._tree_manager.filter(pk__in=chain).order_by("-lft" if ascending else "lft")
 
+    @classmethod
+    def ancestors_of(cls, organisations) -> models.QuerySet:
+        """Every ancestor of every organisation in ``organisations``, in one query.
+
+        A page that shows many rows with their paths (the hierarchy picker) would otherwise
+        ask once per row. The same walk up ``parent_id`` as ``get_ancestors``, started from
+        all the rows' parents at once; UNION (not UNION ALL) stops where the walks meet.
+        """
+        starts = sorted({o.parent_id for o in organisations if o.parent_id is not None})
+        if not starts:
+            return cls._tree_manager.none()
+        table = cls._meta.db_table
+        placeholders = ", ".join(["%s"] * len(starts))
+        chain = RawSQL(  # noqa: S611
+            f"WITH RECURSIVE up(id, parent_id) AS ("  # noqa: S608
+            f"SELECT id, parent_id FROM {table} WHERE id IN ({placeholders}) "
+            f"UNION SELECT o.id, o.parent_id FROM {table} o JOIN up ON o.id = up.parent_id"
+            f") SELECT id FROM up",
+            starts,
+        )
+        return cls._tree_manager.filter(pk__in=chain)
+
     def ancestor_list(self) -> list[Organisation]:
         """``get_ancestors()`` as a list, fetched once per instance: the breadcrumb, the
         branding and the page of one request share the acting organisation's."""

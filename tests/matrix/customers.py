@@ -102,6 +102,7 @@ ROWS: dict[str, Row] = {
     # Issue 3: find, create, manage customers.
     "customers:tree": Row(),
     "customers:export": Row(),
+    "customers:parent_choices": Row(query="?q=one"),
     "customers:create": Row(statuses=CREATES_CUSTOMERS),
     "customers:quick_create": Row(statuses=CREATES_CUSTOMERS),
     "customers:create_similar": Row(
