@@ -218,3 +218,38 @@ def test_search_the_service_filter_and_sort_work_together(cast, login):
     page = response.content.decode()
     assert 'id="id_service_0"' in page and "Retired service" not in page
     assert names(client.get(url("list"), {"service": retired.pk})) != []  # not a choice
+
+
+def test_type_status_tag_and_service_filters_are_multi_select(
+    cast, login, django_assert_num_queries
+):
+    """Druva's list filters: tick several values, rows matching any of them are listed."""
+    gold, silver = Tag.objects.create(name="gold"), Tag.objects.create(name="silver")
+    cast.customer.tags.add(gold)
+    cast.deep_customer.tags.add(silver)
+    Organisation.objects.filter(pk=cast.customer.pk).update(status=Status.ACTIVE)
+    Organisation.objects.filter(pk=cast.deep_customer.pk).update(
+        status=Status.SUSPENDED, customer_type="demo"
+    )
+    vpn = subscribe(cast.customer).service
+    client = login(cast.reseller_admin)
+    client.get(url("list"))  # warm the session
+    # The chosen tags and services are looked up once each, to validate them.
+    with django_assert_num_queries(LIST_QUERIES + 2):
+        response = client.get(
+            url("list"),
+            {"status": ["active", "suspended"], "tag": [gold.pk, silver.pk], "service": [vpn.pk]},
+        )
+    assert names(response) == ["Customer One"]
+    assert set(names(client.get(url("list"), {"status": ["active", "suspended"]}))) == {
+        "Customer One",
+        "Deep Customer",
+    }
+    assert set(names(client.get(url("list"), {"tag": [gold.pk, silver.pk]}))) == {
+        "Customer One",
+        "Deep Customer",
+    }
+    both_types = {"customer_type": ["standard", "demo"], "status": ["active", "suspended"]}
+    assert set(names(client.get(url("list"), both_types))) == {"Customer One", "Deep Customer"}
+    page = response.content.decode()
+    assert "Active, Suspended" in page and "Reset" in page and "Apply" in page

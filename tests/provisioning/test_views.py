@@ -170,3 +170,25 @@ def test_the_jobs_list_costs_the_same_queries_for_few_or_many_jobs(cast, login, 
     for _ in range(20):
         jobs(JobState.FAILED)
     assert queries() == few
+
+
+def test_the_jobs_lists_state_and_kind_filters_are_multi_select(
+    cast, login, jobs, django_assert_num_queries
+):
+    failed = jobs(JobState.FAILED)
+    succeeded = jobs(JobState.SUCCEEDED)
+    jobs(JobState.QUEUED)
+    other_kind = jobs(JobState.FAILED, kind="provision_customer")
+    client = login(cast.customer_admin)
+    client.get(reverse("provisioning:job_list"))  # warm the session
+    # Session, user, organisation, scope, ancestors, the organisation choices, the jobs.
+    with django_assert_num_queries(7):
+        page = client.get(
+            reverse("provisioning:job_list"),
+            {"state": ["failed", "succeeded"], "kind": ["update_organisation"]},
+        )
+    assert set(page.context["jobs"]) == {failed, succeeded}
+    assert other_kind not in page.context["jobs"]
+    html = page.content.decode()
+    assert 'name="state" value="failed"' in html and "checked" in html
+    assert "Succeeded, Failed" in html  # the drop-down's summary of what is ticked
