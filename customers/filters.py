@@ -22,6 +22,8 @@ from customers.models import (
     Service,
     Status,
     Tag,
+    User,
+    UserService,
 )
 
 SORTABLE = {"name", "code", "customer_type", "status", "created"}
@@ -136,3 +138,58 @@ class OrganisationFilter(MultiSelectFilterMixin, django_filters.FilterSet):
         if self.form.is_valid():
             return self.form.cleaned_data.get("parent")
         return None
+
+
+class UserFilter(MultiSelectFilterMixin, django_filters.FilterSet):
+    """The Users list: search (username, UPN, name) and multi-select status and service."""
+
+    q = django_filters.CharFilter(label=_("Find users"), method="search")
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=[("enabled", _("Enabled")), ("disabled", _("Disabled"))],
+        widget=_checkboxes(),
+        method="by_status",
+    )
+    service = django_filters.ModelMultipleChoiceFilter(
+        label=_("Service"),
+        queryset=Service.objects.filter(is_active=True).only("pk", "name"),
+        widget=_checkboxes(),
+        method="holding_service",
+    )
+
+    any_labels = {"status": _("Any status"), "service": _("Any service")}
+
+    class Meta:
+        model = User
+        fields = ["q", "status", "service"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["q"].widget.attrs.update(
+            {
+                "class": "form-control",
+                "placeholder": _("Username, UPN or name"),
+                "type": "search",
+            }
+        )
+        self.prepare_multi_select()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(upn__icontains=value)
+            | Q(display_name__icontains=value)
+        )
+
+    def by_status(self, queryset, name, value):
+        wanted = {choice == "enabled" for choice in value}
+        return queryset.filter(is_active__in=wanted) if value else queryset
+
+    def holding_service(self, queryset, name, value):
+        if not value:
+            return queryset
+        held = UserService.objects.filter(user=OuterRef("pk"), subscription__service__in=value)
+        return queryset.filter(Exists(held))

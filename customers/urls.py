@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers.views import (
+    bulk,
     catalogue,
     contacts,
     create,
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", listing.customer_list, name="list"),
     path("tree/", listing.customer_tree, name="tree"),
     path("export.csv", export.customer_export, name="export"),
+    path("bulk/", bulk.customer_bulk, name="bulk"),
     path(
         "parents/",
         picker.organisation_choices,
@@ -98,6 +100,7 @@ urlpatterns = [
 # A customer's people and their services (mounted at /users/, namespace "users").
 user_patterns = [
     path("", users.user_list, name="list"),
+    path("bulk/", bulk.user_bulk, name="bulk"),
     path("organisations/<int:organisation>/new/", users.user_create, name="create"),
     path("<int:pk>/", users.user_detail, name="detail"),
     path("<int:pk>/edit/", users.user_edit, name="edit"),
