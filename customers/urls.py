@@ -68,6 +68,7 @@ urlpatterns = [
     ),
     path("<int:pk>/roles/", roles.role_list, name="roles"),
     path("<int:pk>/roles/<int:grant_pk>/revoke/", roles.role_revoke, name="role_revoke"),
+    path("<int:pk>/users/", detail.customer_users, name="users"),
     path("<int:pk>/jobs/", detail.customer_jobs, name="jobs"),
     path("<int:pk>/history/", history.customer_history, name="history"),
     # Manage: actions

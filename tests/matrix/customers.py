@@ -203,6 +203,7 @@ ROWS: dict[str, Row] = {
         statuses=as_post(CHANGES_CUSTOMER_ONE),
         unchanged=_state,
     ),
+    "customers:users": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "customers:jobs": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:history": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:provision": Row(

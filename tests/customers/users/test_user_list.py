@@ -50,3 +50,29 @@ def test_the_users_list_keeps_its_query_count(cast, login, count, django_assert_
 
 
 USER_LIST_QUERIES = 9
+
+
+def test_the_customer_page_has_a_users_tab_linking_to_each_user(cast, login):
+    client = login(cast.reseller_admin)
+    summary = client.get(reverse("customers:detail", args=[cast.customer.pk])).content.decode()
+    tab = reverse("customers:users", args=[cast.customer.pk])
+    assert f'href="{tab}"' in summary
+    response = client.get(tab)
+    page = response.content.decode()
+    for person in (cast.customer_admin, cast.help_desk, cast.end_user):
+        assert f'href="{reverse("users:detail", args=[person.pk])}"' in page
+    assert "c2admin" not in page and "radmin" not in page  # only this customer's own users
+    assert 'aria-current="page"' in page
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_the_users_tab_keeps_its_query_count(cast, login, count, django_assert_num_queries):
+    User.objects.bulk_create(
+        User(username=f"tab{n:04}", organisation=cast.customer) for n in range(count)
+    )
+    client = login(cast.customer_admin)
+    client.get(reverse("dashboard"))
+    # Session, user, organisation, scope, ancestors (breadcrumb), the customer, its users
+    # used / allowed, the page's count and rows.
+    with django_assert_num_queries(9):
+        client.get(reverse("customers:users", args=[cast.customer.pk]), {"page": 2})
