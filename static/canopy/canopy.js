@@ -83,12 +83,23 @@ document.addEventListener("change", (event) => {
     });
 });
 
-// A multi-select filter's ticks wait for Apply (or Reset, which clears them and applies).
+// A multi-select filter's ticks wait for Apply (or Reset, which clears them and applies);
+// its summary says at once what is ticked.
+function summarise(multi) {
+  const summary = multi.querySelector("[data-multi-summary]");
+  const ticked = [...multi.querySelectorAll("input[type=checkbox]:checked")].map((box) =>
+    box.labels.length ? box.labels[0].textContent.trim() : box.value,
+  );
+  summary.textContent = ticked.length ? ticked.join(", ") : summary.dataset.any;
+}
+
 document.addEventListener(
   "change",
   (event) => {
-    if (event.target.closest && event.target.closest("[data-multi]")) {
+    const multi = event.target.closest && event.target.closest("[data-multi]");
+    if (multi) {
       event.stopPropagation();
+      summarise(multi);
     }
   },
   true,
@@ -102,5 +113,6 @@ document.addEventListener("click", (event) => {
     box.checked = false;
   });
   multi.open = false;
+  summarise(multi);
   reset.form.requestSubmit();
 });
