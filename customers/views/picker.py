@@ -15,16 +15,16 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from core.scoping import has_permission
+from core.scoping import EVERYTHING, has_permission, ranges_for, scope_q
 from customers.models import Organisation, Status
 from customers.views.common import scoped_organisations
 
 # Enough to choose from while typing; the search narrows the rest.
 PICKER_LIMIT = 20
 MAX_TERM = 100
-PURPOSES = ("context", "parent")
+PURPOSES = ("context", "parent", "jobs")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,13 @@ class Choice:
 
 def picker_candidates(request, purpose: str):
     """What the picker may offer: the switcher offers everything the user may act in, the
-    Parent Reseller filter the organisations that can have customers, inside the list."""
+    Parent Reseller filter the organisations that can have customers, inside the list, and
+    the Jobs list's Organisation filter those whose jobs the user may see."""
+    if purpose == "jobs":
+        ranges = ranges_for(request.user, "view_jobs")
+        if ranges == EVERYTHING:
+            return Organisation.objects.all()
+        return Organisation.objects.filter(scope_q(ranges, ""))
     if purpose == "parent":
         candidates = scoped_organisations(request).filter(
             Q(is_reseller=True) | Q(parent__isnull=True)
@@ -81,6 +87,13 @@ def search_choices(request, purpose: str, term: str) -> tuple[list[Choice], bool
     return choices, more
 
 
+RESET_LABELS = {
+    "context": _("Back to my organisation"),
+    "parent": _("Any parent"),
+    "jobs": _("Any organisation"),
+}
+
+
 @login_required
 def organisation_choices(request, purpose: str):
     """The picker's list for what was typed so far (an htmx partial)."""
@@ -94,7 +107,7 @@ def organisation_choices(request, purpose: str):
         "term": term,
         "purpose": purpose,
         # The switcher can always go back home; the filter can always be cleared.
-        "reset_label": _("Back to my organisation") if purpose == "context" else _("Any parent"),
+        "reset_label": RESET_LABELS[purpose],
     }
     # Rendered without the request: the context processors (navigation, branding) would
     # add queries to every keystroke and the list needs none of them.
