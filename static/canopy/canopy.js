@@ -27,7 +27,9 @@ document.addEventListener("click", (event) => {
   if (!choice || !inside) return;
   const value = inside.querySelector("[data-picker-value]");
   value.value = choice.dataset.pick;
-  inside.querySelector("[data-picker-search]").value = choice.dataset.pickLabel;
+  const search = inside.querySelector("[data-picker-search]");
+  search.value = choice.dataset.pickLabel;
+  search.dataset.chosen = choice.dataset.pickLabel;
   closePicker(inside);
   value.form.requestSubmit();
 });
@@ -49,6 +51,21 @@ document.addEventListener("keydown", (event) => {
     const at = options.indexOf(document.activeElement);
     const next = event.key === "ArrowDown" ? Math.min(at + 1, options.length - 1) : at - 1;
     (next < 0 ? picker.querySelector("[data-picker-search]") : options[next]).focus();
+  }
+});
+
+// The box shows the current choice; until one types something else, focusing it lists
+// everything (not just the current choice), and typing replaces the shown name.
+document.addEventListener("htmx:configRequest", (event) => {
+  const search = event.detail.elt;
+  if (search.hasAttribute && search.hasAttribute("data-picker-search")) {
+    if (search.value === search.dataset.chosen) event.detail.parameters.q = "";
+  }
+});
+
+document.addEventListener("focusin", (event) => {
+  if (event.target.hasAttribute && event.target.hasAttribute("data-picker-search")) {
+    event.target.select();
   }
 });
 
