@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -65,8 +66,21 @@ class Outcome:
 
 def selected_ids(request) -> list[int]:
     """The ticked rows' ids (anything that is not an id is ignored)."""
-    ids = {int(value) for value in request.POST.getlist("selected") if value.isdigit()}
-    return sorted(ids)[:MAX_SELECTED]
+    return sorted({int(value) for value in request.POST.getlist("selected") if value.isdigit()})
+
+
+def refuse_selection(request, ids: list[int], none_ticked: str) -> bool:
+    """Say why nothing was done when no row, or more than MAX_SELECTED, is ticked."""
+    if not ids:
+        messages.error(request, none_ticked)
+        return True
+    if len(ids) > MAX_SELECTED:
+        messages.error(
+            request,
+            _("Tick at most %(most)d rows at once; nothing was done.") % {"most": MAX_SELECTED},
+        )
+        return True
+    return False
 
 
 def back(request, default: str):
@@ -98,8 +112,9 @@ def customer_bulk(request):
     """Suspend, resume or export the ticked customers."""
     action = request.POST.get("action", "")
     ids = selected_ids(request)
-    if action not in {*CUSTOMER_ACTIONS, "export"} or not ids:
-        messages.error(request, _("Tick one or more customers, then choose an action."))
+    if action not in {*CUSTOMER_ACTIONS, "export"}:
+        raise Http404
+    if refuse_selection(request, ids, _("Tick one or more customers, then choose an action.")):
         return back(request, "customers:list")
     visible = list(
         Organisation.objects.restrict(request.user, "view").filter(pk__in=ids).order_by("name")
@@ -135,8 +150,9 @@ def user_bulk(request):
     """Disable, enable, give a service to, or export the ticked users."""
     action = request.POST.get("action", "")
     ids = selected_ids(request)
-    if action not in {"disable", "enable", "assign", "export"} or not ids:
-        messages.error(request, _("Tick one or more users, then choose an action."))
+    if action not in {"disable", "enable", "assign", "export"}:
+        raise Http404
+    if refuse_selection(request, ids, _("Tick one or more users, then choose an action.")):
         return back(request, "users:list")
     visible = list(
         User.objects.restrict(request.user, "view")

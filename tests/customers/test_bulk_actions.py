@@ -158,3 +158,17 @@ def test_export_the_ticked_users(cast, login):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][0] == "Username"
     assert [row[0] for row in rows[1:]] == ["enduser", "helpdesk"]
+
+
+def test_nothing_ticked_or_too_many_does_nothing_and_says_so(active, login):
+    client = login(active.reseller_admin)
+    response = client.post(reverse("customers:bulk"), {"action": "suspend"})
+    assert said(response)[1] == "Tick one or more customers, then choose an action."
+    too_many = [active.customer.pk, *range(10_000_000, 10_000_500)]
+    response = client.post(reverse("customers:bulk"), {"action": "suspend", "selected": too_many})
+    assert "nothing was done" in said(response)[1]
+    assert status_of(active.customer) == Status.ACTIVE
+    response = client.post(
+        reverse("customers:bulk"), {"action": "delete", "selected": [active.customer.pk]}
+    )
+    assert response.status_code == 404  # not an action the list offers
