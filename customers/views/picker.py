@@ -1,9 +1,9 @@
 """The organisation picker: search-as-you-type over the organisations one may choose.
 
-One view serves both pickers that choose an organisation among possibly 100,000: the
-hierarchy switcher ("Choose the hierarchy", every organisation the user may act in) and the
+One view serves every picker that chooses an organisation among possibly 100,000: the
+hierarchy switcher ("Choose the hierarchy", every organisation the user may act in), the
 Customers list's Parent Reseller filter (resellers and the provider inside the acting
-subtree). Each answer is one page of matches with each match's path (Provider / Reseller /
+subtree) and the Jobs list's Organisation filter (organisations whose jobs one may see). Each answer is one page of matches with each match's path (Provider / Reseller /
 Customer), in a fixed number of queries: the matches, then all their ancestors at once.
 """
 
@@ -40,6 +40,7 @@ def picker_candidates(request, purpose: str):
     Parent Reseller filter the organisations that can have customers, inside the list, and
     the Jobs list's Organisation filter those whose jobs the user may see."""
     if purpose == "jobs":
+        # Deleted organisations too: their jobs stay in the list.
         ranges = ranges_for(request.user, "view_jobs")
         if ranges == EVERYTHING:
             return Organisation.objects.all()
