@@ -116,6 +116,13 @@ ROWS: dict[str, Row] = {
     # Issue 3: find, create, manage customers.
     "customers:tree": Row(),
     "customers:export": Row(),
+    "customers:parent_choices": Row(query="?q=one"),
+    # Bulk export of a ticked row: a row one cannot see refuses the export (back to the list).
+    "customers:bulk": Row(
+        method="post",
+        data=lambda cast: {"action": "export", "selected": [cast.customer.pk]},
+        statuses=expect(200, reseller2_admin=302, end_user=302),
+    ),
     "customers:create": Row(statuses=CREATES_CUSTOMERS),
     "customers:quick_create": Row(statuses=CREATES_CUSTOMERS),
     "customers:create_similar": Row(
@@ -210,6 +217,7 @@ ROWS: dict[str, Row] = {
         statuses=as_post(CHANGES_CUSTOMER_ONE),
         unchanged=_state,
     ),
+    "customers:users": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "customers:jobs": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:history": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:provision": Row(
@@ -281,6 +289,11 @@ ROWS: dict[str, Row] = {
     ),
     # Users
     "users:list": Row(),
+    "users:bulk": Row(
+        method="post",
+        data=lambda cast: {"action": "export", "selected": [cast.end_user.pk]},
+        statuses=expect(200, reseller2_admin=302, end_user=302),
+    ),
     "users:create": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
     "users:detail": Row(args=lambda c: [c.end_user.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "users:edit": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
