@@ -202,6 +202,10 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Canopy")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
+# Lists and the dashboard count exactly up to this many rows, then show the planner's
+# estimate as "about N" (core/counting.py).
+COUNT_EXACT_UP_TO = env.int("COUNT_EXACT_UP_TO", default=10_000)
+
 # Bulk import (customers.actions.import_rows): limits checked before a file is parsed, so a
 # hostile upload (a zip bomb, a sheet of empty or very wide rows, a huge field) is refused
 # with an error on the form instead of filling the worker's memory.
@@ -218,6 +222,7 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=50)
 IMPORT_MAX_FIELD_CHARS = env.int("IMPORT_MAX_FIELD_CHARS", default=4096)
 for _name in (
+    "COUNT_EXACT_UP_TO",
     "IMPORT_MAX_UPLOAD_BYTES",
     "IMPORT_MAX_UNCOMPRESSED_BYTES",
     "IMPORT_MAX_ZIP_ENTRIES",

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
+from core.counting import BoundedPaginator
 from customers.filters import OrganisationFilter
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation, Status
@@ -32,7 +33,9 @@ def filtered_organisations(request):
 def customer_list(request):
     filterset, queryset = filtered_organisations(request)
     table = OrganisationTable(queryset)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    # Exact up to 10,000 rows, then "about": the provider's list must not count 100,000.
+    paginate = {"per_page": PER_PAGE, "paginator_class": BoundedPaginator}
+    RequestConfig(request, paginate=paginate).configure(table)
     context = {
         "filter": filterset,
         "table": table,
