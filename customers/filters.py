@@ -9,6 +9,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import (
     Contact,
@@ -16,6 +17,8 @@ from customers.models import (
     Domain,
     Organisation,
     OrganisationType,
+    SecurityEvent,
+    SecurityEventKind,
     Service,
     Status,
     Tag,
@@ -98,3 +101,15 @@ class OrganisationFilter(django_filters.FilterSet):
         if not self.form.cleaned_data.get("status"):
             queryset = queryset.exclude(status=Status.DELETED)
         return queryset
+
+
+class SecurityEventFilter(django_filters.FilterSet):
+    """The Security log's one filter: the kind of event."""
+
+    kind = django_filters.ChoiceFilter(
+        label=_("Event"), choices=SecurityEventKind.choices, empty_label=_("Any event")
+    )
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["kind"]

@@ -11,6 +11,7 @@ from customers.views import (
     imports,
     manage,
     roles,
+    security,
     users,
     wizard,
 )
@@ -61,6 +62,7 @@ urlpatterns = [
     path("<int:pk>/roles/<int:grant_pk>/revoke/", roles.role_revoke, name="role_revoke"),
     path("<int:pk>/jobs/", detail.customer_jobs, name="jobs"),
     path("<int:pk>/history/", history.customer_history, name="history"),
+    path("<int:pk>/security-log/", security.security_log, name="security_log"),
     # Manage: actions
     path(
         "<int:pk>/provision/", manage.customer_lifecycle, {"action": "provision"}, name="provision"
@@ -101,6 +103,7 @@ user_patterns = [
     path("<int:pk>/administrator/", users.user_administrator, name="administrator"),
     path("<int:pk>/services/", users.user_services, name="services"),
     path("<int:pk>/delete/", users.user_delete, name="delete"),
+    path("<int:pk>/end-sessions/", security.end_user_sessions, name="end_sessions"),
     # Bulk import
     path("import/template.<str:fmt>", imports.import_template, name="import_template"),
     path("organisations/<int:organisation>/import/", imports.import_upload, name="import"),
@@ -108,6 +111,9 @@ user_patterns = [
     # Self-service
     path("me/", users.my_services, name="my_services"),
     path("me/password/", users.my_password, name="my_password"),
+    path("me/sessions/", security.my_sessions, name="my_sessions"),
+    path("me/sessions/<int:pk>/end/", security.end_my_session, name="end_my_session"),
+    path("me/sessions/end-others/", security.end_my_other_sessions, name="end_my_other_sessions"),
 ]
 
 # The service catalogue and customers' subscriptions (mounted at /services/).

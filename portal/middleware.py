@@ -9,13 +9,11 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from customers.actions.lifecycle import may_sign_in
-from customers.actions.sessions import confirm_session
+from customers.actions.sessions import SESSION_ROW_KEY, confirm_session
 from customers.models import Organisation
 from portal.throttling import client_ip
 
 ACTING_SESSION_KEY = "acting_organisation"
-# The ``UserSession`` row of this session, kept in the session itself.
-SESSION_ROW_KEY = "canopy_session_row"
 
 
 class EndDisabledSessionsMiddleware:

@@ -14,8 +14,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from customers.actions import security_events, sessions
+from customers.actions.sessions import SESSION_ROW_KEY
 from portal.auth import find_account
-from portal.middleware import SESSION_ROW_KEY
 from portal.throttling import client_ip
 
 

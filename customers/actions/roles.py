@@ -134,7 +134,10 @@ def revoke_role(*, actor: Any, grant: RoleGrant) -> None:
 
 
 def _role_detail(role: Role, organisation: Organisation) -> str:
-    return _("%(role)s on %(organisation)s") % {"role": role.name, "organisation": organisation.name}
+    return _("%(role)s on %(organisation)s") % {
+        "role": role.name,
+        "organisation": organisation.name,
+    }
 
 
 def _free_role_name(base: str) -> str:

@@ -25,6 +25,8 @@ from customers.actions.security_events import record_security_event
 from customers.actions.users import USER_DENIED, may_act_on
 from customers.models import SecurityEventKind, User, UserSession
 
+# Where the session keeps the id of its ``UserSession`` row.
+SESSION_ROW_KEY = "canopy_session_row"
 # ``last_seen`` is written at most this often: not a write per request.
 TOUCH_EVERY = timedelta(minutes=1)
 USER_AGENT_MAX = UserSession._meta.get_field("user_agent").max_length
@@ -35,7 +37,7 @@ def hash_session_key(session_key: str) -> str:
 
 
 def describe_device(user_agent: str) -> str:
-    """"Firefox 128 on Windows": what a person recognises of their own browser."""
+    """ "Firefox 128 on Windows": what a person recognises of their own browser."""
     if not user_agent:
         return _("Unknown browser")
     parsed = parse_user_agent(user_agent)

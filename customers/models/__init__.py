@@ -41,6 +41,6 @@ __all__ = [
     "Tag",
     "User",
     "UserImport",
-    "UserSession",
     "UserService",
+    "UserSession",
 ]

@@ -139,6 +139,7 @@ def user_detail(request, pk: int):
             "reset": actions.may_reset(me, person),
             "delete": actions.may_act_on(me, person, "delete_users") and me.pk != person.pk,
             "admin": actions.may_act_on(me, person, "grant_roles") and me.pk != person.pk,
+            "end_sessions": actions.may_act_on(me, person, "change_users") and me.pk != person.pk,
             "services": may("assign_services"),
         },
         "jobs": person.directory_jobs.all()[:10] if may("view_jobs") else [],

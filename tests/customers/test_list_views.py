@@ -193,8 +193,9 @@ def test_the_list_tree_and_customer_page_keep_their_query_counts(
         client.get(url("detail", cast.reseller.pk))
 
 
-# Session, user, the session's row (ended sessions sign out), acting organisation, scope, the acting organisation's ancestors (fetched
-# once: the breadcrumb and the branding share them), then the page's own: the list's count,
+# Session, user, the session's row (an ended session signs out), acting organisation, scope,
+# the acting organisation's ancestors (fetched once: the breadcrumb and the branding share
+# them), then the page's own: the list's count,
 # whether any row is a reseller, rows and three filter choice lists (parent, tag, service);
 # the tree's one annotated query; the customer page's ancestors, jobs, contacts, domains,
 # its people (one count over its subtree: it has no limit, so no seats to add up), its
