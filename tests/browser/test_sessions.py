@@ -14,7 +14,8 @@ def test_a_user_ends_their_other_session_and_that_browser_is_signed_out(live_cas
     laptop = open_as(live_cast.end_user)
     phone = open_as(live_cast.end_user)
 
-    laptop.click("text=Sessions")
+    laptop.click("text=My services")
+    laptop.click("text=My sessions")
     expect(laptop.locator("h1")).to_have_text("My sessions")
     rows = laptop.locator("#sessions tbody tr")
     expect(rows).to_have_count(2)
