@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.request_address import reset_client_address, set_client_address
 from customers.actions.lifecycle import may_sign_in
 from customers.actions.sessions import SESSION_ROW_KEY, confirm_session
 from customers.models import Organisation
@@ -32,6 +33,21 @@ class EndDisabledSessionsMiddleware:
             logout(request)
             return redirect("login")
         return self.get_response(request)
+
+
+class ClientAddressMiddleware:
+    """Keep the client's address (as the sign-in throttle takes it) for the length of the
+    request, so the security log records where an action came from."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = set_client_address(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            reset_client_address(token)
 
 
 class EndEndedSessionsMiddleware:

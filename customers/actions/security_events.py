@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from core.actors import recorded_user
+from core.request_address import client_address
 from customers.models import Organisation, SecurityEvent, SecurityEventKind, User
 
 # A name typed at sign-in that names no account is kept only this long: enough to tell
@@ -46,7 +47,8 @@ def record_security_event(
     ``organisation`` defaults to the subject's: that decides who reads the row (its admins
     and those above). ``actor`` is the person who did it (``SYSTEM`` is stored as nobody);
     for things people do to themselves, actor and subject are the same user. Two-factor
-    changes use the ``TWO_FACTOR_*`` kinds.
+    changes use the ``TWO_FACTOR_*`` kinds. ``ip_address`` defaults to the address of the
+    request being served, if any (``core.request_address``).
     """
     if kind not in SecurityEventKind.values:
         raise ValueError(f"Unknown security event kind {kind!r}")
@@ -60,7 +62,7 @@ def record_security_event(
         actor=person if getattr(person, "pk", None) is not None else None,
         subject=subject,
         organisation_id=organisation_id,
-        ip_address=ip_address or None,
+        ip_address=ip_address or client_address(),
         detail=(detail or "")[:DETAIL_MAX],
     )
 

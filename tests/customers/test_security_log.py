@@ -226,3 +226,18 @@ def test_a_customers_admin_sees_staff_above_as_your_reseller_and_your_provider(c
     history = above.get(reverse("customers:history", args=[cast.customer.pk])).content.decode()
     assert f"({cast.reseller_admin.username})" in history
     assert RoleGrant.objects.filter(user=cast.reseller_admin, organisation=cast.customer).exists()
+
+
+def test_an_action_done_through_a_page_records_the_address_it_came_from(cast, login):
+    grant = cast.end_user.role_grants.get(organisation=cast.customer)
+    admin = login(cast.customer_admin)
+    response = admin.post(
+        reverse("customers:role_revoke", args=[cast.customer.pk, grant.pk]),
+        REMOTE_ADDR="192.0.2.44",
+    )
+    assert response.status_code == 302
+    event = events(SecurityEventKind.ROLE_REVOKED).get()
+    assert (event.actor, event.ip_address) == (cast.customer_admin, "192.0.2.44")
+    # Outside a request (a job, a command) there is no address.
+    reset_password(actor=SYSTEM, person=cast.end_user, password=NEW_PASSWORD)
+    assert events(SecurityEventKind.PASSWORD_RESET).get().ip_address is None
