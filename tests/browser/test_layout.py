@@ -76,6 +76,7 @@ MUST_CHECK = {
     "customers:contacts",
     "customers:contact_edit",
     "customers:domains",
+    "customers:security_log",
     "users:create",
     "users:edit",
     "users:reset_password",
