@@ -177,3 +177,20 @@ def test_the_action_refuses_whoever_may_not_act_on_the_user(cast, password):
     with pytest.raises(PermissionDenied):
         end_all_sessions(actor=cast.reseller2_admin, person=cast.customer_admin)
     assert UserSession.objects.filter(user=cast.customer_admin).exists()
+
+
+# Session, user, their organisation, the session's row, scope, ancestors (navigation), the
+# sessions listed: however many there are.
+MY_SESSIONS_QUERIES = 7
+
+
+def test_my_sessions_keeps_its_query_count(cast, password, django_assert_num_queries):
+    client = browser(cast.end_user, password)
+    client.get(reverse("users:my_sessions"))
+    with django_assert_num_queries(MY_SESSIONS_QUERIES):
+        client.get(reverse("users:my_sessions"))
+    for _ in range(3):
+        browser(cast.end_user, password)
+    with django_assert_num_queries(MY_SESSIONS_QUERIES):
+        page = client.get(reverse("users:my_sessions")).content.decode()
+    assert page.count("<tr data-session=") == 4
