@@ -34,7 +34,8 @@ class SecurityEvent(models.Model):
 
     ``organisation`` is the subject's organisation: the log is scoped by it, so the admins of
     that organisation and of every organisation above it see the row. A failed sign-in for a
-    name that matches no account has no organisation; only the provider's admins see those.
+    name that matches no account has no organisation, nor do the rows of a deleted
+    organisation: only the provider's admins see those.
     Passwords, tried or set, are never stored.
     """
 
@@ -56,9 +57,10 @@ class SecurityEvent(models.Model):
         related_name="security_events",
         verbose_name=_("User"),
     )
+    # The log outlives a deleted organisation: its rows stay, for the provider's admins.
     organisation = models.ForeignKey(
         "customers.Organisation",
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="security_events",
