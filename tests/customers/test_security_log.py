@@ -241,3 +241,16 @@ def test_an_action_done_through_a_page_records_the_address_it_came_from(cast, lo
     # Outside a request (a job, a command) there is no address.
     reset_password(actor=SYSTEM, person=cast.end_user, password=NEW_PASSWORD)
     assert events(SecurityEventKind.PASSWORD_RESET).get().ip_address is None
+
+
+def test_the_log_of_a_deleted_organisation_stays_for_the_provider(cast, login):
+    from customers.models import Organisation
+
+    record_security_event(
+        kind=SecurityEventKind.PASSWORD_RESET, actor=SYSTEM, subject=cast.customer2_admin
+    )
+    Organisation.objects.filter(pk=cast.customer2.pk).delete()
+    event = events(SecurityEventKind.PASSWORD_RESET).get()
+    assert event.organisation is None and event.subject is None
+    page = _log(login(cast.provider_admin), cast.provider).content.decode()
+    assert 'data-kind="password_reset"' in page
