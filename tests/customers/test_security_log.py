@@ -254,3 +254,10 @@ def test_the_log_of_a_deleted_organisation_stays_for_the_provider(cast, login):
     assert event.organisation is None and event.subject is None
     page = _log(login(cast.provider_admin), cast.provider).content.decode()
     assert 'data-kind="password_reset"' in page
+
+
+def test_providers_and_resellers_find_their_own_log_in_the_navigation(cast, login):
+    own = reverse("customers:security_log", args=[cast.reseller.pk])
+    assert f'href="{own}"' in login(cast.reseller_admin).get("/").content.decode()
+    for viewer in (cast.customer_admin, cast.help_desk, cast.end_user):
+        assert "Security log" not in login(viewer).get("/").content.decode()
