@@ -3,8 +3,9 @@
 `raw_user_adds(config, parent_dn, n)` creates a fresh OU under `parent_dn`, times `n`
 user creations done with bare ldap3 calls (add, then ``unicodePwd``, then
 ``userAccountControl=512``: the same three writes `directory.ensure_user` makes, without
-its lookups), then deletes the OU. The engine benchmark divides its own rate by this one,
-measured in the same run against the same DC. No Django here.
+its lookups; then the one write that puts the account in its customer's AllUsers group, as
+every engine ``create_user`` job does), then deletes the OU. The engine benchmark divides
+its own rate by this one, measured in the same run against the same DC. No Django here.
 
     .venv/bin/python bench/ldap_raw.py -n 300      # DC settings from DIRECTORY_* or the script
 """
@@ -19,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from ldap3 import MODIFY_REPLACE, Connection
+from ldap3 import MODIFY_ADD, MODIFY_REPLACE, Connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -49,6 +50,8 @@ def raw_user_adds(config: DirectoryConfig, parent_dn: str, n: int) -> float:
     password = f'"{PASSWORD}"'.encode("utf-16-le")
     try:
         _check(conn.add(ou, ["organizationalUnit"]), f"add {ou}")
+        group = cn_dn(ou, f"raw-{tag}-AllUsers")
+        _check(conn.add(group, ["top", "group"], {"sAMAccountName": f"raw-{tag}-all"}), "group")
         started = time.perf_counter()
         for number in range(n):
             sam = f"r{tag}{number}"
@@ -64,6 +67,7 @@ def raw_user_adds(config: DirectoryConfig, parent_dn: str, n: int) -> float:
             _check(conn.add(dn, USER_CLASSES, attributes), f"add {dn}")
             _check(conn.modify(dn, {"unicodePwd": [(MODIFY_REPLACE, [password])]}), "password")
             _check(conn.modify(dn, {"userAccountControl": [(MODIFY_REPLACE, ["512"])]}), "enable")
+            _check(conn.modify(group, {"member": [(MODIFY_ADD, [dn])]}), "member")
         return time.perf_counter() - started
     finally:
         delete_tree(conn, ou)

@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from core import tracing
 from core.actors import recorded_user
 from core.models import Job, JobState
 
@@ -106,6 +107,16 @@ def request_job(
         secret=secret,
         started_by=recorded_user(actor),
         run_after=HELD_UNTIL if hold else None,
+        request_id=tracing.request_id.get(),
+    )
+    # Ids, not names: the log is read by more people than the portal's pages.
+    logger.info(
+        "job %s (%s) requested: organisation %s, user %s%s",
+        job.pk,
+        kind,
+        job.organisation_id,
+        job.user_id,
+        ", held" if hold else "",
     )
     if not hold:
         transaction.on_commit(lambda: send_run_message(job.pk))

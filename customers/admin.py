@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.shortcuts import redirect
 from mptt.admin import MPTTModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -35,6 +36,15 @@ class CanopyUserAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         ("Canopy", {"fields": ["organisation", "upn", "display_name", "is_admin"]}),
     ]
+
+    # Django's own pages would set the portal password alone: no organisation policy, no
+    # floor, no directory job, so portal and directory passwords drift apart. A user is
+    # created, and another user's password set, only through the portal's actions.
+    def user_change_password(self, request, id, form_url=""):
+        return redirect("users:reset_password", pk=id)
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Role)

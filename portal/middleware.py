@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from core import tracing
 from core.request_address import reset_client_address, set_client_address
 from customers.actions.lifecycle import may_sign_in
 from customers.actions.sessions import SESSION_ROW_KEY, confirm_session
@@ -15,6 +16,47 @@ from customers.models import Organisation
 from portal.throttling import client_ip
 
 ACTING_SESSION_KEY = "acting_organisation"
+
+
+class RequestIdMiddleware:
+    """Give every request an id: on its log lines, on the jobs it asks for, in the
+    ``X-Request-ID`` response header, and as the 500 page's reference.
+
+    The id from the reverse proxy's ``REQUEST_ID_HEADER`` is taken when that setting names
+    one and the value looks like an id; otherwise (the default) a new one is made, because a
+    client could send anything in any header.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = (
+            request.headers.get(settings.REQUEST_ID_HEADER) if settings.REQUEST_ID_HEADER else None
+        )
+        request.request_id = given if tracing.acceptable_request_id(given) else None
+        request.request_id = request.request_id or tracing.new_request_id()
+        request_token = tracing.request_id.set(request.request_id)
+        user_token = tracing.user_id.set(None)
+        try:
+            response = self.get_response(request)
+        finally:
+            tracing.user_id.reset(user_token)
+            tracing.request_id.reset(request_token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class LogUserMiddleware:
+    """Put the signed-in user's id on the request's log lines (after authentication)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        tracing.user_id.set(user.pk if user.is_authenticated else None)
+        return self.get_response(request)
 
 
 class EndDisabledSessionsMiddleware:

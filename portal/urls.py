@@ -4,7 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from customers.urls import catalogue_patterns, user_patterns
-from portal import views
+from portal import metrics, views
+from portal.health import HealthView
 
 # 403 and 404 are Django's own views with templates/403.html and 404.html; the 500 page needs
 # a reference that is also in the log.
@@ -29,4 +30,7 @@ urlpatterns = [
     path("users/", include((user_patterns, "users"))),
     path("services/", include((catalogue_patterns, "catalogue"))),
     path("admin/", admin.site.urls),
+    # For the load balancer and Prometheus: no sign-in (see portal.health, portal.metrics).
+    path("health/", HealthView.as_view(), name="health"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]

@@ -7,6 +7,9 @@
 #   scripts/samba-dc.sh stop       stop the DC this state dir started (by pid, never by name)
 #   scripts/samba-dc.sh status     say whether it runs; exit 0 if it does, 3 if not
 #   scripts/samba-dc.sh env        print the DIRECTORY_* settings as shell `export` lines
+#   scripts/samba-dc.sh delegate   make the delegated account canopy-service (rights only on
+#                                  OU=Tenants, password policies and UPN suffixes; see
+#                                  docker/samba-dc/delegate.sh) and print its settings
 #
 # Everything lives in ${CANOPY_STATE_DIR:-<repo>/.state}/samba: delete that folder (after
 # `stop`) to start over with a fresh domain. Every subcommand that changes something holds
@@ -21,6 +24,8 @@ DC_DIR="$STATE/dc"
 CONF="$DC_DIR/etc/smb.conf"
 TLS_DIR="$STATE/tls"
 PASSWORD_FILE="$STATE/admin-password"
+SERVICE_ACCOUNT="canopy-service"
+SERVICE_PASSWORD_FILE="$STATE/service-password"
 PROVISIONED_MARK="$STATE/provisioned"
 LOCK_FILE="$STATE/lock"
 LOG_FILE="$STATE/samba-dc.log"
@@ -317,7 +322,19 @@ print_env() {
     printf 'export DIRECTORY_BASE_DN=%s\n' "$BASE_DN"
 }
 
-usage() { usage_lines 2 9; }
+delegate() {
+    is_provisioned || die "not provisioned (run: $0 start)"
+    if [[ ! -s $SERVICE_PASSWORD_FILE ]]; then
+        (umask 077 && printf 'Svc-%s-9a\n' "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" \
+            >"$SERVICE_PASSWORD_FILE")
+    fi
+    "$REPO/docker/samba-dc/delegate.sh" "$DC_DIR/private/sam.ldb" "$BASE_DN" \
+        "OU=Tenants,$BASE_DN" "$SERVICE_ACCOUNT" "$SERVICE_PASSWORD_FILE"
+    printf 'export DIRECTORY_BIND_USER=%s\n' "$SERVICE_ACCOUNT@${REALM,,}"
+    printf 'export DIRECTORY_PASSWORD_FILE=%q\n' "$SERVICE_PASSWORD_FILE"
+}
+
+usage() { usage_lines 2 12; }
 
 main() {
     [[ $# -eq 1 ]] || usage
@@ -340,6 +357,10 @@ main() {
         ;;
     status) status_dc ;;
     env) print_env ;;
+    delegate)
+        take_lock
+        delegate
+        ;;
     *) usage ;;
     esac
 }

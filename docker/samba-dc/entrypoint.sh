@@ -5,14 +5,18 @@
 # Administrator password from $SAMBA_ADMIN_PASSWORD_FILE (a compose secret), makes a small CA
 # and a server certificate for the names in $SAMBA_TLS_NAMES, and publishes the CA
 # certificate to $SAMBA_TLS_DIR (a volume the portal mounts read-only as DIRECTORY_CA_FILE).
-# Every start then runs `samba -i` in the foreground: LDAPS on 636, Kerberos, SMB.
+# Every start then makes sure the portal's delegated account exists with the password in
+# $SAMBA_SERVICE_PASSWORD_FILE (canopy-delegate: rights on the tenants OU, password policies
+# and UPN suffixes only) and runs `samba -i` in the foreground: LDAPS on 636, Kerberos, SMB.
 set -euo pipefail
 
 REALM="${SAMBA_REALM:-CORP.EXAMPLE.TEST}"
 DOMAIN="${SAMBA_DOMAIN:-CORP}"
 STATE="${SAMBA_STATE_DIR:-/var/lib/samba-dc}"
 TLS_PUBLIC="${SAMBA_TLS_DIR:-/var/lib/samba-tls}"
-PASSWORD_FILE="${SAMBA_ADMIN_PASSWORD_FILE:-/run/secrets/directory_password}"
+PASSWORD_FILE="${SAMBA_ADMIN_PASSWORD_FILE:-/run/secrets/directory_admin_password}"
+SERVICE_ACCOUNT="${SAMBA_SERVICE_ACCOUNT:-canopy-service}"
+SERVICE_PASSWORD_FILE="${SAMBA_SERVICE_PASSWORD_FILE:-/run/secrets/directory_password}"
 TLS_NAMES="${SAMBA_TLS_NAMES:-DNS:dc,DNS:localhost,IP:127.0.0.1}"
 # Empty: listen on every interface of the container. "lo" for a test on one machine.
 INTERFACES="${SAMBA_INTERFACES:-}"
@@ -83,5 +87,11 @@ mkdir -p "$STATE"
 # The portal verifies the DC against this CA (DIRECTORY_CA_FILE).
 mkdir -p "$TLS_PUBLIC"
 install -m 644 "$TLS_PRIVATE/ca.pem" "$TLS_PUBLIC/ca.pem"
+BASE_DN="DC=${REALM,,}"
+BASE_DN="${BASE_DN//./,DC=}"
+# The sam database is changed offline here, before samba serves it: safe, and every start
+# puts the account's password back to the secret's.
+canopy-delegate "$STATE/private/sam.ldb" "$BASE_DN" "${SAMBA_TENANTS_ROOT:-OU=Tenants,$BASE_DN}" \
+    "$SERVICE_ACCOUNT" "$SERVICE_PASSWORD_FILE"
 say "starting Samba AD DC for $REALM"
 exec samba -i -s "$CONF" "$@"

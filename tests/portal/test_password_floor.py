@@ -195,3 +195,25 @@ def test_after_changing_their_password_the_user_may_go_anywhere_again(must_chang
     response = change_password(must_change, password, NEW, "users:my_password")
     assert response.status_code == 302
     assert must_change.get(reverse("dashboard")).status_code == 200
+
+
+def test_the_admin_cannot_set_another_users_password_around_the_policy(cast, login):
+    """Django admin's user password form would set the portal password alone: no
+    organisation policy and no directory job. It leads to the portal's reset page."""
+    cast.provider_admin.is_staff = cast.provider_admin.is_superuser = True
+    cast.provider_admin.save()
+    client = login(cast.provider_admin)
+    url = f"/admin/customers/user/{cast.end_user.pk}/password/"
+    chosen = "Portal-only-password-7319"
+    response = client.post(url, {"password1": chosen, "password2": chosen})
+    assert response.status_code == 302
+    assert response.url == reverse("users:reset_password", args=[cast.end_user.pk])
+    cast.end_user.refresh_from_db()
+    assert not cast.end_user.check_password(chosen)
+
+
+def test_the_admin_cannot_create_a_user_around_the_portals_create_user(cast, login):
+    cast.provider_admin.is_staff = cast.provider_admin.is_superuser = True
+    cast.provider_admin.save()
+    response = login(cast.provider_admin).get("/admin/customers/user/add/")
+    assert response.status_code == 403
