@@ -12,6 +12,7 @@ from customers.views import (
     manage,
     roles,
     security,
+    two_factor,
     users,
     wizard,
 )
@@ -104,6 +105,7 @@ user_patterns = [
     path("<int:pk>/services/", users.user_services, name="services"),
     path("<int:pk>/delete/", users.user_delete, name="delete"),
     path("<int:pk>/end-sessions/", security.end_user_sessions, name="end_sessions"),
+    path("<int:pk>/reset-two-factor/", users.user_reset_two_factor, name="reset_two_factor"),
     # Bulk import
     path("import/template.<str:fmt>", imports.import_template, name="import_template"),
     path("organisations/<int:organisation>/import/", imports.import_upload, name="import"),
@@ -114,6 +116,10 @@ user_patterns = [
     path("me/sessions/", security.my_sessions, name="my_sessions"),
     path("me/sessions/<int:pk>/end/", security.end_my_session, name="end_my_session"),
     path("me/sessions/end-others/", security.end_my_other_sessions, name="end_my_other_sessions"),
+    path("me/two-factor/", two_factor.my_two_factor, name="my_two_factor"),
+    path("me/two-factor/set-up/", two_factor.my_two_factor_enrol, name="my_two_factor_enrol"),
+    path("me/two-factor/recovery-codes/", two_factor.my_recovery_codes, name="my_recovery_codes"),
+    path("me/two-factor/remove/", two_factor.my_two_factor_remove, name="my_two_factor_remove"),
 ]
 
 # The service catalogue and customers' subscriptions (mounted at /services/).

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 
 
 class PortalConfig(AppConfig):
@@ -6,5 +7,10 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
-        # Connects the sign-in receivers (the security log, the list of sessions).
+        # Every way into a session (the sign-in form, the admin's, a test's force_login) ends
+        # in django.contrib.auth.login, whose signal is the one place to see them all.
+        from portal.middleware import remember_two_factor_at_sign_in
+
+        user_logged_in.connect(remember_two_factor_at_sign_in, dispatch_uid="canopy-two-factor")
+        # The security log's and the list of sessions' receivers.
         from portal import signals  # noqa: F401

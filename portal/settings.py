@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "django_filters",
     "django_tables2",
@@ -76,12 +79,16 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.LogUserMiddleware",
+    # request.user.is_verified(): has this session given a code from its confirmed device?
+    "django_otp.middleware.OTPMiddleware",
     "portal.middleware.EndDisabledSessionsMiddleware",
     "portal.middleware.EndEndedSessionsMiddleware",
     "portal.middleware.ActingOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The code before anything else, the forced password change included.
+    "portal.middleware.TwoFactorMiddleware",
     "portal.middleware.MustChangePasswordMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -190,6 +197,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# Two-factor sign-in (django-otp, customers.actions.two_factor). The issuer is the name an
+# authenticator app shows beside the code. Each wrong code doubles the wait before the next
+# try on that device (1 s, 2 s, 4 s ...): ten wrong codes in a row cost over eight minutes.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Canopy")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Bulk import (customers.actions.import_rows): limits checked before a file is parsed, so a
 # hostile upload (a zip bomb, a sheet of empty or very wide rows, a huge field) is refused

@@ -16,6 +16,7 @@ urlpatterns = [
     path("context/", views.switch_context, name="switch_context"),
     path("context/choices/", views.context_choices, name="context_choices"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/code/", views.two_factor_verify, name="two_factor_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.OwnPasswordChangeView.as_view(), name="password_change"),
     # The admin's own page would change the portal password alone: send it to ours.

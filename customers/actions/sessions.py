@@ -90,9 +90,9 @@ def confirm_session(
 ) -> UserSession | None:
     """Is this session still open? None when it was ended (its row is gone).
 
-    One query by primary key per request; a write at most once a minute (``last_seen``), or
-    when the session key changed (Django gives a new key after a password change). A session
-    that predates this record (no ``row_id``) is recorded now rather than signed out.
+    One query by primary key per request; a write at most once a minute (``last_seen``, and
+    the hash of the session's key if Django gave it a new one). A session that predates this
+    record (no ``row_id``) is recorded now rather than signed out.
     """
     if row_id is None:
         return start_session(
@@ -102,15 +102,16 @@ def confirm_session(
     if row is None:
         return None
     now = timezone.now()
-    key_hash = hash_session_key(session_key)
-    changes: dict[str, Any] = {}
-    if row.key_hash != key_hash:
-        changes["key_hash"] = key_hash
     if now - row.last_seen >= TOUCH_EVERY:
-        changes["last_seen"] = now
+        changes: dict[str, Any] = {"last_seen": now}
+        # A new key (Django gives one after a password change or a two-factor code) is
+        # written with last_seen, not at once: the row is found by its id, so nothing waits
+        # on the hash, and a session never costs more than one write a minute.
+        key_hash = hash_session_key(session_key)
+        if row.key_hash != key_hash:
+            changes["key_hash"] = key_hash
         if ip_address and ip_address != row.ip_address:
             changes["ip_address"] = ip_address
-    if changes:
         UserSession.objects.filter(pk=row.pk).update(**changes)
         for field, value in changes.items():
             setattr(row, field, value)

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
 
@@ -134,6 +135,16 @@ class Organisation(MPTTModel):
     )
     lockout_duration_minutes = models.PositiveIntegerField(
         "Lockout duration (minutes)", default=30, validators=[MaxValueValidator(99999)]
+    )
+    # Holds on the whole subtree: a provider or reseller that sets it sets it for every
+    # organisation below, which cannot switch it off (customers.actions.two_factor).
+    require_two_factor = models.BooleanField(
+        _("Require two-factor sign-in for administrators"),
+        default=False,
+        help_text=_(
+            "Everyone who can change other people's accounts signs in with a code from an "
+            "authenticator app as well as their password."
+        ),
     )
     user_limit = models.PositiveIntegerField(
         "User limit", null=True, blank=True, help_text="Leave empty for no limit."
@@ -276,6 +287,17 @@ class Organisation(MPTTModel):
             cached = self.__dict__["_ancestor_list"] = list(self.get_ancestors())
         return cached
 
+    def two_factor_required_by(self, include_self: bool = True) -> Organisation | None:
+        """The organisation whose *Require two-factor sign-in for administrators* holds here:
+        this one or the nearest ancestor that ticks it (the ancestors fetched once)."""
+        if include_self and self.require_two_factor:
+            return self
+        if self.parent_id is None:
+            return None
+        return next(
+            (node for node in reversed(self.ancestor_list()) if node.require_two_factor), None
+        )
+
     def effective_branding(self) -> dict[str, str]:
         """Branding set here, or else inherited from the nearest ancestor that sets it."""
         branding = {"brand_name": self.brand_name, "brand_colour": self.brand_colour}
@@ -381,6 +403,7 @@ FIELD_GROUPS: tuple[FieldGroup, ...] = (
             _F("passwords_never_expire", column=None),
             _F("lockout_threshold", similar=True),
             _F("lockout_duration_minutes", similar=True),
+            _F("require_two_factor", similar=True),
             _F("user_limit", parent_decides=True, similar=True),
         ),
         advanced=True,

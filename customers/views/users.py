@@ -15,10 +15,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.scoping import has_permission, within
 from core.views import require, run_action, visible_or_404
+from customers.actions import two_factor as two_factor_actions
 from customers.actions import users as actions
 from customers.actions.assignments import set_user_services
 from customers.actions.limits import subscription_usage, user_usage
@@ -130,18 +132,20 @@ def user_detail(request, pk: int):
         for subscription in offered_subscriptions(organisation):
             rows.append((subscription, subscription.pk in held, subscription_usage(subscription)))
         services_form = ServicesForm(organisation=organisation, initial={"services": sorted(held)})
+    may_reset = actions.may_reset(me, person)
     context = {
         "person": person,
         "rows": rows,
         "services_form": services_form,
         "may": {
             "edit": actions.may_act_on(me, person, "change_users"),
-            "reset": actions.may_reset(me, person),
+            "reset": may_reset,
             "delete": actions.may_act_on(me, person, "delete_users") and me.pk != person.pk,
             "admin": actions.may_act_on(me, person, "grant_roles") and me.pk != person.pk,
             "end_sessions": actions.may_act_on(me, person, "change_users") and me.pk != person.pk,
             "services": may("assign_services"),
         },
+        "two_factor": may_reset and two_factor_actions.has_two_factor(person),
         "jobs": person.directory_jobs.all()[:10] if may("view_jobs") else [],
     }
     return render(request, "users/user_detail.html", context)
@@ -255,6 +259,24 @@ def user_reset_password(request, pk: int):
         success=f"Set a new password for {person.username}.",
         redirect_to=reverse("users:detail", args=[person.pk]),
     ) or render(request, "users/reset_password.html", {"form": form, "person": person})
+
+
+@login_required
+@require_POST
+def user_reset_two_factor(request, pk: int):
+    """A lost phone: remove the user's app and recovery codes. Whoever may reset the user's
+    password may do this (403 otherwise); the user sets up a new app at their next sign-in
+    where it is required."""
+    person = visible_user(request, pk)
+    if not actions.may_reset(request.user, person):
+        raise PermissionDenied
+    return _action(
+        request,
+        pk,
+        None,
+        _("Removed the two-factor sign-in of {person}. They sign in with their password next."),
+        two_factor_actions.reset_two_factor,
+    )
 
 
 @login_required

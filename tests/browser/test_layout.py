@@ -82,6 +82,7 @@ MUST_CHECK = {
     "users:reset_password",
     "users:import",
     "users:my_password",
+    "users:my_two_factor_enrol",
     "catalogue:service_create",
     "catalogue:service_edit",
     "catalogue:plan_create",

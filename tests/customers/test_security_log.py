@@ -261,3 +261,27 @@ def test_providers_and_resellers_find_their_own_log_in_the_navigation(cast, logi
     assert f'href="{own}"' in login(cast.reseller_admin).get("/").content.decode()
     for viewer in (cast.customer_admin, cast.help_desk, cast.end_user):
         assert "Security log" not in login(viewer).get("/").content.decode()
+
+
+def test_two_factor_changes_are_recorded_by_the_two_factor_actions(cast):
+    from django_otp.oath import TOTP
+
+    from customers.actions import two_factor
+
+    key = two_factor.new_authenticator_key()
+    code = TOTP(bytes.fromhex(key), digits=two_factor.CODE_DIGITS).token()
+    two_factor.enrol_authenticator(
+        actor=cast.end_user, person=cast.end_user, key=key, code=f"{code:06d}"
+    )
+    two_factor.regenerate_recovery_codes(actor=cast.end_user, person=cast.end_user)
+    two_factor.reset_two_factor(actor=cast.customer_admin, person=cast.end_user)
+    kinds = list(
+        SecurityEvent.objects.filter(subject=cast.end_user)
+        .order_by("pk")
+        .values_list("kind", "actor__username")
+    )
+    assert kinds[-3:] == [
+        (SecurityEventKind.TWO_FACTOR_ENABLED, "enduser"),
+        (SecurityEventKind.TWO_FACTOR_RECOVERY_CODES_REGENERATED, "enduser"),
+        (SecurityEventKind.TWO_FACTOR_RESET, "cadmin"),
+    ]

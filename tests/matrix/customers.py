@@ -53,6 +53,20 @@ def _verification_state(cast):
     )
 
 
+def _with_authenticator(person):
+    """``person`` with a confirmed app (what the reset removes)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get_or_create(user=person, defaults={"confirmed": True, "name": "App"})
+    return person
+
+
+def _authenticators_of_customer_admin(cast):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=cast.customer_admin).count()
+
+
 def _end_user_grant(cast):
     return cast.end_user.role_grants.get(organisation=cast.customer)
 
@@ -324,6 +338,15 @@ ROWS: dict[str, Row] = {
         unchanged=_end_user_services,
     ),
     "users:delete": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
+    # Who may reset the user's password may reset their two-factor sign-in: Help Desk not an
+    # administrator's (403). The customer admin, who has the app, is sent to the code page
+    # first (302); refusing one's own reset is tested in tests/customers/users/test_two_factor.
+    "users:reset_two_factor": Row(
+        args=lambda c: [_with_authenticator(c.customer_admin).pk],
+        method="post",
+        statuses=CHANGES_USERS,
+        unchanged=_authenticators_of_customer_admin,
+    ),
     "users:import_template": Row(args=lambda c: ["csv"]),
     "users:import": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
     # Uploads are scoped by add_users: Help Desk does not see them at all.
@@ -347,5 +370,13 @@ ROWS: dict[str, Row] = {
         method="post",
         statuses=CHANGES_USERS,
         unchanged=_end_user_sessions,
+    ),
+    # One's own two-factor sign-in: everyone may set it up; new recovery codes without an app
+    # are refused with a message (302); turning off without an app is a form error (200).
+    "users:my_two_factor": Row(),
+    "users:my_two_factor_enrol": Row(),
+    "users:my_recovery_codes": Row(method="post", statuses=expect(302)),
+    "users:my_two_factor_remove": Row(
+        method="post", data=lambda c: {"code": "123456"}, statuses=expect(200)
     ),
 }
