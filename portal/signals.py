@@ -12,9 +12,11 @@ from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from customers.actions import security_events, sessions
 from customers.actions.sessions import SESSION_ROW_KEY
+from customers.views.two_factor import STATE_SESSION_KEY as TWO_FACTOR_SESSION_KEY
 from portal.auth import find_account
 from portal.throttling import client_ip
 
@@ -28,8 +30,12 @@ def signed_in(sender, request, user, **kwargs) -> None:
     if request is None:
         return
     address = client_ip(request)
-    security_events.record_sign_in(user=user, ip_address=address)
     session = getattr(request, "session", None)
+    # The two-factor receiver (connected first, in PortalConfig.ready) has put its state in
+    # the session: a sign-in with an app is only complete once the code is given.
+    state = (session.get(TWO_FACTOR_SESSION_KEY) if session is not None else None) or {}
+    detail = _("Password accepted; two-factor code required.") if state.get("enrolled") else ""
+    security_events.record_sign_in(user=user, ip_address=address, detail=detail)
     if session is None:
         return
     if session.session_key is None:

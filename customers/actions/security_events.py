@@ -67,9 +67,15 @@ def record_security_event(
     )
 
 
-def record_sign_in(*, user: User, ip_address: str | None) -> SecurityEvent:
+def record_sign_in(*, user: User, ip_address: str | None, detail: str = "") -> SecurityEvent:
+    """The password was accepted (for a user with two-factor sign-in, the code comes next:
+    ``detail`` says so)."""
     return record_security_event(
-        kind=SecurityEventKind.SIGN_IN, actor=user, subject=user, ip_address=ip_address
+        kind=SecurityEventKind.SIGN_IN,
+        actor=user,
+        subject=user,
+        ip_address=ip_address,
+        detail=detail,
     )
 
 

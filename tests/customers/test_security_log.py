@@ -285,3 +285,18 @@ def test_two_factor_changes_are_recorded_by_the_two_factor_actions(cast):
         (SecurityEventKind.TWO_FACTOR_RECOVERY_CODES_REGENERATED, "enduser"),
         (SecurityEventKind.TWO_FACTOR_RESET, "cadmin"),
     ]
+
+
+def test_a_sign_in_with_an_app_says_the_code_comes_next(cast, password):
+    from django_otp.oath import TOTP
+
+    from customers.actions import two_factor
+
+    key = two_factor.new_authenticator_key()
+    code = TOTP(bytes.fromhex(key), digits=two_factor.CODE_DIGITS).token()
+    two_factor.enrol_authenticator(
+        actor=cast.end_user, person=cast.end_user, key=key, code=f"{code:06d}"
+    )
+    sign_in(Client(), cast.end_user.username, password)
+    event = events(SecurityEventKind.SIGN_IN).get()
+    assert "two-factor code required" in event.detail
