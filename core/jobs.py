@@ -35,6 +35,7 @@ class JobKind:
     RESUME_ORGANISATION = "resume_organisation"
     DEPROVISION_ORGANISATION = "deprovision_organisation"
     REPAIR_ORGANISATION = "repair_organisation"
+    MOVE_ORGANISATION = "move_organisation"  # its OU (and all below) under the new parent's
     CREATE_USER = "create_user"
     UPDATE_USER = "update_user"
     DISABLE_USER = "disable_user"

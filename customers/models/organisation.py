@@ -35,6 +35,10 @@ class Status(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# On the way out of the directory, or gone: nothing new may be given to or put below them.
+CLOSED_STATES = frozenset({Status.DEPROVISIONING, Status.DEPROVISIONED, Status.DELETED})
+
+
 class Tag(models.Model):
     """A free label on organisations, used to filter lists (Availability tags)."""
 
