@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers.views import (
+    bulk,
     catalogue,
     contacts,
     create,
@@ -10,6 +11,7 @@ from customers.views import (
     history,
     imports,
     manage,
+    picker,
     roles,
     security,
     two_factor,
@@ -25,6 +27,13 @@ urlpatterns = [
     path("", listing.customer_list, name="list"),
     path("tree/", listing.customer_tree, name="tree"),
     path("export.csv", export.customer_export, name="export"),
+    path("bulk/", bulk.customer_bulk, name="bulk"),
+    path(
+        "parents/",
+        picker.organisation_choices,
+        {"purpose": "parent"},
+        name="parent_choices",
+    ),
     # Create, then the wizard's next steps
     path("new/", create.customer_create, name="create"),
     path("new/quick/", create.customer_quick_create, name="quick_create"),
@@ -61,6 +70,7 @@ urlpatterns = [
     ),
     path("<int:pk>/roles/", roles.role_list, name="roles"),
     path("<int:pk>/roles/<int:grant_pk>/revoke/", roles.role_revoke, name="role_revoke"),
+    path("<int:pk>/users/", detail.customer_users, name="users"),
     path("<int:pk>/jobs/", detail.customer_jobs, name="jobs"),
     path("<int:pk>/history/", history.customer_history, name="history"),
     path("<int:pk>/security-log/", security.security_log, name="security_log"),
@@ -94,6 +104,7 @@ urlpatterns = [
 # A customer's people and their services (mounted at /users/, namespace "users").
 user_patterns = [
     path("", users.user_list, name="list"),
+    path("bulk/", bulk.user_bulk, name="bulk"),
     path("organisations/<int:organisation>/new/", users.user_create, name="create"),
     path("<int:pk>/", users.user_detail, name="detail"),
     path("<int:pk>/edit/", users.user_edit, name="edit"),

@@ -88,20 +88,6 @@ def switch_context(request):
     return redirect(next_url)
 
 
-@login_required
-def context_choices(request):
-    """The organisations the user may act in, for the switcher (searchable by name/code)."""
-    term = request.GET.get("q", "").strip()
-    choices = Organisation.objects.restrict(request.user, "view").exclude(status=Status.DELETED)
-    if term:
-        choices = choices.filter(Q(name__icontains=term) | Q(code__icontains=term))
-    return render(
-        request,
-        "portal/context_choices.html",
-        {"choices": choices.only("pk", "name", "code", "level")[:50], "term": term},
-    )
-
-
 class OwnPasswordChangeForm(PasswordChangeForm):
     """Django's password change form, checked by the one password-change action.
 

@@ -55,6 +55,8 @@ def page_context(request, organisation: Organisation, tab: str) -> dict:
     may = {
         "edit": on_org("change_organisation"),
         "roles": on_org("view_users"),
+        "users": on_org("view_users"),
+        "add_users": on_org("add_users") and organisation.status != Status.DELETED,
         "grant": on_org("grant_roles"),
         "jobs": on_org("view_jobs"),
         "security_log": on_org("grant_roles"),

@@ -134,6 +134,13 @@ ROWS: dict[str, Row] = {
     # Issue 3: find, create, manage customers.
     "customers:tree": Row(),
     "customers:export": Row(),
+    "customers:parent_choices": Row(query="?q=one"),
+    # Bulk export of a ticked row: a row one cannot see refuses the export (back to the list).
+    "customers:bulk": Row(
+        method="post",
+        data=lambda cast: {"action": "export", "selected": [cast.customer.pk]},
+        statuses=expect(200, reseller2_admin=302, end_user=302),
+    ),
     "customers:create": Row(statuses=CREATES_CUSTOMERS),
     "customers:quick_create": Row(statuses=CREATES_CUSTOMERS),
     "customers:create_similar": Row(
@@ -228,6 +235,7 @@ ROWS: dict[str, Row] = {
         statuses=as_post(CHANGES_CUSTOMER_ONE),
         unchanged=_state,
     ),
+    "customers:users": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "customers:jobs": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:history": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     # The Security log is for administrators: Help Desk sees the customer but not its log.
@@ -303,6 +311,11 @@ ROWS: dict[str, Row] = {
     ),
     # Users
     "users:list": Row(),
+    "users:bulk": Row(
+        method="post",
+        data=lambda cast: {"action": "export", "selected": [cast.end_user.pk]},
+        statuses=expect(200, reseller2_admin=302, end_user=302),
+    ),
     "users:create": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
     "users:detail": Row(args=lambda c: [c.end_user.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "users:edit": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
