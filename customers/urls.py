@@ -99,6 +99,13 @@ urlpatterns = [
         name="provision_chain",
     ),
     path("<int:pk>/make-reseller/", manage.customer_make_reseller, name="make_reseller"),
+    path("<int:pk>/move/", manage.customer_move, name="move"),
+    path(
+        "move/choices/",
+        picker.organisation_choices,
+        {"purpose": "move"},
+        name="move_choices",
+    ),
 ]
 
 # A customer's people and their services (mounted at /users/, namespace "users").

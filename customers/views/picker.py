@@ -20,12 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.scoping import EVERYTHING, has_permission, ranges_for, scope_q
 from customers.models import Organisation, Status
+from customers.models.organisation import CLOSED_STATES
 from customers.views.common import scoped_organisations
 
 # Enough to choose from while typing; the search narrows the rest.
 PICKER_LIMIT = 20
 MAX_TERM = 100
-PURPOSES = ("context", "parent", "jobs")
+PURPOSES = ("context", "parent", "jobs", "move")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,14 @@ def picker_candidates(request, purpose: str):
         if ranges == EVERYTHING:
             return Organisation.objects.all()
         return Organisation.objects.filter(scope_q(ranges, ""))
+    if purpose == "move":
+        # Where the user may put a customer: resellers (or the provider) they may create
+        # customers in; move_organisation checks the rest.
+        ranges = ranges_for(request.user, "add_customer")
+        candidates = Organisation.objects.filter(Q(is_reseller=True) | Q(parent__isnull=True))
+        if ranges != EVERYTHING:
+            candidates = candidates.filter(scope_q(ranges, ""))
+        return candidates.exclude(status__in=CLOSED_STATES)
     if purpose == "parent":
         candidates = scoped_organisations(request).filter(
             Q(is_reseller=True) | Q(parent__isnull=True)
@@ -93,6 +102,7 @@ RESET_LABELS = {
     "context": _("Back to my organisation"),
     "parent": _("Any parent"),
     "jobs": _("Any organisation"),
+    "move": None,
 }
 
 

@@ -31,7 +31,8 @@ document.addEventListener("click", (event) => {
   search.value = choice.dataset.pickLabel;
   search.dataset.chosen = choice.dataset.pickLabel;
   closePicker(inside);
-  value.form.requestSubmit();
+  // A picker inside a form with more to fill in (Move) waits for that form's own button.
+  if (!inside.hasAttribute("data-picker-no-submit")) value.form.requestSubmit();
 });
 
 document.addEventListener("keydown", (event) => {

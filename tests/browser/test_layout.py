@@ -77,6 +77,7 @@ MUST_CHECK = {
     "customers:contact_edit",
     "customers:domains",
     "customers:security_log",
+    "customers:move",
     "users:create",
     "users:edit",
     "users:reset_password",
@@ -98,8 +99,8 @@ def form_pages(cast) -> list[tuple[str, str]]:
     client.force_login(cast.provider_admin, backend="portal.auth.UsernameOrUpnBackend")
     pages = []
     for name, row in sorted(MATRIX.items()):
-        # Not pages with forms; the health check runs its checks through async_to_sync,
-        # which cannot run inside Playwright's event loop.
+        # Not pages: and health's view is async, which Django's test client cannot call
+        # from inside Playwright's running event loop.
         if name in {"login", "logout", "health", "metrics"}:
             continue
         url = reverse(name, args=row.args(cast)) + row.query

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 
+from customers.filters import OrganisationFilter
 from customers.management.scale import PlannedNode, plan_tree
 from customers.models import Domain, Organisation, User
 from customers.views.picker import PURPOSES, search_choices
@@ -277,3 +278,33 @@ def test_the_organisation_picker_reads_by_index(big_tree):
                     elif "Seq Scan" in scans_of(sql, "customers_organisation"):
                         problems[key] = "the matches scan every organisation"
     assert problems == {}
+
+
+def test_the_customers_search_reads_the_matches_not_the_whole_scope(big_tree_with_people):
+    """Issue 15: a search by name, code, e-mail, domain or contact e-mail, as the provider
+    (all 20,000) and as a reseller, reads about the matching rows, not every organisation
+    in scope (an OR over EXISTS subqueries cannot use the trigram indexes)."""
+    reseller = Organisation.objects.get(code="QPR200")
+    people = []
+    for username, organisation, role in (
+        ("qpsearchr", reseller, "Reseller Admin"),
+        ("qpsearchp", big_tree_with_people, "Provider Admin"),
+    ):
+        person = UserFactory(organisation=organisation, username=username)
+        grant(person, organisation, role)
+        people.append(person)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_organisationuserobjectpermission")
+    read = {}
+    for person in people:
+        user = User.objects.get(pk=person.pk)
+        scope = Organisation.objects.restrict(user, "view")
+        for term in ("customer 1234", "qpc1234", "qpc1234.plans"):
+            filterset = OrganisationFilter({"q": term}, queryset=scope, scope=scope)
+            (sql,) = [
+                s
+                for s in captured(lambda f=filterset: list(f.qs.order_by("name")[:25]))
+                if "customers_organisation" in s and "LIMIT" in s
+            ]
+            read[f"{person.username} {term!r}"] = organisation_rows_read(sql)
+    assert max(read.values()) <= 500, read

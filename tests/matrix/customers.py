@@ -135,6 +135,7 @@ ROWS: dict[str, Row] = {
     "customers:tree": Row(),
     "customers:export": Row(),
     "customers:parent_choices": Row(query="?q=one"),
+    "customers:move_choices": Row(query="?q=two"),
     # Bulk export of a ticked row: a row one cannot see refuses the export (back to the list).
     "customers:bulk": Row(
         method="post",
@@ -270,6 +271,7 @@ ROWS: dict[str, Row] = {
         args=lambda cast: [cast.customer.pk],
         statuses=expect(403, provider_admin=200, reseller2_admin=404, end_user=404),
     ),
+    "customers:move": Row(args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE),
     "customers:make_reseller": Row(
         method="post",
         args=lambda cast: [cast.customer.pk],
