@@ -146,6 +146,7 @@ def user_detail(request, pk: int):
             "reset": may_reset,
             "delete": actions.may_act_on(me, person, "delete_users") and me.pk != person.pk,
             "admin": actions.may_act_on(me, person, "grant_roles") and me.pk != person.pk,
+            "end_sessions": actions.may_act_on(me, person, "change_users") and me.pk != person.pk,
             "services": may("assign_services"),
         },
         "two_factor": may_reset and two_factor_actions.has_two_factor(person),
