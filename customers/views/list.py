@@ -26,7 +26,12 @@ def filtered_organisations(request):
     """
     scope = scoped_organisations(request)
     filterset = OrganisationFilter(request.GET, queryset=scope, scope=scope)
-    return filterset, with_primary_domain(filterset.qs.select_related("parent"))
+    return filterset, list_rows(filterset)
+
+
+def list_rows(filterset: OrganisationFilter):
+    """The filtered rows with what each shown row needs: its parent and primary domain."""
+    return with_primary_domain(filterset.qs.select_related("parent"))
 
 
 @login_required
