@@ -5,13 +5,14 @@
 - missing: an OU, group, password policy, UPN suffix or account the portal expects;
 - different: an object renamed or moved (found again by its objectGUID), a description,
   account attribute, enabled state, policy setting or group membership that differs;
-- extra: accounts in its Users OU and groups in its Groups OU the portal does not know,
-  and group members that should not be there.
+- extra: accounts and groups anywhere in its OU the portal does not know (strays), and
+  group members that should not be there.
 
-Repair is a ``repair_organisation`` job (`request_repair`): the full provisioning plan
-applied again, which puts renamed objects back, recreates missing ones, corrects
-attributes and sets memberships exactly. Extra accounts and groups are reported, never
-deleted: someone may have made them on purpose.
+Repair (a ``repair_organisation`` job, or a ``reconcile`` job in repair mode) applies the
+full provisioning plan again, which puts renamed objects back, recreates missing ones,
+corrects attributes and sets memberships exactly, then quarantines the strays: disabled,
+described, moved to the tenant's Quarantine OU, never deleted (someone may have made them
+on purpose; a person decides on the customer's page).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from directory import (
     get_connection,
     get_members,
     list_accounts,
-    list_groups,
     list_upn_suffixes,
     ou_dn,
     parent_of,
@@ -47,6 +47,7 @@ from provisioning.actions.jobs import request_repair
 from provisioning.engine.connection import DirectoryNotConfigured, directory_config
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.layout import Layout
+from provisioning.job_plans.quarantine import strays
 from provisioning.models import DirectoryObject
 
 logger = logging.getLogger("provisioning.actions.reconcile")
@@ -145,18 +146,15 @@ class _Checker:
             (layout.KEY_ADMINS, layout.admins_group(org.code)),
         ):
             found[key] = self.located("group", name, self.group_dn(name), self.recalled(key))
-        known = set(
-            DirectoryObject.objects.filter(organisation=org, key__startswith="group:")
-            .exclude(guid=None)
-            .values_list("guid", flat=True)
-        )
-        try:
-            groups = list_groups(self.conn, self.groups_ou)
-        except DirectoryError:
-            groups = []
-        for group in groups:
-            if group.guid not in known:
-                self.report.add(EXTRA, "group", group.cn or group.dn, group.dn)
+        fixed = {layout.KEY_ALL_USERS, layout.KEY_ADMINS}
+        # Service groups: the repair's service steps make them again when they are deleted.
+        for made in DirectoryObject.objects.filter(
+            organisation=org, key__startswith="group:"
+        ).order_by("key"):
+            if made.key not in fixed:
+                found[made.key] = self.located(
+                    "group", made.name, self.group_dn(made.name), made.guid
+                )
         return found
 
     def policy(self, all_users: ObjectSummary | None) -> None:
@@ -215,12 +213,17 @@ class _Checker:
                 continue
             matched[user.pk] = account
             self.account(user, account, users_ou)
-        known = {account.guid for account in matched.values()}
-        for account in in_ou:
-            if account.guid not in known:
-                name = account.upn or account.sam_account_name or ""
-                self.report.add(EXTRA, "account", name, account.dn)
         return matched
+
+    def strays(self) -> None:
+        """Accounts and groups anywhere in the organisation's OU the portal does not know
+        (a repair quarantines them)."""
+        try:
+            found = strays(self.conn, self.org_dn, self.organisation)
+        except DirectoryError:
+            return
+        for stray in found:
+            self.report.add(EXTRA, stray.kind, stray.upn or stray.name, stray.dn)
 
     def account(self, user: User, account: Account, users_ou: str) -> None:
         if dn_key(parent_of(account.dn)) != dn_key(users_ou):
@@ -266,8 +269,9 @@ class _Checker:
                     self.report.add(EXTRA, "membership", f"{dn} in {name}")
 
 
-def check_organisation(organisation: Organisation) -> Report:
-    """Compare a provisioned organisation with the directory (reads only)."""
+def check_organisation(organisation: Organisation, conn: Connection | None = None) -> Report:
+    """Compare a provisioned organisation with the directory (reads only), on `conn` (a
+    job's connection) or the process's own."""
     report = Report(organisation=organisation)
     if organisation.directory_guid is None:
         report.error = f"{organisation.name} is not provisioned in the directory; nothing to check."
@@ -278,7 +282,7 @@ def check_organisation(organisation: Organisation) -> Report:
         report.error = str(exc)
         return report
     try:
-        checker = _Checker(get_connection(config), Layout(config), report)
+        checker = _Checker(conn or get_connection(config), Layout(config), report)
         checker.organisation_ou()
         checker.sub_ous()
         groups = checker.groups()
@@ -286,6 +290,7 @@ def check_organisation(organisation: Organisation) -> Report:
         checker.suffixes()
         accounts = checker.users()
         checker.memberships(groups, accounts)
+        checker.strays()
     except DirectoryError as exc:
         report.error = f"The directory could not be checked: {exc}"
     except Exception as exc:  # a JobFailed from the layout helpers (no UPN ...)

@@ -12,6 +12,7 @@ from provisioning.engine.context import StepContext
 from provisioning.engine.errors import JobFailed
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.base import Step, register
+from provisioning.job_plans.quarantine import quarantine_strays
 from provisioning.job_plans.subscriptions import organisation_service_steps
 
 
@@ -63,10 +64,16 @@ def update_organisation(job: Job) -> list[Step]:
     return steps.structure_steps(organisation)
 
 
+def repair_steps(organisation: Organisation, job: Job | None = None) -> list[Step]:
+    """Everything the portal says, applied again; then what it does not know, set aside."""
+    return [*full_steps(organisation), quarantine_strays(organisation, job)]
+
+
 @register(JobKind.REPAIR_ORGANISATION)
 def repair_organisation(job: Job) -> list[Step]:
-    """Repair drift: apply everything the portal says again (reconciliation)."""
-    return full_steps(steps.require_provisioned(_organisation(job)))
+    """Repair drift: apply everything the portal says again (reconciliation) and quarantine
+    the accounts and groups it does not know."""
+    return repair_steps(steps.require_provisioned(_organisation(job)), job)
 
 
 # --- suspend and resume ----------------------------------------------------------------------

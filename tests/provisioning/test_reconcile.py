@@ -98,7 +98,7 @@ def test_drift_is_reported_and_repair_fixes_it(customer, ldap, tenants, test_ou)
     assert Job.objects.filter(kind="repair_organisation", state=JobState.SUCCEEDED).count() == 1
 
 
-def test_an_extra_account_is_reported_but_never_deleted(customer, ldap, tenants):
+def test_an_extra_account_is_reported_and_quarantined_but_never_deleted(customer, ldap, tenants):
     from directory import UserSpec, ensure_user
 
     users_ou = layout.Layout(directory_config()).users_ou(customer)
@@ -116,7 +116,9 @@ def test_an_extra_account_is_reported_but_never_deleted(customer, ldap, tenants)
 
     assert [d.kind for d in check_organisation(customer).drift] == ["extra"]
     reconcile("--repair", "--organisation", customer.code)
-    assert read_entry(ldap, extra.dn) is not None
+    assert read_entry(ldap, extra.dn) is None  # moved to the Quarantine OU
+    moved = find_user_by_guid(ldap, extra.guid)
+    assert moved is not None and "OU=Quarantine," in moved["dn"]
 
 
 def test_the_command_without_repair_reports_and_changes_nothing(customer, ldap, tenants):
