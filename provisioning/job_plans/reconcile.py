@@ -7,13 +7,12 @@ from dataclasses import asdict
 
 from core.jobs import JobKind
 from core.models import DriftReport, Job
+from provisioning.actions.jobs import RECONCILE_REPAIR
 from provisioning.actions.reconcile import Report, check_organisation
 from provisioning.engine.context import StepContext
 from provisioning.job_plans import steps
 from provisioning.job_plans.base import Step, register
-from provisioning.job_plans.organisation import _organisation, repair_steps
-
-REPORT, REPAIR = "report", "repair"
+from provisioning.job_plans.organisation import organisation_of, repair_steps
 
 
 def _differences(report: Report) -> list[dict[str, str]]:
@@ -24,8 +23,8 @@ def _differences(report: Report) -> list[dict[str, str]]:
 def reconcile(job: Job) -> list[Step]:
     """Compare with the directory and keep a drift report; in repair mode, repair what
     drifted and quarantine what the portal does not know."""
-    organisation = steps.require_provisioned(_organisation(job))
-    repair = job.payload.get("mode") == REPAIR
+    organisation = steps.require_provisioned(organisation_of(job))
+    repair = job.payload.get("mode") == RECONCILE_REPAIR
 
     def recheck(ctx: StepContext) -> None:
         after = check_organisation(organisation, ctx.conn)
