@@ -13,7 +13,7 @@ from core.counting import BoundedPaginator
 from customers.filters import OrganisationFilter
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation, Status
-from customers.tables import OrganisationTable, with_primary_domain
+from customers.tables import OrganisationTable, with_drift, with_primary_domain
 from customers.views.common import scoped_organisations
 
 PER_PAGE = 25
@@ -26,7 +26,7 @@ def filtered_organisations(request):
     """
     scope = scoped_organisations(request)
     filterset = OrganisationFilter(request.GET, queryset=scope, scope=scope)
-    return filterset, with_primary_domain(filterset.qs.select_related("parent"))
+    return filterset, with_drift(with_primary_domain(filterset.qs.select_related("parent")))
 
 
 @login_required
