@@ -20,10 +20,12 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from ldap3 import Connection
 
-from core.actors import SYSTEM
+from core.jobs import JobKind
+from core.models import Job, JobState
 from customers.models import Organisation, Status, User
 from directory import (
     Account,
@@ -43,7 +45,7 @@ from directory import (
     parent_of,
     summarise,
 )
-from provisioning.actions.jobs import request_repair
+from provisioning.actions.jobs import RECONCILE_REPAIR, RECONCILE_REPORT, request_reconcile
 from provisioning.engine.connection import DirectoryNotConfigured, directory_config
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.layout import Layout
@@ -305,26 +307,33 @@ def organisations_to_check():
     ).order_by("tree_id", "lft")
 
 
-def reconcile_all(*, repair: bool = False) -> dict[str, int]:
-    """Check every provisioned organisation; log drift; optionally start repair jobs."""
-    counts = {"checked": 0, "drifted": 0, "errors": 0, "repairs": 0}
-    for organisation in organisations_to_check():
-        report = check_organisation(organisation)
-        counts["checked"] += 1
-        if report.error:
-            counts["errors"] += 1
-            logger.warning("reconcile %s: %s", organisation.code, report.error)
-        elif report.drift:
-            counts["drifted"] += 1
-            logger.warning(
-                "reconcile %s: %d difference(s): %s",
-                organisation.code,
-                len(report.drift),
-                "; ".join(
-                    f"{d.kind} {d.what} {d.name} {d.detail}".strip() for d in report.drift[:20]
-                ),
-            )
-            if repair:
-                request_repair(actor=SYSTEM, organisation=organisation)
-                counts["repairs"] += 1
-    return counts
+def providers_to_reconcile():
+    return Organisation.objects.filter(parent__isnull=True).exclude(status=Status.DELETED)
+
+
+def request_reconciles(*, actor: Any, provider: Organisation, mode: str) -> int:
+    """Queue a reconcile job (``mode`` report or repair) for every provisioned organisation
+    of ``provider``'s tree that has none waiting or running already (a slow run is not
+    doubled by the next schedule). Returns how many were queued."""
+    if mode not in (RECONCILE_REPORT, RECONCILE_REPAIR):
+        raise ValueError(f"a reconcile mode is report or repair, not {mode!r}")
+    # The tree as it is now: organisations added since ``provider`` was read moved its edges.
+    tree = Organisation.objects.filter(pk=provider.pk).values("tree_id", "lft", "rght").get()
+    organisations = organisations_to_check().filter(
+        tree_id=tree["tree_id"], lft__gte=tree["lft"], rght__lte=tree["rght"]
+    )
+    busy = set(
+        Job.objects.filter(
+            kind=JobKind.RECONCILE,
+            organisation__in=organisations,
+            state__in=[JobState.QUEUED, JobState.RUNNING],
+        ).values_list("organisation_id", flat=True)
+    )
+    queued = 0
+    for organisation in organisations:
+        if organisation.pk in busy:
+            continue
+        request_reconcile(actor=actor, organisation=organisation, repair=mode == RECONCILE_REPAIR)
+        queued += 1
+    logger.info("reconcile of provider %s: %d job(s) queued (%s)", provider.pk, queued, mode)
+    return queued
