@@ -49,7 +49,7 @@ from provisioning.actions.jobs import RECONCILE_REPAIR, RECONCILE_REPORT, reques
 from provisioning.engine.connection import DirectoryNotConfigured, directory_config
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.layout import Layout
-from provisioning.job_plans.quarantine import strays
+from provisioning.job_plans.quarantine import unknown_below
 from provisioning.models import DirectoryObject
 
 logger = logging.getLogger("provisioning.actions.reconcile")
@@ -221,11 +221,18 @@ class _Checker:
         """Accounts and groups anywhere in the organisation's OU the portal does not know
         (a repair quarantines them)."""
         try:
-            found = strays(self.conn, self.org_dn, self.organisation)
+            found, others = unknown_below(self.conn, self.org_dn, self.organisation)
         except DirectoryError:
             return
         for stray in found:
             self.report.add(EXTRA, stray.kind, stray.upn or stray.name, stray.dn)
+        for other in others:
+            self.report.add(
+                EXTRA,
+                other.kind,
+                other.upn or other.name,
+                f"{other.dn}: another organisation's, moved here by hand (left alone)",
+            )
 
     def account(self, user: User, account: Account, users_ou: str) -> None:
         if dn_key(parent_of(account.dn)) != dn_key(users_ou):

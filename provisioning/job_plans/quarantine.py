@@ -17,7 +17,7 @@ from ldap3 import Connection
 
 from core.jobs import JobKind
 from core.models import Job, QuarantinedObject, QuarantineState
-from customers.models import Organisation
+from customers.models import Organisation, User
 from directory import (
     Found,
     accounts_and_groups_below,
@@ -53,9 +53,14 @@ def known_guids(organisation: Organisation) -> set[uuid.UUID]:
     return set(users) | set(made.values_list("guid", flat=True))
 
 
-def strays(conn: Connection, organisation_dn: str, organisation: Organisation) -> list[Found]:
-    """Accounts and groups below the organisation's OU that the portal does not know, leaving
-    out its customers' OUs (theirs to check) and its Quarantine OU (already set aside)."""
+def unknown_below(
+    conn: Connection, organisation_dn: str, organisation: Organisation
+) -> tuple[list[Found], list[Found]]:
+    """Accounts and groups below the organisation's OU that it does not know, leaving out its
+    customers' OUs (theirs to check) and its Quarantine OU (already set aside): (strays,
+    others'). An object the portal knows as another organisation's (moved here by hand) is
+    not a stray: it is reported, never quarantined, so one tenant's repair cannot disable
+    another tenant's user."""
     skip = [quarantine_dn(organisation_dn)]
     for child in organisation.get_children():
         skip.append(ou_dn(organisation_dn, child.code))
@@ -64,11 +69,24 @@ def strays(conn: Connection, organisation_dn: str, organisation: Organisation) -
             if moved:
                 skip.append(moved)
     known = known_guids(organisation)
-    return [
+    unknown = [
         found
         for found in accounts_and_groups_below(conn, organisation_dn, skip=skip)
         if found.guid not in known
     ]
+    guids = [found.guid for found in unknown]
+    elsewhere = set(
+        User.objects.filter(directory_guid__in=guids).values_list("directory_guid", flat=True)
+    ) | set(DirectoryObject.objects.filter(guid__in=guids).values_list("guid", flat=True))
+    return (
+        [found for found in unknown if found.guid not in elsewhere],
+        [found for found in unknown if found.guid in elsewhere],
+    )
+
+
+def strays(conn: Connection, organisation_dn: str, organisation: Organisation) -> list[Found]:
+    """What a repair quarantines: the organisation's unknown objects nobody else owns."""
+    return unknown_below(conn, organisation_dn, organisation)[0]
 
 
 def quarantine_note() -> str:

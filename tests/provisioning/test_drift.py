@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE
 
 from core.actors import SYSTEM
 from core.jobs import JobKind
-from core.models import Job, JobState, QuarantinedObject, QuarantineState
+from core.models import DriftReport, Job, JobState, QuarantinedObject, QuarantineState
 from customers.actions import catalogue
 from customers.actions.assignments import give_service
 from customers.actions.lifecycle import provision_organisation
@@ -31,7 +32,7 @@ from directory import (
 )
 from directory.dn import dn_key, rdn
 from directory.entry import integer, text, texts
-from provisioning.actions.jobs import request_repair
+from provisioning.actions.jobs import request_reconcile, request_repair
 from provisioning.actions.quarantine import adopt_quarantined_account, delete_quarantined_object
 from provisioning.actions.reconcile import check_organisation
 from provisioning.engine.connection import directory_config
@@ -382,3 +383,81 @@ def test_a_decision_needs_the_permission(customer, set_aside, tenants):
     with pytest.raises(PermissionDenied):
         adopt_quarantined_account(actor=plain, item=set_aside)
     assert not User.objects.filter(directory_guid=set_aside.guid).exists()
+
+
+def test_another_tenants_account_moved_in_is_reported_but_never_quarantined(
+    customer, ldap, tenants
+):
+    other = tenants.customer()
+    neighbour = tenants.user(other)
+    succeeded(provision_organisation(actor=SYSTEM, organisation=other))
+    neighbour.refresh_from_db()
+    account = find_by_guid(ldap, neighbour.directory_guid, ["cn"])["dn"]
+    ops.rename(ldap, account, account.split(",", 1)[0], Where(customer).layout.users_ou(customer))
+
+    report = check_organisation(customer)
+
+    assert [(d.kind, d.what) for d in report.drift] == [("extra", "account")]
+    assert "another organisation's" in report.drift[0].detail
+    succeeded(request_repair(actor=SYSTEM, organisation=customer))
+    entry = find_by_guid(ldap, neighbour.directory_guid, ["*"])
+    assert "OU=Quarantine," not in entry["dn"]
+    assert not integer(entry, "userAccountControl") & 2
+    assert not QuarantinedObject.objects.exists()
+
+
+# --- the reconcile job -----------------------------------------------------------------------
+
+
+def test_a_report_only_reconcile_keeps_a_report_and_changes_nothing(customer, ldap, tenants):
+    stray = stray_account(ldap, Where(customer), tenants)
+
+    job = succeeded(request_reconcile(actor=SYSTEM, organisation=customer))
+
+    drift = DriftReport.objects.get(job=job)
+    assert (drift.found, drift.remaining, drift.repair) == (1, 1, False)
+    assert drift.differences[0]["kind"] == "extra"
+    assert find_by_guid(ldap, stray.guid, ["cn"])["dn"] == stray.dn
+
+
+def test_a_repairing_reconcile_repairs_quarantines_and_counts_what_is_left(customer, ldap, tenants):
+    where = Where(customer)
+    stray = stray_account(ldap, where, tenants)
+    disable_user(ldap, where.account(ldap, where.user)["dn"])
+
+    job = succeeded(request_reconcile(actor=SYSTEM, organisation=customer, repair=True))
+
+    drift = DriftReport.objects.get(job=job)
+    assert (drift.found, drift.remaining, drift.repair) == (2, 0, True)
+    quarantined(ldap, customer, stray.guid)
+    assert QuarantinedObject.objects.get(guid=stray.guid).job == job
+
+
+# --- the decisions through the customer's page ------------------------------------------------
+
+
+def test_a_reseller_admin_adopts_and_deletes_from_the_customers_page(
+    customer, ldap, tenants, login
+):
+    where = Where(customer)
+    keep, drop = stray_account(ldap, where, tenants), stray_account(ldap, where, tenants)
+    repair(customer)
+    client = login(tenants.user(customer.parent, role="Reseller Admin"))
+    kept = QuarantinedObject.objects.get(guid=keep.guid)
+    dropped = QuarantinedObject.objects.get(guid=drop.guid)
+    page = client.get(customer.get_absolute_url()).content.decode()
+    assert page.count("data-quarantined=") == 2
+
+    adopted = client.post(reverse("provisioning:quarantine_adopt", args=[kept.pk]))
+    deleted = client.post(reverse("provisioning:quarantine_delete", args=[dropped.pk]))
+
+    person = User.objects.get(directory_guid=keep.guid)
+    assert adopted.url == person.get_absolute_url()
+    job = Job.objects.get(kind=JobKind.QUARANTINE_DECISION, payload__decision="delete")
+    assert deleted.url == job.get_absolute_url()
+    for queued in Job.objects.filter(state=JobState.QUEUED).order_by("pk"):
+        succeeded(queued)
+    assert find_by_guid(ldap, drop.guid, ["cn"]) is None
+    assert find_by_guid(ldap, keep.guid, ["cn"]) is not None
+    assert "data-quarantined=" not in client.get(customer.get_absolute_url()).content.decode()
+    assert check_organisation(customer).drift == []
