@@ -40,7 +40,8 @@ def customer_detail(request, pk: int):
         drift = DriftReport.objects.filter(organisation=organisation).first()
         quarantined = list(
             QuarantinedObject.objects.filter(
-                organisation=organisation, state=QuarantineState.QUARANTINED
+                organisation=organisation,
+                state__in=[QuarantineState.QUARANTINED, QuarantineState.DELETING],
             )
         )
     context = page_context(request, organisation, "summary")

@@ -7,22 +7,33 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actors import recorded_user
 from core.jobs import JobKind, request_job
-from core.models import QuarantinedObject, QuarantineState
+from core.models import Job, JobState, QuarantinedObject, QuarantineState
 from core.scoping import has_permission
 from customers.actions.users import create_user
 from customers.models import User
 
+OPEN = (QuarantineState.QUARANTINED, QuarantineState.DELETING)
+
 
 def _claim(actor: Any, item: QuarantinedObject, state: str) -> None:
-    """Take the decision once: two people deciding at once, only the first counts."""
-    changed = QuarantinedObject.objects.filter(
-        pk=item.pk, state=QuarantineState.QUARANTINED
-    ).update(state=state, decided_at=timezone.now(), decided_by=recorded_user(actor))
+    """Take the decision once: two people deciding at once, only the first counts. An item
+    left "being deleted" by a job that was cancelled is open to a decision again."""
+    pending = Job.objects.filter(
+        kind=JobKind.QUARANTINE_DECISION,
+        payload__item=item.pk,
+        state__in=[JobState.QUEUED, JobState.RUNNING],
+    )
+    changed = (
+        QuarantinedObject.objects.filter(pk=item.pk, state__in=OPEN)
+        .exclude(Exists(pending))
+        .update(state=state, decided_at=timezone.now(), decided_by=recorded_user(actor))
+    )
     if changed != 1:
         message = _("Someone has already decided about %(name)s.") % {"name": item.name}
         raise ValidationError(message)

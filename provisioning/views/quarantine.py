@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.models import QuarantinedObject, QuarantineState
+from core.models import QuarantinedObject
 from core.views import visible_or_404
 from provisioning.actions import quarantine as actions
 
@@ -17,9 +17,7 @@ from provisioning.actions import quarantine as actions
 def _item(request, pk: int) -> QuarantinedObject:
     return visible_or_404(
         request,
-        QuarantinedObject.objects.select_related("organisation").filter(
-            state=QuarantineState.QUARANTINED
-        ),
+        QuarantinedObject.objects.select_related("organisation").filter(state__in=actions.OPEN),
         pk=pk,
     )
 

@@ -374,6 +374,21 @@ def test_a_quarantined_account_deleted_for_good_is_gone(customer, ldap, set_asid
         delete_quarantined_object(actor=SYSTEM, item=set_aside)
 
 
+def test_a_cancelled_deletion_leaves_the_decision_open_again(customer, ldap, set_aside):
+    from provisioning.actions.jobs import cancel_job
+
+    job = delete_quarantined_object(actor=SYSTEM, item=set_aside)
+    with pytest.raises(ValidationError):  # already being deleted
+        delete_quarantined_object(actor=SYSTEM, item=set_aside)
+    cancel_job(actor=SYSTEM, job=job)
+
+    again = delete_quarantined_object(actor=SYSTEM, item=set_aside)
+
+    succeeded(again)
+    set_aside.refresh_from_db()
+    assert set_aside.state == QuarantineState.DELETED
+
+
 def test_a_decision_needs_the_permission(customer, set_aside, tenants):
     from django.core.exceptions import PermissionDenied
 
