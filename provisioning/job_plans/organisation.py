@@ -227,4 +227,4 @@ def deprovision_organisation(job: Job) -> list[Step]:
 def move_organisation(job: Job) -> list[Step]:
     """Its OU goes below the new parent's, found by objectGUID and renamed into place, with
     everything under it; the new parent's OUs are made first if they are missing."""
-    return steps.structure_steps(steps.require_provisioned(_organisation(job)))
+    return steps.structure_steps(steps.require_provisioned(organisation_of(job)))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0012_require_two_factor'),
+        ('customers', '0013_import_in_the_background'),
     ]
 
     operations = [
