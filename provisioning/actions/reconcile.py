@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ldap3 import Connection
 
 from core.jobs import JobKind
-from core.models import Job, JobState
+from core.models import DriftReport, Job, JobState
 from customers.models import Organisation, Status, User
 from directory import (
     Account,
@@ -306,6 +306,25 @@ def check_organisation(organisation: Organisation, conn: Connection | None = Non
         report.error = str(exc)
         logger.warning("checking %s failed", organisation.code, exc_info=True)
     return report
+
+
+def keep(report: Report, *, job: Job | None = None, repair: bool = False) -> DriftReport:
+    """Keep what a run found (the customer's page and list show the latest)."""
+    return DriftReport.objects.create(
+        organisation=report.organisation,
+        job=job,
+        repair=repair,
+        differences=[asdict(drift) for drift in report.drift],
+        found=len(report.drift),
+        remaining=len(report.drift),
+        checked=report.checked,
+        error=report.error,
+    )
+
+
+def kept_after_repair(kept: DriftReport, after: Report) -> None:
+    """Record what the repair of ``kept``'s run left."""
+    DriftReport.objects.filter(pk=kept.pk).update(remaining=len(after.drift), error=after.error)
 
 
 def organisations_to_check():

@@ -166,3 +166,16 @@ def test_the_check_directory_page_starts_jobs_and_shows_their_drift(
     html = client.get(page_url).content.decode()
     assert "Repaired: 0 differences remain." in html
     assert check_organisation(customer).drift == []
+
+
+def test_the_command_keeps_a_drift_report_with_what_its_repair_left(customer, ldap):
+    from core.models import DriftReport
+
+    account = find_user_by_guid(ldap, customer.users.first().directory_guid)
+    disable_user(ldap, account["dn"])
+
+    reconcile("--repair", "--organisation", customer.code)
+
+    kept = DriftReport.objects.get(organisation=customer)
+    assert (kept.found, kept.remaining, kept.repair) == (1, 0, True)
+    assert kept.differences[0]["what"] == "account"
