@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from ldap3 import MODIFY_REPLACE, SUBTREE, Connection
+from ldap3 import LEVEL, MODIFY_REPLACE, Connection
 
 from . import ops
 from .dn import dn_key, eq, is_within, or_, ou_dn, parent_of, parse_rdn, rdn, rdn_value, split_dn
@@ -41,7 +41,12 @@ _READ = [
     "mail",
 ]
 # Accounts (computers are accounts too: objectClass user) and groups.
-_ACCOUNTS_OR_GROUPS = or_(eq("objectClass", "user"), eq("objectClass", "group"))
+_LEVEL_FILTER = or_(
+    eq("objectClass", "user"),
+    eq("objectClass", "group"),
+    eq("objectClass", "organizationalUnit"),
+    eq("objectClass", "container"),
+)
 
 
 @dataclass(frozen=True)
@@ -91,14 +96,27 @@ def accounts_and_groups_below(
     conn: Connection, tenant_dn: str, *, skip: list[str] | tuple[str, ...] = ()
 ) -> list[Found]:
     """Every account and group anywhere below `tenant_dn`, except below the DNs in `skip`
-    (a child tenant's OU, the Quarantine OU). Raises `NoSuchObjectError` if `tenant_dn`
-    does not exist."""
-    entries = ops.search(conn, tenant_dn, _ACCOUNTS_OR_GROUPS, scope=SUBTREE, attributes=_READ)
-    return [
-        Found.from_entry(entry)
-        for entry in entries
-        if not any(is_within(entry["dn"], other) for other in skip)
-    ]
+    (a child tenant's OU, the Quarantine OU). Read one level at a time, so a skipped subtree
+    (a reseller's customers, thousands of accounts) is never read at all. Raises
+    `NoSuchObjectError` if `tenant_dn` does not exist."""
+    skipped = {dn_key(dn) for dn in skip}
+    found: list[Found] = []
+    pending = [tenant_dn]
+    while pending:
+        parent = pending.pop()
+        try:
+            entries = ops.search(conn, parent, _LEVEL_FILTER, scope=LEVEL, attributes=_READ)
+        except NoSuchObjectError:
+            if parent == tenant_dn:
+                raise
+            continue  # moved or deleted while we looked
+        for entry in entries:
+            classes = {str(v).lower() for v in entry["attributes"].get("objectClass", [])}
+            if classes & {"user", "group"}:
+                found.append(Found.from_entry(entry))
+            elif dn_key(entry["dn"]) not in skipped:
+                pending.append(entry["dn"])
+    return found
 
 
 def _read(conn: Connection, guid: uuid.UUID, base: str) -> Entry:

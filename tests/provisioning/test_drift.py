@@ -476,3 +476,18 @@ def test_a_reseller_admin_adopts_and_deletes_from_the_customers_page(
     assert find_by_guid(ldap, keep.guid, ["cn"]) is not None
     assert "data-quarantined=" not in client.get(customer.get_absolute_url()).content.decode()
     assert check_organisation(customer).drift == []
+
+
+def test_a_resellers_strays_leave_out_its_customers_accounts(customer, ldap, tenants):
+    from provisioning.job_plans.quarantine import strays
+
+    provider = customer.parent
+    provider.refresh_from_db()
+    where = Where(customer)
+    provider_dn = where.layout.organisation_dn(provider)
+    assert strays(ldap, provider_dn, provider) == []  # the customer's accounts are its own
+
+    stray = stray_account(ldap, where, tenants, parent=provider_dn)
+
+    assert [found.guid for found in strays(ldap, provider_dn, provider)] == [stray.guid]
+    assert [found.guid for found in strays(ldap, where.org_dn, customer)] == []
