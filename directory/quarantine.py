@@ -166,7 +166,8 @@ def quarantine(conn: Connection, guid: uuid.UUID, tenant_dn: str, note: str) -> 
             dn = ops.rename(conn, dn, rdn(attr, name), target)
         except AlreadyExistsError:
             # Something of the same name was quarantined before: keep both apart.
-            dn = ops.rename(conn, dn, rdn(attr, f"{name} ({guid})"[:64]), target)
+            suffix = f" ({guid})"
+            dn = ops.rename(conn, dn, rdn(attr, f"{name[: 64 - len(suffix)]}{suffix}"), target)
     return Found.from_entry(_read(conn, guid, tenant_dn))
 
 

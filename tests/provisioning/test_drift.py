@@ -491,3 +491,15 @@ def test_a_resellers_strays_leave_out_its_customers_accounts(customer, ldap, ten
 
     assert [found.guid for found in strays(ldap, provider_dn, provider)] == [stray.guid]
     assert [found.guid for found in strays(ldap, where.org_dn, customer)] == []
+
+
+def test_two_strays_of_the_same_name_are_both_kept_in_quarantine(customer, ldap, tenants):
+    where = Where(customer)
+    first = ensure_group(ldap, where.layout.groups_ou(customer), "Same name")
+    repair(customer)
+    second = ensure_group(ldap, where.layout.groups_ou(customer), "Same name")
+
+    repair(customer)
+
+    quarantined(ldap, customer, first)
+    assert f"({second})" in quarantined(ldap, customer, second)["dn"]
