@@ -55,7 +55,12 @@ class User(AbstractUser):
     # already had it (another tenant's account, one made by hand) and AD was given a
     # numbered one instead ("jsmith2"). Written by the account's job; shown on the user page.
     directory_sam_account_name = models.CharField(
-        _("Logon name in the directory"), max_length=20, blank=True, editable=False
+        _("Logon name in the directory"),
+        max_length=20,
+        blank=True,
+        editable=False,
+        default="",
+        db_default="",  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
     )
 
     objects = CanopyUserManager()
