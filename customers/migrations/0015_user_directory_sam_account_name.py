@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0013_import_in_the_background'),
+        ('customers', '0014_security_log_and_sessions'),
     ]
 
     operations = [
