@@ -15,7 +15,7 @@ from core.views import visible_or_404
 from customers.filters import OrganisationFilter
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation, Status
-from customers.tables import OrganisationTable, with_primary_domain
+from customers.tables import OrganisationTable, with_drift, with_primary_domain
 from customers.views.common import scoped_organisations
 
 PER_PAGE = 25
@@ -32,8 +32,9 @@ def filtered_organisations(request):
 
 
 def list_rows(filterset: OrganisationFilter):
-    """The filtered rows with what each shown row needs: its parent and primary domain."""
-    return with_primary_domain(filterset.qs.select_related("parent"))
+    """The filtered rows with what each shown row needs: its parent, primary domain and
+    whether the last directory check found drift."""
+    return with_drift(with_primary_domain(filterset.qs.select_related("parent")))
 
 
 @login_required

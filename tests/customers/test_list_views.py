@@ -213,10 +213,11 @@ def test_the_list_tree_and_customer_page_keep_their_query_counts(
 # Reseller is a search-as-you-type picker that lists nothing until asked);
 # the tree's one annotated query; the customer page's ancestors, jobs, contacts, domains,
 # its people (one count over its subtree: it has no limit, so no seats to add up), its
-# services with their seats (one annotated query) and tags.
+# services with their seats (one annotated query), tags, its latest drift report and its
+# quarantined objects.
 LIST_QUERIES = 11
 TREE_QUERIES = 7
-DETAIL_QUERIES = 15
+DETAIL_QUERIES = 17
 
 
 def test_search_the_service_filter_and_sort_work_together(cast, login):
