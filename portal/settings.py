@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "django_prometheus",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files in static/, so the API docs need no CDN.
+    "drf_spectacular_sidecar",
     "core",
     "customers",
     "provisioning",
@@ -227,6 +231,34 @@ for _name in (
 ):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name}={globals()[_name]} must be 1 or more")
+
+# The API (/api/v1/, issue 13): API keys first (a missing or bad key is a 401 with
+# WWW-Authenticate), then the portal's own session for the docs page's "Try it out". JSON
+# only: the browsable API's pages would need inline script.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Canopy API",
+    "DESCRIPTION": "Everything the portal does, for programs: the same actions and scoping.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
 
 # Cookies and transport security. Secure by default; the laptop run (DEBUG) relaxes what
 # needs HTTPS because it serves plain http://127.0.0.1.

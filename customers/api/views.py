@@ -1,0 +1,197 @@
+"""Organisations, customers and users over HTTP: the same actions as the pages, reads through
+``restrict``. A foreign object is a 404, a forbidden action a 403 (the actions' own
+PermissionDenied), an action's ValidationError a 400 with the form's messages."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.pagination import ByIdCursor
+from core.api.serializers import AcceptedSerializer, accepted, job_url
+from core.views import visible_or_404
+from customers.actions.customers import create_customer, edit_customer
+from customers.actions.lifecycle import (
+    provision_organisation,
+    resume_organisation,
+    suspend_organisation,
+)
+from customers.actions.users import create_user, edit_user, reset_password, set_enabled
+from customers.api.serializers import (
+    OrganisationDetailSerializer,
+    OrganisationEditSerializer,
+    OrganisationSerializer,
+    PasswordResetSerializer,
+    QuickCustomerSerializer,
+    UserCreateSerializer,
+    UserEditSerializer,
+    UserSerializer,
+)
+from customers.filters import OrganisationFilter
+from customers.models import Organisation, User
+
+
+def _job_link(request, jobs) -> dict[str, str]:
+    """A ``Link`` header to the job a write started, if it started one."""
+    jobs = [job for job in jobs if job is not None]
+    return {"Link": f'<{job_url(jobs[0], request)}>; rel="job"'} if jobs else {}
+
+
+def _visible_organisation(user, pk: int) -> Organisation:
+    """An organisation named in a request body: one the caller cannot see is a 404, as in
+    the URL (a 400 would tell them it exists)."""
+    return get_object_or_404(Organisation.objects.restrict(user, "view"), pk=pk)
+
+
+class OrganisationList(generics.ListAPIView):
+    """Organisations you may see, with the Customers list's search and filters."""
+
+    serializer_class = OrganisationSerializer
+    pagination_class = ByIdCursor
+    filterset_class = OrganisationFilter
+
+    def get_queryset(self):
+        return Organisation.objects.restrict(self.request.user, "view")
+
+
+class OrganisationDetail(APIView):
+    @extend_schema(responses=OrganisationDetailSerializer)
+    def get(self, request, pk: int):
+        organisation = visible_or_404(request, Organisation, pk=pk)
+        return Response(self.represent(request, organisation))
+
+    @extend_schema(request=OrganisationEditSerializer, responses=OrganisationDetailSerializer)
+    def patch(self, request, pk: int):
+        """Edit, as on the Edit tab; a provisioned customer's change is applied by a job
+        (``Link: <job>; rel="job"``)."""
+        organisation = visible_or_404(request, Organisation, pk=pk)
+        incoming = OrganisationEditSerializer(organisation, data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        job = edit_customer(
+            actor=request.user, organisation=organisation, changes=dict(incoming.validated_data)
+        )
+        return Response(self.represent(request, organisation), headers=_job_link(request, [job]))
+
+    @staticmethod
+    def represent(request, organisation: Organisation) -> dict:
+        ancestors = list(
+            organisation.get_ancestors().restrict(request.user, "view").only("id", "name", "code")
+        )
+        context = {"request": request, "ancestors": ancestors}
+        return OrganisationDetailSerializer(organisation, context=context).data
+
+
+class OrganisationLifecycle(APIView):
+    """Provision, suspend or resume: 202 with the job that does it in the directory."""
+
+    action = ""
+    ACTIONS = {
+        "provision": provision_organisation,
+        "suspend": suspend_organisation,
+        "resume": resume_organisation,
+    }
+
+    @extend_schema(request=None, responses={202: AcceptedSerializer})
+    def post(self, request, pk: int):
+        organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+        # As on the customer page: nothing above the provider decides about it, and its own
+        # admins may only provision it.
+        if organisation.is_provider and self.action != "provision":
+            raise PermissionDenied
+        job = self.ACTIONS[self.action](actor=request.user, organisation=organisation)
+        return accepted(request, [job])
+
+
+class CustomerCreate(APIView):
+    @extend_schema(request=QuickCustomerSerializer, responses={201: OrganisationSerializer})
+    def post(self, request):
+        """Quick create (name, email address, domain), optionally provisioned at once."""
+        incoming = QuickCustomerSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        parent = _visible_organisation(request.user, data["parent"])
+        try:
+            organisation, job = create_customer(
+                actor=request.user,
+                parent=parent,
+                name=data["name"],
+                email=data["email"],
+                domains=[data["domain_name"]],
+                provision=data["provision"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "domains" in error.error_dict:
+                error.error_dict["domain_name"] = error.error_dict.pop("domains")
+            raise
+        headers = {
+            "Location": reverse("api:organisation-detail", args=[organisation.pk]),
+            **_job_link(request, [job]),
+        }
+        body = OrganisationSerializer(organisation, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+
+
+class UserList(generics.ListCreateAPIView):
+    """Users you may see; POST creates one (as Create User)."""
+
+    serializer_class = UserSerializer
+    pagination_class = ByIdCursor
+    filterset_fields = ["organisation", "is_active", "is_admin"]
+
+    def get_queryset(self):
+        return User.objects.restrict(self.request.user, "view")
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def post(self, request):
+        incoming = UserCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = {"username": "", **incoming.validated_data}
+        organisation = _visible_organisation(request.user, data.pop("organisation"))
+        person, jobs = create_user(actor=request.user, organisation=organisation, **data)
+        headers = {"Location": reverse("api:user-detail", args=[person.pk])}
+        headers.update(_job_link(request, jobs))
+        body = UserSerializer(person, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+
+
+class UserDetail(APIView):
+    @extend_schema(responses=UserSerializer)
+    def get(self, request, pk: int):
+        person = visible_or_404(request, User, pk=pk)
+        return Response(UserSerializer(person, context={"request": request}).data)
+
+    @extend_schema(request=UserEditSerializer, responses=UserSerializer)
+    def patch(self, request, pk: int):
+        person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
+        incoming = UserEditSerializer(person, data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        job = edit_user(actor=request.user, person=person, changes=dict(incoming.validated_data))
+        body = UserSerializer(person, context={"request": request}).data
+        return Response(body, headers=_job_link(request, [job]))
+
+
+class UserEnabled(APIView):
+    """Disable or enable: 202 with the job that does it in the directory."""
+
+    enabled = False
+
+    @extend_schema(request=None, responses={202: AcceptedSerializer})
+    def post(self, request, pk: int):
+        person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
+        job = set_enabled(actor=request.user, person=person, enabled=self.enabled)
+        return accepted(request, [job])
+
+
+class UserResetPassword(APIView):
+    @extend_schema(request=PasswordResetSerializer, responses={202: AcceptedSerializer})
+    def post(self, request, pk: int):
+        person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
+        incoming = PasswordResetSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        job = reset_password(actor=request.user, person=person, **incoming.validated_data)
+        return accepted(request, [job])
