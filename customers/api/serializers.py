@@ -5,10 +5,12 @@ ValidationError from it becomes a 400 with the same messages the form shows)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
 from customers.actions.users import EDITABLE_FIELDS as USER_EDITABLE_FIELDS
+from customers.forms.related import free_domain_name
 from customers.models import Organisation, User
 from customers.models.organisation import EDITABLE_FIELDS as ORGANISATION_EDITABLE_FIELDS
 
@@ -99,6 +101,13 @@ class QuickCustomerSerializer(serializers.Serializer):
     provision = serializers.BooleanField(
         default=False, help_text="Also provision it in the directory (Save/Provision)."
     )
+
+    def validate_domain_name(self, value: str) -> str:
+        """The Quick Create form's own check: a valid name no other tenant holds."""
+        try:
+            return free_domain_name(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
 
 
 class UserSerializer(serializers.ModelSerializer):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -22,6 +23,7 @@ from customers.actions.lifecycle import (
     suspend_organisation,
 )
 from customers.actions.users import create_user, edit_user, reset_password, set_enabled
+from customers.actions.verification import upn_domain_names
 from customers.api.serializers import (
     OrganisationDetailSerializer,
     OrganisationEditSerializer,
@@ -46,6 +48,18 @@ def _visible_organisation(user, pk: int) -> Organisation:
     """An organisation named in a request body: one the caller cannot see is a 404, as in
     the URL (a 400 would tell them it exists)."""
     return get_object_or_404(Organisation.objects.restrict(user, "view"), pk=pk)
+
+
+def _check_upn_domain(organisation: Organisation, upn: str | None) -> None:
+    """The domains the Create User and Edit forms offer after the @: the customer's own (or
+    its nearest ancestor's), the same list, so the API accepts no UPN the form would not."""
+    if upn is None or organisation is None:
+        return
+    offered = upn_domain_names(organisation)
+    if upn.rpartition("@")[2].lower() not in offered:
+        raise ValidationError(
+            {"upn": _("Use one of this customer's domains: %s.") % ", ".join(offered)}
+        )
 
 
 class OrganisationList(generics.ListAPIView):
@@ -152,6 +166,7 @@ class UserList(generics.ListCreateAPIView):
         incoming.is_valid(raise_exception=True)
         data = {"username": "", **incoming.validated_data}
         organisation = _visible_organisation(request.user, data.pop("organisation"))
+        _check_upn_domain(organisation, data["upn"])
         person, jobs = create_user(actor=request.user, organisation=organisation, **data)
         headers = {"Location": reverse("api:user-detail", args=[person.pk])}
         headers.update(_job_link(request, jobs))
@@ -170,6 +185,7 @@ class UserDetail(APIView):
         person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
         incoming = UserEditSerializer(person, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
+        _check_upn_domain(person.organisation, incoming.validated_data.get("upn"))
         job = edit_user(actor=request.user, person=person, changes=dict(incoming.validated_data))
         body = UserSerializer(person, context={"request": request}).data
         return Response(body, headers=_job_link(request, [job]))
