@@ -1,3 +1,4 @@
+from core.models.idempotency import IdempotentRequest
 from core.models.jobs import Job, JobState
 
-__all__ = ["Job", "JobState"]
+__all__ = ["IdempotentRequest", "Job", "JobState"]

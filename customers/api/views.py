@@ -5,6 +5,7 @@ PermissionDenied), an action's ValidationError a 400 with the form's messages.""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import ByIdCursor
+from core.api.safe_writes import IF_MATCH, check_if_match, etag_for, idempotent, with_etag
 from core.api.serializers import AcceptedSerializer, accepted, job_url
 from core.views import visible_or_404
 from customers.actions.customers import create_customer, edit_customer
@@ -77,19 +79,29 @@ class OrganisationDetail(APIView):
     @extend_schema(responses=OrganisationDetailSerializer)
     def get(self, request, pk: int):
         organisation = visible_or_404(request, Organisation, pk=pk)
-        return Response(self.represent(request, organisation))
+        return with_etag(Response(self.represent(request, organisation)))
 
-    @extend_schema(request=OrganisationEditSerializer, responses=OrganisationDetailSerializer)
+    @extend_schema(
+        request=OrganisationEditSerializer,
+        responses=OrganisationDetailSerializer,
+        parameters=[IF_MATCH],
+    )
+    @transaction.atomic
     def patch(self, request, pk: int):
         """Edit, as on the Edit tab; a provisioned customer's change is applied by a job
-        (``Link: <job>; rel="job"``)."""
-        organisation = visible_or_404(request, Organisation, pk=pk)
+        (``Link: <job>; rel="job"``). With ``If-Match``, only if nobody changed it since."""
+        # Locked from the ETag check to the save, so no change slips in between.
+        organisation = visible_or_404(request, Organisation.objects.select_for_update(), pk=pk)
+        check_if_match(request, etag_for(self.represent(request, organisation)))
         incoming = OrganisationEditSerializer(organisation, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         job = edit_customer(
             actor=request.user, organisation=organisation, changes=dict(incoming.validated_data)
         )
-        return Response(self.represent(request, organisation), headers=_job_link(request, [job]))
+        response = Response(
+            self.represent(request, organisation), headers=_job_link(request, [job])
+        )
+        return with_etag(response)
 
     @staticmethod
     def represent(request, organisation: Organisation) -> dict:
@@ -111,6 +123,7 @@ class OrganisationLifecycle(APIView):
     }
 
     @extend_schema(request=None, responses={202: AcceptedSerializer})
+    @idempotent
     def post(self, request, pk: int):
         organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
         # As on the customer page: nothing above the provider decides about it, and its own
@@ -123,6 +136,7 @@ class OrganisationLifecycle(APIView):
 
 class CustomerCreate(APIView):
     @extend_schema(request=QuickCustomerSerializer, responses={201: OrganisationSerializer})
+    @idempotent
     def post(self, request):
         """Quick create (name, email address, domain), optionally provisioned at once."""
         incoming = QuickCustomerSerializer(data=request.data)
@@ -161,6 +175,7 @@ class UserList(generics.ListCreateAPIView):
         return User.objects.restrict(self.request.user, "view")
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    @idempotent
     def post(self, request):
         incoming = UserCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -178,17 +193,20 @@ class UserDetail(APIView):
     @extend_schema(responses=UserSerializer)
     def get(self, request, pk: int):
         person = visible_or_404(request, User, pk=pk)
-        return Response(UserSerializer(person, context={"request": request}).data)
+        return with_etag(Response(UserSerializer(person, context={"request": request}).data))
 
-    @extend_schema(request=UserEditSerializer, responses=UserSerializer)
+    @extend_schema(request=UserEditSerializer, responses=UserSerializer, parameters=[IF_MATCH])
+    @transaction.atomic
     def patch(self, request, pk: int):
-        person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
+        locked = User.objects.select_for_update(of=("self",)).select_related("organisation")
+        person = visible_or_404(request, locked, pk=pk)
+        check_if_match(request, etag_for(UserSerializer(person, context={"request": request}).data))
         incoming = UserEditSerializer(person, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         _check_upn_domain(person.organisation, incoming.validated_data.get("upn"))
         job = edit_user(actor=request.user, person=person, changes=dict(incoming.validated_data))
         body = UserSerializer(person, context={"request": request}).data
-        return Response(body, headers=_job_link(request, [job]))
+        return with_etag(Response(body, headers=_job_link(request, [job])))
 
 
 class UserEnabled(APIView):
@@ -197,6 +215,7 @@ class UserEnabled(APIView):
     enabled = False
 
     @extend_schema(request=None, responses={202: AcceptedSerializer})
+    @idempotent
     def post(self, request, pk: int):
         person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
         job = set_enabled(actor=request.user, person=person, enabled=self.enabled)
@@ -205,6 +224,7 @@ class UserEnabled(APIView):
 
 class UserResetPassword(APIView):
     @extend_schema(request=PasswordResetSerializer, responses={202: AcceptedSerializer})
+    @idempotent
     def post(self, request, pk: int):
         person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
         incoming = PasswordResetSerializer(data=request.data)

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.pagination import NewestFirstCursor
+from core.api.safe_writes import idempotent
 from core.api.serializers import AcceptedSerializer, JobSerializer, accepted
 from core.models import Job
 from core.views import visible_or_404
@@ -34,6 +35,7 @@ class JobDetail(generics.RetrieveAPIView):
 
 class JobRetry(APIView):
     @extend_schema(request=None, responses={202: AcceptedSerializer})
+    @idempotent
     def post(self, request, pk: int):
         """Run a failed job again: 202 with the job."""
         job = visible_or_404(request, Job, pk=pk)
@@ -42,6 +44,7 @@ class JobRetry(APIView):
 
 class JobCancel(APIView):
     @extend_schema(request=None, responses=JobSerializer)
+    @idempotent
     def post(self, request, pk: int):
         job = visible_or_404(request, Job, pk=pk)
         job = cancel_job(actor=request.user, job=job)
