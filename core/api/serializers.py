@@ -44,6 +44,10 @@ class AcceptedSerializer(serializers.Serializer):
     jobs = JobSerializer(many=True)
 
 
+# The responses of an operation that may start a job: 202 with it, or 200 with none.
+ACCEPTED = {200: AcceptedSerializer, 202: AcceptedSerializer}
+
+
 def job_url(job: Job, request=None) -> str:
     path = reverse("api:job-detail", args=[job.pk])
     return request.build_absolute_uri(path) if request is not None else path

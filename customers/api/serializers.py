@@ -46,6 +46,8 @@ ORGANISATION_FIELDS = [
 class OrganisationSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     kind = serializers.CharField(read_only=True)
+    # May be empty: an address, or "" (not an email format).
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = Organisation
@@ -112,6 +114,7 @@ class QuickCustomerSerializer(serializers.Serializer):
 
 class UserSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = User

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from core.api.pagination import ByIdCursor
 from core.api.safe_writes import IF_MATCH, check_if_match, etag_for, idempotent, with_etag
-from core.api.serializers import AcceptedSerializer, accepted, job_url
+from core.api.serializers import ACCEPTED, accepted, job_url
 from core.views import visible_or_404
 from customers.actions.customers import create_customer, edit_customer
 from customers.actions.lifecycle import (
@@ -122,7 +122,7 @@ class OrganisationLifecycle(APIView):
         "resume": resume_organisation,
     }
 
-    @extend_schema(request=None, responses={202: AcceptedSerializer})
+    @extend_schema(request=None, responses=ACCEPTED)
     @idempotent
     def post(self, request, pk: int):
         organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
@@ -214,7 +214,7 @@ class UserEnabled(APIView):
 
     enabled = False
 
-    @extend_schema(request=None, responses={202: AcceptedSerializer})
+    @extend_schema(request=None, responses=ACCEPTED)
     @idempotent
     def post(self, request, pk: int):
         person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
@@ -223,7 +223,10 @@ class UserEnabled(APIView):
 
 
 class UserResetPassword(APIView):
-    @extend_schema(request=PasswordResetSerializer, responses={202: AcceptedSerializer})
+    @extend_schema(
+        request=PasswordResetSerializer,
+        responses=ACCEPTED,
+    )
     @idempotent
     def post(self, request, pk: int):
         person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)

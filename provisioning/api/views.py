@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from core.api.pagination import NewestFirstCursor
 from core.api.safe_writes import idempotent
-from core.api.serializers import AcceptedSerializer, JobSerializer, accepted
+from core.api.serializers import ACCEPTED, JobSerializer, accepted
 from core.models import Job
 from core.views import visible_or_404
 from provisioning.actions.jobs import cancel_job, retry_job
@@ -34,7 +34,7 @@ class JobDetail(generics.RetrieveAPIView):
 
 
 class JobRetry(APIView):
-    @extend_schema(request=None, responses={202: AcceptedSerializer})
+    @extend_schema(request=None, responses=ACCEPTED)
     @idempotent
     def post(self, request, pk: int):
         """Run a failed job again: 202 with the job."""
