@@ -150,3 +150,22 @@ def record_use(key: ApiKey, address: str | None) -> None:
         return
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=address)
     key.last_used_at, key.last_used_ip = now, address
+
+
+KEY_REASON = "key:"
+
+
+def attribute_to_key(sender, history_instance, history_user=None, **kwargs) -> None:
+    """simple-history's ``pre_create_historical_record``: when the one who acts is a key's
+    owner (``portal.api.authentication`` marks them), the record names the key too."""
+    key = getattr(history_user, "api_key", None)
+    if key is None or getattr(history_instance, "history_change_reason", None):
+        return
+    history_instance.history_change_reason = f"{KEY_REASON}{key.prefix}"
+
+
+def described_key(reason: str | None) -> str | None:
+    """The key a history record's reason names, as people read it, or None."""
+    if not reason or not reason.startswith(KEY_REASON):
+        return None
+    return f"cnp_{reason[len(KEY_REASON) :]}"

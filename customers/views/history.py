@@ -9,8 +9,10 @@ from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from core.views import visible_or_404
+from customers.actions.api_keys import described_key
 from customers.actions.organisations import RELATIONS_REASON
 from customers.models import Contact, Domain, Organisation, RoleGrant
 from customers.views.common import page_context
@@ -87,10 +89,14 @@ def _events(records, subject: str, label_of, names: dict) -> list[Event]:
             previous[record.id] = record
             continue
         user = record.history_user
+        who = f"{user} ({user.username})" if user else "System"
+        key = described_key(getattr(record, "history_change_reason", None))
+        if key is not None:
+            who = _("key %(key)s of %(owner)s") % {"key": key, "owner": who}
         events.append(
             Event(
                 when=record.history_date,
-                who=(f"{user} ({user.username})" if user else "System"),
+                who=who,
                 subject=subject,
                 label=label_of(record),
                 action=ACTIONS.get(record.history_type, record.history_type),

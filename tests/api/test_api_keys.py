@@ -251,3 +251,15 @@ def test_nobody_revokes_the_key_of_someone_more_powerful(cast, login):
     assert login(cast.help_desk).post(url).status_code == 403
     key.refresh_from_db()
     assert not key.is_revoked
+
+
+def test_a_change_made_with_a_key_is_attributed_to_the_key_and_its_owner(cast, login):
+    key, plain = make_key(cast.customer_admin)
+    response = bearer(plain).patch(
+        detail(cast.customer), '{"city": "Bath"}', content_type="application/json"
+    )
+    assert response.status_code == 200
+    record = Organisation.history.filter(id=cast.customer.pk).latest("history_date")
+    assert record.history_user == cast.customer_admin
+    page = login(cast.reseller_admin).get(reverse("customers:history", args=[cast.customer.pk]))
+    assert f"key cnp_{key.prefix} of {cast.customer_admin}" in page.content.decode()
