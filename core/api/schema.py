@@ -18,6 +18,7 @@ ALWAYS = {
 }
 BY_METHOD = {
     "patch": {"412": "Changed since you read it (If-Match did not match the ETag)."},
+    "delete": {"412": "Changed since you read it (If-Match did not match the ETag)."},
     "post": {"422": "This Idempotency-Key was used for a different request."},
 }
 

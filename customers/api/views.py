@@ -24,7 +24,7 @@ from customers.actions.lifecycle import (
     resume_organisation,
     suspend_organisation,
 )
-from customers.actions.users import create_user, edit_user, reset_password, set_enabled
+from customers.actions.users import create_user, delete_user, edit_user, reset_password, set_enabled
 from customers.actions.verification import upn_domain_names
 from customers.api.serializers import (
     OrganisationDetailSerializer,
@@ -207,6 +207,16 @@ class UserDetail(APIView):
         job = edit_user(actor=request.user, person=person, changes=dict(incoming.validated_data))
         body = UserSerializer(person, context={"request": request}).data
         return with_etag(Response(body, headers=_job_link(request, [job])))
+
+    @extend_schema(request=None, responses=ACCEPTED, parameters=[IF_MATCH])
+    @transaction.atomic
+    def delete(self, request, pk: int):
+        """Delete, as Delete User; the job deletes the directory account. With ``If-Match``,
+        only if nobody changed the user since."""
+        locked = User.objects.select_for_update(of=("self",)).select_related("organisation")
+        person = visible_or_404(request, locked, pk=pk)
+        check_if_match(request, etag_for(UserSerializer(person, context={"request": request}).data))
+        return accepted(request, [delete_user(actor=request.user, person=person)])
 
 
 class UserEnabled(APIView):

@@ -148,3 +148,15 @@ def test_two_concurrent_posts_with_one_key_create_one_customer(cast):
         thread.join()
     assert answers == [201, 201]
     assert Organisation.objects.filter(name="Once Only").count() == 1
+
+
+def test_a_delete_with_a_stale_etag_gets_412_and_deletes_nothing(cast):
+    client = api_client(cast.customer_admin)
+    url = reverse("api:user-detail", args=[cast.end_user.pk])
+    etag = client.get(url)["ETag"]
+    User.objects.filter(pk=cast.end_user.pk).update(display_name="Renamed Meanwhile")
+    assert client.delete(url, HTTP_IF_MATCH=etag).status_code == 412
+    assert User.objects.filter(pk=cast.end_user.pk).exists()
+    fresh = client.get(url)["ETag"]
+    assert client.delete(url, HTTP_IF_MATCH=fresh).status_code in (200, 202)
+    assert not User.objects.filter(pk=cast.end_user.pk).exists()

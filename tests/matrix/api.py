@@ -155,6 +155,14 @@ ROWS: dict[str, Row] = {
         api=True,
     ),
     # The cast's users have no directory account: nothing for a job to do (200, no job).
+    # The user is gone (with no directory account, no job: 200); Help Desk may not delete.
+    "api:user-detail DELETE": Row(
+        method="delete",
+        args=lambda c: [c.end_user.pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_users,
+        api=True,
+    ),
     "api:user-disable POST": Row(
         method="post",
         args=lambda c: [c.end_user.pk],
