@@ -245,6 +245,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api.throttling.PerKeyThrottle",
+        "portal.api.throttling.PerUserThrottle",
+    ],
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -367,6 +371,29 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# API rate limits (portal.api.throttling): requests per key and per user (all their keys and
+# their session together), "<n>/<second|minute|hour|day>". Counted in a cache every web
+# process shares: Redis when the broker is Redis (its own key prefix per database), else
+# this process's memory (the laptop run has one web process).
+API_RATE_PER_KEY = env.str("API_RATE_PER_KEY", default="600/minute")
+API_RATE_PER_USER = env.str("API_RATE_PER_USER", default="1200/minute")
+_throttle_url = env.str(
+    "API_THROTTLE_CACHE_URL",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "",
+)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api_throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _throttle_url,
+            "KEY_PREFIX": f"canopy-throttle-{DATABASES['default'].get('NAME', '')}",
+        }
+        if _throttle_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-stranded-jobs": {"task": "provisioning.sweep_jobs", "schedule": 60.0},

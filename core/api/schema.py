@@ -15,6 +15,7 @@ ALWAYS = {
     "401": "No API key, or one that is not valid, has expired or was revoked.",
     "403": "You (or this key) may not do this here.",
     "404": "Not found, or not yours to see.",
+    "429": "Too many requests for this key or person: wait the seconds Retry-After says.",
 }
 BY_METHOD = {
     "patch": {"412": "Changed since you read it (If-Match did not match the ETag)."},
