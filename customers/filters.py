@@ -9,6 +9,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from customers.models import (
     Contact,
@@ -35,6 +37,11 @@ class ParentField(forms.ModelChoiceField):
         return f"{'— ' * obj.level}{obj.name}"
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class ServiceChoiceFilter(django_filters.ModelChoiceFilter):
+    """A service, by id (the API's document says so: the organisation has no such column)."""
+
+
 class OrganisationFilter(django_filters.FilterSet):
     """Search (name, code, domain, contact email) and filters that combine with each other."""
 
@@ -51,7 +58,7 @@ class OrganisationFilter(django_filters.FilterSet):
     tag = django_filters.ModelChoiceFilter(
         label="Tag", field_name="tags", queryset=Tag.objects.none(), empty_label="Any tag"
     )
-    service = django_filters.ModelChoiceFilter(
+    service = ServiceChoiceFilter(
         label="Service",
         queryset=Service.objects.filter(is_active=True).only("pk", "name"),
         empty_label="Any service",
