@@ -13,13 +13,14 @@ urlpatterns = [
             views.OrganisationLifecycle.as_view(action=action),
             name=f"organisation-{action}",
         )
-        for action in ("provision", "suspend", "resume")
+        for action in ("provision", "suspend", "resume", "deprovision")
     ],
     path("customers/", views.CustomerCreate.as_view(), name="customer-create"),
     path("users/", views.UserList.as_view(), name="user-list"),
     path("users/<int:pk>/", views.UserDetail.as_view(), name="user-detail"),
     path("users/<int:pk>/disable/", views.UserEnabled.as_view(enabled=False), name="user-disable"),
     path("users/<int:pk>/enable/", views.UserEnabled.as_view(enabled=True), name="user-enable"),
+    path("users/<int:pk>/unlock/", views.UserUnlock.as_view(), name="user-unlock"),
     path(
         "users/<int:pk>/reset-password/",
         views.UserResetPassword.as_view(),

@@ -20,11 +20,19 @@ from core.api.serializers import ACCEPTED, accepted, job_url
 from core.views import visible_or_404
 from customers.actions.customers import create_customer, edit_customer
 from customers.actions.lifecycle import (
+    deprovision_organisation,
     provision_organisation,
     resume_organisation,
     suspend_organisation,
 )
-from customers.actions.users import create_user, delete_user, edit_user, reset_password, set_enabled
+from customers.actions.users import (
+    create_user,
+    delete_user,
+    edit_user,
+    reset_password,
+    set_enabled,
+    unlock_user,
+)
 from customers.actions.verification import upn_domain_names
 from customers.api.serializers import (
     OrganisationDetailSerializer,
@@ -113,13 +121,15 @@ class OrganisationDetail(APIView):
 
 
 class OrganisationLifecycle(APIView):
-    """Provision, suspend or resume: 202 with the job that does it in the directory."""
+    """Provision, suspend, resume or deprovision: 202 with the job that does it in the
+    directory (200 and no job when there is nothing to do there, as for a draft)."""
 
     action = ""
     ACTIONS = {
         "provision": provision_organisation,
         "suspend": suspend_organisation,
         "resume": resume_organisation,
+        "deprovision": deprovision_organisation,
     }
 
     @extend_schema(request=None, responses=ACCEPTED)
@@ -230,6 +240,15 @@ class UserEnabled(APIView):
         person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
         job = set_enabled(actor=request.user, person=person, enabled=self.enabled)
         return accepted(request, [job])
+
+
+class UserUnlock(APIView):
+    @extend_schema(request=None, responses=ACCEPTED)
+    @idempotent
+    def post(self, request, pk: int):
+        """Clear a lock-out after too many wrong passwords, in the portal and in AD."""
+        person = visible_or_404(request, User.objects.select_related("organisation"), pk=pk)
+        return accepted(request, [unlock_user(actor=request.user, person=person)])
 
 
 class UserResetPassword(APIView):

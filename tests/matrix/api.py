@@ -44,6 +44,12 @@ def _state(cast):
     return (org.status, org.name, Organisation.objects.count())
 
 
+def _deep_state(cast):
+    from customers.models import Organisation
+
+    return Organisation.objects.get(pk=cast.deep_customer.pk).status
+
+
 def _end_user(cast):
     from customers.models import User
 
@@ -119,6 +125,15 @@ ROWS: dict[str, Row] = {
         unchanged=_state,
         api=True,
     ),
+    # A draft with no users: deprovisioned at once, no job (200). Deep Customer is below Sub
+    # Reseller, out of sight of Customer One's people.
+    "api:organisation-deprovision POST": Row(
+        method="post",
+        args=lambda c: [c.deep_customer.pk],
+        statuses=api(404, provider_admin=200, reseller_admin=200),
+        unchanged=_deep_state,
+        api=True,
+    ),
     # The parent is named in the body: one the caller cannot see is a 404, as in a URL.
     "api:customer-create POST": Row(
         method="post",
@@ -185,6 +200,13 @@ ROWS: dict[str, Row] = {
         data=lambda c: {"password": "Matrix-Password-77!"},
         statuses=api(200, reseller2_admin=404, end_user=404, help_desk=403),
         unchanged=_admin_password,
+        api=True,
+    ),
+    # As Unlock on the user's page: Help Desk may not unlock an administrator.
+    "api:user-unlock POST": Row(
+        method="post",
+        args=lambda c: [c.customer_admin.pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=403),
         api=True,
     ),
     "api:job-list": Row(statuses=api(200), api=True),
