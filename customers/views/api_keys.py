@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.views import form_errors_from, require, visible_or_404
-from customers.actions.api_keys import SCOPES, create_api_key, may_revoke, revoke_api_key
+from customers.actions.api_keys import create_api_key, may_revoke, revoke_api_key
 from customers.forms.api_keys import ApiKeyForm
 from customers.models import ApiKey, Organisation
 from customers.views.common import page_context
@@ -44,7 +44,7 @@ def my_api_keys(request):
     return render(
         request,
         "users/api_keys.html",
-        {"keys": keys, "form": form, "plain": plain, "scope_labels": SCOPES},
+        {"keys": keys, "form": form, "plain": plain},
     )
 
 
@@ -67,10 +67,15 @@ def customer_api_keys(request, pk: int):
         .filter(owner__organisation=organisation)
         .select_related("owner", "owner__organisation", "organisation")
     )
+    # Whether the viewer may act on a key's owner costs a query per owner (what the owner
+    # holds): asked once per owner, not per key.
+    by_owner: dict[int, bool] = {}
     for key in keys:
-        key.may_revoke = not key.is_revoked and may_revoke(request.user, key)
+        if key.owner_id not in by_owner:
+            by_owner[key.owner_id] = may_revoke(request.user, key)
+        key.may_revoke = not key.is_revoked and by_owner[key.owner_id]
     context = page_context(request, organisation, "keys")
-    context.update({"keys": keys, "scope_labels": SCOPES})
+    context.update({"keys": keys})
     return render(request, "customers/api_keys.html", context)
 
 

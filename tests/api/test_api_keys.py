@@ -263,3 +263,23 @@ def test_a_change_made_with_a_key_is_attributed_to_the_key_and_its_owner(cast, l
     assert record.history_user == cast.customer_admin
     page = login(cast.reseller_admin).get(reverse("customers:history", args=[cast.customer.pk]))
     assert f"key cnp_{key.prefix} of {cast.customer_admin}" in page.content.decode()
+
+
+# Session, user... then the page's own: the keys (with their organisations). The Keys tab
+# also asks, once per owner (here two), what the owner holds: nobody revokes the key of
+# someone more powerful.
+MY_KEYS_PAGE_QUERIES = 6
+KEYS_TAB_QUERIES = 8
+
+
+def test_the_keys_pages_cost_a_fixed_number_of_queries(cast, login, django_assert_num_queries):
+    for n in range(3):
+        make_key(cast.customer_admin, name=f"k{n}")
+        make_key(cast.help_desk, name=f"h{n}", scopes=["view_organisation"])
+    client = login(cast.customer_admin)
+    client.get(reverse("users:my_api_keys"))  # the session's first-request work
+    with django_assert_num_queries(MY_KEYS_PAGE_QUERIES):
+        assert client.get(reverse("users:my_api_keys")).status_code == 200
+    tab = reverse("customers:api_keys", args=[cast.customer.pk])
+    with django_assert_num_queries(KEYS_TAB_QUERIES):
+        assert client.get(tab).status_code == 200
