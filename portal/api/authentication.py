@@ -13,6 +13,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
+from core import tracing
 from core.scoping import limit
 from customers.actions.api_keys import key_for, record_use
 from portal.throttling import client_ip
@@ -37,6 +38,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         record_use(key, client_ip(request._request))
         owner = limit(key.owner, key.scopes, key.organisation)
         owner.api_key = key
+        # The request's log lines name the owner, as for a session (LogUserMiddleware runs
+        # before the API knows who is asking).
+        tracing.user_id.set(owner.pk)
         return owner, key
 
     def authenticate_header(self, request) -> str:
