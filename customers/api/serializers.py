@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from customers.actions.users import EDITABLE_FIELDS as USER_EDITABLE_FIELDS
 from customers.forms.related import free_domain_name
-from customers.models import Organisation, User
+from customers.models import Contact, Organisation, User
 from customers.models.organisation import EDITABLE_FIELDS as ORGANISATION_EDITABLE_FIELDS
 
 ORGANISATION_FIELDS = [
@@ -167,3 +167,14 @@ class UserEditSerializer(serializers.ModelSerializer):
 class PasswordResetSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     must_change_password = serializers.BooleanField(default=True)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    """A contact person (the Contact Details tab); the fields the Add Contact form has."""
+
+    class Meta:
+        model = Contact
+        fields = ["id", "organisation", "name", "phone", "email", "role"]
+        read_only_fields = ["id", "organisation"]
+        # May be empty: not an "email" format when it is.
+        extra_kwargs = {"email": {"allow_blank": True}}

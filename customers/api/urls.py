@@ -15,6 +15,12 @@ urlpatterns = [
         )
         for action in ("provision", "suspend", "resume", "deprovision")
     ],
+    path("organisations/<int:pk>/contacts/", views.ContactList.as_view(), name="contact-list"),
+    path(
+        "organisations/<int:pk>/contacts/<int:contact_pk>/",
+        views.ContactDetail.as_view(),
+        name="contact-detail",
+    ),
     path("customers/", views.CustomerCreate.as_view(), name="customer-create"),
     path("users/", views.UserList.as_view(), name="user-list"),
     path("users/<int:pk>/", views.UserDetail.as_view(), name="user-detail"),

@@ -18,6 +18,7 @@ from core.api.pagination import ByIdCursor
 from core.api.safe_writes import IF_MATCH, check_if_match, etag_for, idempotent, with_etag
 from core.api.serializers import ACCEPTED, accepted, job_url
 from core.views import visible_or_404
+from customers.actions.contacts import add_contact, delete_contact, update_contact
 from customers.actions.customers import create_customer, edit_customer
 from customers.actions.lifecycle import (
     deprovision_organisation,
@@ -35,6 +36,7 @@ from customers.actions.users import (
 )
 from customers.actions.verification import upn_domain_names
 from customers.api.serializers import (
+    ContactSerializer,
     OrganisationDetailSerializer,
     OrganisationEditSerializer,
     OrganisationSerializer,
@@ -45,7 +47,7 @@ from customers.api.serializers import (
     UserSerializer,
 )
 from customers.filters import OrganisationFilter
-from customers.models import Organisation, User
+from customers.models import Contact, Organisation, User
 
 
 def _job_link(request, jobs) -> dict[str, str]:
@@ -263,3 +265,63 @@ class UserResetPassword(APIView):
         incoming.is_valid(raise_exception=True)
         job = reset_password(actor=request.user, person=person, **incoming.validated_data)
         return accepted(request, [job])
+
+
+class ContactList(generics.ListAPIView):
+    """A customer's contact persons; POST adds one (as Add Contact)."""
+
+    serializer_class = ContactSerializer
+    pagination_class = ByIdCursor
+
+    def organisation(self) -> Organisation:
+        return visible_or_404(self.request, Organisation, pk=self.kwargs["pk"])
+
+    def get_queryset(self):
+        return Contact.objects.filter(organisation=self.organisation())
+
+    @extend_schema(request=ContactSerializer, responses={201: ContactSerializer})
+    @idempotent
+    def post(self, request, pk: int):
+        organisation = self.organisation()
+        incoming = ContactSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        contact = add_contact(
+            actor=request.user, organisation=organisation, **incoming.validated_data
+        )
+        headers = {"Location": reverse("api:contact-detail", args=[pk, contact.pk])}
+        return Response(
+            ContactSerializer(contact).data, status=status.HTTP_201_CREATED, headers=headers
+        )
+
+
+class ContactDetail(APIView):
+    @staticmethod
+    def contact(request, pk: int, contact_pk: int, *, lock: bool = False) -> Contact:
+        organisation = visible_or_404(request, Organisation, pk=pk)
+        contacts = Contact.objects.filter(organisation=organisation)
+        if lock:
+            contacts = contacts.select_for_update(of=("self",))
+        return visible_or_404(request, contacts.select_related("organisation"), pk=contact_pk)
+
+    @extend_schema(responses=ContactSerializer)
+    def get(self, request, pk: int, contact_pk: int):
+        contact = self.contact(request, pk, contact_pk)
+        return with_etag(Response(ContactSerializer(contact).data))
+
+    @extend_schema(request=ContactSerializer, responses=ContactSerializer, parameters=[IF_MATCH])
+    @transaction.atomic
+    def patch(self, request, pk: int, contact_pk: int):
+        contact = self.contact(request, pk, contact_pk, lock=True)
+        check_if_match(request, etag_for(ContactSerializer(contact).data))
+        incoming = ContactSerializer(contact, data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        contact = update_contact(actor=request.user, contact=contact, **incoming.validated_data)
+        return with_etag(Response(ContactSerializer(contact).data))
+
+    @extend_schema(request=None, responses={204: None}, parameters=[IF_MATCH])
+    @transaction.atomic
+    def delete(self, request, pk: int, contact_pk: int):
+        contact = self.contact(request, pk, contact_pk, lock=True)
+        check_if_match(request, etag_for(ContactSerializer(contact).data))
+        delete_contact(actor=request.user, contact=contact)
+        return Response(status=status.HTTP_204_NO_CONTENT)

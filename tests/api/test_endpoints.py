@@ -214,3 +214,25 @@ def test_anonymous_requests_are_401_with_the_scheme_to_use(cast):
     response = Client().get(reverse("api:organisation-list"))
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+CONTACT_LIST_QUERIES = 5  # key, last use, scope, the organisation, the page
+
+
+def test_contacts_are_added_edited_and_deleted_through_the_actions(cast, django_assert_num_queries):
+    client = api_client(cast.customer_admin)
+    url = reverse("api:contact-list", args=[cast.customer.pk])
+    added = post(client, url, {"name": "Grace Hopper", "email": "grace@example.com"})
+    assert added.status_code == 201, added.json()
+    detail = added["Location"]
+    etag = client.get(detail)["ETag"]
+    assert patch(client, detail, {"phone": "+1 555"}, HTTP_IF_MATCH=etag).status_code == 200
+    assert client.delete(detail, HTTP_IF_MATCH=etag).status_code == 412
+    assert client.delete(detail).status_code == 204
+    assert client.get(detail).status_code == 404
+    post(client, url, {"name": "Second"})
+    client.get(url)
+    with django_assert_num_queries(CONTACT_LIST_QUERIES - 1):
+        assert [c["name"] for c in client.get(url).json()["results"]] == ["Second"]
+    other = api_client(cast.reseller2_admin)
+    assert other.get(url).status_code == 404

@@ -44,6 +44,18 @@ def _state(cast):
     return (org.status, org.name, Organisation.objects.count())
 
 
+def _contact(cast):
+    from customers.models import Contact
+
+    return Contact.objects.get_or_create(organisation=cast.customer, name="Api Contact")[0]
+
+
+def _contacts(cast):
+    from customers.models import Contact
+
+    return sorted(Contact.objects.filter(organisation=cast.customer).values_list("name", "phone"))
+
+
 def _deep_state(cast):
     from customers.models import Organisation
 
@@ -132,6 +144,33 @@ ROWS: dict[str, Row] = {
         args=lambda c: [c.deep_customer.pk],
         statuses=api(404, provider_admin=200, reseller_admin=200),
         unchanged=_deep_state,
+        api=True,
+    ),
+    "api:contact-list": Row(args=lambda c: [c.customer.pk], statuses=SEES_CUSTOMER_ONE, api=True),
+    "api:contact-list POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk],
+        data=lambda c: {"name": "New Contact", "email": "new@example.com"},
+        statuses=api(201, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_contacts,
+        api=True,
+    ),
+    "api:contact-detail": Row(
+        args=lambda c: [c.customer.pk, _contact(c).pk], statuses=SEES_CUSTOMER_ONE, api=True
+    ),
+    "api:contact-detail PATCH": Row(
+        method="patch",
+        args=lambda c: [c.customer.pk, _contact(c).pk],
+        data=lambda c: {"phone": "+44 1"},
+        statuses=CHANGES_CUSTOMER_ONE,
+        unchanged=_contacts,
+        api=True,
+    ),
+    "api:contact-detail DELETE": Row(
+        method="delete",
+        args=lambda c: [c.customer.pk, _contact(c).pk],
+        statuses=api(204, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_contacts,
         api=True,
     ),
     # The parent is named in the body: one the caller cannot see is a 404, as in a URL.
