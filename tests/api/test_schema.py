@@ -12,9 +12,10 @@ from tests.test_permission_matrix import api_operations
 pytestmark = pytest.mark.django_db
 
 
-def test_the_document_is_valid_openapi(tmp_path):
+def test_the_document_is_valid_openapi_and_made_without_a_warning(tmp_path):
+    """A warning is also a failure of `manage.py check --deploy` (drf-spectacular's check)."""
     target = tmp_path / "schema.yaml"
-    call_command("spectacular", "--validate", "--file", str(target))
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     assert yaml.safe_load(target.read_text())["openapi"].startswith("3.")
 
 
