@@ -5,7 +5,10 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.models import DriftReport
 from customers.models import Domain, Organisation
 
 
@@ -15,7 +18,39 @@ def with_primary_domain(queryset):
     return queryset.annotate(primary_domain_name=Subquery(primary[:1]))
 
 
+def select_column(describe) -> tables.CheckBoxColumn:
+    """A tick box per row for the bulk actions, and "select all on this page" in the header
+    (static/canopy/canopy.js ticks the rows' boxes)."""
+    return tables.CheckBoxColumn(
+        accessor="pk",
+        orderable=False,
+        attrs={
+            "th__input": {
+                "data-select-all": "selected",
+                "aria-label": _("Select all on this page"),
+                "class": "form-check-input",
+            },
+            "td__input": {
+                "aria-label": lambda record: _("Select %(name)s") % {"name": describe(record)},
+                "class": "form-check-input",
+            },
+        },
+    )
+
+
+def with_drift(queryset):
+    """Annotate how many differences the latest reconcile left (one subquery, not one per
+    row); the status column shows a badge when there are some."""
+    latest = DriftReport.objects.filter(organisation=OuterRef("pk")).order_by("-created", "-pk")
+    return queryset.annotate(drift_remaining=Subquery(latest.values("remaining")[:1]))
+
+
+DRIFT_BADGE = gettext_lazy("Drift")
+DRIFT_TITLE = gettext_lazy("The last check found the directory differs from the portal")
+
+
 class OrganisationTable(tables.Table):
+    selected = select_column(lambda record: record.name)
     name = tables.Column(verbose_name="Full Name", linkify=True)
     code = tables.Column(verbose_name="Code")
     kind = tables.Column(verbose_name="Kind", accessor="kind", orderable=False, empty_values=())
@@ -28,6 +63,7 @@ class OrganisationTable(tables.Table):
     class Meta:
         model = Organisation
         fields = (
+            "selected",
             "name",
             "code",
             "kind",
@@ -50,12 +86,20 @@ class OrganisationTable(tables.Table):
     def render_status(self, record: Organisation):
         # Rendered here, not by a TemplateColumn: that would run the context processors
         # (and their queries) once per row.
-        return format_html(
+        status = format_html(
             '<span class="badge status-{} text-bg-{}">{}</span>',
             record.status,
             STATUS_COLOURS.get(record.status, "secondary"),
             record.get_status_display(),
         )
+        if getattr(record, "drift_remaining", None):
+            status = format_html(
+                '{} <span class="badge text-bg-warning" data-drift title="{}">{}</span>',
+                status,
+                DRIFT_TITLE,
+                DRIFT_BADGE,
+            )
+        return status
 
 
 STATUS_COLOURS = {

@@ -2,6 +2,7 @@ from django.urls import path
 
 from customers.views import (
     api_keys,
+    bulk,
     catalogue,
     contacts,
     create,
@@ -11,7 +12,9 @@ from customers.views import (
     history,
     imports,
     manage,
+    picker,
     roles,
+    security,
     two_factor,
     users,
     wizard,
@@ -24,7 +27,15 @@ urlpatterns = [
     # Find
     path("", listing.customer_list, name="list"),
     path("tree/", listing.customer_tree, name="tree"),
+    path("<int:pk>/tree/", listing.customer_tree_children, name="tree_children"),
     path("export.csv", export.customer_export, name="export"),
+    path("bulk/", bulk.customer_bulk, name="bulk"),
+    path(
+        "parents/",
+        picker.organisation_choices,
+        {"purpose": "parent"},
+        name="parent_choices",
+    ),
     # Create, then the wizard's next steps
     path("new/", create.customer_create, name="create"),
     path("new/quick/", create.customer_quick_create, name="quick_create"),
@@ -61,6 +72,7 @@ urlpatterns = [
     ),
     path("<int:pk>/roles/", roles.role_list, name="roles"),
     path("<int:pk>/roles/<int:grant_pk>/revoke/", roles.role_revoke, name="role_revoke"),
+    path("<int:pk>/users/", detail.customer_users, name="users"),
     path("<int:pk>/jobs/", detail.customer_jobs, name="jobs"),
     path("<int:pk>/keys/", api_keys.customer_api_keys, name="api_keys"),
     path(
@@ -69,6 +81,7 @@ urlpatterns = [
         name="api_key_revoke",
     ),
     path("<int:pk>/history/", history.customer_history, name="history"),
+    path("<int:pk>/security-log/", security.security_log, name="security_log"),
     # Manage: actions
     path(
         "<int:pk>/provision/", manage.customer_lifecycle, {"action": "provision"}, name="provision"
@@ -94,11 +107,19 @@ urlpatterns = [
         name="provision_chain",
     ),
     path("<int:pk>/make-reseller/", manage.customer_make_reseller, name="make_reseller"),
+    path("<int:pk>/move/", manage.customer_move, name="move"),
+    path(
+        "move/choices/",
+        picker.organisation_choices,
+        {"purpose": "move"},
+        name="move_choices",
+    ),
 ]
 
 # A customer's people and their services (mounted at /users/, namespace "users").
 user_patterns = [
     path("", users.user_list, name="list"),
+    path("bulk/", bulk.user_bulk, name="bulk"),
     path("organisations/<int:organisation>/new/", users.user_create, name="create"),
     path("<int:pk>/", users.user_detail, name="detail"),
     path("<int:pk>/edit/", users.user_edit, name="edit"),
@@ -109,6 +130,7 @@ user_patterns = [
     path("<int:pk>/administrator/", users.user_administrator, name="administrator"),
     path("<int:pk>/services/", users.user_services, name="services"),
     path("<int:pk>/delete/", users.user_delete, name="delete"),
+    path("<int:pk>/end-sessions/", security.end_user_sessions, name="end_sessions"),
     path("<int:pk>/reset-two-factor/", users.user_reset_two_factor, name="reset_two_factor"),
     # Bulk import
     path("import/template.<str:fmt>", imports.import_template, name="import_template"),
@@ -117,6 +139,9 @@ user_patterns = [
     # Self-service
     path("me/", users.my_services, name="my_services"),
     path("me/password/", users.my_password, name="my_password"),
+    path("me/sessions/", security.my_sessions, name="my_sessions"),
+    path("me/sessions/<int:pk>/end/", security.end_my_session, name="end_my_session"),
+    path("me/sessions/end-others/", security.end_my_other_sessions, name="end_my_other_sessions"),
     path("me/two-factor/", two_factor.my_two_factor, name="my_two_factor"),
     path("me/two-factor/set-up/", two_factor.my_two_factor_enrol, name="my_two_factor_enrol"),
     path("me/two-factor/recovery-codes/", two_factor.my_recovery_codes, name="my_recovery_codes"),

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before anything that may write the security log.
+    "portal.middleware.ClientAddressMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,6 +86,7 @@ MIDDLEWARE = [
     # request.user.is_verified(): has this session given a code from its confirmed device?
     "django_otp.middleware.OTPMiddleware",
     "portal.middleware.EndDisabledSessionsMiddleware",
+    "portal.middleware.EndEndedSessionsMiddleware",
     "portal.middleware.ActingOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -206,6 +209,10 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Canopy")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
+# Lists and the dashboard count exactly up to this many rows, then show the planner's
+# estimate as "about N" (core/counting.py).
+COUNT_EXACT_UP_TO = env.int("COUNT_EXACT_UP_TO", default=10_000)
+
 # Bulk import (customers.actions.import_rows): limits checked before a file is parsed, so a
 # hostile upload (a zip bomb, a sheet of empty or very wide rows, a huge field) is refused
 # with an error on the form instead of filling the worker's memory.
@@ -222,6 +229,7 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=50)
 IMPORT_MAX_FIELD_CHARS = env.int("IMPORT_MAX_FIELD_CHARS", default=4096)
 for _name in (
+    "COUNT_EXACT_UP_TO",
     "IMPORT_MAX_UPLOAD_BYTES",
     "IMPORT_MAX_UNCOMPRESSED_BYTES",
     "IMPORT_MAX_ZIP_ENTRIES",
@@ -397,12 +405,16 @@ CACHES = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-stranded-jobs": {"task": "provisioning.sweep_jobs", "schedule": 60.0},
-    "reconcile-directory": {"task": "provisioning.reconcile_all", "schedule": 6 * 60 * 60.0},
+    "reconcile-directory": {
+        "task": "provisioning.reconcile_all",
+        "schedule": env.float("RECONCILE_INTERVAL_SECONDS", default=6 * 60 * 60.0),
+    },
     "purge-deleted-organisations": {
         "task": "provisioning.purge_deleted_organisations",
         "schedule": 60 * 60.0,
     },
     "expire-user-uploads": {"task": "customers.expire_uploads", "schedule": 10 * 60.0},
+    "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
         "schedule": env.float("DOMAIN_CHECK_INTERVAL_SECONDS", default=10 * 60.0),
@@ -416,6 +428,11 @@ JOB_RETRY_MAX_SECONDS = env.float("JOB_RETRY_MAX_SECONDS", default=3600.0)
 # A job queued or running longer than this without progress is re-enqueued by the sweeper.
 JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=300)
 DELETED_RETENTION_DAYS = env.int("DELETED_RETENTION_DAYS", default=30)
+# The periodic reconcile: "report" keeps a drift report per customer; "repair" also puts
+# right what drifted and quarantines what the portal does not know (never deletes it).
+RECONCILE_MODE = env.str("RECONCILE_MODE", default="report")
+if RECONCILE_MODE not in ("report", "repair"):
+    raise ImproperlyConfigured(f"RECONCILE_MODE={RECONCILE_MODE!r} is not report or repair")
 
 # --- Directory (Active Directory / Samba AD) ---------------------------------------------------
 DIRECTORY_URL = env.str("DIRECTORY_URL", default="")

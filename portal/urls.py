@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from customers.urls import catalogue_patterns, user_patterns
+from customers.views import picker
 from portal import metrics, views
 from portal.api.urls import urlpatterns as api_patterns
 from portal.health import HealthView
@@ -15,7 +16,13 @@ handler500 = "portal.errors.server_error"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("context/", views.switch_context, name="switch_context"),
-    path("context/choices/", views.context_choices, name="context_choices"),
+    # The switcher's search-as-you-type list: the same picker as the Parent Reseller filter.
+    path(
+        "context/choices/",
+        picker.organisation_choices,
+        {"purpose": "context"},
+        name="context_choices",
+    ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("login/code/", views.two_factor_verify, name="two_factor_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

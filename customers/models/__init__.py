@@ -10,6 +10,7 @@ from customers.models.permissions import (
     OrganisationUserObjectPermission,
 )
 from customers.models.roles import Role, RoleGrant
+from customers.models.security import SecurityEvent, SecurityEventKind, UserSession
 from customers.models.services import (
     CustomerService,
     Plan,
@@ -33,6 +34,8 @@ __all__ = [
     "Plan",
     "Role",
     "RoleGrant",
+    "SecurityEvent",
+    "SecurityEventKind",
     "Service",
     "ServiceType",
     "Status",
@@ -41,4 +44,5 @@ __all__ = [
     "User",
     "UserImport",
     "UserService",
+    "UserSession",
 ]

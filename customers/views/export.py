@@ -47,6 +47,11 @@ def customer_export(request):
     sort = request.GET.get("sort", "name")
     if sort.lstrip("-") in SORTABLE:
         queryset = queryset.order_by(sort, "pk")
+    return organisations_csv(queryset, "customers")
+
+
+def organisations_csv(queryset, name: str) -> StreamingHttpResponse:
+    """``queryset`` (annotated with ``primary_domain_name``) as a CSV download."""
     rows = queryset.values_list(
         "name",
         "code",
@@ -90,5 +95,36 @@ def customer_export(request):
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    return response
+
+
+USER_HEADER = [
+    "Username",
+    "Display Name",
+    "UPN",
+    "Email Address",
+    "Organisation",
+    "Enabled",
+    "Administrator",
+]
+
+
+def users_csv(queryset, name: str) -> StreamingHttpResponse:
+    """The users in ``queryset`` as a CSV download (the Users list's bulk export)."""
+    rows = queryset.values_list(
+        "username", "display_name", "upn", "email", "organisation__name", "is_active", "is_admin"
+    )
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(USER_HEADER)
+        for *text, active, admin in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [_cell(v) for v in text] + ["Yes" if active else "No", "Yes" if admin else "No"]
+            )
+
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     return response

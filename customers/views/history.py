@@ -15,7 +15,7 @@ from core.views import visible_or_404
 from customers.actions.api_keys import described_key
 from customers.actions.organisations import RELATIONS_REASON
 from customers.models import Contact, Domain, Organisation, RoleGrant
-from customers.views.common import page_context
+from customers.views.common import StaffNames, page_context
 
 SHOWN = 200
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
@@ -62,7 +62,7 @@ def _relation_changes(record) -> list[Change]:
     return [Change(*triple) for triple in json.loads(reason[len(RELATIONS_REASON) :])]
 
 
-def _events(records, subject: str, label_of, names: dict) -> list[Event]:
+def _events(records, subject: str, label_of, names: dict, name_of: StaffNames) -> list[Event]:
     """Diff each historical record against the previous one of the same object, in memory
     (simple-history's ``prev_record`` would cost a query per row)."""
     events = []
@@ -88,8 +88,7 @@ def _events(records, subject: str, label_of, names: dict) -> list[Event]:
         if record.history_type == "~" and not changes:
             previous[record.id] = record
             continue
-        user = record.history_user
-        who = f"{user} ({user.username})" if user else "System"
+        who = name_of(record.history_user, username=True)
         key = described_key(getattr(record, "history_change_reason", None))
         if key is not None:
             who = _("key %(key)s of %(owner)s") % {"key": key, "owner": who}
@@ -111,11 +110,12 @@ def _events(records, subject: str, label_of, names: dict) -> list[Event]:
 def customer_history(request, pk: int):
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     names: dict = {}
+    name_of = StaffNames(request.user)
     grants = list(
         RoleGrant.history.filter(organisation_id=pk).select_related("history_user", "user", "role")
     )
     for grant in grants:
-        names[("user", grant.user_id)] = str(grant.user) if grant.user else f"#{grant.user_id}"
+        names[("user", grant.user_id)] = name_of(grant.user) if grant.user else f"#{grant.user_id}"
         names[("role", grant.role_id)] = str(grant.role) if grant.role else f"#{grant.role_id}"
     names[("organisation", organisation.pk)] = organisation.name
     events = (
@@ -124,20 +124,25 @@ def customer_history(request, pk: int):
             "Customer",
             lambda r: r.name,
             names,
+            name_of,
         )
         + _events(
             Domain.history.filter(organisation_id=pk).select_related("history_user"),
             "Domain",
             lambda r: r.name,
             names,
+            name_of,
         )
         + _events(
             Contact.history.filter(organisation_id=pk).select_related("history_user"),
             "Contact",
             lambda r: r.name,
             names,
+            name_of,
         )
-        + _events(grants, "Role grant", lambda r: names.get(("role", r.role_id), ""), names)
+        + _events(
+            grants, "Role grant", lambda r: names.get(("role", r.role_id), ""), names, name_of
+        )
     )
     events.sort(key=lambda e: e.when, reverse=True)
     context = page_context(request, organisation, "history")

@@ -265,11 +265,11 @@ def test_a_change_made_with_a_key_is_attributed_to_the_key_and_its_owner(cast, l
     assert f"key cnp_{key.prefix} of {cast.customer_admin}" in page.content.decode()
 
 
-# Session, user... then the page's own: the keys (with their organisations). The Keys tab
-# also asks, once per owner (here two), what the owner holds: nobody revokes the key of
-# someone more powerful.
-MY_KEYS_PAGE_QUERIES = 6
-KEYS_TAB_QUERIES = 8
+# Session, user, the session's record... then the page's own: the keys (with their
+# organisations). The Keys tab also asks, once per owner (here two), what the owner holds:
+# nobody revokes the key of someone more powerful.
+MY_KEYS_PAGE_QUERIES = 7
+KEYS_TAB_QUERIES = 9
 
 
 def test_the_keys_pages_cost_a_fixed_number_of_queries(cast, login, django_assert_num_queries):

@@ -12,8 +12,9 @@ from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
-# One for the key, one for its last-use write, the scope, the page (with its cursor lookahead).
-ORGANISATION_LIST_QUERIES = 4
+# One for the key, one for its last-use write, the scope, the page (with its cursor
+# lookahead); the organisation list also reads the Customers list's tag and service choices.
+ORGANISATION_LIST_QUERIES = 6
 USER_LIST_QUERIES = 4
 JOB_LIST_QUERIES = 4
 

@@ -106,6 +106,24 @@ def _end_user(*fields):
     return snapshot
 
 
+def _end_user_session(cast):
+    """A session of the end user in another browser (not the one the matrix signs in)."""
+    from django.utils import timezone
+
+    from customers.models import UserSession
+
+    return UserSession.objects.get_or_create(
+        key_hash="0" * 64, defaults={"user": cast.end_user, "last_seen": timezone.now()}
+    )[0]
+
+
+def _end_user_sessions(cast):
+    from customers.models import UserSession
+
+    _end_user_session(cast)
+    return sorted(UserSession.objects.filter(user=cast.end_user).values_list("pk", flat=True))
+
+
 def _end_user_services(cast):
     return sorted(cast.end_user.services.values_list("subscription_id", flat=True))
 
@@ -115,7 +133,20 @@ ROWS: dict[str, Row] = {
     "customers:detail": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     # Issue 3: find, create, manage customers.
     "customers:tree": Row(),
+    # A branch of the tree: Reseller One's resellers, for those who see Reseller One.
+    "customers:tree_children": Row(
+        args=lambda cast: [cast.reseller.pk],
+        statuses=expect(404, provider_admin=200, reseller_admin=200),
+    ),
     "customers:export": Row(),
+    "customers:parent_choices": Row(query="?q=one"),
+    "customers:move_choices": Row(query="?q=two"),
+    # Bulk export of a ticked row: a row one cannot see refuses the export (back to the list).
+    "customers:bulk": Row(
+        method="post",
+        data=lambda cast: {"action": "export", "selected": [cast.customer.pk]},
+        statuses=expect(200, reseller2_admin=302, end_user=302),
+    ),
     "customers:create": Row(statuses=CREATES_CUSTOMERS),
     "customers:quick_create": Row(statuses=CREATES_CUSTOMERS),
     "customers:create_similar": Row(
@@ -210,8 +241,13 @@ ROWS: dict[str, Row] = {
         statuses=as_post(CHANGES_CUSTOMER_ONE),
         unchanged=_state,
     ),
+    "customers:users": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "customers:jobs": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:history": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
+    # The Security log is for administrators: Help Desk sees the customer but not its log.
+    "customers:security_log": Row(
+        args=lambda cast: [cast.customer.pk], statuses=CHANGES_CUSTOMER_ONE
+    ),
     "customers:provision": Row(
         method="post",
         args=lambda cast: [cast.customer.pk],
@@ -240,6 +276,7 @@ ROWS: dict[str, Row] = {
         args=lambda cast: [cast.customer.pk],
         statuses=expect(403, provider_admin=200, reseller2_admin=404, end_user=404),
     ),
+    "customers:move": Row(args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE),
     "customers:make_reseller": Row(
         method="post",
         args=lambda cast: [cast.customer.pk],
@@ -281,6 +318,11 @@ ROWS: dict[str, Row] = {
     ),
     # Users
     "users:list": Row(),
+    "users:bulk": Row(
+        method="post",
+        data=lambda cast: {"action": "export", "selected": [cast.end_user.pk]},
+        statuses=expect(200, reseller2_admin=302, end_user=302),
+    ),
     "users:create": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
     "users:detail": Row(args=lambda c: [c.end_user.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "users:edit": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
@@ -334,6 +376,21 @@ ROWS: dict[str, Row] = {
     ),
     "users:my_services": Row(),
     "users:my_password": Row(),
+    "users:my_sessions": Row(),
+    # Only one's own sessions: anyone else's is not found.
+    "users:end_my_session": Row(
+        args=lambda c: [_end_user_session(c).pk],
+        method="post",
+        statuses=expect(404, end_user=302),
+        unchanged=_end_user_sessions,
+    ),
+    "users:end_my_other_sessions": Row(method="post", statuses=expect(302)),
+    "users:end_sessions": Row(
+        args=lambda c: [c.end_user.pk],
+        method="post",
+        statuses=CHANGES_USERS,
+        unchanged=_end_user_sessions,
+    ),
     # One's own two-factor sign-in: everyone may set it up; new recovery codes without an app
     # are refused with a message (302); turning off without an app is a form error (200).
     "users:my_two_factor": Row(),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0003_job_request_id'),
+        ('core', '0004_drift_reports_and_quarantine'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0012_require_two_factor'),
+        ('customers', '0016_code_upper_index'),
     ]
 
     operations = [
