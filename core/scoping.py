@@ -16,6 +16,11 @@ Models opt in with two class attributes:
 ``Model.objects.restrict(user, action)`` then returns only the rows inside the ranges.
 Views use ``core.views.visible_or_404`` (a 404 on foreign objects) and ``core.views.require``
 (a 403 on what is visible but not allowed).
+
+An API key acts as its owner, narrowed: ``limit(user, codenames, organisation)`` marks the
+request's user object so that every answer here is the owner's current scope intersected with
+the key's codenames and subtree. Nothing else needs to know about keys; a role taken from the
+owner narrows the key at once, because the owner's scope is read afresh on every request.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from core.actors import SYSTEM
 Organisation = models.Model
 
 _CACHE_ATTRIBUTE = "_canopy_scope"
+_LIMITS_ATTRIBUTE = "_canopy_limits"
 EVERYTHING = "__all__"
 
 
@@ -60,6 +66,59 @@ class SubtreeRange:
                 f"{path}lft__lte": self.rght,
             }
         )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an API key leaves of its owner's power: these codenames, inside this subtree."""
+
+    codenames: frozenset[str]
+    subtree: SubtreeRange
+
+    def narrow(self, codename: str, ranges: tuple[SubtreeRange, ...] | str):
+        if codename not in self.codenames:
+            return ()
+        if ranges == EVERYTHING:
+            return (self.subtree,)
+        # Subtrees are nested or apart, never overlapping: the intersection of two is the
+        # smaller one or nothing.
+        kept = set()
+        for held in ranges:
+            if held.contains(self.subtree.tree_id, self.subtree.lft):
+                kept.add(self.subtree)
+            elif self.subtree.contains(held.tree_id, held.lft):
+                kept.add(held)
+        return _merge(kept)
+
+
+def limit(user, codenames, organisation: Organisation):
+    """Narrow ``user`` (this request's object, never saved) to ``codenames`` inside
+    ``organisation``'s subtree: how an API key acts. Returns the same object."""
+    setattr(
+        user,
+        _LIMITS_ATTRIBUTE,
+        Limits(
+            frozenset(codenames),
+            SubtreeRange(organisation.tree_id, organisation.lft, organisation.rght),
+        ),
+    )
+    return user
+
+
+def limits_of(user) -> Limits | None:
+    return getattr(user, _LIMITS_ATTRIBUTE, None)
+
+
+def unlimited(actor) -> bool:
+    """May ``actor`` do anything: the portal itself, or an enabled superuser acting without an
+    API key's limits (a superuser's key is only as strong as its scopes)."""
+    if actor is SYSTEM:
+        return True
+    return bool(
+        getattr(actor, "is_superuser", False)
+        and getattr(actor, "is_active", False)
+        and limits_of(actor) is None
+    )
 
 
 def _merge(ranges: set[SubtreeRange]) -> tuple[SubtreeRange, ...]:
@@ -104,13 +163,15 @@ def ranges_for(user, codename: str) -> tuple[SubtreeRange, ...] | str:
         return EVERYTHING
     if user is None or not user.is_authenticated or not user.is_active:
         return ()
+    limits = limits_of(user)
     if user.is_superuser:
-        return EVERYTHING
+        return EVERYTHING if limits is None else limits.narrow(codename, EVERYTHING)
     scope = getattr(user, _CACHE_ATTRIBUTE, None)
     if scope is None:
         scope = _load_scope(user)
         setattr(user, _CACHE_ATTRIBUTE, scope)
-    return scope.get(codename, ())
+    held = scope.get(codename, ())
+    return held if limits is None else limits.narrow(codename, held)
 
 
 def forget_scope(user) -> None:

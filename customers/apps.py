@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from simple_history.signals import pre_create_historical_record
 
 
 class CustomersConfig(AppConfig):
@@ -7,7 +8,10 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customers"
 
     def ready(self) -> None:
+        from customers.actions.api_keys import attribute_to_key
         from customers.actions.builtins import ensure_builtins
 
         # Like Django's own permissions: re-created after migrate and after a flush.
         post_migrate.connect(ensure_builtins, sender=self, dispatch_uid="canopy_builtins")
+        # A change made with an API key says so in history: "key <prefix> of <owner>".
+        pre_create_historical_record.connect(attribute_to_key, dispatch_uid="canopy_api_key")

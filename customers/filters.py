@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from core.filters import MultiSelectFilterMixin
 from customers.models import (
@@ -29,6 +30,12 @@ from customers.models import (
 )
 
 SORTABLE = {"name", "code", "customer_type", "status", "created"}
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer"}})
+class IdsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Tags or services by id, several at once (the API's document says so: the organisation
+    has no such column for it to read the type from)."""
 
 
 class ParentFilter(django_filters.ModelChoiceFilter):
@@ -60,13 +67,13 @@ class OrganisationFilter(MultiSelectFilterMixin, django_filters.FilterSet):
         label=_("Status"), choices=Status.choices, widget=_checkboxes(), distinct=False
     )
     parent = ParentFilter(label=_("Parent Reseller"), queryset=Organisation.objects.none())
-    tag = django_filters.ModelMultipleChoiceFilter(
+    tag = IdsFilter(
         label=_("Tag"),
         queryset=Tag.objects.none(),
         widget=_checkboxes(),
         method="tagged",
     )
-    service = django_filters.ModelMultipleChoiceFilter(
+    service = IdsFilter(
         label=_("Service"),
         queryset=Service.objects.filter(is_active=True).only("pk", "name"),
         widget=_checkboxes(),
@@ -157,7 +164,7 @@ class UserFilter(MultiSelectFilterMixin, django_filters.FilterSet):
         widget=_checkboxes(),
         method="by_status",
     )
-    service = django_filters.ModelMultipleChoiceFilter(
+    service = IdsFilter(
         label=_("Service"),
         queryset=Service.objects.filter(is_active=True).only("pk", "name"),
         widget=_checkboxes(),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers.views import (
+    api_keys,
     bulk,
     catalogue,
     contacts,
@@ -73,6 +74,12 @@ urlpatterns = [
     path("<int:pk>/roles/<int:grant_pk>/revoke/", roles.role_revoke, name="role_revoke"),
     path("<int:pk>/users/", detail.customer_users, name="users"),
     path("<int:pk>/jobs/", detail.customer_jobs, name="jobs"),
+    path("<int:pk>/keys/", api_keys.customer_api_keys, name="api_keys"),
+    path(
+        "<int:pk>/keys/<int:key_pk>/revoke/",
+        api_keys.customer_api_key_revoke,
+        name="api_key_revoke",
+    ),
     path("<int:pk>/history/", history.customer_history, name="history"),
     path("<int:pk>/security-log/", security.security_log, name="security_log"),
     # Manage: actions
@@ -139,6 +146,8 @@ user_patterns = [
     path("me/two-factor/set-up/", two_factor.my_two_factor_enrol, name="my_two_factor_enrol"),
     path("me/two-factor/recovery-codes/", two_factor.my_recovery_codes, name="my_recovery_codes"),
     path("me/two-factor/remove/", two_factor.my_two_factor_remove, name="my_two_factor_remove"),
+    path("me/api-keys/", api_keys.my_api_keys, name="my_api_keys"),
+    path("me/api-keys/<int:key_pk>/revoke/", api_keys.my_api_key_revoke, name="my_api_key_revoke"),
 ]
 
 # The service catalogue and customers' subscriptions (mounted at /services/).

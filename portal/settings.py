@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "django_prometheus",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files in static/, so the API docs need no CDN.
+    "drf_spectacular_sidecar",
     "core",
     "customers",
     "provisioning",
@@ -236,6 +240,42 @@ for _name in (
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name}={globals()[_name]} must be 1 or more")
 
+# The API (/api/v1/, issue 13): API keys first (a missing or bad key is a 401 with
+# WWW-Authenticate), then the portal's own session for the docs page's "Try it out". JSON
+# only: the browsable API's pages would need inline script.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api.throttling.PerKeyThrottle",
+        "portal.api.throttling.PerUserThrottle",
+    ],
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Canopy API",
+    "DESCRIPTION": "Everything the portal does, for programs: the same actions and scoping.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_error_responses",
+    ],
+}
+
 # Cookies and transport security. Secure by default; the laptop run (DEBUG) relaxes what
 # needs HTTPS because it serves plain http://127.0.0.1.
 SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
@@ -339,6 +379,29 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# API rate limits (portal.api.throttling): requests per key and per user (all their keys and
+# their session together), "<n>/<second|minute|hour|day>". Counted in a cache every web
+# process shares: Redis when the broker is Redis (its own key prefix per database), else
+# this process's memory (the laptop run has one web process).
+API_RATE_PER_KEY = env.str("API_RATE_PER_KEY", default="600/minute")
+API_RATE_PER_USER = env.str("API_RATE_PER_USER", default="1200/minute")
+_throttle_url = env.str(
+    "API_THROTTLE_CACHE_URL",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "",
+)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api_throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _throttle_url,
+            "KEY_PREFIX": f"canopy-throttle-{DATABASES['default'].get('NAME', '')}",
+        }
+        if _throttle_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-stranded-jobs": {"task": "provisioning.sweep_jobs", "schedule": 60.0},

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from customers.urls import catalogue_patterns, user_patterns
 from customers.views import picker
 from portal import metrics, views
+from portal.api.urls import urlpatterns as api_patterns
 from portal.health import HealthView
 
 # 403 and 404 are Django's own views with templates/403.html and 404.html; the 500 page needs
@@ -41,4 +42,5 @@ urlpatterns = [
     # For the load balancer and Prometheus: no sign-in (see portal.health, portal.metrics).
     path("health/", HealthView.as_view(), name="health"),
     path("metrics", metrics.metrics, name="metrics"),
+    *api_patterns,
 ]

@@ -1,4 +1,12 @@
 from core.models.drift import DriftReport, QuarantinedObject, QuarantineState
+from core.models.idempotency import IdempotentRequest
 from core.models.jobs import Job, JobState
 
-__all__ = ["DriftReport", "Job", "JobState", "QuarantineState", "QuarantinedObject"]
+__all__ = [
+    "DriftReport",
+    "IdempotentRequest",
+    "Job",
+    "JobState",
+    "QuarantineState",
+    "QuarantinedObject",
+]

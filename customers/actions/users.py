@@ -23,7 +23,7 @@ from core.actors import SYSTEM, recorded_user
 from core.credentials import encrypt_secret
 from core.jobs import JobKind, held_lock_key, request_job
 from core.models import Job
-from core.scoping import effective_codenames, has_permission, holds_all
+from core.scoping import effective_codenames, has_permission, holds_all, unlimited
 from customers.actions.assignments import _assign, give_directory_account, sync_job
 from customers.actions.catalogue import DIRECTORY_STATES
 from customers.actions.limits import take_user_seat
@@ -101,7 +101,7 @@ def may_act_on(actor: Any, person: User, codename: str | None = None) -> bool:
         return True
     organisation = person.organisation
     if organisation is None:
-        return bool(getattr(actor, "is_superuser", False) and actor.is_active)
+        return unlimited(actor)
     if codename is not None and not has_permission(actor, codename, organisation):
         return False
     return holds_all(actor, effective_codenames(person, organisation), organisation)

@@ -1,5 +1,6 @@
 """Organisations, their people, roles and the grants that give those people power."""
 
+from customers.models.api_keys import ApiKey
 from customers.models.contact import Contact
 from customers.models.domain import Domain
 from customers.models.imports import ImportState, UserImport
@@ -21,6 +22,7 @@ from customers.models.services import (
 from customers.models.user import User
 
 __all__ = [
+    "ApiKey",
     "Contact",
     "CustomerService",
     "Domain",

@@ -9,8 +9,10 @@ from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from core.views import visible_or_404
+from customers.actions.api_keys import described_key
 from customers.actions.organisations import RELATIONS_REASON
 from customers.models import Contact, Domain, Organisation, RoleGrant
 from customers.views.common import StaffNames, page_context
@@ -86,10 +88,14 @@ def _events(records, subject: str, label_of, names: dict, name_of: StaffNames) -
         if record.history_type == "~" and not changes:
             previous[record.id] = record
             continue
+        who = name_of(record.history_user, username=True)
+        key = described_key(getattr(record, "history_change_reason", None))
+        if key is not None:
+            who = _("key %(key)s of %(owner)s") % {"key": key, "owner": who}
         events.append(
             Event(
                 when=record.history_date,
-                who=name_of(record.history_user, username=True),
+                who=who,
                 subject=subject,
                 label=label_of(record),
                 action=ACTIONS.get(record.history_type, record.history_type),

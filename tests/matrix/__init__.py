@@ -6,11 +6,14 @@ from the cast, the method, optional POST data, and the status each cast member m
 POST that a cast member may not make must also leave the target unchanged (``unchanged``
 names what to compare). The shapes the rows share are in tests/matrix/shapes.py; this module
 only collects the apps' rows, so no rows module imports another.
+
+A row's key is the URL's name, followed by " <METHOD>" for an API operation other than GET:
+every operation of the API (each method each API view answers) needs its own row.
 """
 
 from __future__ import annotations
 
-from tests.matrix import customers, portal, provisioning
+from tests.matrix import api, customers, portal, provisioning
 from tests.matrix.shapes import ROLES, Row
 
 __all__ = ["MATRIX", "ROLES", "Row"]
@@ -25,4 +28,4 @@ def _collect(*modules) -> dict[str, Row]:
     return matrix
 
 
-MATRIX = _collect(portal, customers, provisioning)
+MATRIX = _collect(portal, customers, provisioning, api)

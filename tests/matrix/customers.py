@@ -400,3 +400,56 @@ ROWS: dict[str, Row] = {
         method="post", data=lambda c: {"code": "123456"}, statuses=expect(200)
     ),
 }
+
+
+def _help_desk_key(cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from customers.models import ApiKey
+
+    return ApiKey.objects.get_or_create(
+        owner=cast.help_desk,
+        prefix="matrixhd",
+        defaults={
+            "name": "Matrix",
+            "organisation": cast.customer,
+            "scopes": ["view_organisation"],
+            "digest": "x",
+            "expires_at": timezone.now() + timedelta(days=1),
+        },
+    )[0]
+
+
+def _own_key(cast):
+    return _help_desk_key(cast)
+
+
+def _key_revoked(cast):
+    from customers.models import ApiKey
+
+    return ApiKey.objects.get(pk=_help_desk_key(cast).pk).revoked_at
+
+
+ROWS.update(
+    {
+        # API keys: one's own page for everyone; a customer's Keys tab for who sees its users.
+        "users:my_api_keys": Row(),
+        # Only its owner revokes a key here; anyone else's key is not found.
+        "users:my_api_key_revoke": Row(
+            method="post",
+            args=lambda c: [_own_key(c).pk],
+            statuses=expect(404, help_desk=302),
+            unchanged=_key_revoked,
+        ),
+        "customers:api_keys": Row(args=lambda c: [c.customer.pk], statuses=SEES_CUSTOMER_ONE),
+        # Help Desk's key: revoked by those who manage Help Desk's account, and by its owner.
+        "customers:api_key_revoke": Row(
+            method="post",
+            args=lambda c: [c.customer.pk, _help_desk_key(c).pk],
+            statuses=expect(302, reseller2_admin=404, end_user=404),
+            unchanged=_key_revoked,
+        ),
+    }
+)

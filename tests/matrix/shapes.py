@@ -57,3 +57,5 @@ class Row:
     query: str = ""
     # For refused POSTs: a function of the cast returning something comparable before/after.
     unchanged: Callable[[Any], Any] | None = None
+    # An API operation: called with each member's API key (JSON body), anonymous with none.
+    api: bool = False

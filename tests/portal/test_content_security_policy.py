@@ -61,7 +61,12 @@ def pages(cast):
         target_label=cast.customer.name,
         lock_key=f"org:{cast.customer.pk}",
     )
-    return [(name, reverse(name, args=row.args(cast)) + row.query) for name, row in MATRIX.items()]
+    # One GET per URL: an API operation's row for another method ("name POST") is the same URL.
+    return [
+        (name, reverse(name, args=row.args(cast)) + row.query)
+        for name, row in MATRIX.items()
+        if " " not in name
+    ]
 
 
 def test_every_page_carries_a_policy_that_forbids_inline_script(cast, pages):

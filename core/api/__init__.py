@@ -1,0 +1,1 @@
+"""What every app's ``api/`` shares: error answers, ETags, idempotent POSTs."""

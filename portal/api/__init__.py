@@ -1,0 +1,1 @@
+"""The API's root: authentication by API key, the /api/v1/ URLs, the schema and its docs."""

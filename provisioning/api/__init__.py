@@ -1,0 +1,1 @@
+"""The provisioning app's part of the API: jobs."""

@@ -1,0 +1,12 @@
+"""The provisioning app's API routes (mounted at /api/v1/ in the "api" namespace)."""
+
+from django.urls import path
+
+from provisioning.api import views
+
+urlpatterns = [
+    path("jobs/", views.JobList.as_view(), name="job-list"),
+    path("jobs/<int:pk>/", views.JobDetail.as_view(), name="job-detail"),
+    path("jobs/<int:pk>/retry/", views.JobRetry.as_view(), name="job-retry"),
+    path("jobs/<int:pk>/cancel/", views.JobCancel.as_view(), name="job-cancel"),
+]

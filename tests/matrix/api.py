@@ -1,0 +1,267 @@
+"""Matrix rows for the API (api:, api_schema, api_docs).
+
+API rows (``api=True``) are called with a key of each cast member that carries every scope on
+their own organisation, so what a key may do is bounded by its owner alone; anonymous
+requests carry no key (401). Each operation (URL and method) has its own row; the key of a
+row for a method other than GET ends in " <METHOD>".
+"""
+
+from __future__ import annotations
+
+from tests.matrix.shapes import Row, expect
+
+
+def api(default: int, **overrides: int) -> dict[str, int]:
+    return expect(default, anonymous=401, **overrides)
+
+
+SEES_CUSTOMER_ONE = api(200, reseller2_admin=404, end_user=404)
+CHANGES_CUSTOMER_ONE = api(200, reseller2_admin=404, end_user=404, help_desk=403)
+DECIDES_CUSTOMER_ONE = api(
+    202, reseller2_admin=404, end_user=404, customer_admin=403, help_desk=403
+)
+MANAGES_CUSTOMER_ONE_JOBS = api(200, reseller2_admin=404, end_user=404, help_desk=403)
+
+
+def _with_status(organisation, status):
+    from customers.models import Organisation
+
+    Organisation.objects.filter(pk=organisation.pk).update(status=status)
+    return organisation
+
+
+def _ready_to_provision(cast):
+    """Customer One, its reseller on its way into the directory (a customer is built inside
+    it)."""
+    _with_status(cast.reseller, "provisioning")
+    return cast.customer
+
+
+def _state(cast):
+    from customers.models import Organisation
+
+    org = Organisation.objects.get(pk=cast.customer.pk)
+    return (org.status, org.name, Organisation.objects.count())
+
+
+def _contact(cast):
+    from customers.models import Contact
+
+    return Contact.objects.get_or_create(organisation=cast.customer, name="Api Contact")[0]
+
+
+def _contacts(cast):
+    from customers.models import Contact
+
+    return sorted(Contact.objects.filter(organisation=cast.customer).values_list("name", "phone"))
+
+
+def _deep_state(cast):
+    from customers.models import Organisation
+
+    return Organisation.objects.get(pk=cast.deep_customer.pk).status
+
+
+def _end_user(cast):
+    from customers.models import User
+
+    person = User.objects.get(pk=cast.end_user.pk)
+    return (person.first_name, person.is_active, person.password)
+
+
+def _admin_password(cast):
+    from customers.models import User
+
+    return User.objects.get(pk=cast.customer_admin.pk).password
+
+
+def _users(cast):
+    from customers.models import User
+
+    return User.objects.count()
+
+
+def _failed_job(cast):
+    from core.models import Job
+
+    return Job.objects.create(
+        kind="update_user",
+        organisation=cast.customer,
+        target_label=cast.customer.name,
+        lock_key=f"org:{cast.customer.pk}:failed",
+        state="failed",
+    )
+
+
+def _job_states(cast):
+    from core.models import Job
+
+    return sorted(Job.objects.filter(organisation=cast.customer).values_list("pk", "state"))
+
+
+ROWS: dict[str, Row] = {
+    # The OpenAPI document is for those who may use the API; its page is a portal page.
+    "api_schema": Row(statuses=api(200), api=True),
+    "api_docs": Row(),
+    "api:organisation-list": Row(statuses=api(200), api=True),
+    "api:organisation-detail": Row(
+        args=lambda c: [c.customer.pk], statuses=SEES_CUSTOMER_ONE, api=True
+    ),
+    "api:organisation-detail PATCH": Row(
+        method="patch",
+        args=lambda c: [c.customer.pk],
+        data=lambda c: {"name": "Renamed"},
+        statuses=CHANGES_CUSTOMER_ONE,
+        unchanged=_state,
+        api=True,
+    ),
+    "api:organisation-provision POST": Row(
+        method="post",
+        args=lambda c: [_ready_to_provision(c).pk],
+        statuses=DECIDES_CUSTOMER_ONE,
+        unchanged=_state,
+        api=True,
+    ),
+    "api:organisation-suspend POST": Row(
+        method="post",
+        args=lambda c: [_with_status(c.customer, "active").pk],
+        statuses=DECIDES_CUSTOMER_ONE,
+        unchanged=_state,
+        api=True,
+    ),
+    # A suspended customer's own people may not sign in, so their keys are refused (401).
+    "api:organisation-resume POST": Row(
+        method="post",
+        args=lambda c: [_with_status(c.customer, "suspended").pk],
+        statuses=api(202, reseller2_admin=404, customer_admin=401, help_desk=401, end_user=401),
+        unchanged=_state,
+        api=True,
+    ),
+    # A draft with no users: deprovisioned at once, no job (200). Deep Customer is below Sub
+    # Reseller, out of sight of Customer One's people.
+    "api:organisation-deprovision POST": Row(
+        method="post",
+        args=lambda c: [c.deep_customer.pk],
+        statuses=api(404, provider_admin=200, reseller_admin=200),
+        unchanged=_deep_state,
+        api=True,
+    ),
+    "api:contact-list": Row(args=lambda c: [c.customer.pk], statuses=SEES_CUSTOMER_ONE, api=True),
+    "api:contact-list POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk],
+        data=lambda c: {"name": "New Contact", "email": "new@example.com"},
+        statuses=api(201, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_contacts,
+        api=True,
+    ),
+    "api:contact-detail": Row(
+        args=lambda c: [c.customer.pk, _contact(c).pk], statuses=SEES_CUSTOMER_ONE, api=True
+    ),
+    "api:contact-detail PATCH": Row(
+        method="patch",
+        args=lambda c: [c.customer.pk, _contact(c).pk],
+        data=lambda c: {"phone": "+44 1"},
+        statuses=CHANGES_CUSTOMER_ONE,
+        unchanged=_contacts,
+        api=True,
+    ),
+    "api:contact-detail DELETE": Row(
+        method="delete",
+        args=lambda c: [c.customer.pk, _contact(c).pk],
+        statuses=api(204, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_contacts,
+        api=True,
+    ),
+    # The parent is named in the body: one the caller cannot see is a 404, as in a URL.
+    "api:customer-create POST": Row(
+        method="post",
+        data=lambda c: {
+            "parent": c.reseller.pk,
+            "name": "Matrix Customer",
+            "email": "matrix@example.com",
+            "domain_name": "matrix-customer.example",
+        },
+        statuses=api(404, provider_admin=201, reseller_admin=201),
+        unchanged=_state,
+        api=True,
+    ),
+    "api:user-list": Row(statuses=api(200), api=True),
+    "api:user-list POST": Row(
+        method="post",
+        data=lambda c: {
+            "organisation": c.customer.pk,
+            "upn": f"matrix.user@{c.customer.primary_domain.name}",
+            "first_name": "Matrix",
+            "last_name": "User",
+        },
+        statuses=api(201, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_users,
+        api=True,
+    ),
+    "api:user-detail": Row(args=lambda c: [c.end_user.pk], statuses=SEES_CUSTOMER_ONE, api=True),
+    "api:user-detail PATCH": Row(
+        method="patch",
+        args=lambda c: [c.end_user.pk],
+        data=lambda c: {"first_name": "Changed"},
+        statuses=CHANGES_CUSTOMER_ONE,
+        unchanged=_end_user,
+        api=True,
+    ),
+    # The cast's users have no directory account: nothing for a job to do (200, no job).
+    # The user is gone (with no directory account, no job: 200); Help Desk may not delete.
+    "api:user-detail DELETE": Row(
+        method="delete",
+        args=lambda c: [c.end_user.pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_users,
+        api=True,
+    ),
+    "api:user-disable POST": Row(
+        method="post",
+        args=lambda c: [c.end_user.pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_end_user,
+        api=True,
+    ),
+    # Already enabled: nothing to do, no job (200).
+    "api:user-enable POST": Row(
+        method="post",
+        args=lambda c: [c.end_user.pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_end_user,
+        api=True,
+    ),
+    # Help Desk may reset ordinary users, not an administrator (403).
+    "api:user-reset-password POST": Row(
+        method="post",
+        args=lambda c: [c.customer_admin.pk],
+        data=lambda c: {"password": "Matrix-Password-77!"},
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_admin_password,
+        api=True,
+    ),
+    # As Unlock on the user's page: Help Desk may not unlock an administrator.
+    "api:user-unlock POST": Row(
+        method="post",
+        args=lambda c: [c.customer_admin.pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=403),
+        api=True,
+    ),
+    "api:job-list": Row(statuses=api(200), api=True),
+    "api:job-detail": Row(args=lambda c: [c.customer_job.pk], statuses=SEES_CUSTOMER_ONE, api=True),
+    "api:job-retry POST": Row(
+        method="post",
+        args=lambda c: [_failed_job(c).pk],
+        statuses=api(202, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_job_states,
+        api=True,
+    ),
+    "api:job-cancel POST": Row(
+        method="post",
+        args=lambda c: [c.customer_job.pk],
+        statuses=MANAGES_CUSTOMER_ONE_JOBS,
+        unchanged=_job_states,
+        api=True,
+    ),
+}
