@@ -325,6 +325,9 @@ JOB_RETRY_MAX_SECONDS = env.float("JOB_RETRY_MAX_SECONDS", default=3600.0)
 JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=300)
 DELETED_RETENTION_DAYS = env.int("DELETED_RETENTION_DAYS", default=30)
 
+# Billing (README "Billing"): the currency of accounts whose issuer has none of its own.
+BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+
 # --- Directory (Active Directory / Samba AD) ---------------------------------------------------
 DIRECTORY_URL = env.str("DIRECTORY_URL", default="")
 DIRECTORY_BIND_USER = env.str("DIRECTORY_BIND_USER", default="")

@@ -1,0 +1,100 @@
+"""Unit offers: an issuer's catalogue of units, adding one to a customer, and payments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.actions.accounts import require_manage
+from billing.actions.ledger import post
+from billing.models import (
+    BillingAccount,
+    Cause,
+    Purchase,
+    PurchaseStatus,
+    TransactionType,
+    UnitOffer,
+)
+from core.actors import recorded_user
+from core.scoping import decider, has_permission
+from customers.models import Organisation
+
+
+def require_offer_manager(actor: Any, issuer: Organisation) -> None:
+    """An issuer's own admins (``manage_billing`` on it) keep its offers."""
+    if not issuer.is_reseller or not has_permission(actor, "manage_billing", issuer):
+        raise PermissionDenied(
+            _("You may not manage the unit offers of %(issuer)s.") % {"issuer": issuer.name}
+        )
+
+
+def save_offer(*, actor: Any, offer: UnitOffer) -> UnitOffer:
+    """Create or change an offer of ``offer.issuer``."""
+    require_offer_manager(actor, offer.issuer)
+    offer.full_clean()
+    offer.save()
+    return offer
+
+
+def offers_for(account: BillingAccount):
+    """The active offers the account's issuer sells."""
+    return UnitOffer.objects.filter(issuer=decider(account.organisation), is_active=True)
+
+
+@transaction.atomic
+def add_offer(
+    *, actor: Any, account: BillingAccount, offer: UnitOffer, description: str
+) -> Purchase:
+    """Add a unit offer to a customer. A credit customer's units are credited at once (paid
+    later); anyone else's are credited when the payment is recorded."""
+    require_manage(actor, account.organisation)
+    if not offers_for(account).filter(pk=offer.pk).exists():
+        raise ValidationError({"offer": _("Choose an offer of the account's issuer.")})
+    description = description.strip() or offer.name
+    purchase = Purchase(
+        account=account,
+        offer=offer,
+        units=offer.units,
+        price=offer.price,
+        description=description[:300],
+        status=PurchaseStatus.AWAITING_PAYMENT,
+        actor=recorded_user(actor),
+    )
+    if account.credit_customer:
+        purchase.credit = _credit(actor, account, purchase)
+        purchase.status = PurchaseStatus.CREDITED_UNPAID
+    purchase.save()
+    return purchase
+
+
+def _credit(actor: Any, account: BillingAccount, purchase: Purchase):
+    return post(
+        account=account,
+        transaction_type=TransactionType.CREDIT,
+        amount=purchase.units,
+        description=purchase.description,
+        cause=Cause.OFFER,
+        actor=actor,
+        offer=purchase.offer,
+    )
+
+
+@transaction.atomic
+def record_payment(*, actor: Any, purchase: Purchase, reference: str = "") -> Purchase:
+    """The purchase is paid: credit its units if they were waiting for it."""
+    require_manage(actor, purchase.account.organisation)
+    locked = Purchase.objects.select_for_update().select_related("account__organisation", "offer")
+    locked = locked.get(pk=purchase.pk)
+    if locked.status == PurchaseStatus.PAID:
+        raise ValidationError(_("This purchase is already paid."))
+    if locked.status == PurchaseStatus.AWAITING_PAYMENT:
+        locked.credit = _credit(actor, locked.account, locked)
+    locked.status = PurchaseStatus.PAID
+    locked.payment_reference = reference.strip()[:100]
+    locked.paid_at = timezone.now()
+    locked.save()
+    return locked

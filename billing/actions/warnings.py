@@ -1,0 +1,67 @@
+"""The unit warn level: one e-mail per crossing, and the banner's question.
+
+The e-mail is a plain message through Django's mail API (the configured EMAIL_BACKEND) until
+the issue "Running a provider business in the browser" brings templates and an SMTP test
+server. It leaves on commit, so a rolled-back debit sends nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import partial
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import BillingAccount
+
+
+def recipients(account: BillingAccount) -> list[str]:
+    """The organisation's billing contact (its e-mail address) and its enabled admins."""
+    organisation = account.organisation
+    addresses = [organisation.email] if organisation.email else []
+    addresses += (
+        organisation.users.filter(is_admin=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    return sorted(set(addresses))
+
+
+def _send_warning(account_id: int) -> None:
+    account = BillingAccount.objects.select_related("organisation").get(pk=account_id)
+    to = recipients(account)
+    if not to:
+        return
+    subject = _("%(name)s: unit balance at %(balance)s") % {
+        "name": account.organisation.name,
+        "balance": account.balance,
+    }
+    body = _(
+        "The unit balance of %(name)s is %(balance)s, at or below its unit warn level of "
+        "%(level)s. At or below the cutoff balance of %(cutoff)s no new users, services or "
+        "seats can be added."
+    ) % {
+        "name": account.organisation.name,
+        "balance": account.balance,
+        "level": account.unit_warn_level,
+        "cutoff": account.cutoff_balance if account.cutoff_balance is not None else _("none"),
+    }
+    send_mail(subject, body, None, to)
+
+
+def after_balance_change(locked: BillingAccount, before: Decimal) -> None:
+    """Inside the ledger write, the account row locked: mark a crossing of the warn level
+    (the e-mail follows on commit) or clear the mark when the balance is back above it."""
+    level = locked.unit_warn_level
+    if level is None:
+        return
+    if locked.balance <= level and locked.warned_at is None:
+        locked.warned_at = timezone.now()
+        BillingAccount.objects.filter(pk=locked.pk).update(warned_at=locked.warned_at)
+        transaction.on_commit(partial(_send_warning, locked.pk))
+    elif locked.balance > level and locked.warned_at is not None:
+        locked.warned_at = None
+        BillingAccount.objects.filter(pk=locked.pk).update(warned_at=None)

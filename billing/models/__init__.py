@@ -1,0 +1,17 @@
+"""Accounts that pay: a billing account per organisation, the offers an issuer sells, the
+append-only ledger of units and the purchases waiting for payment."""
+
+from billing.models.account import BillingAccount, BillingMode
+from billing.models.ledger import Cause, Transaction, TransactionType
+from billing.models.offers import Purchase, PurchaseStatus, UnitOffer
+
+__all__ = [
+    "BillingAccount",
+    "BillingMode",
+    "Cause",
+    "Purchase",
+    "PurchaseStatus",
+    "Transaction",
+    "TransactionType",
+    "UnitOffer",
+]
