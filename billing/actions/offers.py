@@ -15,7 +15,7 @@ from billing.models import (
     BillingAccount,
     Cause,
     Purchase,
-    PurchaseStatus,
+    PurchaseState,
     TransactionType,
     UnitOffer,
 )
@@ -61,12 +61,12 @@ def add_offer(
         units=offer.units,
         price=offer.price,
         description=description[:300],
-        status=PurchaseStatus.AWAITING_PAYMENT,
+        state=PurchaseState.AWAITING_PAYMENT,
         actor=recorded_user(actor),
     )
     if account.credit_customer:
         purchase.credit = _credit(actor, account, purchase)
-        purchase.status = PurchaseStatus.CREDITED_UNPAID
+        purchase.state = PurchaseState.CREDITED_UNPAID
     purchase.save()
     return purchase
 
@@ -89,11 +89,11 @@ def record_payment(*, actor: Any, purchase: Purchase, reference: str = "") -> Pu
     require_manage(actor, purchase.account.organisation)
     locked = Purchase.objects.select_for_update().select_related("account__organisation", "offer")
     locked = locked.get(pk=purchase.pk)
-    if locked.status == PurchaseStatus.PAID:
+    if locked.state == PurchaseState.PAID:
         raise ValidationError(_("This purchase is already paid."))
-    if locked.status == PurchaseStatus.AWAITING_PAYMENT:
+    if locked.state == PurchaseState.AWAITING_PAYMENT:
         locked.credit = _credit(actor, locked.account, locked)
-    locked.status = PurchaseStatus.PAID
+    locked.state = PurchaseState.PAID
     locked.payment_reference = reference.strip()[:100]
     locked.paid_at = timezone.now()
     locked.save()

@@ -3,14 +3,14 @@ append-only ledger of units and the purchases waiting for payment."""
 
 from billing.models.account import BillingAccount, BillingMode
 from billing.models.ledger import Cause, Transaction, TransactionType
-from billing.models.offers import Purchase, PurchaseStatus, UnitOffer
+from billing.models.offers import Purchase, PurchaseState, UnitOffer
 
 __all__ = [
     "BillingAccount",
     "BillingMode",
     "Cause",
     "Purchase",
-    "PurchaseStatus",
+    "PurchaseState",
     "Transaction",
     "TransactionType",
     "UnitOffer",

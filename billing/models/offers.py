@@ -40,7 +40,7 @@ class UnitOffer(models.Model):
         return self.name
 
 
-class PurchaseStatus(models.TextChoices):
+class PurchaseState(models.TextChoices):
     AWAITING_PAYMENT = "awaiting", _("Awaiting payment")
     CREDITED_UNPAID = "unpaid", _("Credited, payment due")
     PAID = "paid", _("Paid")
@@ -57,7 +57,7 @@ class Purchase(models.Model):
     units = models.DecimalField(_("Units"), **UNITS)
     price = models.DecimalField(_("Price"), **UNITS)
     description = models.CharField(_("Description"), max_length=300)
-    status = models.CharField(_("Status"), max_length=10, choices=PurchaseStatus.choices)
+    state = models.CharField(_("Payment"), max_length=10, choices=PurchaseState.choices)
     credit = models.OneToOneField(
         "billing.Transaction", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -80,4 +80,4 @@ class Purchase(models.Model):
         ordering = ["-created", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.offer} ({self.get_status_display()})"
+        return f"{self.offer} ({self.get_state_display()})"

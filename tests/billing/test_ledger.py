@@ -11,7 +11,7 @@ from django.db import connection
 from billing.actions.accounts import account_for, update_profile
 from billing.actions.ledger import adjust_units, credit, debit
 from billing.actions.offers import add_offer, record_payment, save_offer
-from billing.models import BillingAccount, Cause, PurchaseStatus, Transaction, UnitOffer
+from billing.models import BillingAccount, Cause, PurchaseState, Transaction, UnitOffer
 from billing.models.ledger import AppendOnly
 from core.actors import SYSTEM
 from tests.cast import build_cast
@@ -142,7 +142,7 @@ def test_a_non_credit_customers_offer_is_credited_only_when_paid(cast):
     account = account_for(cast.customer)
     purchase = add_offer(actor=cast.reseller_admin, account=account, offer=offer, description="")
     account.refresh_from_db()
-    assert purchase.status == PurchaseStatus.AWAITING_PAYMENT
+    assert purchase.state == PurchaseState.AWAITING_PAYMENT
     assert account.balance == 0
     record_payment(actor=cast.reseller_admin, purchase=purchase, reference="bank 42")
     account.refresh_from_db()
@@ -162,7 +162,7 @@ def test_a_credit_customers_offer_is_credited_at_once_and_paid_later(cast):
     account.refresh_from_db()
     purchase = add_offer(actor=cast.reseller_admin, account=account, offer=offer, description="Q1")
     account.refresh_from_db()
-    assert (purchase.status, account.balance) == (PurchaseStatus.CREDITED_UNPAID, 100)
+    assert (purchase.state, account.balance) == (PurchaseState.CREDITED_UNPAID, 100)
     record_payment(actor=cast.reseller_admin, purchase=purchase)
     account.refresh_from_db()
     assert account.balance == 100
