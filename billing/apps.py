@@ -6,8 +6,15 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from billing.actions.admission import admit
-        from core.registry import register_admission_check
+        from django.utils.translation import gettext_lazy as _
 
-        # customers asks before it adds users, services or seats; it never imports billing.
+        from billing.actions.admission import admit
+        from core.registry import CustomerTab, register_admission_check, register_customer_tab
+
+        # customers asks before it adds users, services or seats, and shows these tabs; it
+        # never imports billing.
         register_admission_check("billing.cutoff", admit)
+        register_customer_tab(
+            CustomerTab("billing", _("Billing"), "billing:account", "view_billing")
+        )
+        register_customer_tab(CustomerTab("units", _("Units"), "billing:units", "view_billing"))

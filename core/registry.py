@@ -99,3 +99,18 @@ def check_admission(admission: Admission) -> None:
     """Run every registered check; the first refusal (a ValidationError) propagates."""
     for check in list(ADMISSION_CHECKS.values()):
         check(admission)
+
+
+class CustomerTab:
+    """A tab an app above ``customers`` adds to the customer page (billing: Billing, Units):
+    shown to those who hold ``codename`` on the customer; ``url_name`` takes its pk."""
+
+    def __init__(self, code: str, label: str, url_name: str, codename: str) -> None:
+        self.code, self.label, self.url_name, self.codename = code, label, url_name, codename
+
+
+CUSTOMER_TABS: dict[str, CustomerTab] = {}
+
+
+def register_customer_tab(tab: CustomerTab) -> None:
+    CUSTOMER_TABS[tab.code] = tab

@@ -35,6 +35,14 @@ def require_offer_manager(actor: Any, issuer: Organisation) -> None:
 def save_offer(*, actor: Any, offer: UnitOffer) -> UnitOffer:
     """Create or change an offer of ``offer.issuer``."""
     require_offer_manager(actor, offer.issuer)
+    taken = UnitOffer.objects.filter(issuer=offer.issuer, name__iexact=offer.name)
+    if taken.exclude(pk=offer.pk).exists():
+        raise ValidationError(
+            {
+                "name": _("%(issuer)s already has an offer of this name.")
+                % {"issuer": offer.issuer.name}
+            }
+        )
     offer.full_clean()
     offer.save()
     return offer

@@ -94,6 +94,7 @@ class BillingAccount(models.Model):
         return str(self.organisation)
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
         self.tax_country = self.tax_country.upper()
         self.currency = self.currency.upper()
         if self.vat_number:
@@ -103,21 +104,18 @@ class BillingAccount(models.Model):
             try:
                 self.vat_number = vatin.validate(number)
             except NumberError:
-                raise ValidationError(
-                    {"vat_number": _("This is not a valid VAT number.")}
-                ) from None
-            if self.tax_country and not self.vat_number.startswith(self.tax_country):
-                raise ValidationError(
-                    {"vat_number": _("The VAT number is not one of the tax country.")}
-                )
+                errors["vat_number"] = _("This is not a valid VAT number.")
+            else:
+                if self.tax_country and not self.vat_number.startswith(self.tax_country):
+                    errors["vat_number"] = _("The VAT number is not one of the tax country.")
         if (
             self.cutoff_balance is not None
             and self.unit_warn_level is not None
             and self.unit_warn_level < self.cutoff_balance
         ):
-            raise ValidationError(
-                {"unit_warn_level": _("The warn level must not be below the cutoff balance.")}
-            )
+            errors["unit_warn_level"] = _("The warn level must not be below the cutoff balance.")
+        if errors:
+            raise ValidationError(errors)
 
     def billing_address(self) -> dict[str, str]:
         """The address an invoice carries: this account's, field by field, or else the

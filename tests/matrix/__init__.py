@@ -10,7 +10,7 @@ only collects the apps' rows, so no rows module imports another.
 
 from __future__ import annotations
 
-from tests.matrix import customers, portal, provisioning
+from tests.matrix import billing, customers, portal, provisioning
 from tests.matrix.shapes import ROLES, Row
 
 __all__ = ["MATRIX", "ROLES", "Row"]
@@ -25,4 +25,4 @@ def _collect(*modules) -> dict[str, Row]:
     return matrix
 
 
-MATRIX = _collect(portal, customers, provisioning)
+MATRIX = _collect(portal, customers, provisioning, billing)
