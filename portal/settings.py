@@ -9,6 +9,7 @@ with a message that names the variable. Any secret may be given as ``<NAME>_FILE
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -311,6 +312,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
     },
     "expire-user-uploads": {"task": "customers.expire_uploads", "schedule": 10 * 60.0},
+    # Billing: yesterday's seat-days, debited from prepaid balances (README "Billing").
+    "billing-daily-usage": {
+        "task": "billing.daily_usage",
+        "schedule": crontab(
+            hour=env.int("BILLING_DAILY_HOUR", default=0),
+            minute=env.int("BILLING_DAILY_MINUTE", default=30),
+        ),
+    },
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
         "schedule": env.float("DOMAIN_CHECK_INTERVAL_SECONDS", default=10 * 60.0),

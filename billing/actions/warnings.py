@@ -30,25 +30,34 @@ def recipients(account: BillingAccount) -> list[str]:
     return sorted(set(addresses))
 
 
-def _send_warning(account_id: int) -> None:
+def _send_warning(account_id: int, balance: Decimal) -> None:
+    """The e-mail names the balance that crossed the level, whatever happened since."""
     account = BillingAccount.objects.select_related("organisation").get(pk=account_id)
     to = recipients(account)
     if not to:
         return
-    subject = _("%(name)s: unit balance at %(balance)s") % {
+    values = {
         "name": account.organisation.name,
-        "balance": account.balance,
-    }
-    body = _(
-        "The unit balance of %(name)s is %(balance)s, at or below its unit warn level of "
-        "%(level)s. At or below the cutoff balance of %(cutoff)s no new users, services or "
-        "seats can be added."
-    ) % {
-        "name": account.organisation.name,
-        "balance": account.balance,
+        "balance": balance,
         "level": account.unit_warn_level,
-        "cutoff": account.cutoff_balance if account.cutoff_balance is not None else _("none"),
+        "cutoff": account.cutoff_balance,
     }
+    subject = _("%(name)s: unit balance at %(balance)s") % values
+    body = (
+        _(
+            "The unit balance of %(name)s is %(balance)s, at or below its unit warn level of "
+            "%(level)s."
+        )
+        % values
+    )
+    if account.cutoff_balance is not None:
+        body += " " + (
+            _(
+                "At or below the cutoff balance of %(cutoff)s no new users, services or seats "
+                "can be added."
+            )
+            % values
+        )
     send_mail(subject, body, None, to)
 
 
@@ -61,7 +70,7 @@ def after_balance_change(locked: BillingAccount, before: Decimal) -> None:
     if locked.balance <= level and locked.warned_at is None:
         locked.warned_at = timezone.now()
         BillingAccount.objects.filter(pk=locked.pk).update(warned_at=locked.warned_at)
-        transaction.on_commit(partial(_send_warning, locked.pk))
+        transaction.on_commit(partial(_send_warning, locked.pk, locked.balance))
     elif locked.balance > level and locked.warned_at is not None:
         locked.warned_at = None
         BillingAccount.objects.filter(pk=locked.pk).update(warned_at=None)

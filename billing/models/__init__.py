@@ -4,6 +4,7 @@ append-only ledger of units and the purchases waiting for payment."""
 from billing.models.account import BillingAccount, BillingMode
 from billing.models.ledger import Cause, Transaction, TransactionType
 from billing.models.offers import Purchase, PurchaseState, UnitOffer
+from billing.models.usage import UsageSnapshot
 
 __all__ = [
     "BillingAccount",
@@ -14,4 +15,5 @@ __all__ = [
     "Transaction",
     "TransactionType",
     "UnitOffer",
+    "UsageSnapshot",
 ]
