@@ -6,6 +6,7 @@ import datetime
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from billing.actions.usage import run_daily_usage
@@ -22,7 +23,7 @@ def daily_usage(day: str | None = None) -> dict[str, object]:
         if day
         else timezone.localdate() - datetime.timedelta(days=1)
     )
-    run = run_daily_usage(when, actor=SYSTEM)
+    run = run_daily_usage(when, actor=SYSTEM, batch=settings.BILLING_DAILY_BATCH)
     logger.info(
         "daily usage %s: %d snapshots, %d debits on %d accounts, %s units",
         when,

@@ -336,6 +336,8 @@ DELETED_RETENTION_DAYS = env.int("DELETED_RETENTION_DAYS", default=30)
 
 # Billing (README "Billing"): the currency of accounts whose issuer has none of its own.
 BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+# Accounts the daily debit locks and debits per transaction: a killed worker loses one batch.
+BILLING_DAILY_BATCH = env.int("BILLING_DAILY_BATCH", default=2000)
 
 # --- Directory (Active Directory / Samba AD) ---------------------------------------------------
 DIRECTORY_URL = env.str("DIRECTORY_URL", default="")

@@ -30,8 +30,6 @@ from billing.actions.warnings import after_balance_change
 from billing.models import BillingAccount, BillingMode, Cause, Transaction, UsageSnapshot
 from customers.models import CustomerService, Organisation, Plan, Service, UserService
 
-BATCH_ACCOUNTS = 2000
-
 
 @dataclass
 class DailyRun:
@@ -156,7 +154,7 @@ def _debit_batch(day: datetime.date, ids: list[int], run: DailyRun) -> None:
 
 
 def run_daily_usage(
-    day: datetime.date, *, actor: Any, batch: int = BATCH_ACCOUNTS, stop_after: int | None = None
+    day: datetime.date, *, actor: Any, batch: int = 2000, stop_after: int | None = None
 ) -> DailyRun:
     """Snapshot ``day`` and debit every prepaid account for it (see the module's text).
 
