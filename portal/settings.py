@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
                 "provisioning.context_processors.directory_status",
+                "billing.context_processors.billing_banner",
             ],
         },
     },

@@ -136,3 +136,19 @@ class BillingAccount(models.Model):
     @property
     def below_warn_level(self) -> bool:
         return self.unit_warn_level is not None and self.balance <= self.unit_warn_level
+
+
+def banner_annotations() -> dict[str, models.Expression]:
+    """Annotations for an Organisation queryset: is its balance below its warn level (a
+    warning went out and it has not climbed back), or at or below its cutoff? The portal
+    adds them to the query that loads the signed-in user's organisation anyway, so the
+    banner costs no query of its own."""
+    accounts = BillingAccount.objects.filter(organisation=models.OuterRef("pk"))
+    return {
+        "billing_warned": models.Exists(accounts.filter(warned_at__isnull=False)),
+        "billing_cut_off": models.Exists(
+            accounts.filter(
+                cutoff_balance__isnull=False, balance__lte=models.F("cutoff_balance")
+            ).exclude(organisation__inactive_billing=True)
+        ),
+    }

@@ -44,3 +44,21 @@ def test_a_rolled_back_debit_sends_nothing(cast, mailoutbox, django_capture_on_c
         debit(actor=SYSTEM, account=account, units=1, description="Use")
     assert len(callbacks) == 1  # the e-mail waits for the commit
     assert mailoutbox == []
+
+
+def test_the_banner_shows_on_the_customers_pages_once_below_the_warn_level(cast, login):
+    account = account_for(cast.customer)
+    update_profile(
+        actor=SYSTEM, account=account, changes={"unit_warn_level": 10, "cutoff_balance": 0}
+    )
+    credit(actor=SYSTEM, account=account, units=20, description="Opening")
+    client = login(cast.customer_admin)
+    assert b'id="billing-banner"' not in client.get("/").content
+    debit(actor=SYSTEM, account=account, units=15, description="Use")
+    page = client.get("/")
+    assert b'id="billing-banner"' in page.content and b"alert-warning" in page.content
+    debit(actor=SYSTEM, account=account, units=5, description="Use")
+    assert b"alert-danger" in client.get("/").content  # at the cutoff
+    # The end user does not see billing; the reseller's admin is not the customer.
+    assert b'id="billing-banner"' not in login(cast.end_user).get("/users/me/").content
+    assert b'id="billing-banner"' not in login(cast.reseller_admin).get("/").content
