@@ -3,7 +3,16 @@ change only through billing.actions, so the admin shows them read-only."""
 
 from django.contrib import admin
 
-from billing.models import BillingAccount, Purchase, Transaction, UnitOffer, UsageSnapshot
+from billing.models import (
+    BillingAccount,
+    BillingSettings,
+    CreditQuota,
+    LicenceReminder,
+    Purchase,
+    Transaction,
+    UnitOffer,
+    UsageSnapshot,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -46,3 +55,18 @@ class PurchaseAdmin(ReadOnlyAdmin):
 class UsageSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["day", "subscription", "organisation", "seats", "units"]
     list_select_related = ["subscription__service", "organisation"]
+
+
+@admin.register(CreditQuota)
+class CreditQuotaAdmin(ReadOnlyAdmin):
+    list_display = ["account", "amount", "effective_date", "end_date"]
+
+
+@admin.register(LicenceReminder)
+class LicenceReminderAdmin(ReadOnlyAdmin):
+    list_display = ["account", "expiry_date", "days_before", "sent"]
+
+
+@admin.register(BillingSettings)
+class BillingSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["provider", "cutoff_action", "cutoff_grace_days", "expiry_action"]

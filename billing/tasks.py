@@ -9,6 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from billing.actions.licences import run_daily_checks
 from billing.actions.usage import run_daily_usage
 from core.actors import SYSTEM
 
@@ -33,3 +34,10 @@ def daily_usage(day: str | None = None) -> dict[str, object]:
         run.units,
     )
     return {"day": when.isoformat(), "debits": run.debits, "units": str(run.units)}
+
+
+@shared_task(name="billing.daily_checks", ignore_result=True)
+def daily_checks() -> dict[str, int]:
+    """Licence reminders and expiry, and suspensions after the cutoff's grace period."""
+    done = run_daily_checks(timezone.localdate(), actor=SYSTEM)
+    return {"reminders": len(done.reminders), "suspended": len(done.suspended)}

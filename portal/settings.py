@@ -321,6 +321,7 @@ CELERY_BEAT_SCHEDULE = {
             minute=env.int("BILLING_DAILY_MINUTE", default=30),
         ),
     },
+    "billing-daily-checks": {"task": "billing.daily_checks", "schedule": crontab(hour=6, minute=0)},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
         "schedule": env.float("DOMAIN_CHECK_INTERVAL_SECONDS", default=10 * 60.0),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from billing.actions.suspension import resume_if_paid
 from billing.models import BillingAccount
 from core.scoping import decider, may_decide
 from customers.models import Organisation
@@ -29,6 +31,7 @@ PROFILE_FIELDS = [
     "cutoff_balance",
     "billing_mode",
     "currency",
+    "licence_expiry_date",
 ]
 
 
@@ -88,4 +91,7 @@ def update_profile(
         raise ValidationError({"product_offer": _("Choose an offer of the account's issuer.")})
     locked.full_clean()
     locked.save()
+    if locked.suspended_by_billing_at is not None:
+        # A new licence date or a lower cutoff may end what billing suspended.
+        transaction.on_commit(partial(resume_if_paid, locked.pk))
     return locked

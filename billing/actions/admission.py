@@ -18,9 +18,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import BillingAccount, BillingMode
+from billing.actions.provider import settings_for
+from billing.models import BillingAccount, BillingMode, ExpiryAction
 from billing.models.account import ZERO
 from core.registry import Admission
 from customers.models import UserService
@@ -36,6 +38,18 @@ def daily_units(organisation_id: int) -> Decimal:
     )
 
 
+def _check_licence(account: BillingAccount) -> None:
+    expiry = account.licence_expiry_date
+    if expiry is None or expiry > timezone.localdate():
+        return
+    if settings_for(account.organisation).expiry_action == ExpiryAction.BLOCK_USERS:
+        raise ValidationError(
+            _("The licence of %(name)s expired on %(date)s: no users can be added.")
+            % {"name": account.organisation.name, "date": expiry},
+            code="licence_expired",
+        )
+
+
 def admit(admission: Admission) -> None:
     organisation = admission.organisation
     if organisation.inactive_billing:
@@ -44,11 +58,11 @@ def admit(admission: Admission) -> None:
     if admission.kind == Admission.SEATS:
         accounts = accounts.select_for_update()
     account = accounts.first()
-    if (
-        account is None
-        or account.billing_mode != BillingMode.PREPAID
-        or account.cutoff_balance is None
-    ):
+    if account is None:
+        return
+    if admission.kind == Admission.USER:
+        _check_licence(account)
+    if account.billing_mode != BillingMode.PREPAID or account.cutoff_balance is None:
         return
     values = {
         "name": organisation.name,

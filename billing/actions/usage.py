@@ -115,8 +115,10 @@ WITH due AS (
 UPDATE {account} acc SET balance = acc.balance - totals.total
 FROM totals WHERE acc.id = totals.account_id
 RETURNING acc.id, acc.balance + totals.total, totals.total, totals.n,
-          acc.unit_warn_level IS NOT NULL AND acc.balance <= acc.unit_warn_level
-              AND acc.warned_at IS NULL
+          (acc.unit_warn_level IS NOT NULL AND acc.balance <= acc.unit_warn_level
+              AND acc.warned_at IS NULL)
+          OR (acc.cutoff_balance IS NOT NULL AND acc.balance <= acc.cutoff_balance
+              AND acc.cut_off_since IS NULL)
 """
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.actions.suspension import resume_if_paid
 from billing.models import BillingAccount
 
 
@@ -63,14 +64,27 @@ def _send_warning(account_id: int, balance: Decimal) -> None:
 
 def after_balance_change(locked: BillingAccount, before: Decimal) -> None:
     """Inside the ledger write, the account row locked: mark a crossing of the warn level
-    (the e-mail follows on commit) or clear the mark when the balance is back above it."""
+    (the e-mail follows on commit) or clear the mark when the balance is back above it; note
+    since when the balance is at or below the cutoff (the grace period counts from there),
+    and after a top-up resume what billing suspended."""
+    marks: dict[str, object] = {}
     level = locked.unit_warn_level
-    if level is None:
-        return
-    if locked.balance <= level and locked.warned_at is None:
-        locked.warned_at = timezone.now()
-        BillingAccount.objects.filter(pk=locked.pk).update(warned_at=locked.warned_at)
+    if level is not None and locked.balance <= level and locked.warned_at is None:
+        marks["warned_at"] = timezone.now()
         transaction.on_commit(partial(_send_warning, locked.pk, locked.balance))
-    elif locked.balance > level and locked.warned_at is not None:
-        locked.warned_at = None
-        BillingAccount.objects.filter(pk=locked.pk).update(warned_at=None)
+    elif locked.warned_at is not None and (level is None or locked.balance > level):
+        marks["warned_at"] = None
+    cutoff = locked.cutoff_balance
+    if cutoff is not None and locked.balance <= cutoff and locked.cut_off_since is None:
+        marks["cut_off_since"] = timezone.now()
+    elif locked.cut_off_since is not None and (cutoff is None or locked.balance > cutoff):
+        marks["cut_off_since"] = None
+        if locked.suspended_by_billing_at is not None:
+            # After the commit, in a transaction of its own: the lifecycle locks the
+            # organisation, which must never be taken after an account (create_user takes
+            # the organisation first).
+            transaction.on_commit(partial(resume_if_paid, locked.pk))
+    if marks:
+        for name, value in marks.items():
+            setattr(locked, name, value)
+        BillingAccount.objects.filter(pk=locked.pk).update(**marks)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.actions.accounts import PROFILE_FIELDS
 from billing.actions.ledger import MAX_UNITS
-from billing.models import BillingAccount, TransactionType, UnitOffer
+from billing.models import BillingAccount, BillingSettings, TransactionType, UnitOffer
 from customers.forms.widgets import StyledFormMixin
 
 UNIT_STEP = Decimal("0.01")
@@ -19,6 +19,7 @@ class ProfileForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = BillingAccount
         fields = PROFILE_FIELDS
+        widgets = {"licence_expiry_date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, offers=None, read_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,4 +88,30 @@ class UnitOfferForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CreditQuotaForm(StyledFormMixin, forms.Form):
+    amount = forms.DecimalField(
+        label=_("Credit Quota"), min_value=1, max_value=MAX_UNITS, max_digits=14, decimal_places=2
+    )
+    effective_date = forms.DateField(label=_("Quota Effective Date"), widget=DateInput)
+    end_date = forms.DateField(label=_("Quota End Date"), widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="quota", **kwargs)
+        self.style_widgets()
+
+
+class BillingSettingsForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = BillingSettings
+        fields = ["cutoff_action", "cutoff_grace_days", "expiry_action"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="settings", **kwargs)
         self.style_widgets()

@@ -78,6 +78,12 @@ class BillingAccount(models.Model):
     currency = models.CharField(_("Currency"), max_length=3, default="EUR")
     # Changed only by billing.actions.ledger, in the transaction that writes the ledger row.
     balance = models.DecimalField(_("Balance"), default=ZERO, editable=False, **UNITS)
+    licence_expiry_date = models.DateField(_("License Expiry Date"), null=True, blank=True)
+    # Since when the balance is at or below the cutoff (the grace period counts from here);
+    # and whether billing suspended the organisation, so a top-up resumes only what billing
+    # suspended, never a suspension an admin chose.
+    cut_off_since = models.DateTimeField(null=True, blank=True, editable=False)
+    suspended_by_billing_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when a warn-level e-mail went out, cleared when the balance climbs back above it:
     # one e-mail per crossing.
     warned_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -28,7 +28,16 @@ from billing.actions.accounts import (
 )
 from billing.actions.ledger import adjust_units
 from billing.actions.offers import add_offer, offers_for, record_payment
-from billing.forms import AddOfferForm, AdjustUnitsForm, PaymentForm, ProfileForm
+from billing.actions.provider import save_settings, settings_for
+from billing.actions.quotas import quota_use, set_credit_quota
+from billing.forms import (
+    AddOfferForm,
+    AdjustUnitsForm,
+    BillingSettingsForm,
+    CreditQuotaForm,
+    PaymentForm,
+    ProfileForm,
+)
 from billing.models import BillingAccount, Purchase, PurchaseState, Transaction
 from core.scoping import has_permission
 from core.views import require, run_action, visible_or_404
@@ -37,6 +46,7 @@ from customers.views.common import page_context
 from customers.views.export import _cell
 
 LEDGER_PAGE = 50
+QUOTA_HISTORY = 20
 # ?sort= values of the ledger table and what they order by.
 LEDGER_SORTS = {
     "created": ("created", "pk"),
@@ -77,26 +87,69 @@ def _require_manage(request, organisation: Organisation) -> BillingAccount:
 
 @login_required
 def account_tab(request, pk: int):
-    """Billing: the profile (Flexiant's Configuration), balance, warn level and cutoff."""
+    """Billing: the profile (Flexiant's Configuration), balance, warn level and cutoff, the
+    credit quota and its history, the licence expiry; on the provider's own page, the
+    provider's billing settings."""
     organisation = _customer(request, pk)
-    manage = may_manage(request.user, organisation)
-    if request.method == "POST":
+    user = request.user
+    manage = may_manage(user, organisation)
+    which = request.POST.get("form", "profile") if request.method == "POST" else None
+    settings_here = organisation.is_provider and has_permission(
+        user, "manage_billing", organisation
+    )
+    if which == "settings":
+        if not settings_here:
+            raise PermissionDenied
+        account = _account(organisation)
+    elif which:
         account = _require_manage(request, organisation)
     else:
         account = _account(organisation)
-    offers = offers_for(account) if manage else None
-    form = ProfileForm(request.POST or None, instance=account, offers=offers, read_only=not manage)
-    done = run_action(
-        request,
-        lambda: update_profile(
-            actor=request.user,
-            account=account,
-            changes={name: form.cleaned_data[name] for name in PROFILE_FIELDS},
-        ),
-        success=_("The billing profile of %(name)s was saved.") % {"name": organisation.name},
-        redirect_to=reverse("billing:account", args=[organisation.pk]),
-        form=form,
+    form = ProfileForm(
+        request.POST if which == "profile" else None,
+        instance=account,
+        offers=offers_for(account) if manage else None,
+        read_only=not manage,
     )
+    quota_form = CreditQuotaForm(request.POST if which == "quota" else None)
+    rules = settings_for(organisation) if settings_here else None
+    settings_form = (
+        BillingSettingsForm(request.POST if which == "settings" else None, instance=rules)
+        if settings_here
+        else None
+    )
+    back = reverse("billing:account", args=[organisation.pk])
+    done = None
+    if which == "profile":
+        done = run_action(
+            request,
+            lambda: update_profile(
+                actor=user,
+                account=account,
+                changes={name: form.cleaned_data[name] for name in PROFILE_FIELDS},
+            ),
+            success=_("The billing profile of %(name)s was saved.") % {"name": organisation.name},
+            redirect_to=back,
+            form=form,
+        )
+    elif which == "quota":
+        done = run_action(
+            request,
+            lambda: set_credit_quota(actor=user, account=account, **quota_form.cleaned_data),
+            success=_("The credit quota was set."),
+            redirect_to=back,
+            form=quota_form,
+        )
+    elif which == "settings":
+        done = run_action(
+            request,
+            lambda: save_settings(actor=user, settings=settings_form.instance),
+            success=_("The billing settings were saved."),
+            redirect_to=back,
+            form=settings_form,
+        )
+    elif which is not None:
+        raise PermissionDenied
     if done:
         return done
     context = page_context(request, organisation, "billing")
@@ -104,10 +157,14 @@ def account_tab(request, pk: int):
         {
             "account": account,
             "form": form,
+            "quota_form": quota_form if manage else None,
+            "settings_form": settings_form,
             "manage": manage,
             "address": account.billing_address(),
+            "quota_use": quota_use(account),
+            "quotas": list(account.quotas.all()[:QUOTA_HISTORY]) if account.pk else [],
             "may_offers": organisation.is_reseller
-            and has_permission(request.user, "manage_billing", organisation),
+            and has_permission(user, "manage_billing", organisation),
         }
     )
     return render(request, "billing/account.html", context)

@@ -1,14 +1,17 @@
 """The Billing and Units tabs, the ledger export and Unit offers, through the pages."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.actions.accounts import account_for, update_profile
 from billing.actions.ledger import credit, debit
+from billing.actions.provider import settings_for
 from billing.models import Transaction, UnitOffer
 from core.actors import SYSTEM
 from tests.customers.users.test_user_admin import create_form
@@ -177,3 +180,54 @@ def test_the_cutoff_refusal_is_shown_on_the_add_user_form(cast, login):
     errors = " ".join(response.context["form"].non_field_errors())
     assert "0.00" in errors and "cutoff balance of 0" in errors
     assert b"cutoff balance" in response.content
+
+
+def test_the_billing_tab_sets_a_quota_and_shows_its_history_and_use(cast, login):
+    client = login(cast.reseller_admin)
+    url = reverse("billing:account", args=[cast.customer.pk])
+    today = timezone.localdate()
+    bad = client.post(
+        url,
+        {
+            "form": "quota",
+            "quota-amount": "100",
+            "quota-effective_date": today.isoformat(),
+            "quota-end_date": (today - datetime.timedelta(days=1)).isoformat(),
+        },
+    )
+    assert "end_date" in bad.context["quota_form"].errors
+    good = client.post(
+        url,
+        {
+            "form": "quota",
+            "quota-amount": "100",
+            "quota-effective_date": today.isoformat(),
+            "quota-end_date": today.isoformat(),
+        },
+    )
+    assert good.status_code == 302
+    debit(actor=SYSTEM, account=account_for(cast.customer), units=85, description="Use")
+    page = login(cast.customer_admin).get(url)
+    assert b"85.00 of 100.00 units consumed" in page.content
+    assert b"80% of the credit quota is used." in page.content
+    assert b'id="quota-history"' in page.content and b'id="set-quota"' not in page.content
+
+
+def test_only_the_providers_admin_sees_and_saves_the_provider_settings(cast, login):
+    url = reverse("billing:account", args=[cast.provider.pk])
+    client = login(cast.provider_admin)
+    assert b"provider-billing-settings" in client.get(url).content
+    response = client.post(
+        url,
+        {
+            "form": "settings",
+            "settings-cutoff_action": "suspend",
+            "settings-cutoff_grace_days": "2",
+            "settings-expiry_action": "block_users",
+        },
+    )
+    assert response.status_code == 302
+    assert settings_for(cast.customer).expiry_action == "block_users"
+    reseller_page = reverse("billing:account", args=[cast.reseller.pk])
+    refused = login(cast.reseller_admin).post(reseller_page, {"form": "settings"})
+    assert refused.status_code == 403
