@@ -9,6 +9,7 @@ from billing.models import (
     CreditQuota,
     LicenceReminder,
     Purchase,
+    StorageRegion,
     Transaction,
     UnitOffer,
     UsageSnapshot,
@@ -70,3 +71,8 @@ class LicenceReminderAdmin(ReadOnlyAdmin):
 @admin.register(BillingSettings)
 class BillingSettingsAdmin(ReadOnlyAdmin):
     list_display = ["provider", "cutoff_action", "cutoff_grace_days", "expiry_action"]
+
+
+@admin.register(StorageRegion)
+class StorageRegionAdmin(ReadOnlyAdmin):
+    list_display = ["name", "provider"]

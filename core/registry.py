@@ -114,3 +114,29 @@ CUSTOMER_TABS: dict[str, CustomerTab] = {}
 
 def register_customer_tab(tab: CustomerTab) -> None:
     CUSTOMER_TABS[tab.code] = tab
+
+
+class ListExtension:
+    """Columns, sorts, filters and CSV columns an app above ``customers`` adds to the
+    Customers list (billing: balance, credit quota, licence expiry, Storage Region).
+
+    ``annotations()`` returns the Organisation annotations the columns read (subqueries:
+    the page's query count does not grow with its rows); ``columns`` are (annotation,
+    label, sortable); ``filters(scope)`` returns django-filter filters by name (``scope``:
+    the organisations the viewer may see, for choice lists); ``export`` lists the
+    annotations the CSV adds, with their headers.
+    """
+
+    def __init__(self, code, *, annotations, columns, filters, export) -> None:
+        self.code = code
+        self.annotations = annotations
+        self.columns = columns
+        self.filters = filters
+        self.export = export
+
+
+CUSTOMER_LIST_EXTENSIONS: dict[str, ListExtension] = {}
+
+
+def register_list_extension(extension: ListExtension) -> None:
+    CUSTOMER_LIST_EXTENSIONS[extension.code] = extension

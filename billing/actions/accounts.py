@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from billing.actions.provider import provider_of
 from billing.actions.suspension import resume_if_paid
 from billing.models import BillingAccount
 from core.scoping import decider, may_decide
@@ -32,6 +33,7 @@ PROFILE_FIELDS = [
     "billing_mode",
     "currency",
     "licence_expiry_date",
+    "storage_region",
 ]
 
 
@@ -89,6 +91,9 @@ def update_profile(
     offer = locked.product_offer
     if offer is not None and offer.issuer_id != decider(locked.organisation).pk:
         raise ValidationError({"product_offer": _("Choose an offer of the account's issuer.")})
+    region = locked.storage_region
+    if region is not None and region.provider_id != provider_of(locked.organisation).pk:
+        raise ValidationError({"storage_region": _("Choose a region of the provider.")})
     locked.full_clean()
     locked.save()
     if locked.suspended_by_billing_at is not None:

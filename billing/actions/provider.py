@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing.models import BillingSettings
+from billing.models import BillingSettings, StorageRegion
 from core.actors import save_recorded
 from core.scoping import has_permission
 from customers.models import Organisation
@@ -35,3 +36,18 @@ def save_settings(*, actor: Any, settings: BillingSettings) -> BillingSettings:
         settings.pk = existing.pk
         settings._state.adding = False
     return save_recorded(settings, actor=actor)
+
+
+@transaction.atomic
+def set_storage_regions(*, actor: Any, provider: Organisation, names: list[str]) -> None:
+    """The provider's Storage Regions become exactly ``names`` (accounts placed in a region
+    that goes lose their placement)."""
+    if not has_permission(actor, "manage_billing", provider) or provider.parent_id is not None:
+        raise PermissionDenied(_("Only the provider's admins define its storage regions."))
+    wanted = {name.strip(): None for name in names if name.strip()}
+    if any(len(name) > 100 for name in wanted):
+        raise ValidationError({"regions": _("A region name has at most 100 characters.")})
+    StorageRegion.objects.filter(provider=provider).exclude(name__in=wanted).delete()
+    StorageRegion.objects.bulk_create(
+        [StorageRegion(provider=provider, name=name) for name in wanted], ignore_conflicts=True
+    )

@@ -21,11 +21,13 @@ class ProfileForm(StyledFormMixin, forms.ModelForm):
         fields = PROFILE_FIELDS
         widgets = {"licence_expiry_date": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, offers=None, read_only: bool = False, **kwargs):
+    def __init__(self, *args, offers=None, regions=None, read_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product_offer"].queryset = (
             offers if offers is not None else UnitOffer.objects.none()
         )
+        if regions is not None:
+            self.fields["storage_region"].queryset = regions
         organisation = self.instance.organisation
         for name in ("address", "city", "state", "zip_code", "country"):
             inherited = getattr(organisation, name)
@@ -108,10 +110,26 @@ class CreditQuotaForm(StyledFormMixin, forms.Form):
 
 
 class BillingSettingsForm(StyledFormMixin, forms.ModelForm):
+    regions = forms.CharField(
+        label=_("Storage Regions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: the regions customers can be placed in."),
+    )
+
     class Meta:
         model = BillingSettings
         fields = ["cutoff_action", "cutoff_grace_days", "expiry_action"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, prefix="settings", **kwargs)
+        self.fields["regions"].initial = "\n".join(regions)
         self.style_widgets()
+
+    def clean_regions(self) -> list[str]:
+        names = [line.strip() for line in self.cleaned_data["regions"].splitlines()]
+        names = [name for name in names if name]
+        too_long = [name for name in names if len(name) > 100]
+        if too_long:
+            raise forms.ValidationError(_("A region name has at most 100 characters."))
+        return names

@@ -10,6 +10,7 @@ from billing.models.quotas import (
     CutoffAction,
     ExpiryAction,
     LicenceReminder,
+    StorageRegion,
 )
 from billing.models.usage import UsageSnapshot
 
@@ -24,6 +25,7 @@ __all__ = [
     "LicenceReminder",
     "Purchase",
     "PurchaseState",
+    "StorageRegion",
     "Transaction",
     "TransactionType",
     "UnitOffer",

@@ -78,6 +78,14 @@ class BillingAccount(models.Model):
     currency = models.CharField(_("Currency"), max_length=3, default="EUR")
     # Changed only by billing.actions.ledger, in the transaction that writes the ledger row.
     balance = models.DecimalField(_("Balance"), default=ZERO, editable=False, **UNITS)
+    storage_region = models.ForeignKey(
+        "billing.StorageRegion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("Storage Region"),
+    )
     licence_expiry_date = models.DateField(_("License Expiry Date"), null=True, blank=True)
     # Since when the balance is at or below the cutoff (the grace period counts from here);
     # and whether billing suspended the organisation, so a top-up resumes only what billing

@@ -106,3 +106,21 @@ class BillingSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Billing settings of {self.provider}"
+
+
+class StorageRegion(models.Model):
+    """Druva's Storage Region: a region the provider defines and places customers in."""
+
+    provider = models.ForeignKey(
+        "customers.Organisation", on_delete=models.CASCADE, related_name="storage_regions"
+    )
+    name = models.CharField(_("Storage Region"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "name"], name="storage_region_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -12,6 +12,7 @@ import csv
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,7 +29,12 @@ from billing.actions.accounts import (
 )
 from billing.actions.ledger import adjust_units
 from billing.actions.offers import add_offer, offers_for, record_payment
-from billing.actions.provider import save_settings, settings_for
+from billing.actions.provider import (
+    provider_of,
+    save_settings,
+    set_storage_regions,
+    settings_for,
+)
 from billing.actions.quotas import quota_use, set_credit_quota
 from billing.forms import (
     AddOfferForm,
@@ -38,7 +44,7 @@ from billing.forms import (
     PaymentForm,
     ProfileForm,
 )
-from billing.models import BillingAccount, Purchase, PurchaseState, Transaction
+from billing.models import BillingAccount, Purchase, PurchaseState, StorageRegion, Transaction
 from core.scoping import has_permission
 from core.views import require, run_action, visible_or_404
 from customers.models import Organisation
@@ -109,12 +115,19 @@ def account_tab(request, pk: int):
         request.POST if which == "profile" else None,
         instance=account,
         offers=offers_for(account) if manage else None,
+        regions=StorageRegion.objects.filter(provider=provider_of(organisation)),
         read_only=not manage,
     )
     quota_form = CreditQuotaForm(request.POST if which == "quota" else None)
     rules = settings_for(organisation) if settings_here else None
     settings_form = (
-        BillingSettingsForm(request.POST if which == "settings" else None, instance=rules)
+        BillingSettingsForm(
+            request.POST if which == "settings" else None,
+            instance=rules,
+            regions=StorageRegion.objects.filter(provider=organisation).values_list(
+                "name", flat=True
+            ),
+        )
         if settings_here
         else None
     )
@@ -143,7 +156,7 @@ def account_tab(request, pk: int):
     elif which == "settings":
         done = run_action(
             request,
-            lambda: save_settings(actor=user, settings=settings_form.instance),
+            lambda: _save_provider_settings(user, organisation, settings_form),
             success=_("The billing settings were saved."),
             redirect_to=back,
             form=settings_form,
@@ -168,6 +181,12 @@ def account_tab(request, pk: int):
         }
     )
     return render(request, "billing/account.html", context)
+
+
+@transaction.atomic
+def _save_provider_settings(user, provider: Organisation, form) -> None:
+    save_settings(actor=user, settings=form.instance)
+    set_storage_regions(actor=user, provider=provider, names=form.cleaned_data["regions"])
 
 
 def _sorted_ledger(request, account: BillingAccount):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import django_tables2 as tables
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
+from core.registry import CUSTOMER_LIST_EXTENSIONS
 from customers.filters import OrganisationFilter
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation, Status
@@ -24,14 +26,38 @@ def filtered_organisations(request):
     The CSV export uses exactly this queryset, so it can never export more than the list shows.
     """
     scope = scoped_organisations(request)
-    filterset = OrganisationFilter(request.GET, queryset=scope, scope=scope)
+    rows = scope
+    extra_filters = {}
+    for extension in CUSTOMER_LIST_EXTENSIONS.values():
+        # Apps above customers (billing) add columns and filters through core.registry.
+        rows = rows.annotate(**extension.annotations())
+        extra_filters.update(extension.filters(scope))
+    filterset = OrganisationFilter(request.GET, queryset=rows, scope=scope, extra=extra_filters)
     return filterset, with_primary_domain(filterset.qs.select_related("parent"))
+
+
+class NullsLastColumn(tables.Column):
+    """A registered column: organisations without a value (no billing account) sort last
+    in both directions, so the arrow shows the rows that have one first."""
+
+    def order(self, queryset, is_descending):
+        field = F(self.accessor)
+        ordering = field.desc(nulls_last=True) if is_descending else field.asc(nulls_last=True)
+        return queryset.order_by(ordering, "pk"), True
+
+
+def extra_columns() -> list[tuple[str, tables.Column]]:
+    return [
+        (name, NullsLastColumn(verbose_name=label, orderable=sortable))
+        for extension in CUSTOMER_LIST_EXTENSIONS.values()
+        for name, label, sortable in extension.columns
+    ]
 
 
 @login_required
 def customer_list(request):
     filterset, queryset = filtered_organisations(request)
-    table = OrganisationTable(queryset)
+    table = OrganisationTable(queryset, extra_columns=extra_columns())
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     context = {
         "filter": filterset,

@@ -224,9 +224,14 @@ def test_only_the_providers_admin_sees_and_saves_the_provider_settings(cast, log
             "settings-cutoff_action": "suspend",
             "settings-cutoff_grace_days": "2",
             "settings-expiry_action": "block_users",
+            "settings-regions": "EU West\n\nUS East\n",
         },
     )
     assert response.status_code == 302
+    assert sorted(cast.provider.storage_regions.values_list("name", flat=True)) == [
+        "EU West",
+        "US East",
+    ]
     assert settings_for(cast.customer).expiry_action == "block_users"
     reseller_page = reverse("billing:account", args=[cast.reseller.pk])
     refused = login(cast.reseller_admin).post(reseller_page, {"form": "settings"})

@@ -195,11 +195,12 @@ def test_the_list_tree_and_customer_page_keep_their_query_counts(
 
 # Session, user, acting organisation, scope, the acting organisation's ancestors (fetched
 # once: the breadcrumb and the branding share them), then the page's own: the list's count,
-# whether any row is a reseller, rows and three filter choice lists (parent, tag, service);
+# whether any row is a reseller, rows (with billing's columns as subqueries, registered in
+# core.registry) and four filter choice lists (parent, tag, service, billing's Storage Region);
 # the tree's one annotated query; the customer page's ancestors, jobs, contacts, domains,
 # its people (one count over its subtree: it has no limit, so no seats to add up), its
 # services with their seats (one annotated query) and tags.
-LIST_QUERIES = 11
+LIST_QUERIES = 12
 TREE_QUERIES = 6
 DETAIL_QUERIES = 14
 
