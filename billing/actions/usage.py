@@ -54,9 +54,10 @@ def _tables() -> dict[str, str]:
 
 
 SNAPSHOT_SQL = """
-INSERT INTO {snapshot} (subscription_id, organisation_id, day, seats, unit_rate, units, created)
+INSERT INTO {snapshot} (subscription_id, organisation_id, day, seats, unit_rate, units, debited,
+                        created)
 SELECT s.id, s.organisation_id, %(day)s, COALESCE(a.seats, 0), p.unit_rate,
-       COALESCE(a.seats, 0) * p.unit_rate, now()
+       COALESCE(a.seats, 0) * p.unit_rate, false, now()
 FROM {subscription} s
 JOIN {plan} p ON p.id = s.plan_id
 LEFT JOIN (
@@ -71,12 +72,8 @@ SELECT DISTINCT acc.id
 FROM {snapshot} u
 JOIN {account} acc ON acc.organisation_id = u.organisation_id
 JOIN {organisation} o ON o.id = u.organisation_id
-WHERE u.day = %(day)s AND u.units > 0 AND acc.billing_mode = %(prepaid)s
+WHERE u.day = %(day)s AND u.units > 0 AND NOT u.debited AND acc.billing_mode = %(prepaid)s
   AND NOT o.inactive_billing
-  AND NOT EXISTS (
-      SELECT 1 FROM {ledger} t
-      WHERE t.cause = %(cause)s AND t.subscription_id = u.subscription_id
-        AND t.usage_day = %(day)s)
 ORDER BY acc.id
 """
 
@@ -92,11 +89,10 @@ WITH due AS (
     JOIN {account} acc ON acc.organisation_id = u.organisation_id
     JOIN {subscription} s ON s.id = u.subscription_id
     JOIN {service} sv ON sv.id = s.service_id
-    WHERE u.day = %(day)s AND u.units > 0 AND acc.id = ANY(%(ids)s)
-      AND NOT EXISTS (
-          SELECT 1 FROM {ledger} t
-          WHERE t.cause = %(cause)s AND t.subscription_id = u.subscription_id
-            AND t.usage_day = %(day)s)
+    WHERE u.day = %(day)s AND u.units > 0 AND NOT u.debited AND acc.id = ANY(%(ids)s)
+), marked AS (
+    UPDATE {snapshot} SET debited = true
+    WHERE day = %(day)s AND subscription_id IN (SELECT subscription_id FROM due)
 ), inserted AS (
     INSERT INTO {ledger} (account_id, transaction_type, amount, description, cause, created,
                           balance_after, subscription_id, usage_day)

@@ -25,6 +25,9 @@ class UsageSnapshot(models.Model):
     seats = models.PositiveIntegerField(_("Seats"))
     unit_rate = models.DecimalField(_("Units per seat per day"), **UNITS)
     units = models.DecimalField(_("Units"), **UNITS)
+    # Set in the transaction that writes the day's debit: what the next run still owes is
+    # read here, not by searching the ledger.
+    debited = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager()
