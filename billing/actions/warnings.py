@@ -20,9 +20,15 @@ from billing.models import BillingAccount
 
 
 def recipients(account: BillingAccount) -> list[str]:
-    """The organisation's billing contact (its e-mail address) and its enabled admins."""
+    """The organisation's billing contacts (its e-mail address, and contacts whose role
+    names billing) and its enabled admins."""
     organisation = account.organisation
     addresses = [organisation.email] if organisation.email else []
+    addresses += (
+        organisation.contacts.filter(role__icontains="billing")
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
     addresses += (
         organisation.users.filter(is_admin=True, is_active=True)
         .exclude(email="")

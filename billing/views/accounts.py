@@ -114,7 +114,7 @@ def account_tab(request, pk: int):
     form = ProfileForm(
         request.POST if which == "profile" else None,
         instance=account,
-        offers=offers_for(account) if manage else None,
+        offers=offers_for(account),
         regions=StorageRegion.objects.filter(provider=provider_of(organisation)),
         read_only=not manage,
     )

@@ -12,12 +12,16 @@ from django.utils import timezone
 from billing.actions.accounts import account_for, update_profile
 from billing.actions.ledger import credit, debit
 from billing.actions.provider import settings_for
+from billing.actions.quotas import set_credit_quota
 from billing.models import Transaction, UnitOffer
 from core.actors import SYSTEM
 from tests.customers.users.test_user_admin import create_form
 from tests.fixtures.billing import reseller_offer
 
 pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+QUERIES_BILLING_TAB = 13
 
 
 def test_the_parents_admin_sees_the_profile_form_and_saves_it(cast, login):
@@ -63,6 +67,19 @@ def test_profile_errors_are_on_their_fields(cast, login):
     form = response.context["form"]
     assert "vat_number" in form.errors and "unit_warn_level" in form.errors
     assert not form.non_field_errors()
+
+
+def test_the_billing_tab_keeps_its_query_count(cast, login, django_assert_num_queries):
+    account = account_for(cast.customer)
+    set_credit_quota(actor=SYSTEM, account=account, amount=5, effective_date=TODAY, end_date=TODAY)
+    client = login(cast.reseller_admin)
+    url = reverse("billing:account", args=[cast.customer.pk])
+    client.get(url)  # warm the session
+    # Session, user, the user's organisation (with the banner's question), scope, the
+    # customer, its account, its provider, today's quota, its consumption, the quota history,
+    # the breadcrumb's ancestors, the offers and the storage regions for the form.
+    with django_assert_num_queries(QUERIES_BILLING_TAB):
+        client.get(url)
 
 
 def test_the_customers_own_admin_sees_the_profile_read_only_and_cannot_post(cast, login):

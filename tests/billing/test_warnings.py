@@ -6,6 +6,7 @@ import pytest
 from billing.actions.accounts import account_for, update_profile
 from billing.actions.ledger import credit, debit
 from core.actors import SYSTEM
+from customers.models import Contact
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +18,10 @@ def test_one_email_per_crossing_to_the_billing_contact_and_the_admins(
     cast.customer.email = "accounts@customer.example"
     cast.customer.save()
     UserFactory(organisation=cast.customer, email="boss@customer.example", is_admin=True)
+    Contact.objects.create(
+        organisation=cast.customer, name="Pay", email="pay@customer.example", role="Billing"
+    )
+    Contact.objects.create(organisation=cast.customer, name="Tech", email="tech@x.example")
     account = account_for(cast.customer)
     update_profile(
         actor=SYSTEM, account=account, changes={"unit_warn_level": 10, "cutoff_balance": 0}
@@ -27,7 +32,11 @@ def test_one_email_per_crossing_to_the_billing_contact_and_the_admins(
         debit(actor=SYSTEM, account=account, units=1, description="Use")  # 7: same crossing
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
-    assert set(message.to) == {"accounts@customer.example", "boss@customer.example"}
+    assert set(message.to) == {
+        "accounts@customer.example",
+        "boss@customer.example",
+        "pay@customer.example",
+    }
     assert "8.00" in message.body and "10.00" in message.body and "cutoff" in message.body
     with django_capture_on_commit_callbacks(execute=True):
         credit(actor=SYSTEM, account=account, units=10, description="Top-up")  # 17: re-armed
