@@ -14,8 +14,13 @@ from customers.models import Status
 
 @transaction.atomic
 def suspend_for_billing(account: BillingAccount) -> bool:
-    """Suspend the account's organisation (if it is active); remember billing did it."""
+    """Suspend the account's organisation (if it is active); remember billing did it.
+
+    Never a Public Sector organisation, nor one with Inactive Billing: billing only warns
+    them (their cutoff and expiry still show on the Billing tab and in the list)."""
     organisation = account.organisation
+    if organisation.public_sector or organisation.inactive_billing:
+        return False
     if organisation.status != Status.ACTIVE or not can_move(organisation, Status.SUSPENDED):
         return False
     suspend_organisation(actor=SYSTEM, organisation=organisation)

@@ -166,3 +166,18 @@ def test_an_admins_suspension_is_not_resumed_by_a_top_up(cast, django_capture_on
         credit(actor=SYSTEM, account=account, units=10, description="Top-up")
     cast.customer.refresh_from_db()
     assert cast.customer.status == Status.SUSPENDED
+
+
+def test_billing_never_suspends_a_public_sector_or_inactive_billing_customer(cast):
+    _active(cast.customer)
+    rules = settings_for(cast.customer)
+    rules.expiry_action = "suspend"
+    save_settings(actor=SYSTEM, settings=rules)
+    account = account_for(cast.customer)
+    update_profile(actor=SYSTEM, account=account, changes={"licence_expiry_date": TODAY})
+    for flag in ("public_sector", "inactive_billing"):
+        Organisation.objects.filter(pk=cast.customer.pk).update(**{flag: True})
+        assert run_daily_checks(TODAY, actor=SYSTEM).suspended == []
+        Organisation.objects.filter(pk=cast.customer.pk).update(**{flag: False})
+    cast.customer.refresh_from_db()
+    assert cast.customer.status == Status.ACTIVE
