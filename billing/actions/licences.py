@@ -14,9 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.actions.provider import settings_for
+from billing.actions.quotas import QuotaUse, consumed_in
 from billing.actions.suspension import suspend_for_billing
 from billing.actions.warnings import recipients
-from billing.models import BillingAccount, CutoffAction, ExpiryAction, LicenceReminder
+from billing.models import (
+    BillingAccount,
+    CreditQuota,
+    CutoffAction,
+    ExpiryAction,
+    LicenceReminder,
+)
 
 REMINDER_DAYS = (30, 7, 1)
 
@@ -24,6 +31,7 @@ REMINDER_DAYS = (30, 7, 1)
 @dataclass
 class DailyChecks:
     reminders: list[tuple[int, int]] = field(default_factory=list)  # (account, days before)
+    quota_warnings: list[tuple[int, int]] = field(default_factory=list)  # (quota, percent)
     suspended: list[int] = field(default_factory=list)
 
 
@@ -59,6 +67,42 @@ def _remind(account: BillingAccount, days_left: int) -> int | None:
     return nearest
 
 
+def _warn_quotas(today: datetime.date, done: DailyChecks) -> None:
+    """Today's quotas: an e-mail when consumption first reaches 80%, and again at 100%."""
+    current = CreditQuota.objects.filter(
+        effective_date__lte=today, end_date__gte=today, warned_percent__lt=100
+    ).select_related("account__organisation")
+    for quota in current:
+        use = QuotaUse(quota, consumed_in(quota))
+        if use.warning is None or use.warning <= quota.warned_percent:
+            continue
+        claimed = CreditQuota.objects.filter(pk=quota.pk, warned_percent__lt=use.warning).update(
+            warned_percent=use.warning
+        )
+        if not claimed:
+            continue  # another run sent it
+        done.quota_warnings.append((quota.pk, use.warning))
+        to = recipients(quota.account)
+        if to:
+            values = {
+                "name": quota.account.organisation.name,
+                "percent": use.warning,
+                "consumed": use.consumed,
+                "amount": quota.amount,
+                "end": quota.end_date,
+            }
+            send_mail(
+                _("%(name)s: %(percent)d%% of the credit quota used") % values,
+                _(
+                    "%(name)s has consumed %(consumed)s of its credit quota of %(amount)s "
+                    "units, which ends on %(end)s."
+                )
+                % values,
+                None,
+                to,
+            )
+
+
 def run_daily_checks(today: datetime.date, *, actor: Any) -> DailyChecks:
     """Reminders 30, 7 and 1 days before licence expiry; on expiry and after the cutoff's
     grace period, what the provider's settings say."""
@@ -78,6 +122,7 @@ def run_daily_checks(today: datetime.date, *, actor: Any) -> DailyChecks:
             account.organisation
         ).expiry_action == ExpiryAction.SUSPEND and suspend_for_billing(account):
             done.suspended.append(account.pk)
+    _warn_quotas(today, done)
     now = timezone.now()
     cut_off = BillingAccount.objects.filter(
         cut_off_since__isnull=False, organisation__inactive_billing=False

@@ -22,6 +22,8 @@ class CreditQuota(models.Model):
     amount = models.DecimalField(_("Credit Quota"), validators=[MinValueValidator(1)], **UNITS)
     effective_date = models.DateField(_("Quota Effective Date"))
     end_date = models.DateField(_("Quota End Date"))
+    # The highest share (80 or 100) whose warning went out: each is sent once per quota.
+    warned_percent = models.PositiveSmallIntegerField(default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

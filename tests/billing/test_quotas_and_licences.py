@@ -181,3 +181,24 @@ def test_billing_never_suspends_a_public_sector_or_inactive_billing_customer(cas
         Organisation.objects.filter(pk=cast.customer.pk).update(**{flag: False})
     cast.customer.refresh_from_db()
     assert cast.customer.status == Status.ACTIVE
+
+
+def test_the_quota_warns_by_email_at_80_and_at_100_percent_once_each(cast, mailoutbox):
+    cast.customer.email = "billing@customer.example"
+    cast.customer.save()
+    account = account_for(cast.customer)
+    set_credit_quota(
+        actor=SYSTEM, account=account, amount=100, effective_date=TODAY, end_date=TODAY
+    )
+    debit(actor=SYSTEM, account=account, units=79, description="Use")
+    assert run_daily_checks(TODAY, actor=SYSTEM).quota_warnings == []
+    debit(actor=SYSTEM, account=account, units=2, description="Use")
+    assert [p for _q, p in run_daily_checks(TODAY, actor=SYSTEM).quota_warnings] == [80]
+    assert run_daily_checks(TODAY, actor=SYSTEM).quota_warnings == []
+    debit(actor=SYSTEM, account=account, units=30, description="Use")
+    assert [p for _q, p in run_daily_checks(TODAY, actor=SYSTEM).quota_warnings] == [100]
+    run_daily_checks(TODAY, actor=SYSTEM)
+    assert [m.subject.split(": ")[1] for m in mailoutbox] == [
+        "80% of the credit quota used",
+        "100% of the credit quota used",
+    ]
