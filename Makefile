@@ -86,9 +86,9 @@ run: venv
 	stop_worker  # one left over from an earlier run that did not end cleanly
 	trap stop_worker EXIT
 	trap 'exit 130' INT TERM
-	# Plain http on 127.0.0.1 needs DEBUG (otherwise: secure cookies and an https redirect).
-	export DEBUG="$${DEBUG:-true}"
 	state="$${CANOPY_STATE_DIR:-$(STATE)}"  # where the settings and scripts/samba-dc.sh keep it
+	# DEBUG off (nobody sees a debug traceback), plain http allowed, a key of our own.
+	eval "$$(scripts/run-env.sh "$$state")"
 	if [[ -n $${DIRECTORY_URL:-} ]]; then
 	    directory="$$DIRECTORY_URL (from your environment)"
 	elif [[ $$(id -u) -eq 0 ]] && scripts/samba-dc.sh start; then
@@ -98,8 +98,10 @@ run: venv
 	    directory=""
 	fi
 	$(MANAGE) migrate --noinput
-	logins="$$($(MANAGE) seed_demo)"
-	$(MANAGE) collectstatic --noinput --verbosity 0
+	# The demo logins get the README's published password only in a DEBUG process: this one
+	# command runs with DEBUG, the portal and the worker do not.
+	logins="$$(DEBUG=true $(MANAGE) seed_demo)"
+	$(MANAGE) collectstatic --noinput --verbosity 0  # WhiteNoise serves the manifest's files
 	# kombu's file-system transport (the default broker) does not create its own folders.
 	mkdir -p "$$state/broker/queue" "$$state/broker/processed"
 	$(BIN)/celery -A portal worker -B --loglevel=info >$(WORKER_LOG) 2>&1 &

@@ -3,8 +3,9 @@
 `raw_user_adds(config, parent_dn, n)` creates a fresh OU under `parent_dn`, times `n`
 user creations done with bare ldap3 calls (add, then ``unicodePwd``, then
 ``userAccountControl=512``: the same three writes `directory.ensure_user` makes, without
-its lookups), then deletes the OU. The engine benchmark divides its own rate by this one,
-measured in the same run against the same DC. No Django here.
+its lookups; then the one write that puts the account in its customer's AllUsers group, as
+every engine ``create_user`` job does), then deletes the OU. The engine benchmark divides
+its own rate by this one, measured in the same run against the same DC. No Django here.
 
     .venv/bin/python bench/ldap_raw.py -n 300      # DC settings from DIRECTORY_* or the script
 """
@@ -19,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from ldap3 import MODIFY_REPLACE, Connection
+from ldap3 import MODIFY_ADD, MODIFY_REPLACE, Connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,34 +41,55 @@ def _dns_domain(base_dn: str) -> str:
     return ".".join(part.split("=", 1)[1] for part in split_dn(base_dn))
 
 
-def raw_user_adds(config: DirectoryConfig, parent_dn: str, n: int) -> float:
-    """Seconds taken to create `n` enabled users with a password, with raw ldap3 calls."""
-    conn: Connection = connect(config)
-    tag = secrets.token_hex(3)
-    ou = ou_dn(parent_dn, f"bench-raw-{tag}")
-    domain = _dns_domain(config.base_dn)
-    password = f'"{PASSWORD}"'.encode("utf-16-le")
-    try:
-        _check(conn.add(ou, ["organizationalUnit"]), f"add {ou}")
+class RawUsers:
+    """A scratch OU with an AllUsers group, into which `add(numbers)` creates users with
+    bare ldap3 calls and returns the seconds it took. A context manager: the OU goes away
+    at the end."""
+
+    def __init__(self, config: DirectoryConfig, parent_dn: str) -> None:
+        self.config = config
+        self.tag = secrets.token_hex(3)
+        self.ou = ou_dn(parent_dn, f"bench-raw-{self.tag}")
+        self.group = cn_dn(self.ou, f"raw-{self.tag}-AllUsers")
+        self.domain = _dns_domain(config.base_dn)
+        self.password = f'"{PASSWORD}"'.encode("utf-16-le")
+
+    def __enter__(self) -> RawUsers:
+        self.conn: Connection = connect(self.config)
+        _check(self.conn.add(self.ou, ["organizationalUnit"]), f"add {self.ou}")
+        attributes = {"sAMAccountName": f"raw-{self.tag}-all"}
+        _check(self.conn.add(self.group, ["top", "group"], attributes), "group")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        delete_tree(self.conn, self.ou)
+        self.conn.unbind()
+
+    def add(self, numbers: range) -> float:
+        conn = self.conn
         started = time.perf_counter()
-        for number in range(n):
-            sam = f"r{tag}{number}"
-            dn = cn_dn(ou, f"Raw User {number}")
+        for number in numbers:
+            sam = f"r{self.tag}{number}"
+            dn = cn_dn(self.ou, f"Raw User {number}")
             attributes = {
                 "sAMAccountName": sam,
-                "userPrincipalName": f"{sam}@{domain}",
+                "userPrincipalName": f"{sam}@{self.domain}",
                 "givenName": "Raw",
                 "sn": f"User {number}",
                 "displayName": f"Raw User {number}",
                 "mail": f"{sam}@example.com",
             }
             _check(conn.add(dn, USER_CLASSES, attributes), f"add {dn}")
-            _check(conn.modify(dn, {"unicodePwd": [(MODIFY_REPLACE, [password])]}), "password")
-            _check(conn.modify(dn, {"userAccountControl": [(MODIFY_REPLACE, ["512"])]}), "enable")
+            _check(conn.modify(dn, {"unicodePwd": [(MODIFY_REPLACE, [self.password])]}), "pw")
+            _check(conn.modify(dn, {"userAccountControl": [(MODIFY_REPLACE, ["512"])]}), "uac")
+            _check(conn.modify(self.group, {"member": [(MODIFY_ADD, [dn])]}), "member")
         return time.perf_counter() - started
-    finally:
-        delete_tree(conn, ou)
-        conn.unbind()
+
+
+def raw_user_adds(config: DirectoryConfig, parent_dn: str, n: int) -> float:
+    """Seconds taken to create `n` enabled users with a password, with raw ldap3 calls."""
+    with RawUsers(config, parent_dn) as raw:
+        return raw.add(range(n))
 
 
 def config_from_environment() -> DirectoryConfig:

@@ -29,8 +29,6 @@ import sys
 import time
 from pathlib import Path
 
-from core.actors import SYSTEM
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ["DATABASE_URL"] = os.environ.get(
@@ -46,6 +44,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from core.actors import SYSTEM  # noqa: E402
 from customers.actions.roles import grant_role  # noqa: E402
 from customers.management.scale import seed_scale  # noqa: E402
 from customers.models import Organisation, Role, User  # noqa: E402

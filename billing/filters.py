@@ -92,18 +92,22 @@ def filters(scope) -> dict[str, django_filters.Filter]:
             choices=BALANCE_STATES,
             empty_label=_("Any balance"),
             method=_balance,
+            widget=forms.Select(attrs={"class": "form-select"}),
         ),
         "licence": django_filters.ChoiceFilter(
             label=_("License Expiry Date"),
             choices=EXPIRY_STATES,
             empty_label=_("Any expiry"),
             method=_expiring,
+            widget=forms.Select(attrs={"class": "form-select"}),
         ),
         "storage_region": django_filters.ModelMultipleChoiceFilter(
             label=_("Storage Region"),
             queryset=regions.only("pk", "name"),
             method=_regions,
-            widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 2}),
+            # Check boxes like the list's other multi-selects (core.filters.MultiSelectFilterMixin
+            # gives them their summary).
+            widget=forms.CheckboxSelectMultiple,
         ),
     }
 

@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from core import tracing
 from core.actors import recorded_user
 from core.models import Job, JobState
 
@@ -34,6 +35,7 @@ class JobKind:
     RESUME_ORGANISATION = "resume_organisation"
     DEPROVISION_ORGANISATION = "deprovision_organisation"
     REPAIR_ORGANISATION = "repair_organisation"
+    MOVE_ORGANISATION = "move_organisation"  # its OU (and all below) under the new parent's
     CREATE_USER = "create_user"
     UPDATE_USER = "update_user"
     DISABLE_USER = "disable_user"
@@ -106,6 +108,16 @@ def request_job(
         secret=secret,
         started_by=recorded_user(actor),
         run_after=HELD_UNTIL if hold else None,
+        request_id=tracing.request_id.get(),
+    )
+    # Ids, not names: the log is read by more people than the portal's pages.
+    logger.info(
+        "job %s (%s) requested: organisation %s, user %s%s",
+        job.pk,
+        kind,
+        job.organisation_id,
+        job.user_id,
+        ", held" if hold else "",
     )
     if not hold:
         transaction.on_commit(lambda: send_run_message(job.pk))

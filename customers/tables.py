@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from customers.models import Domain, Organisation
 
@@ -15,7 +16,28 @@ def with_primary_domain(queryset):
     return queryset.annotate(primary_domain_name=Subquery(primary[:1]))
 
 
+def select_column(describe) -> tables.CheckBoxColumn:
+    """A tick box per row for the bulk actions, and "select all on this page" in the header
+    (static/canopy/canopy.js ticks the rows' boxes)."""
+    return tables.CheckBoxColumn(
+        accessor="pk",
+        orderable=False,
+        attrs={
+            "th__input": {
+                "data-select-all": "selected",
+                "aria-label": _("Select all on this page"),
+                "class": "form-check-input",
+            },
+            "td__input": {
+                "aria-label": lambda record: _("Select %(name)s") % {"name": describe(record)},
+                "class": "form-check-input",
+            },
+        },
+    )
+
+
 class OrganisationTable(tables.Table):
+    selected = select_column(lambda record: record.name)
     name = tables.Column(verbose_name="Full Name", linkify=True)
     code = tables.Column(verbose_name="Code")
     kind = tables.Column(verbose_name="Kind", accessor="kind", orderable=False, empty_values=())
@@ -28,6 +50,7 @@ class OrganisationTable(tables.Table):
     class Meta:
         model = Organisation
         fields = (
+            "selected",
             "name",
             "code",
             "kind",

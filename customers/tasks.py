@@ -8,6 +8,7 @@ import logging
 from celery import shared_task
 
 from customers.actions.imports import expire_uploads as expire
+from customers.actions.imports import import_queued, requeue_stale_imports
 from customers.actions.verification import check_pending_domains as check_pending
 
 logger = logging.getLogger("customers.tasks")
@@ -27,3 +28,14 @@ def expire_uploads() -> int:
 def check_pending_domains() -> dict[str, int]:
     """Look for the DNS TXT record of every domain not verified yet."""
     return check_pending()
+
+
+@shared_task(name="customers.import_users", ignore_result=True)
+def import_users(user_import_id: int) -> None:
+    """Create the users of an upload someone chose to import (``queue_import``)."""
+    import_queued(user_import_id)
+
+
+@shared_task(name="customers.requeue_stale_imports", ignore_result=True)
+def requeue_imports() -> int:
+    return requeue_stale_imports()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers.views import (
+    bulk,
     catalogue,
     contacts,
     create,
@@ -10,7 +11,9 @@ from customers.views import (
     history,
     imports,
     manage,
+    picker,
     roles,
+    two_factor,
     users,
     wizard,
 )
@@ -23,6 +26,13 @@ urlpatterns = [
     path("", listing.customer_list, name="list"),
     path("tree/", listing.customer_tree, name="tree"),
     path("export.csv", export.customer_export, name="export"),
+    path("bulk/", bulk.customer_bulk, name="bulk"),
+    path(
+        "parents/",
+        picker.organisation_choices,
+        {"purpose": "parent"},
+        name="parent_choices",
+    ),
     # Create, then the wizard's next steps
     path("new/", create.customer_create, name="create"),
     path("new/quick/", create.customer_quick_create, name="quick_create"),
@@ -59,6 +69,7 @@ urlpatterns = [
     ),
     path("<int:pk>/roles/", roles.role_list, name="roles"),
     path("<int:pk>/roles/<int:grant_pk>/revoke/", roles.role_revoke, name="role_revoke"),
+    path("<int:pk>/users/", detail.customer_users, name="users"),
     path("<int:pk>/jobs/", detail.customer_jobs, name="jobs"),
     path("<int:pk>/history/", history.customer_history, name="history"),
     # Manage: actions
@@ -86,11 +97,19 @@ urlpatterns = [
         name="provision_chain",
     ),
     path("<int:pk>/make-reseller/", manage.customer_make_reseller, name="make_reseller"),
+    path("<int:pk>/move/", manage.customer_move, name="move"),
+    path(
+        "move/choices/",
+        picker.organisation_choices,
+        {"purpose": "move"},
+        name="move_choices",
+    ),
 ]
 
 # A customer's people and their services (mounted at /users/, namespace "users").
 user_patterns = [
     path("", users.user_list, name="list"),
+    path("bulk/", bulk.user_bulk, name="bulk"),
     path("organisations/<int:organisation>/new/", users.user_create, name="create"),
     path("<int:pk>/", users.user_detail, name="detail"),
     path("<int:pk>/edit/", users.user_edit, name="edit"),
@@ -101,6 +120,7 @@ user_patterns = [
     path("<int:pk>/administrator/", users.user_administrator, name="administrator"),
     path("<int:pk>/services/", users.user_services, name="services"),
     path("<int:pk>/delete/", users.user_delete, name="delete"),
+    path("<int:pk>/reset-two-factor/", users.user_reset_two_factor, name="reset_two_factor"),
     # Bulk import
     path("import/template.<str:fmt>", imports.import_template, name="import_template"),
     path("organisations/<int:organisation>/import/", imports.import_upload, name="import"),
@@ -108,6 +128,10 @@ user_patterns = [
     # Self-service
     path("me/", users.my_services, name="my_services"),
     path("me/password/", users.my_password, name="my_password"),
+    path("me/two-factor/", two_factor.my_two_factor, name="my_two_factor"),
+    path("me/two-factor/set-up/", two_factor.my_two_factor_enrol, name="my_two_factor_enrol"),
+    path("me/two-factor/recovery-codes/", two_factor.my_recovery_codes, name="my_recovery_codes"),
+    path("me/two-factor/remove/", two_factor.my_two_factor_remove, name="my_two_factor_remove"),
 ]
 
 # The service catalogue and customers' subscriptions (mounted at /services/).

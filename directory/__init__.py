@@ -66,6 +66,7 @@ from .read import (
     dn_of,
     find_by_guid,
     list_children,
+    probe,
     read_entry,
     summarise,
 )
@@ -159,6 +160,7 @@ __all__ = [
     "ou_dn",
     "parent_of",
     "password_policy_dn",
+    "probe",
     "random_password",
     "rdn",
     "rdn_value",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ldap3 import LEVEL, SUBTREE, Connection
 
-from . import ops
+from . import connection, ops
+from .config import DirectoryConfig
 from .dn import and_, eq, guid_filter
 from .entry import Entry, text
 from .errors import PermanentDirectoryError
@@ -54,6 +56,28 @@ def default_naming_context(conn: Connection) -> str:
             )
         _naming_contexts[conn] = known
     return known
+
+
+def probe(config: DirectoryConfig, timeout: float) -> None:
+    """Whether the directory answers: bind with `config`'s credentials on a new connection
+    (never the cached one, which may hide a changed password) and read the base DN, each
+    waiting at most `timeout` seconds. Returns quietly, or raises a `DirectoryError`
+    (`TransientDirectoryError` when unreachable, `AuthenticationError` when the bind is
+    refused, `PermanentDirectoryError` when the base DN is missing)."""
+    quick = replace(
+        config,
+        connect_timeout=timeout,
+        # ldap3 packs the receive timeout into a C struct: it must be a whole number.
+        receive_timeout=max(1, math.ceil(timeout)),
+    )
+    conn = connection.connect(quick)
+    try:
+        if ops.read(conn, config.base_dn, ["distinguishedName"]) is None:
+            raise PermanentDirectoryError(
+                "the base DN does not exist", operation="read", dn=config.base_dn
+            )
+    finally:
+        connection.discard(conn)
 
 
 def find_by_guid(

@@ -6,12 +6,69 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
+from core import tracing
 from customers.actions.lifecycle import may_sign_in
+from customers.actions.two_factor import has_two_factor, must_use_two_factor
 from customers.models import Organisation
+from customers.views.two_factor import STATE_SESSION_KEY as TWO_FACTOR_SESSION_KEY
 
 ACTING_SESSION_KEY = "acting_organisation"
+
+
+class RequestIdMiddleware:
+    """Give every request an id: on its log lines, on the jobs it asks for, in the
+    ``X-Request-ID`` response header, and as the 500 page's reference.
+
+    The id from the reverse proxy's ``REQUEST_ID_HEADER`` is taken when that setting names
+    one and the value looks like an id; otherwise (the default) a new one is made, because a
+    client could send anything in any header.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = (
+            request.headers.get(settings.REQUEST_ID_HEADER) if settings.REQUEST_ID_HEADER else None
+        )
+        request.request_id = given if tracing.acceptable_request_id(given) else None
+        request.request_id = request.request_id or tracing.new_request_id()
+        request_token = tracing.request_id.set(request.request_id)
+        user_token = tracing.user_id.set(None)
+        try:
+            response = self.get_response(request)
+        finally:
+            tracing.user_id.reset(user_token)
+            tracing.request_id.reset(request_token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class LogUserMiddleware:
+    """Put the signed-in user's id on the request's log lines (after authentication)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        tracing.user_id.set(user.pk if user.is_authenticated else None)
+        return self.get_response(request)
+
+
+def _confine(request, target: str, allowed: tuple[str, ...]):
+    """Send the request to ``target`` unless it is for one of ``allowed`` (URL names) or a
+    static file; None when it may go on."""
+    if request.path in {reverse(name) for name in allowed} or request.path.startswith(
+        settings.STATIC_URL
+    ):
+        return None
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(target)
+    return redirect(target)
 
 
 class EndDisabledSessionsMiddleware:
@@ -53,12 +110,62 @@ class MustChangePasswordMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and user.must_change_password:
-            allowed = {reverse(name) for name in self.ALLOWED}
-            if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
-                target = password_change_url(user)
-                if getattr(request, "htmx", False):
-                    return HttpResponseClientRedirect(target)
-                return redirect(target)
+            # The two-factor pages come first (TwoFactorMiddleware): let them through.
+            allowed = (*self.ALLOWED, *TwoFactorMiddleware.VERIFY, *TwoFactorMiddleware.ENROL)
+            refused = _confine(request, password_change_url(user), allowed)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+
+def remember_two_factor(request, user) -> dict[str, bool]:
+    """Whether ``user`` must use two-factor sign-in and has an app, kept in the session.
+
+    Worked out at sign-in (the ``user_logged_in`` signal), so the pages after it pay no query
+    for it: a requirement switched on takes hold at each person's next sign-in. A reset by an
+    administrator takes hold at once: the session's verified device is gone, and the code
+    page works this out again.
+    """
+    state = {"required": must_use_two_factor(user), "enrolled": has_two_factor(user)}
+    request.session[TWO_FACTOR_SESSION_KEY] = state
+    return state
+
+
+def remember_two_factor_at_sign_in(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        remember_two_factor(request, user)
+
+
+class TwoFactorMiddleware:
+    """After the password, the code: nothing opens until the session has given one.
+
+    A user with an authenticator app may open the code page and sign out; a user who must use
+    two-factor sign-in and has no app yet may open the enrolment page and sign out. Static
+    files stay reachable so those pages render. Needs django-otp's OTPMiddleware before it.
+    """
+
+    VERIFY = ("two_factor_verify", "logout")
+    ENROL = ("users:my_two_factor_enrol", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            state = request.session.get(TWO_FACTOR_SESSION_KEY)
+            if state is None:
+                state = remember_two_factor(request, user)
+            refused = None
+            if state.get("enrolled") and not user.is_verified():
+                target = reverse("two_factor_verify")
+                if request.method == "GET" and not getattr(request, "htmx", False):
+                    target = f"{target}?{urlencode({'next': request.get_full_path()})}"
+                refused = _confine(request, target, self.VERIFY)
+            elif state.get("required") and not state.get("enrolled"):
+                refused = _confine(request, reverse("users:my_two_factor_enrol"), self.ENROL)
+            if refused is not None:
+                return refused
         return self.get_response(request)
 
 

@@ -6,6 +6,7 @@ process, no directory unless one is configured. A value that does not parse stop
 with a message that names the variable. Any secret may be given as ``<NAME>_FILE`` instead.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -45,12 +46,16 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "django_filters",
     "django_tables2",
     "django_celery_results",
     "django_celery_beat",
     "simple_history",
+    "django_prometheus",
     "core",
     "customers",
     "provisioning",
@@ -59,6 +64,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so the request metrics time the whole stack (and its own "after" is last
+    # but one).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Before anything that may log or fail: every line and the 500 page carry the id.
+    "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost but one, so every response (redirects, lock-outs, errors) carries the policy.
     "csp.middleware.CSPMiddleware",
@@ -67,13 +77,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.LogUserMiddleware",
+    # request.user.is_verified(): has this session given a code from its confirmed device?
+    "django_otp.middleware.OTPMiddleware",
     "portal.middleware.EndDisabledSessionsMiddleware",
     "portal.middleware.ActingOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The code before anything else, the forced password change included.
+    "portal.middleware.TwoFactorMiddleware",
     "portal.middleware.MustChangePasswordMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it must see the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -181,10 +197,23 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
+# Two-factor sign-in (django-otp, customers.actions.two_factor). The issuer is the name an
+# authenticator app shows beside the code. Each wrong code doubles the wait before the next
+# try on that device (1 s, 2 s, 4 s ...): ten wrong codes in a row cost over eight minutes.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Canopy")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
 # Bulk import (customers.actions.import_rows): limits checked before a file is parsed, so a
 # hostile upload (a zip bomb, a sheet of empty or very wide rows, a huge field) is refused
 # with an error on the form instead of filling the worker's memory.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
+# Django's handlers, after one that keeps nothing of a file past IMPORT_MAX_UPLOAD_BYTES.
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ZIP_ENTRIES = env.int("IMPORT_MAX_ZIP_ENTRIES", default=200)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
@@ -322,6 +351,7 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
     "billing-daily-checks": {"task": "billing.daily_checks", "schedule": crontab(hour=6, minute=0)},
+    "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
         "schedule": env.float("DOMAIN_CHECK_INTERVAL_SECONDS", default=10 * 60.0),
@@ -361,13 +391,59 @@ DIRECTORY_USE_STARTTLS = env.bool("DIRECTORY_USE_STARTTLS", default=False)
 DNS_RESOLVER = env.str("DNS_RESOLVER", default="")
 DNS_TIMEOUT = env.float("DNS_TIMEOUT", default=5.0)
 
+# --- Operating it: health, metrics, logs ---------------------------------------------------------
+# /health/ (portal.health): seconds each check may take; the directory's bind and read.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=3.0)
+HEALTH_DIRECTORY_TIMEOUT = env.float("HEALTH_DIRECTORY_TIMEOUT", default=3.0)
+for _name in ("HEALTH_CHECK_TIMEOUT", "HEALTH_DIRECTORY_TIMEOUT"):
+    if globals()[_name] <= 0:
+        raise ImproperlyConfigured(f"{_name}={globals()[_name]} must be more than 0")
+# The load balancer may probe over plain http inside the network: /health/ answers there
+# instead of redirecting. It reveals nothing but up or down.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# /metrics (portal.metrics) is closed unless one of these is set: a bearer token, or the
+# addresses (networks) Prometheus scrapes from.
+METRICS_TOKEN = env.secret("METRICS_TOKEN", default="")
+try:
+    METRICS_ALLOWED_IPS = [
+        ipaddress.ip_network(item, strict=False)
+        for item in env.list("METRICS_ALLOWED_IPS", default=[])
+    ]
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_exc}") from None
+# The database's migration gauges would query it in every process at start-up.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+# The header the reverse proxy puts its request id in (e.g. X-Request-ID), trusted only when
+# named here: otherwise every request gets a new id.
+REQUEST_ID_HEADER = env.str("REQUEST_ID_HEADER", default="")
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not text or json")
+# The worker logs through the LOGGING below (with the job and request ids), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # The reference a user sees on the 500 page, on the log line that has the traceback.
-    "filters": {"error_reference": {"()": "portal.errors.ErrorReferenceFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s "
+            "[req=%(request_id)s job=%(job_id)s user=%(user_id)s] %(message)s"
+        },
+        "json": {"()": "core.tracing.JsonFormatter"},
+    },
+    "filters": {
+        # The reference a user sees on the 500 page, on the log line that has the traceback.
+        "error_reference": {"()": "portal.errors.ErrorReferenceFilter"},
+        "context": {"()": "core.tracing.ContextFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"filters": ["error_reference"]},

@@ -4,7 +4,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from customers.urls import catalogue_patterns, user_patterns
-from portal import views
+from customers.views import picker
+from portal import metrics, views
+from portal.health import HealthView
 
 # 403 and 404 are Django's own views with templates/403.html and 404.html; the 500 page needs
 # a reference that is also in the log.
@@ -13,8 +15,15 @@ handler500 = "portal.errors.server_error"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("context/", views.switch_context, name="switch_context"),
-    path("context/choices/", views.context_choices, name="context_choices"),
+    # The switcher's search-as-you-type list: the same picker as the Parent Reseller filter.
+    path(
+        "context/choices/",
+        picker.organisation_choices,
+        {"purpose": "context"},
+        name="context_choices",
+    ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/code/", views.two_factor_verify, name="two_factor_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.OwnPasswordChangeView.as_view(), name="password_change"),
     # The admin's own page would change the portal password alone: send it to ours.
@@ -30,4 +39,7 @@ urlpatterns = [
     path("users/", include((user_patterns, "users"))),
     path("services/", include((catalogue_patterns, "catalogue"))),
     path("admin/", admin.site.urls),
+    # For the load balancer and Prometheus: no sign-in (see portal.health, portal.metrics).
+    path("health/", HealthView.as_view(), name="health"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]

@@ -1,4 +1,5 @@
-"""The portal shell: dashboard, the context switcher and the password change page."""
+"""The portal shell: dashboard, the context switcher, the sign-in code and the password
+change page."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -9,15 +10,21 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from core.models import Job, JobState
 from core.scoping import within
+from core.views import form_errors_from
 from customers.actions import users as user_actions
+from customers.actions.two_factor import check_code, has_two_factor, recovery_codes_left
+from customers.forms.two_factor import CodeForm
 from customers.models import Organisation, Status, User
-from portal.middleware import ACTING_SESSION_KEY
+from portal.middleware import ACTING_SESSION_KEY, remember_two_factor
 
 
 @login_required
@@ -81,20 +88,6 @@ def switch_context(request):
     return redirect(next_url)
 
 
-@login_required
-def context_choices(request):
-    """The organisations the user may act in, for the switcher (searchable by name/code)."""
-    term = request.GET.get("q", "").strip()
-    choices = Organisation.objects.restrict(request.user, "view").exclude(status=Status.DELETED)
-    if term:
-        choices = choices.filter(Q(name__icontains=term) | Q(code__icontains=term))
-    return render(
-        request,
-        "portal/context_choices.html",
-        {"choices": choices.only("pk", "name", "code", "level")[:50], "term": term},
-    )
-
-
 class OwnPasswordChangeForm(PasswordChangeForm):
     """Django's password change form, checked by the one password-change action.
 
@@ -131,3 +124,50 @@ class OwnPasswordChangeView(auth_views.PasswordChangeView):
         update_session_auth_hash(self.request, self.request.user)
         messages.success(self.request, _("Your password was changed."))
         return HttpResponseRedirect(self.get_success_url())
+
+
+def _next_url(request) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return reverse("dashboard")
+    return next_url
+
+
+@login_required
+def two_factor_verify(request):
+    """The second step of signing in: a code from the app, or a recovery code.
+
+    TwoFactorMiddleware sends every page here until the session has given a code."""
+    user = request.user
+    if user.is_verified():
+        return redirect(_next_url(request))
+    if not has_two_factor(user):
+        # Reset by an administrator since this session began: work out again what is owed
+        # (the middleware then sends a user who must use it to set up a new app).
+        remember_two_factor(request, user)
+        return redirect(_next_url(request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = check_code(user, form.cleaned_data["code"])
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            # A new session key for the stronger sign-in, as login() does for the password.
+            request.session.cycle_key()
+            otp_login(request, device)
+            if isinstance(device, StaticDevice):
+                messages.warning(
+                    request,
+                    _(
+                        "You signed in with a recovery code; %(left)d are left. Make new ones "
+                        "under Two-factor sign-in."
+                    )
+                    % {"left": recovery_codes_left(user)},
+                )
+            return redirect(_next_url(request))
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "next": _next_url(request)},
+    )

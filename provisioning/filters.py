@@ -1,9 +1,13 @@
-"""The jobs list's filters (django-filter): state, kind, organisation in the viewer's scope."""
+"""The jobs list's filters (django-filter): states and kinds (multi-select, as the manuals'
+list filters are), organisation in the viewer's scope."""
 
 from __future__ import annotations
 
 import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from core.filters import MultiSelectFilterMixin
 from core.models import Job, JobState
 from core.scoping import EVERYTHING, ranges_for, scope_q
 from customers.models import Organisation
@@ -14,14 +18,26 @@ def _kind_choices():
     return [(kind, kind.replace("_", " ").capitalize()) for kind in sorted(PLANS)]
 
 
-class JobFilter(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(
-        label="State", choices=JobState.choices, empty_label="Any state"
+class JobFilter(MultiSelectFilterMixin, django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(
+        label=_("State"),
+        choices=JobState.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
-    kind = django_filters.ChoiceFilter(label="Kind", choices=_kind_choices, empty_label="Any kind")
+    kind = django_filters.MultipleChoiceFilter(
+        label=_("Kind"),
+        choices=_kind_choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+    )
+    # Chosen with the organisation picker: a drop-down of every organisation with jobs does
+    # not work at 100,000 of them. The form keeps the id, checked against the scope.
     organisation = django_filters.ModelChoiceFilter(
-        label="Organisation", queryset=Organisation.objects.none(), empty_label="Any organisation"
+        label=_("Organisation"), queryset=Organisation.objects.none(), widget=forms.HiddenInput
     )
+
+    any_labels = {"state": _("Any state"), "kind": _("Any kind")}
 
     class Meta:
         model = Job
@@ -30,9 +46,17 @@ class JobFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Only organisations whose jobs the viewer may see are offered (or accepted).
-        self.filters["organisation"].queryset = organisations_with_jobs_visible_to(user)
-        for field in self.form.fields.values():
-            field.widget.attrs["class"] = "form-select form-select-sm"
+        self.filters["organisation"].queryset = organisations_with_jobs_visible_to(user).only(
+            "pk", "name"
+        )
+        self.prepare_multi_select()
+
+    @property
+    def chosen_organisation(self):
+        """The organisation the list is filtered by (its name goes in the picker)."""
+        if self.form.is_valid():
+            return self.form.cleaned_data.get("organisation")
+        return None
 
 
 def organisations_with_jobs_visible_to(user):

@@ -1,11 +1,19 @@
 from django.urls import path
 
+from customers.views import picker
 from provisioning.views import jobs as views
 
 app_name = "provisioning"
 
 urlpatterns = [
     path("", views.job_list, name="job_list"),
+    # The Organisation filter's search-as-you-type list (the customers' organisation picker).
+    path(
+        "organisations/",
+        picker.organisation_choices,
+        {"purpose": "jobs"},
+        name="organisation_choices",
+    ),
     path("<int:pk>/", views.job_detail, name="job_detail"),
     path("<int:pk>/retry/", views.job_retry, name="job_retry"),
     path("<int:pk>/cancel/", views.job_cancel, name="job_cancel"),

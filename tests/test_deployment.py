@@ -182,6 +182,9 @@ def test_production_values_pass_the_deploy_check():
         ("SESSION_COOKIE_AGE", "8h"),
         ("DIRECTORY_CONNECT_TIMEOUT", "soon"),
         ("DATABASE_URL", "mysql://canopy@db/canopy"),
+        ("LOG_FORMAT", "xml"),
+        ("METRICS_ALLOWED_IPS", "10.0.0.1,prometheus.internal"),
+        ("HEALTH_DIRECTORY_TIMEOUT", "0"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value):

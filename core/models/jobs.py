@@ -73,6 +73,12 @@ class Job(models.Model):
     finished = models.DateTimeField(null=True, blank=True)
     heartbeat = models.DateTimeField(null=True, blank=True)
     run_after = models.DateTimeField(null=True, blank=True)
+    request_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The id of the request that asked for the job: its log lines and the "
+        "worker's carry it.",
+    )
 
     objects = ScopedManager()
 

@@ -34,11 +34,11 @@ from customers.models import (
     User,
     UserService,
 )
+from customers.models.organisation import CLOSED_STATES
 
 # Services of a customer in one of these states are built in AD at once; a draft customer's
 # services are built when the customer itself is provisioned.
 DIRECTORY_STATES = {Status.PROVISIONING, Status.ACTIVE, Status.SUSPENDED}
-CLOSED_STATES = {Status.DEPROVISIONING, Status.DEPROVISIONED, Status.DELETED}
 HELD = [SubscriptionStatus.PROVISIONING, SubscriptionStatus.ACTIVE, SubscriptionStatus.FAILED]
 
 

@@ -6,14 +6,18 @@ Reading and validating rows is in ``customers.actions.import_rows``.
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
+from celery import current_app
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from core.actors import SYSTEM, recorded_user
 from core.credentials import decrypt_secret, encrypt_secret
@@ -45,6 +49,8 @@ from customers.models import (
 )
 
 IMPORT_DENIED = "You may not create users here."
+IMPORT_TASK = "customers.import_users"
+logger = logging.getLogger("customers.imports")
 
 # Imported users' portal passwords are hashed by the import job with fewer PBKDF2 rounds than
 # Django's default (1,000,000 rounds take 0.5-1 s: 10,000 users would take hours). Django
@@ -78,6 +84,80 @@ def check_upload(*, actor: Any, organisation: Organisation, upload, filename: st
         errors=[error.as_dict() for error in errors],
         rows=encrypt_secret(json.dumps(valid)) if valid else "",
     )
+
+
+def _refusal(locked: UserImport, only_valid: bool) -> str | None:
+    """Why this upload cannot be imported as asked (None: it can)."""
+    if locked.state != ImportState.VALIDATED or not locked.rows:
+        return "This upload was imported already or has expired: upload it again."
+    if locked.errors and not only_valid:
+        return "The file has errors: correct them, or import only the valid rows."
+    if any(error["row"] is None for error in locked.errors):
+        return "The valid rows need more users or seats than are left."
+    return None
+
+
+def send_import_message(user_import_id: int) -> None:
+    """After commit; if the broker cannot take it, ``requeue_stale_imports`` sends it again."""
+    try:
+        current_app.send_task(IMPORT_TASK, args=[user_import_id])
+    except (OSError, KombuOperationalError):
+        logger.warning("import %s: the broker did not take its message; beat will", user_import_id)
+
+
+@transaction.atomic
+def queue_import(*, actor: Any, user_import: UserImport, only_valid: bool = False) -> UserImport:
+    """Ask a worker to import a checked upload (``import_queued``), so that creating
+    thousands of users never runs inside the person's request. What can be refused at once
+    is refused here; the rest (a limit reached meanwhile) is recorded on the upload."""
+    require_permission(actor, "add_users", user_import.organisation, IMPORT_DENIED)
+    locked = UserImport.objects.select_for_update().get(pk=user_import.pk)
+    refusal = _refusal(locked, only_valid)
+    if refusal:
+        raise ValidationError(refusal)
+    locked.state, locked.only_valid, locked.failure = ImportState.QUEUED, only_valid, ""
+    locked.queued_by, locked.queued_at = recorded_user(actor), timezone.now()
+    locked.save(update_fields=["state", "only_valid", "failure", "queued_by", "queued_at"])
+    transaction.on_commit(lambda: send_import_message(locked.pk))
+    return locked
+
+
+def import_queued(user_import_id: int) -> Job | None:
+    """The worker's half of ``queue_import``: ``run_import`` as the person who asked. A
+    refusal (their rights or a limit changed meanwhile) is kept on the upload for them to
+    read, and the upload can be imported again; nothing of it is half-done."""
+    with transaction.atomic():
+        locked = (
+            UserImport.objects.select_for_update(of=("self",))
+            .select_related("organisation", "queued_by")
+            .filter(pk=user_import_id, state=ImportState.QUEUED)
+            .first()
+        )
+        if locked is None:
+            return None  # imported already, or a message sent twice
+        locked.state = ImportState.VALIDATED
+        locked.save(update_fields=["state"])
+        actor = locked.queued_by or SYSTEM
+        try:
+            return run_import(actor=actor, user_import=locked, only_valid=locked.only_valid)
+        except (ValidationError, PermissionDenied) as refused:
+            messages = getattr(refused, "messages", None) or [str(refused)]
+            locked.failure = " ".join(messages)
+            locked.save(update_fields=["failure"])
+            return None
+
+
+def requeue_stale_imports(older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Send again the message of every import still queued after ``older_than`` (the broker
+    lost it, or no worker ran): the same sweep the job engine makes for its jobs."""
+    stale = list(
+        UserImport.objects.filter(
+            state=ImportState.QUEUED, queued_at__lt=timezone.now() - older_than
+        ).values_list("pk", flat=True)
+    )
+    for pk in stale:
+        send_import_message(pk)
+    return len(stale)
 
 
 def _as_read(row: dict) -> tuple[int, dict[str, str]]:
@@ -118,12 +198,9 @@ def run_import(*, actor: Any, user_import: UserImport, only_valid: bool = False)
     organisation = user_import.organisation
     require_permission(actor, "add_users", organisation, IMPORT_DENIED)
     locked = UserImport.objects.select_for_update().get(pk=user_import.pk)
-    if locked.state != ImportState.VALIDATED or not locked.rows:
-        raise ValidationError("This upload was imported already or has expired: upload it again.")
-    if locked.errors and not only_valid:
-        raise ValidationError("The file has errors: correct them, or import only the valid rows.")
-    if any(error["row"] is None for error in locked.errors):
-        raise ValidationError("The valid rows need more users or seats than are left.")
+    refusal = _refusal(locked, only_valid)
+    if refusal:
+        raise ValidationError(refusal)
     rows = json.loads(decrypt_secret(locked.rows))
     valid, errors = validate_rows(actor, organisation, [_as_read(row) for row in rows])
     if errors:

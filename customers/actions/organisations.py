@@ -17,7 +17,7 @@ from core.jobs import JobKind, request_job
 from core.models import Job
 from core.scoping import ensure_still_visible, has_permission, may_decide, require_permission
 from customers.actions.codes import generate_code
-from customers.actions.limits import check_user_limit
+from customers.actions.limits import check_service_allocation, check_user_limit
 from customers.actions.roles import grant_role
 from customers.models import (
     CustomerService,
@@ -29,7 +29,7 @@ from customers.models import (
     SubscriptionStatus,
     Tag,
 )
-from customers.models.organisation import EDITABLE_FIELDS, PARENT_DECIDED_FIELDS
+from customers.models.organisation import CLOSED_STATES, EDITABLE_FIELDS, PARENT_DECIDED_FIELDS
 from customers.models.validators import normalise_domain, unavailable
 
 # Quick-created customers get these roles as their allowed set: what a customer needs to
@@ -343,3 +343,80 @@ def apply_organisation_edit(*, actor: Any, organisation: Organisation) -> Job | 
     if organisation.provisioned_at is None:
         return None
     return request_job(kind=JobKind.UPDATE_ORGANISATION, organisation=organisation, actor=actor)
+
+
+def _move_problem(organisation: Organisation, new_parent: Organisation) -> str | None:
+    """Why ``organisation`` cannot go below ``new_parent`` (None: it can)."""
+    if organisation.parent_id is None:
+        return _("The provider is at the top of the hierarchy and cannot be moved.")
+    if new_parent.pk == organisation.parent_id:
+        return _("%(name)s is already below %(parent)s.") % {
+            "name": organisation.name,
+            "parent": new_parent.name,
+        }
+    if new_parent.tree_id == organisation.tree_id and organisation.lft <= new_parent.lft <= (
+        organisation.rght
+    ):
+        return _("An organisation cannot be moved below itself or its own customers.")
+    if not (new_parent.is_reseller or new_parent.is_provider):
+        return _("%(name)s is not a reseller: only resellers have customers.") % {
+            "name": new_parent.name
+        }
+    if new_parent.status in CLOSED_STATES:
+        return _("%(name)s is being removed.") % {"name": new_parent.name}
+    if organisation.status in CLOSED_STATES:
+        return _("%(name)s is being removed: there is nothing to move.") % {
+            "name": organisation.name
+        }
+    if organisation.provisioned_at is not None and new_parent.provisioned_at is None:
+        return _(
+            "%(name)s is in the directory but %(parent)s is not yet: provision %(parent)s "
+            "first, so its OU exists to move into."
+        ) % {"name": organisation.name, "parent": new_parent.name}
+    return None
+
+
+@transaction.atomic
+def move_organisation(*, actor: Any, organisation: Organisation, new_parent: Organisation):
+    """Move a customer or reseller (with everything below it) to another reseller.
+
+    The actor must be allowed to create customers both where it is and where it goes (it
+    leaves one reseller's book and joins another's). The new reseller's user pool and
+    service seats must hold it, and each service it has must be one the new reseller can
+    pass on. In the directory its OU moves under the new parent's OU by a job: the OU and
+    every account keep their objectGUIDs, so nothing is re-created.
+    """
+    if not (
+        organisation.parent_id is not None
+        and has_permission(actor, "add_customer", organisation.parent)
+        and has_permission(actor, "add_customer", new_parent)
+    ):
+        raise PermissionDenied(_("You may not move this organisation there."))
+    organisation = lock_tree(organisation)
+    new_parent = Organisation.objects.get(pk=new_parent.pk)
+    problem = _move_problem(organisation, new_parent)
+    if problem:
+        raise ValidationError({"new_parent": problem})
+    before = organisation.parent
+    organisation.parent = new_parent  # what the limit checks below read, before any write
+    try:
+        check_user_limit(organisation, organisation.user_limit)
+        for subscription in CustomerService.objects.filter(organisation=organisation).exclude(
+            status=SubscriptionStatus.DEPROVISIONING
+        ):
+            check_service_allocation(organisation, subscription.service_id, subscription.user_limit)
+    except ValidationError as error:
+        raise ValidationError({"new_parent": error.messages}) from error
+    organisation.parent = before
+    organisation.move_to(new_parent, "last-child")
+    organisation._history_user = recorded_user(actor)
+    organisation._change_reason = f"Moved from {before.name} to {new_parent.name}"
+    organisation.save()
+    if organisation.provisioned_at is None:
+        return None
+    return request_job(
+        kind=JobKind.MOVE_ORGANISATION,
+        organisation=organisation,
+        actor=actor,
+        target_label=f"{organisation.name}: to {new_parent.name}"[:300],
+    )

@@ -1,7 +1,7 @@
 """Customer forms: labels are the seed products' field names; choices are scoped."""
 
 from customers.forms.administrator import AdministratorForm
-from customers.forms.lifecycle import DeleteForm
+from customers.forms.lifecycle import DeleteForm, MoveForm
 from customers.forms.organisation import OrganisationEditForm, OrganisationForm, QuickCreateForm
 from customers.forms.related import ContactForm, DomainForm, GrantForm
 
@@ -11,6 +11,7 @@ __all__ = [
     "DeleteForm",
     "DomainForm",
     "GrantForm",
+    "MoveForm",
     "OrganisationEditForm",
     "OrganisationForm",
     "QuickCreateForm",

@@ -1,6 +1,7 @@
 """Confirmations for the lifecycle actions that cannot be undone in one click."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from customers.forms.widgets import StyledFormMixin
 
@@ -22,3 +23,24 @@ class DeleteForm(StyledFormMixin, forms.Form):
         if code != self.organisation.code:
             raise forms.ValidationError("Type the customer's code exactly to confirm.")
         return code
+
+
+class MoveForm(forms.Form):
+    """Where a customer goes: chosen with the organisation picker, which fills this field.
+
+    ``candidates`` are the organisations the person may put customers in (the view's scope);
+    an id outside them is "not one of the available choices", like any forged choice."""
+
+    new_parent = forms.ModelChoiceField(
+        queryset=None,
+        label=_("New reseller"),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Choose the reseller to move it to."),
+            "invalid_choice": _("Choose one of the resellers offered."),
+        },
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_parent"].queryset = candidates

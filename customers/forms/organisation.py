@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.scoping import decider, has_permission
 from customers.actions.codes import generate_code
@@ -17,6 +18,7 @@ from customers.actions.organisations import (
     tags_from_names,
 )
 from customers.actions.roles import grantable_roles
+from customers.actions.two_factor import inherited_requirement, requirement_source
 from customers.forms.related import free_domain_name
 from customers.forms.widgets import DomainListField, StyledFormMixin, comma_list
 from customers.models import Organisation, Role, Status, User
@@ -87,7 +89,13 @@ class OrganisationFieldsMixin(StyledFormMixin):
     def advanced_has_errors(self) -> bool:
         return any(bf.errors for _, fields in self.advanced_sections() for bf in fields)
 
-    def setup_common(self, *, role_source: Organisation | None, branding_from) -> None:
+    def setup_common(
+        self,
+        *,
+        role_source: Organisation | None,
+        branding_from,
+        two_factor_from: Organisation | None = None,
+    ) -> None:
         self.fields["deal_ids_text"] = forms.CharField(
             label="Deal IDs",
             required=False,
@@ -101,6 +109,16 @@ class OrganisationFieldsMixin(StyledFormMixin):
             label="Passwords never expire", required=False
         )
         self.fields["brand_colour"].validators.append(HEX_COLOUR)
+        if two_factor_from is not None:
+            # An ancestor requires it for its whole subtree: shown ticked, and not this
+            # organisation's to untick.
+            field = self.fields["require_two_factor"]
+            field.disabled = True
+            field.initial = True
+            self.initial["require_two_factor"] = True
+            field.help_text = _(
+                "Required by %(name)s for every organisation below it; only it can switch this off."
+            ) % {"name": two_factor_from.name}
         self.fields["description"].widget.attrs["rows"] = 3
         if branding_from is not None:
             inherited = branding_from.effective_branding()
@@ -166,6 +184,13 @@ class OrganisationFieldsMixin(StyledFormMixin):
         choice_pks = {role.pk for role in self.role_choices}
         return chosen + [role for role in current if role.pk not in choice_pks]
 
+    def drop_inherited(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Leave out what an ancestor decides (stored here, it would outlive the ancestor's
+        choice)."""
+        if self.fields["require_two_factor"].disabled:
+            values.pop("require_two_factor", None)
+        return values
+
     def common_values(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
@@ -218,7 +243,11 @@ class OrganisationForm(OrganisationFieldsMixin, forms.ModelForm):
         if parent is not None and not self.is_bound:
             self.initial.setdefault("parent", parent.pk)
         self.chosen_parent = parent
-        self.setup_common(role_source=parent, branding_from=parent)
+        self.setup_common(
+            role_source=parent,
+            branding_from=parent,
+            two_factor_from=requirement_source(parent),
+        )
         if not self.is_bound:
             for key, names in (
                 ("allowed_roles", DEFAULT_ALLOWED_ROLES),
@@ -258,6 +287,7 @@ class OrganisationForm(OrganisationFieldsMixin, forms.ModelForm):
         values.pop("allowed_roles")
         values.pop("restricted_roles")
         values.update(self.common_values())
+        self.drop_inherited(values)
         domains = [data["domain_name"], *data["domain_aliases"]] if data["domain_name"] else []
         return {
             **values,
@@ -285,6 +315,7 @@ class OrganisationEditForm(OrganisationFieldsMixin, forms.ModelForm):
         self.setup_common(
             role_source=decider(organisation) if self.parent_decides else None,
             branding_from=organisation.parent,
+            two_factor_from=inherited_requirement(organisation),
         )
         self.current_allowed = list(organisation.allowed_roles.all())
         self.current_restricted = list(organisation.restricted_roles.all())
@@ -323,6 +354,7 @@ class OrganisationEditForm(OrganisationFieldsMixin, forms.ModelForm):
             editable |= PARENT_DECIDED_FIELDS
         values = {key: data[key] for key in MODEL_FIELDS if key in data}
         values.update(self.common_values())
+        self.drop_inherited(values)
         changes = {key: value for key, value in values.items() if key in editable}
         relations: dict[str, Any] = {}
         if self.parent_decides:

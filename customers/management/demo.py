@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import string
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -14,6 +16,12 @@ from customers.actions.verification import verify_by_hand
 from customers.models import Organisation, Role, User
 
 DEMO_PASSWORD = "Canopy-demo-1!"
+
+
+def fresh_password() -> str:
+    """A random password that meets the portal's floor and AD's complexity."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(20)) + "-a7Q"
 
 
 @dataclass(frozen=True)

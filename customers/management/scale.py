@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import F, Max
 
-from customers.models import Domain, Organisation, Role, User
+from core.actors import SYSTEM
+from customers.actions.roles import grant_role
+from customers.management.demo import fresh_password
+from customers.models import (
+    Domain,
+    Organisation,
+    OrganisationUserObjectPermission,
+    Role,
+    RoleGrant,
+    User,
+)
 
 BATCH = 5000
 Progress = Callable[[str, int, int], None]
@@ -114,16 +124,26 @@ def seed_scale(
                 customers.append(row)
     through = Organisation.allowed_roles.through
     links = [through(organisation_id=c.pk, role_id=r.pk) for c in customers for r in allowed]
+    done = 0
+    report("role links", done, len(links))
     for batch in _batches(links):
         through.objects.bulk_create(batch)
+        done += len(batch)
+        report("role links", done, len(links))
     domains = [
         Domain(organisation=c, name=f"{c.code.lower()}.scale.example", is_primary=True)
         for c in customers
     ]
+    done = 0
+    report("domains", done, len(domains))
     for batch in _batches(domains):
         Domain.objects.bulk_create(batch)
+        done += len(batch)
+        report("domains", done, len(domains))
     targets = customers or [root.row]
     made = 0
+    if users:
+        report("users", made, users)
     while made < users:
         batch = []
         for n in range(made, min(users, made + BATCH)):
@@ -145,3 +165,80 @@ def seed_scale(
         made += len(batch)
         report("users", made, users)
     return root.row
+
+
+@dataclass(frozen=True)
+class ScaleLogin:
+    username: str
+    password: str
+    role: str
+    organisation: Organisation
+
+
+def mid_size_reseller(root: Organisation) -> Organisation:
+    """The reseller whose subtree is the median size among the tree's resellers: what a
+    typical reseller admin sees, neither the smallest nor the nested giant."""
+    resellers = list(
+        Organisation.objects.filter(tree_id=root.tree_id, is_reseller=True, level__gt=0)
+        .annotate(size=F("rght") - F("lft"))
+        .order_by("size", "lft")
+    )
+    return resellers[len(resellers) // 2] if resellers else root
+
+
+@transaction.atomic
+def create_logins(root: Organisation, prefix: str) -> list[ScaleLogin]:
+    """A provider admin of the tree and a reseller admin of a mid-size reseller, each with a
+    fresh password, so the pages can be measured as those people see them."""
+    logins = []
+    for stem, role_name, organisation in (
+        ("provider", "Provider Admin", root),
+        ("reseller", "Reseller Admin", mid_size_reseller(root)),
+    ):
+        username = f"{prefix.lower()}{stem}"
+        password = fresh_password()
+        user = User(
+            username=username,
+            upn=f"{username}@{organisation.code.lower()}.scale.example",
+            first_name="Scale",
+            last_name=role_name,
+            display_name=f"Scale {role_name}",
+            organisation=organisation,
+            is_admin=True,
+        )
+        user.set_password(password)
+        user.save()
+        grant_role(
+            actor=SYSTEM,
+            user=user,
+            organisation=organisation,
+            role=Role.objects.get(name=role_name, organisation__isnull=True),
+        )
+        logins.append(ScaleLogin(username, password, role_name, organisation))
+    return logins
+
+
+# What a scale run writes: fresh statistics for each, or the planner guesses from empty tables.
+def analysed_tables() -> list[str]:
+    return [
+        model._meta.db_table
+        for model in (
+            Organisation,
+            Organisation.allowed_roles.through,
+            Domain,
+            User,
+            RoleGrant,
+            OrganisationUserObjectPermission,
+        )
+    ]
+
+
+def analyze(progress: Progress | None = None) -> None:
+    """ANALYZE the tables a scale run filled (after its transaction committed)."""
+    report = progress or (lambda stage, done, total: None)
+    tables = analysed_tables()
+    report("analyze", 0, len(tables))
+    with connection.cursor() as cursor:
+        for done, table in enumerate(tables, start=1):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            report("analyze", done, len(tables))

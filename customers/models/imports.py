@@ -8,6 +8,7 @@ from core.scoping import ScopedManager
 
 class ImportState(models.TextChoices):
     VALIDATED = "validated", "Validated"
+    QUEUED = "queued", "Importing"
     IMPORTED = "imported", "Imported"
 
 
@@ -38,6 +39,13 @@ class UserImport(models.Model):
     job = models.ForeignKey(
         "core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Who pressed Import, and how: a worker creates the users (``import_queued``) as them.
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
+    only_valid = models.BooleanField(default=False)
+    failure = models.TextField(blank=True, help_text="Why the last import was refused.")
 
     objects = ScopedManager()
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
 
@@ -32,6 +33,10 @@ class Status(models.TextChoices):
     DEPROVISIONED = "deprovisioned", "Deprovisioned"
     DELETED = "deleted", "Deleted"
     FAILED = "failed", "Failed"
+
+
+# On the way out of the directory, or gone: nothing new may be given to or put below them.
+CLOSED_STATES = frozenset({Status.DEPROVISIONING, Status.DEPROVISIONED, Status.DELETED})
 
 
 class Tag(models.Model):
@@ -134,6 +139,16 @@ class Organisation(MPTTModel):
     )
     lockout_duration_minutes = models.PositiveIntegerField(
         "Lockout duration (minutes)", default=30, validators=[MaxValueValidator(99999)]
+    )
+    # Holds on the whole subtree: a provider or reseller that sets it sets it for every
+    # organisation below, which cannot switch it off (customers.actions.two_factor).
+    require_two_factor = models.BooleanField(
+        _("Require two-factor sign-in for administrators"),
+        default=False,
+        help_text=_(
+            "Everyone who can change other people's accounts signs in with a code from an "
+            "authenticator app as well as their password."
+        ),
     )
     user_limit = models.PositiveIntegerField(
         "User limit", null=True, blank=True, help_text="Leave empty for no limit."
@@ -271,6 +286,40 @@ class Organisation(MPTTModel):
         )
         return self._tree_manager.filter(pk__in=chain).order_by("-lft" if ascending else "lft")
 
+    @classmethod
+    def ancestors_of(cls, organisations) -> list[Organisation]:
+        """Every ancestor of every organisation in ``organisations``, in one query, with only
+        ``pk``, ``name``, ``parent_id``, ``tree_id`` and ``lft`` loaded.
+
+        A page that shows many rows with their paths (the hierarchy picker) would otherwise
+        ask once per row. The same walk up ``parent_id`` as ``get_ancestors``, started from
+        all the rows' parents at once; UNION (not UNION ALL) stops where the walks meet.
+        From twenty starts PostgreSQL expects hundreds of rows per step and would hash the
+        whole table for the join; a LATERAL subquery it cannot flatten (OFFSET 0) keeps each
+        step to one primary-key lookup per row. The columns come from the walk itself, so no
+        second pass over the table matches them up.
+        """
+        starts = sorted({o.parent_id for o in organisations if o.parent_id is not None})
+        if not starts:
+            return []
+        table = cls._meta.db_table
+        names = ["id", "parent_id", "name", "tree_id", "lft"]
+        columns = ", ".join(names)
+        joined = ", ".join(f"o.{name}" for name in names)
+        placeholders = ", ".join(["%s"] * len(starts))
+        # The table name is the model's own; the only values travel as parameters.
+        if connection.vendor == "postgresql":
+            lookup = f"SELECT {columns} FROM {table} WHERE id = up.parent_id OFFSET 0"  # noqa: S608
+            step = f"SELECT {joined} FROM up CROSS JOIN LATERAL ({lookup}) o"  # noqa: S608
+        else:
+            step = f"SELECT {joined} FROM {table} o JOIN up ON o.id = up.parent_id"  # noqa: S608
+        sql = (
+            f"WITH RECURSIVE up({columns}) AS ("  # noqa: S608
+            f"SELECT {columns} FROM {table} WHERE id IN ({placeholders}) UNION {step}"
+            f") SELECT {columns} FROM up"
+        )
+        return list(cls._tree_manager.raw(sql, starts))
+
     def ancestor_list(self) -> list[Organisation]:
         """``get_ancestors()`` as a list, fetched once per instance: the breadcrumb, the
         branding and the page of one request share the acting organisation's."""
@@ -278,6 +327,17 @@ class Organisation(MPTTModel):
         if cached is None:
             cached = self.__dict__["_ancestor_list"] = list(self.get_ancestors())
         return cached
+
+    def two_factor_required_by(self, include_self: bool = True) -> Organisation | None:
+        """The organisation whose *Require two-factor sign-in for administrators* holds here:
+        this one or the nearest ancestor that ticks it (the ancestors fetched once)."""
+        if include_self and self.require_two_factor:
+            return self
+        if self.parent_id is None:
+            return None
+        return next(
+            (node for node in reversed(self.ancestor_list()) if node.require_two_factor), None
+        )
 
     def effective_branding(self) -> dict[str, str]:
         """Branding set here, or else inherited from the nearest ancestor that sets it."""
@@ -384,6 +444,7 @@ FIELD_GROUPS: tuple[FieldGroup, ...] = (
             _F("passwords_never_expire", column=None),
             _F("lockout_threshold", similar=True),
             _F("lockout_duration_minutes", similar=True),
+            _F("require_two_factor", similar=True),
             _F("user_limit", parent_decides=True, similar=True),
         ),
         advanced=True,

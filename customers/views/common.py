@@ -10,6 +10,7 @@ from core.registry import CUSTOMER_TABS
 from core.scoping import decider, has_permission, within
 from customers.actions.lifecycle import can_move
 from customers.models import Organisation, Status
+from customers.models.organisation import CLOSED_STATES
 
 
 def scoped_organisations(request):
@@ -55,6 +56,8 @@ def page_context(request, organisation: Organisation, tab: str) -> dict:
     may = {
         "edit": on_org("change_organisation"),
         "roles": on_org("view_users"),
+        "users": on_org("view_users"),
+        "add_users": on_org("add_users") and organisation.status != Status.DELETED,
         "grant": on_org("grant_roles"),
         "jobs": on_org("view_jobs"),
         "lifecycle": not organisation.is_provider and decides_lifecycle,
@@ -66,6 +69,9 @@ def page_context(request, organisation: Organisation, tab: str) -> dict:
         and organisation.status != Status.DELETED
         and has_permission(user, "manage_services", parent_side),
         "add_admin": on_org("add_users") and organisation.status != Status.DELETED,
+        "move": not organisation.is_provider
+        and organisation.status not in CLOSED_STATES
+        and has_permission(user, "add_customer", parent_side),
     }
     actions = lifecycle_actions(organisation) if may["lifecycle"] else []
     if organisation.is_provider and decides_lifecycle:

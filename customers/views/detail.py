@@ -1,19 +1,21 @@
-"""Manage: the customer's Summary and Jobs tabs."""
+"""Manage: the customer's Summary, Users and Jobs tabs."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from core.models import Job
 from core.scoping import has_permission
 from core.views import require, visible_or_404
 from customers.actions.limits import subscriptions_with_usage, user_usage
-from customers.models import Organisation
+from customers.models import Organisation, User
 from customers.views.common import page_context
 
 RECENT_JOBS = 5
 JOBS_SHOWN = 100
+USERS_PER_PAGE = 50
 
 
 @login_required
@@ -64,3 +66,21 @@ def customer_jobs(request, pk: int):
     context = page_context(request, organisation, "jobs")
     context["jobs"] = list(jobs)
     return render(request, "customers/jobs.html", context)
+
+
+@login_required
+def customer_users(request, pk: int):
+    """The manuals' Users sub-tab: this customer's own users, each linking to its page."""
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    require(request, "view_users", organisation)
+    people = User.objects.restrict(request.user, "view").filter(organisation=organisation)
+    page = Paginator(people.order_by("username"), USERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = page_context(request, organisation, "users")
+    context.update(
+        {
+            "page": page,
+            "may_add": context["may"]["add_users"] and not organisation.is_provider,
+            "usage": user_usage(organisation),
+        }
+    )
+    return render(request, "customers/users.html", context)

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from core.views import require, run_action, visible_or_404
 from customers.actions.import_rows import COLUMNS, SHOWN_ERRORS
-from customers.actions.imports import check_upload, run_import
+from customers.actions.imports import check_upload, queue_import
 from customers.actions.limits import user_usage
 from customers.forms.users import ImportConfirmForm, ImportUploadForm
 from customers.models import Organisation, UserImport
@@ -89,14 +90,15 @@ def import_detail(request, pk: int):
         UserImport.objects.select_related("organisation", "job"),
         pk=pk,
     )
-    form = ImportConfirmForm(request.POST or None)
+    form = ImportConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         return run_action(
             request,
-            lambda: run_import(
+            lambda: queue_import(
                 actor=request.user, user_import=checked, only_valid=form.cleaned_data["only_valid"]
             ),
-            success=f"Importing {checked.rows_valid} users.",
+            success=_("Importing %(count)s users: this page follows it.")
+            % {"count": checked.rows_valid},
             redirect_to=reverse("users:import_detail", args=[checked.pk]),
         )
     errors = checked.errors

@@ -32,9 +32,11 @@ from customers.actions.lifecycle import (
     resume_organisation,
     suspend_organisation,
 )
-from customers.forms import DeleteForm, OrganisationEditForm
+from customers.actions.organisations import move_organisation
+from customers.forms import DeleteForm, MoveForm, OrganisationEditForm
 from customers.models import Organisation, Status
 from customers.views.common import page_context
+from customers.views.picker import picker_candidates
 
 
 @login_required
@@ -316,3 +318,44 @@ def _confirmed(request, organisation: Organisation, action: str):
     context = page_context(request, organisation, "summary")
     context.update({"spec": spec, "action": action})
     return render(request, "customers/confirm.html", context)
+
+
+@login_required
+def customer_move(request, pk: int):
+    """Move a customer (or a reseller, with everything below it) to another reseller: the
+    manuals' move between resellers. Its OU follows by a job; nothing is re-created."""
+    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    context = page_context(request, organisation, "summary")
+    if not context["may"]["move"]:
+        raise PermissionDenied
+    form = MoveForm(request.POST or None, candidates=picker_candidates(request, "move"))
+    done = run_action(
+        request,
+        lambda: move_organisation(
+            actor=request.user,
+            organisation=organisation,
+            new_parent=form.cleaned_data["new_parent"],
+        ),
+        form=form,
+        success=lambda job: (
+            (
+                _("%(name)s is now below %(parent)s; its OU moves in the directory.")
+                if job
+                else _("%(name)s is now below %(parent)s.")
+            )
+            % {"name": organisation.name, "parent": form.cleaned_data["new_parent"].name}
+        ),
+        redirect_to=organisation,
+    )
+    if done:
+        return done
+    chosen = form["new_parent"].value()
+    context.update(
+        {
+            "form": form,
+            "chosen": picker_candidates(request, "move").filter(pk=chosen).first()
+            if str(chosen or "").isdigit()
+            else None,
+        }
+    )
+    return render(request, "customers/move.html", context)

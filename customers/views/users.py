@@ -12,16 +12,18 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.scoping import has_permission, within
 from core.views import require, run_action, visible_or_404
+from customers.actions import two_factor as two_factor_actions
 from customers.actions import users as actions
 from customers.actions.assignments import set_user_services
 from customers.actions.limits import subscription_usage, user_usage
+from customers.filters import UserFilter
 from customers.forms.users import (
     OwnPasswordForm,
     ResetPasswordForm,
@@ -42,24 +44,26 @@ PAGE_SIZE = 50
 
 @login_required
 def user_list(request):
-    """Users inside the organisation the viewer acts in, with used / allowed for it."""
+    """Users inside the organisation the viewer acts in, with used / allowed for it; search,
+    multi-select filters (status, service) and tick boxes for the bulk actions."""
     users = User.objects.restrict(request.user, "view").select_related("organisation")
     acting = request.acting_organisation
     if acting is not None:
         users = users.filter(within(acting, "organisation__"))
-    term = request.GET.get("q", "").strip()
-    if term:
-        users = users.filter(
-            Q(username__icontains=term) | Q(upn__icontains=term) | Q(display_name__icontains=term)
-        )
-    page = Paginator(users.order_by("username"), PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = UserFilter(request.GET or None, queryset=users)
+    page = Paginator(filterset.qs.order_by("username"), PAGE_SIZE).get_page(request.GET.get("page"))
     may_add = acting is not None and has_permission(request.user, "add_users", acting)
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "page": page,
-        "q": term,
+        "filter": filterset,
+        "query": query.urlencode(),
         "acting": acting,
         "usage": user_usage(acting) if acting is not None and may_add else None,
         "may_add": may_add and not acting.is_provider,
+        # The bulk "Give a service" offers what the service filter offers (read once).
+        "services": filterset.form.fields["service"].widget.choices,
     }
     return render(request, "users/user_list.html", context)
 
@@ -130,17 +134,19 @@ def user_detail(request, pk: int):
         for subscription in offered_subscriptions(organisation):
             rows.append((subscription, subscription.pk in held, subscription_usage(subscription)))
         services_form = ServicesForm(organisation=organisation, initial={"services": sorted(held)})
+    may_reset = actions.may_reset(me, person)
     context = {
         "person": person,
         "rows": rows,
         "services_form": services_form,
         "may": {
             "edit": actions.may_act_on(me, person, "change_users"),
-            "reset": actions.may_reset(me, person),
+            "reset": may_reset,
             "delete": actions.may_act_on(me, person, "delete_users") and me.pk != person.pk,
             "admin": actions.may_act_on(me, person, "grant_roles") and me.pk != person.pk,
             "services": may("assign_services"),
         },
+        "two_factor": may_reset and two_factor_actions.has_two_factor(person),
         "jobs": person.directory_jobs.all()[:10] if may("view_jobs") else [],
     }
     return render(request, "users/user_detail.html", context)
@@ -254,6 +260,24 @@ def user_reset_password(request, pk: int):
         success=f"Set a new password for {person.username}.",
         redirect_to=reverse("users:detail", args=[person.pk]),
     ) or render(request, "users/reset_password.html", {"form": form, "person": person})
+
+
+@login_required
+@require_POST
+def user_reset_two_factor(request, pk: int):
+    """A lost phone: remove the user's app and recovery codes. Whoever may reset the user's
+    password may do this (403 otherwise); the user sets up a new app at their next sign-in
+    where it is required."""
+    person = visible_user(request, pk)
+    if not actions.may_reset(request.user, person):
+        raise PermissionDenied
+    return _action(
+        request,
+        pk,
+        None,
+        _("Removed the two-factor sign-in of {person}. They sign in with their password next."),
+        two_factor_actions.reset_two_factor,
+    )
 
 
 @login_required

@@ -11,8 +11,10 @@ Outcomes, and what people see:
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
+import time
 from collections import deque
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -20,11 +22,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import tracing
 from core.credentials import CredentialError
 from core.jobs import SECRET_ERASED
 from core.models import Job, JobState
 from directory import PasswordRejectedError, PermanentDirectoryError, TransientDirectoryError
-from provisioning.engine import rows
+from provisioning.engine import metrics, rows
 from provisioning.engine.backoff import retry_delay
 from provisioning.engine.connection import DirectoryNotConfigured, directory_config
 from provisioning.engine.context import StepContext
@@ -48,8 +51,12 @@ class Heartbeat:
 
     def __enter__(self) -> Heartbeat:
         if not connection.in_atomic_block:
+            # In a copy of this context, so its log lines carry the job's ids too.
             self._thread = threading.Thread(
-                target=self._beat, name=f"heartbeat-job-{self.claim.job_id}", daemon=True
+                target=contextvars.copy_context().run,
+                args=(self._beat,),
+                name=f"heartbeat-job-{self.claim.job_id}",
+                daemon=True,
             )
             self._thread.start()
         return self
@@ -77,17 +84,24 @@ class Heartbeat:
 
 def run_job(job_id: int, *, worker: str | None = None) -> str:
     """Run job ``job_id`` if it is ours to run; returns what happened (for logs and tests):
-    ``succeeded``, ``failed``, ``retrying``, ``skipped`` (not claimed) or ``lost``."""
-    claim = rows.claim(job_id, worker or rows.worker_id())
-    if claim is None:
-        logger.info("job %s not claimed: finished, not due yet, or its target is busy", job_id)
-        return "skipped"
-    job = Job.objects.select_related("organisation", "user").get(pk=job_id)
-    logger.info("job %s (%s) attempt %s started", job_id, job.kind, claim.attempt)
-    with Heartbeat(claim) as heartbeat:
-        outcome = _run(job, claim, heartbeat)
-    logger.info("job %s attempt %s: %s", job_id, claim.attempt, outcome)
-    return outcome
+    ``succeeded``, ``failed``, ``retrying``, ``skipped`` (not claimed) or ``lost``.
+
+    Every log line meanwhile carries the job's id and the id of the request that asked for
+    it (``core.tracing``)."""
+    with tracing.job_context(job_id):
+        claim = rows.claim(job_id, worker or rows.worker_id())
+        if claim is None:
+            logger.info("job %s not claimed: finished, not due yet, or its target is busy", job_id)
+            return "skipped"
+        started = time.monotonic()
+        job = Job.objects.select_related("organisation", "user").get(pk=job_id)
+        tracing.request_id.set(job.request_id)
+        logger.info("job %s (%s) attempt %s started", job_id, job.kind, claim.attempt)
+        with Heartbeat(claim) as heartbeat:
+            outcome = _run(job, claim, heartbeat)
+        metrics.record_attempt(job.kind, outcome, time.monotonic() - started)
+        logger.info("job %s attempt %s: %s", job_id, claim.attempt, outcome)
+        return outcome
 
 
 def _run(job: Job, claim: rows.Claim, heartbeat: Heartbeat) -> str:
@@ -158,6 +172,8 @@ def _fail(job: Job, claim: rows.Claim, ctx: StepContext, message: str) -> str:
     """Fail for good. A password still held is erased: nobody re-runs a failed reset later
     with a password someone else knew; a retry asks for a new one (``retry_job``)."""
     ctx.log(message, level="error")
+    # The same words in the process log, where the job's and its request's ids go with them.
+    logger.warning("job %s (%s) failed: %s", job.pk, job.kind, message)
     with transaction.atomic():
         fields = ctx.pending_fields()
         fields["error"] = message
@@ -187,6 +203,9 @@ def _retry_or_fail(
             f"Gave up after {claim.attempt} attempts. The last problem was in “{where}”: {problem}",
         )
     delay = retry_delay(claim.attempt)
+    logger.warning(
+        "job %s (%s) will retry in %.0f s: %s: %s", job.pk, job.kind, delay, where, problem
+    )
     ctx.log(
         f"{where}: {problem}. Trying again in {delay:.0f} s "
         f"(attempt {claim.attempt} of {settings.JOB_MAX_ATTEMPTS}).",

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from core.models import Job, JobState
-from provisioning.engine import rows
+from provisioning.engine import metrics, rows
 
 logger = logging.getLogger("provisioning.engine")
 
@@ -52,6 +52,7 @@ def sweep_jobs() -> list[int]:
             job.heartbeat = now
             job.save(update_fields=["log", "state", "worker", "heartbeat"])
         requeued.append(job_id)
+        metrics.JOB_ABANDONED.labels(kind=job.kind).inc()
         logger.warning("job %s: worker stopped answering, re-queued", job_id)
 
     older_waiting = Job.objects.filter(

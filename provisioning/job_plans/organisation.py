@@ -214,3 +214,10 @@ def deprovision_organisation(job: Job) -> list[Step]:
         steps.delete_organisation_tree(organisation),
         steps.forget_directory_objects(organisation),
     ]
+
+
+@register(JobKind.MOVE_ORGANISATION)
+def move_organisation(job: Job) -> list[Step]:
+    """Its OU goes below the new parent's, found by objectGUID and renamed into place, with
+    everything under it; the new parent's OUs are made first if they are missing."""
+    return steps.structure_steps(steps.require_provisioned(_organisation(job)))

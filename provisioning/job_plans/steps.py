@@ -414,6 +414,8 @@ def ensure_account(
             ctx.note("password set")
         _store_user_guid(user, result.guid)
         ctx.state.setdefault("user_dns", {})[user.pk] = result.dn
+        if result.created:
+            ctx.state.setdefault("created_accounts", set()).add(user.pk)
         ctx.note("created" if result.created else "checked")
         if result.sam_account_name.lower() != user.username.lower():
             ctx.note(
@@ -497,6 +499,9 @@ def group_membership(organisation: Organisation, user: User, group: str, member:
         account = user_dn(ctx, user)
         if member:
             ctx.note("added" if add_member(ctx.conn, group_dn, account) else "already a member")
+        elif user.pk in ctx.state.get("created_accounts", ()):
+            # Made a moment ago by this attempt: in no group of ours yet, so no read.
+            ctx.note("not a member")
         else:
             ctx.note("removed" if remove_member(ctx.conn, group_dn, account) else "not a member")
         ctx.touched(group_dn)

@@ -196,11 +196,12 @@ def test_the_list_tree_and_customer_page_keep_their_query_counts(
 # Session, user, acting organisation, scope, the acting organisation's ancestors (fetched
 # once: the breadcrumb and the branding share them), then the page's own: the list's count,
 # whether any row is a reseller, rows (with billing's columns as subqueries, registered in
-# core.registry) and four filter choice lists (parent, tag, service, billing's Storage Region);
+# core.registry) and three filter choice lists (tag, service, billing's Storage Region: Parent
+# Reseller is a search-as-you-type picker that lists nothing until asked);
 # the tree's one annotated query; the customer page's ancestors, jobs, contacts, domains,
 # its people (one count over its subtree: it has no limit, so no seats to add up), its
 # services with their seats (one annotated query) and tags.
-LIST_QUERIES = 12
+LIST_QUERIES = 11
 TREE_QUERIES = 6
 DETAIL_QUERIES = 14
 
@@ -216,5 +217,40 @@ def test_search_the_service_filter_and_sort_work_together(cast, login):
     response = client.get(url("list"), {"q": "Customer", "service": vpn.pk, "sort": "name"})
     assert names(response) == ["Customer One", "Deep Customer"]
     page = response.content.decode()
-    assert 'id="id_service"' in page and "Retired service" not in page
+    assert 'id="id_service_0"' in page and "Retired service" not in page
     assert names(client.get(url("list"), {"service": retired.pk})) != []  # not a choice
+
+
+def test_type_status_tag_and_service_filters_are_multi_select(
+    cast, login, django_assert_num_queries
+):
+    """Druva's list filters: tick several values, rows matching any of them are listed."""
+    gold, silver = Tag.objects.create(name="gold"), Tag.objects.create(name="silver")
+    cast.customer.tags.add(gold)
+    cast.deep_customer.tags.add(silver)
+    Organisation.objects.filter(pk=cast.customer.pk).update(status=Status.ACTIVE)
+    Organisation.objects.filter(pk=cast.deep_customer.pk).update(
+        status=Status.SUSPENDED, customer_type="demo"
+    )
+    vpn = subscribe(cast.customer).service
+    client = login(cast.reseller_admin)
+    client.get(url("list"))  # warm the session
+    # The chosen tags and services are looked up once each, to validate them.
+    with django_assert_num_queries(LIST_QUERIES + 2):
+        response = client.get(
+            url("list"),
+            {"status": ["active", "suspended"], "tag": [gold.pk, silver.pk], "service": [vpn.pk]},
+        )
+    assert names(response) == ["Customer One"]
+    assert set(names(client.get(url("list"), {"status": ["active", "suspended"]}))) == {
+        "Customer One",
+        "Deep Customer",
+    }
+    assert set(names(client.get(url("list"), {"tag": [gold.pk, silver.pk]}))) == {
+        "Customer One",
+        "Deep Customer",
+    }
+    both_types = {"customer_type": ["standard", "demo"], "status": ["active", "suspended"]}
+    assert set(names(client.get(url("list"), both_types))) == {"Customer One", "Deep Customer"}
+    page = response.content.decode()
+    assert "Active, Suspended" in page and "Reset" in page and "Apply" in page

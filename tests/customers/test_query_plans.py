@@ -11,14 +11,17 @@ and EXPLAINed.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 
+from customers.filters import OrganisationFilter
 from customers.management.scale import PlannedNode, plan_tree
 from customers.models import Domain, Organisation, User
+from customers.views.picker import PURPOSES, search_choices
 from tests.factories import UserFactory, grant
 
 pytestmark = [
@@ -243,3 +246,65 @@ def test_ancestors_read_only_the_ancestors(big_tree):
         (sql,) = captured(lambda c=customer: list(c.get_ancestors()))
         read[fraction] = organisation_rows_read(sql)
     assert max(read.values()) <= 100, read
+
+
+def test_the_organisation_picker_reads_by_index(big_tree):
+    """The switcher's and the Parent Reseller filter's search (issue 16): the matches come
+    through an index (trigram or name order), their paths from the ancestors alone."""
+    reseller = Organisation.objects.get(code="QPR200")
+    people = []
+    for username, organisation, role in (
+        ("qppicker", reseller, "Reseller Admin"),
+        ("qpprovider", big_tree, "Provider Admin"),
+    ):
+        person = UserFactory(organisation=organisation, username=username)
+        grant(person, organisation, role)
+        people.append(person)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_organisationuserobjectpermission")
+    problems = {}
+    for person in people:
+        for purpose in PURPOSES:
+            for term in ("", "customer 1234", "qpc12", "QPR2"):
+                request = SimpleNamespace(
+                    user=User.objects.get(pk=person.pk), acting_organisation=None
+                )
+                queries = captured(lambda r=request, p=purpose, t=term: search_choices(r, p, t))
+                key = f"{person.username} {purpose} {term!r}"
+                for sql in queries:
+                    if "WITH RECURSIVE" in sql:  # the matches' ancestors
+                        if (read := organisation_rows_read(sql)) > 200:
+                            problems[key] = f"ancestors read {read} rows"
+                    elif "Seq Scan" in scans_of(sql, "customers_organisation"):
+                        problems[key] = "the matches scan every organisation"
+    assert problems == {}
+
+
+def test_the_customers_search_reads_the_matches_not_the_whole_scope(big_tree_with_people):
+    """Issue 15: a search by name, code, e-mail, domain or contact e-mail, as the provider
+    (all 20,000) and as a reseller, reads about the matching rows, not every organisation
+    in scope (an OR over EXISTS subqueries cannot use the trigram indexes)."""
+    reseller = Organisation.objects.get(code="QPR200")
+    people = []
+    for username, organisation, role in (
+        ("qpsearchr", reseller, "Reseller Admin"),
+        ("qpsearchp", big_tree_with_people, "Provider Admin"),
+    ):
+        person = UserFactory(organisation=organisation, username=username)
+        grant(person, organisation, role)
+        people.append(person)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_organisationuserobjectpermission")
+    read = {}
+    for person in people:
+        user = User.objects.get(pk=person.pk)
+        scope = Organisation.objects.restrict(user, "view")
+        for term in ("customer 1234", "qpc1234", "qpc1234.plans"):
+            filterset = OrganisationFilter({"q": term}, queryset=scope, scope=scope)
+            (sql,) = [
+                s
+                for s in captured(lambda f=filterset: list(f.qs.order_by("name")[:25]))
+                if "customers_organisation" in s and "LIMIT" in s
+            ]
+            read[f"{person.username} {term!r}"] = organisation_rows_read(sql)
+    assert max(read.values()) <= 500, read

@@ -1,6 +1,7 @@
 """seed_demo and seed_scale: the data the README and the benchmarks rely on."""
 
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -63,3 +64,39 @@ def test_scoping_costs_two_queries_on_a_scale_tree():
         count = Organisation.objects.restrict(person, "view").count()
     assert count == reseller.get_descendant_count() + 1
     assert len(queries) == 2
+
+
+def test_seed_scale_reports_every_stage_analyzes_and_prints_two_working_logins():
+    out = io.StringIO()
+    call_command("seed_scale", orgs=400, users=500, prefix="W", stdout=out)
+    text = out.getvalue()
+    for stage in ("organisations", "role links", "domains", "users", "analyze"):
+        lines = [line for line in re.split(r"[\r\n]", text) if line.startswith(stage)]
+        assert lines, f"no progress for {stage}"
+        # Each stage shows its rate and time left while it runs, its total time at the end.
+        assert re.search(r"/s, \d+:\d\d left", "".join(lines)) or len(lines) == 2, lines
+        assert re.search(r"\] [\d,]+/[\d,]+  \d+:\d\d", lines[-1]), lines[-1]
+
+    # ANALYZE ran: the planner's row estimate for the organisations is filled in.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'customers_organisation'")
+        assert cursor.fetchone()[0] >= 400
+
+    logins = dict(re.findall(r"^  (w\w+) +(\S+)  ", text, flags=re.MULTILINE))
+    assert set(logins) == {"wprovider", "wreseller"}
+    provider = User.objects.get(username="wprovider")
+    reseller = User.objects.get(username="wreseller")
+    assert provider.check_password(logins["wprovider"])
+    assert reseller.check_password(logins["wreseller"])
+    assert provider.role_grants.get().role.name == "Provider Admin"
+    assert provider.organisation.code == "WP"
+    grant = reseller.role_grants.get()
+    assert grant.role.name == "Reseller Admin" and grant.organisation == reseller.organisation
+    # Mid-size: as many resellers are smaller than it as larger.
+    sizes = sorted(
+        o.get_descendant_count()
+        for o in Organisation.objects.filter(code__startswith="WR", is_reseller=True)
+    )
+    assert reseller.organisation.get_descendant_count() == sizes[len(sizes) // 2]
+    seen = Organisation.objects.restrict(reseller, "view").count()
+    assert seen == reseller.organisation.get_descendant_count() + 1

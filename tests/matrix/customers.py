@@ -53,6 +53,20 @@ def _verification_state(cast):
     )
 
 
+def _with_authenticator(person):
+    """``person`` with a confirmed app (what the reset removes)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get_or_create(user=person, defaults={"confirmed": True, "name": "App"})
+    return person
+
+
+def _authenticators_of_customer_admin(cast):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=cast.customer_admin).count()
+
+
 def _end_user_grant(cast):
     return cast.end_user.role_grants.get(organisation=cast.customer)
 
@@ -102,6 +116,14 @@ ROWS: dict[str, Row] = {
     # Issue 3: find, create, manage customers.
     "customers:tree": Row(),
     "customers:export": Row(),
+    "customers:parent_choices": Row(query="?q=one"),
+    "customers:move_choices": Row(query="?q=two"),
+    # Bulk export of a ticked row: a row one cannot see refuses the export (back to the list).
+    "customers:bulk": Row(
+        method="post",
+        data=lambda cast: {"action": "export", "selected": [cast.customer.pk]},
+        statuses=expect(200, reseller2_admin=302, end_user=302),
+    ),
     "customers:create": Row(statuses=CREATES_CUSTOMERS),
     "customers:quick_create": Row(statuses=CREATES_CUSTOMERS),
     "customers:create_similar": Row(
@@ -196,6 +218,7 @@ ROWS: dict[str, Row] = {
         statuses=as_post(CHANGES_CUSTOMER_ONE),
         unchanged=_state,
     ),
+    "customers:users": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "customers:jobs": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:history": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:provision": Row(
@@ -226,6 +249,7 @@ ROWS: dict[str, Row] = {
         args=lambda cast: [cast.customer.pk],
         statuses=expect(403, provider_admin=200, reseller2_admin=404, end_user=404),
     ),
+    "customers:move": Row(args=lambda cast: [cast.customer.pk], statuses=DECIDES_CUSTOMER_ONE),
     "customers:make_reseller": Row(
         method="post",
         args=lambda cast: [cast.customer.pk],
@@ -267,6 +291,11 @@ ROWS: dict[str, Row] = {
     ),
     # Users
     "users:list": Row(),
+    "users:bulk": Row(
+        method="post",
+        data=lambda cast: {"action": "export", "selected": [cast.end_user.pk]},
+        statuses=expect(200, reseller2_admin=302, end_user=302),
+    ),
     "users:create": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
     "users:detail": Row(args=lambda c: [c.end_user.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "users:edit": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
@@ -302,6 +331,15 @@ ROWS: dict[str, Row] = {
         unchanged=_end_user_services,
     ),
     "users:delete": Row(args=lambda c: [c.end_user.pk], statuses=EDITS_USERS),
+    # Who may reset the user's password may reset their two-factor sign-in: Help Desk not an
+    # administrator's (403). The customer admin, who has the app, is sent to the code page
+    # first (302); refusing one's own reset is tested in tests/customers/users/test_two_factor.
+    "users:reset_two_factor": Row(
+        args=lambda c: [_with_authenticator(c.customer_admin).pk],
+        method="post",
+        statuses=CHANGES_USERS,
+        unchanged=_authenticators_of_customer_admin,
+    ),
     "users:import_template": Row(args=lambda c: ["csv"]),
     "users:import": Row(args=lambda c: [c.customer.pk], statuses=EDITS_USERS),
     # Uploads are scoped by add_users: Help Desk does not see them at all.
@@ -311,4 +349,12 @@ ROWS: dict[str, Row] = {
     ),
     "users:my_services": Row(),
     "users:my_password": Row(),
+    # One's own two-factor sign-in: everyone may set it up; new recovery codes without an app
+    # are refused with a message (302); turning off without an app is a form error (200).
+    "users:my_two_factor": Row(),
+    "users:my_two_factor_enrol": Row(),
+    "users:my_recovery_codes": Row(method="post", statuses=expect(302)),
+    "users:my_two_factor_remove": Row(
+        method="post", data=lambda c: {"code": "123456"}, statuses=expect(200)
+    ),
 }

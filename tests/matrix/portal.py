@@ -1,4 +1,5 @@
-"""Matrix rows for the portal's own pages: sign-in, dashboard, context switch."""
+"""Matrix rows for the portal's own pages: sign-in, dashboard, context switch, and the
+operators' URLs (health, metrics)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ ROWS: dict[str, Row] = {
     "dashboard": Row(),
     "login": Row(statuses=expect(302, anonymous=200)),
     "logout": Row(method="post", statuses=expect(302, anonymous=302)),
+    # The code step: nobody in the cast has an app, so everyone is sent on to the dashboard
+    # (tests/customers/users/test_two_factor.py covers those who have one).
+    "two_factor_verify": Row(statuses=expect(302)),
     "password_change": Row(),
     "password_change_done": Row(),
     "switch_context": Row(
@@ -16,4 +20,9 @@ ROWS: dict[str, Row] = {
         statuses=expect(302, reseller2_admin=404, end_user=404),
     ),
     "context_choices": Row(),
+    # The load balancer's probe: the status for everyone, signed in or not (no sign-in wall).
+    "health": Row(statuses=expect(200, anonymous=200)),
+    # Prometheus's scrape: closed to every person; only METRICS_TOKEN or METRICS_ALLOWED_IPS
+    # open it, and neither is set by default.
+    "metrics": Row(statuses=expect(403, anonymous=403)),
 }

@@ -19,6 +19,7 @@ def _job_count(cast):
 
 ROWS: dict[str, Row] = {
     "provisioning:job_list": Row(),
+    "provisioning:organisation_choices": Row(query="?q=one"),
     "provisioning:job_detail": Row(
         args=lambda cast: [cast.customer_job.pk], statuses=SEES_CUSTOMER_ONE
     ),

@@ -43,9 +43,12 @@ def test_a_bug_is_a_friendly_500_with_a_reference_that_is_in_the_log(cast, login
     page = response.content.decode()
     assert "Something went wrong" in page
     assert "Traceback" not in page and "a bug that only the log may show" not in page
-    reference = re.search(r"<code data-reference>([0-9A-F]{8})</code>", page).group(1)
+    reference = re.search(r"<code data-reference>([0-9A-F]{12})</code>", page).group(1)
+    # The reference is the request's id: on every log line of the request, and in its header.
+    assert response["X-Request-ID"] == reference
     (record,) = [r for r in caplog.records if r.name == "django.request"]
     assert reference in record.getMessage()
+    assert record.request_id == reference and record.user_id == cast.customer_admin.pk
     assert record.exc_info and "a bug that only the log may show" in str(record.exc_info[1])
 
 

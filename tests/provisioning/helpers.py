@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from core.models import Job
+from core.actors import SYSTEM
+from core.jobs import JobKind
+from core.models import Job, JobState
+from customers.actions.lifecycle import provision_organisation
+from customers.actions.users import user_job
 from directory import list_children, ops, read_entry
 from directory.entry import texts
 from provisioning.engine.runner import run_job
+from tests.fixtures.directory_tenants import ADMIN_PASSWORD
 
 
 def run(job: Job) -> Job:
     """Run a job in this process, as a worker would, and return it fresh."""
     run_job(job.pk)
     job.refresh_from_db()
+    return job
+
+
+def provision(customer, admin):
+    """Provision ``customer`` and create ``admin``'s account with ADMIN_PASSWORD, as a worker
+    would; both must succeed. Returns the provisioning job."""
+    job = run(provision_organisation(actor=SYSTEM, organisation=customer))
+    assert job.state == JobState.SUCCEEDED, job.error
+    password_job = run(
+        user_job(kind=JobKind.CREATE_USER, actor=SYSTEM, user=admin, password=ADMIN_PASSWORD)
+    )
+    assert password_job.state == JobState.SUCCEEDED, password_job.error
+    customer.refresh_from_db()
+    admin.refresh_from_db()
     return job
 
 
@@ -39,7 +58,16 @@ def names(entries) -> list[str]:
     return sorted(entry["dn"] for entry in entries)
 
 
-__all__ = ["list_children", "names", "read_entry", "run", "run_until_done", "subtree", "texts"]
+__all__ = [
+    "list_children",
+    "names",
+    "provision",
+    "read_entry",
+    "run",
+    "run_until_done",
+    "subtree",
+    "texts",
+]
 
 
 SNAPSHOT_ATTRIBUTES = [

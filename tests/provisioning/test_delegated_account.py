@@ -19,7 +19,6 @@ from core.actors import SYSTEM
 from core.jobs import JobKind
 from core.models import Job, JobState
 from customers.actions.lifecycle import deprovision_and_delete, provision_organisation
-from customers.actions.users import user_job
 from customers.models import Organisation, Status
 from directory import (
     connect,
@@ -34,9 +33,8 @@ from directory.dn import cn_dn, ou_dn
 from directory.errors import DirectoryError
 from directory.policy import password_settings_container
 from provisioning.job_plans import layout
-from tests.fixtures.directory_tenants import ADMIN_PASSWORD
 from tests.fixtures.samba import _exports, _script
-from tests.provisioning.helpers import run
+from tests.provisioning.helpers import provision, run
 
 pytestmark = [pytest.mark.directory, pytest.mark.django_db]
 
@@ -83,15 +81,8 @@ def test_a_customer_is_provisioned_and_deleted_with_the_delegated_account(
 ):
     customer = tenants.customer(password_min_length=14, lockout_threshold=5)
     admin = tenants.user(customer, first_name="Ada")
-    job = run(provision_organisation(actor=SYSTEM, organisation=customer))
-    assert job.state == JobState.SUCCEEDED, job.error
-    created = run(
-        user_job(kind=JobKind.CREATE_USER, actor=SYSTEM, user=admin, password=ADMIN_PASSWORD)
-    )
-    assert created.state == JobState.SUCCEEDED, created.error
+    provision(customer, admin)
 
-    customer.refresh_from_db()
-    admin.refresh_from_db()
     assert read_entry(ldap, customer.directory_guid) is not None
     assert read_entry(ldap, admin.directory_guid) is not None
     policy_dn = cn_dn(password_settings_container(ldap), layout.policy_name(customer.code))

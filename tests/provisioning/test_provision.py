@@ -21,7 +21,7 @@ from directory.entry import text, texts
 from directory.policy import password_settings_container
 from provisioning.job_plans import layout
 from tests.fixtures.directory_tenants import ADMIN_PASSWORD
-from tests.provisioning.helpers import read_entry, run, subtree
+from tests.provisioning.helpers import provision, read_entry, run, subtree
 
 pytestmark = [pytest.mark.directory, pytest.mark.django_db]
 
@@ -40,18 +40,6 @@ def acme(tenants, directory_settings):
     )
     admin = tenants.user(customer, display_name=f"Admin of {NASTY}", first_name="Ada")
     return customer, admin
-
-
-def provision(customer, admin):
-    job = run(provision_organisation(actor=SYSTEM, organisation=customer))
-    assert job.state == JobState.SUCCEEDED, job.error
-    password_job = run(
-        user_job(kind=JobKind.CREATE_USER, actor=SYSTEM, user=admin, password=ADMIN_PASSWORD)
-    )
-    assert password_job.state == JobState.SUCCEEDED, password_job.error
-    customer.refresh_from_db()
-    admin.refresh_from_db()
-    return job
 
 
 def test_provisioning_a_nasty_name_makes_each_object_exactly_once(acme, ldap, test_ou, samba_dc):

@@ -170,3 +170,47 @@ def test_the_jobs_list_costs_the_same_queries_for_few_or_many_jobs(cast, login, 
     for _ in range(20):
         jobs(JobState.FAILED)
     assert queries() == few
+
+
+def test_the_jobs_lists_state_and_kind_filters_are_multi_select(
+    cast, login, jobs, django_assert_num_queries
+):
+    failed = jobs(JobState.FAILED)
+    succeeded = jobs(JobState.SUCCEEDED)
+    jobs(JobState.QUEUED)
+    other_kind = jobs(JobState.FAILED, kind="provision_customer")
+    client = login(cast.customer_admin)
+    client.get(reverse("provisioning:job_list"))  # warm the session
+    # Session, user, organisation, scope, ancestors, the jobs (the Organisation filter is a
+    # search-as-you-type picker: it lists nothing until asked).
+    with django_assert_num_queries(6):
+        page = client.get(
+            reverse("provisioning:job_list"),
+            {"state": ["failed", "succeeded"], "kind": ["update_organisation"]},
+        )
+    assert set(page.context["jobs"]) == {failed, succeeded}
+    assert other_kind not in page.context["jobs"]
+    html = page.content.decode()
+    assert 'name="state" value="failed"' in html and "checked" in html
+    assert "Succeeded, Failed" in html  # the drop-down's summary of what is ticked
+
+
+def test_the_organisation_filter_is_a_picker_over_organisations_with_visible_jobs(
+    cast, login, jobs, django_assert_num_queries
+):
+    mine = jobs(JobState.FAILED)
+    jobs(JobState.FAILED, organisation=cast.deep_customer)
+    client = login(cast.reseller_admin)
+    choices = client.get(reverse("provisioning:organisation_choices"), {"q": "customer"})
+    page = choices.content.decode()
+    assert f'data-pick="{cast.customer.pk}"' in page
+    assert f'data-pick="{cast.deep_customer.pk}"' in page
+    assert "Customer Two" not in page
+    client.get(reverse("provisioning:job_list"))
+    # The chosen organisation is looked up once, to check it and to name it in the picker.
+    with django_assert_num_queries(7):
+        response = client.get(reverse("provisioning:job_list"), {"organisation": cast.customer.pk})
+    assert list(response.context["jobs"]) == [mine]
+    assert 'value="Customer One"' in response.content.decode()
+    foreign = client.get(reverse("provisioning:job_list"), {"organisation": cast.customer2.pk})
+    assert "organisation" in foreign.context["filter"].form.errors

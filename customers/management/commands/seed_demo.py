@@ -1,16 +1,7 @@
-import secrets
-import string
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.management.demo import DEMO_PASSWORD, seed_demo
-
-
-def fresh_password() -> str:
-    """A random password that meets the portal's floor and AD's complexity."""
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(20)) + "-a7Q"
+from customers.management.demo import DEMO_PASSWORD, fresh_password, seed_demo
 
 
 class Command(BaseCommand):

@@ -17,8 +17,14 @@ from core.credentials import decrypt_secret
 from core.jobs import JobKind
 from core.models import Job
 from customers.actions.import_rows import EXPIRES_AFTER
-from customers.actions.imports import check_upload, run_import
-from customers.models import Organisation, Status, User, UserImport
+from customers.actions.imports import (
+    check_upload,
+    import_queued,
+    queue_import,
+    requeue_stale_imports,
+    run_import,
+)
+from customers.models import ImportState, Organisation, Status, User, UserImport
 from customers.tasks import expire_uploads
 from portal.celery import app
 from tests.fixtures.catalogue import customer_vpn
@@ -43,6 +49,13 @@ def csv_file(rows, header=HEADER, name="users.csv"):
     writer.writerow(header)
     writer.writerows(rows)
     return SimpleUploadedFile(name, out.getvalue().encode(), content_type="text/csv")
+
+
+def checked_upload(cast, upload):
+    """The customer admin's upload of ``upload``, checked."""
+    return check_upload(
+        actor=cast.customer_admin, organisation=cast.customer, upload=upload, filename="users.csv"
+    )
 
 
 def good_rows(cast, count, start=0):
@@ -82,12 +95,7 @@ def test_every_row_is_checked_and_errors_are_shown_by_row_and_column(active_cast
 def test_nothing_is_imported_while_the_file_has_errors_unless_only_valid_rows(active_cast):
     cast = active_cast
     rows = [*good_rows(cast, 3), ["broken", "", "", "", "", "", ""]]
-    checked = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(rows),
-        filename="users.csv",
-    )
+    checked = checked_upload(cast, csv_file(rows))
     assert checked.rows_valid == 3 and checked.errors == [
         {"row": 5, "column": "UPN", "message": "'broken' is not name@domain."}
     ]
@@ -118,8 +126,58 @@ def test_the_import_page_imports_only_valid_rows_when_asked(active_cast, login):
     client.post(url, {})
     assert not User.objects.filter(upn__startswith="bulk").exists()
     client.post(url, {"only_valid": "on"})
+    # The request only queues the import: no user is made inside it.
+    checked.refresh_from_db()
+    assert checked.state == ImportState.QUEUED
+    assert not User.objects.filter(upn__startswith="bulk").exists()
+    page = client.get(url).content.decode()
+    assert "Creating 2 users in the portal" in page and 'hx-trigger="every 2s"' in page
+
+    import_queued(checked.pk)  # what the worker's customers.import_users task does
+
     assert User.objects.filter(upn__startswith="bulk").count() == 2
-    assert 'role="progressbar"' in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert 'role="progressbar"' in page and "2 users were created" in page
+
+
+def test_an_import_refused_in_the_worker_says_why_on_its_page_and_can_be_tried_again(
+    active_cast, login
+):
+    """The customer's user limit is lowered between Import and the worker: nothing is
+    created, the page says why, and the upload may be imported again."""
+    cast = active_cast
+    client = login(cast.customer_admin)
+    client.post(
+        reverse("users:import", args=[cast.customer.pk]), {"file": csv_file(good_rows(cast, 3))}
+    )
+    checked = UserImport.objects.get()
+    url = reverse("users:import_detail", args=[checked.pk])
+    client.post(url, {})
+    Organisation.objects.filter(pk=cast.customer.pk).update(
+        user_limit=User.objects.filter(organisation=cast.customer).count()
+    )
+
+    assert import_queued(checked.pk) is None
+
+    checked.refresh_from_db()
+    assert checked.state == ImportState.VALIDATED and checked.rows
+    assert not User.objects.filter(upn__startswith="bulk").exists()
+    page = client.get(url).content.decode()
+    assert "The import was refused:" in page and "a limit reached" in page
+    assert "Import 3 users" in page
+
+
+def test_a_queued_import_whose_message_was_lost_is_sent_again_and_runs_once(active_cast):
+    cast = active_cast
+    checked = checked_upload(cast, csv_file(good_rows(cast, 2)))
+    queue_import(actor=cast.customer_admin, user_import=checked)
+    UserImport.objects.filter(pk=checked.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
+
+    assert requeue_stale_imports() == 1
+    assert import_queued(checked.pk) is not None
+    assert import_queued(checked.pk) is None  # a second message does nothing
+    assert User.objects.filter(upn__startswith="bulk").count() == 2
+    assert requeue_stale_imports() == 0
 
 
 def test_limits_hold_for_the_whole_file(active_cast):
@@ -128,12 +186,7 @@ def test_limits_hold_for_the_whole_file(active_cast):
         user_limit=cast.customer.users.count() + 2
     )
     cast.customer.refresh_from_db()
-    checked = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(good_rows(cast, 3)),
-        filename="users.csv",
-    )
+    checked = checked_upload(cast, csv_file(good_rows(cast, 3)))
     assert checked.errors[0]["row"] is None
     assert "can have 2 more users" in checked.errors[0]["message"]
     with pytest.raises(Exception, match="more users or seats"):
@@ -245,18 +298,8 @@ def test_five_hundred_rows_take_a_fixed_number_of_queries(
 def test_an_upload_left_unimported_is_erased_by_beat_without_waiting_for_the_next(active_cast):
     """Issue 9, hole 10: rows (with passwords) stayed until somebody uploaded again."""
     cast = active_cast
-    stale = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(good_rows(cast, 1)),
-        filename="users.csv",
-    )
-    fresh = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(good_rows(cast, 1, start=5)),
-        filename="users.csv",
-    )
+    stale = checked_upload(cast, csv_file(good_rows(cast, 1)))
+    fresh = checked_upload(cast, csv_file(good_rows(cast, 1, start=5)))
     UserImport.objects.filter(pk=stale.pk).update(
         created=timezone.now() - EXPIRES_AFTER - timedelta(minutes=1)
     )
@@ -275,11 +318,6 @@ def test_an_imported_upn_with_a_double_dot_is_refused_by_row(active_cast):
     cast = active_cast
     domain = cast.customer.primary_domain.name
     rows = [[f"a..b@{domain}", "", "A", "B", "", GOOD_PASSWORD, ""]]
-    checked = check_upload(
-        actor=cast.customer_admin,
-        organisation=cast.customer,
-        upload=csv_file(rows),
-        filename="users.csv",
-    )
+    checked = checked_upload(cast, csv_file(rows))
     assert checked.rows_valid == 0
     assert "no spaces, quotes or backslashes" in checked.errors[0]["message"]

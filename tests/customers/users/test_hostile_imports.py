@@ -8,9 +8,11 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
 from django.urls import reverse
 from openpyxl import Workbook
 
+from customers.actions.import_rows import ImportFileError, check_upload_size
 from customers.models import Organisation, Status, UserImport
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +159,29 @@ def test_a_binary_file_named_csv_is_refused(upload):
 
 def test_a_file_with_the_wrong_columns_is_refused(upload):
     assert "Unknown column 'Salary'" in upload("users.csv", b"UPN,Salary\r\nx@y,1\r\n")
+
+
+def test_an_attacker_streaming_a_huge_file_gets_nothing_kept_past_the_cap(settings, tmp_path):
+    """Past the cap no chunk reaches Django's temporary-file handler, so a request of any
+    size writes at most the cap (and one chunk) to disk; the file still tells its size."""
+    settings.IMPORT_MAX_UPLOAD_BYTES = 64 * 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # anything bigger goes to a temporary file
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    sent = HEADER.encode() + b"a" * (3 * MIB)
+    request = RequestFactory().post("/", {"file": SimpleUploadedFile("users.csv", sent)})
+
+    upload = request.FILES["file"]  # parsed here, the temporary file still open
+
+    on_disk = sum(path.stat().st_size for path in tmp_path.iterdir())
+    assert on_disk <= 64 * 1024 + 64 * 1024
+    assert upload.size == len(sent) and upload.read() == b""
+    with pytest.raises(ImportFileError, match=r"upload at most 64\.0"):
+        check_upload_size(upload)
+
+
+def test_a_file_under_the_cap_arrives_whole(settings, tmp_path):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    sent = HEADER.encode() + b"a" * (2 * MIB)
+    request = RequestFactory().post("/", {"file": SimpleUploadedFile("users.csv", sent)})
+    assert request.FILES["file"].read() == sent

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+
+    def ready(self) -> None:
+        # Every way into a session (the sign-in form, the admin's, a test's force_login) ends
+        # in django.contrib.auth.login, whose signal is the one place to see them all.
+        from portal.middleware import remember_two_factor_at_sign_in
+
+        user_logged_in.connect(remember_two_factor_at_sign_in, dispatch_uid="canopy-two-factor")
