@@ -19,6 +19,8 @@ from customers.models import (
     Domain,
     Organisation,
     OrganisationType,
+    SecurityEvent,
+    SecurityEventKind,
     Service,
     Status,
     Tag,
@@ -204,3 +206,15 @@ class UserFilter(MultiSelectFilterMixin, django_filters.FilterSet):
             return queryset
         held = UserService.objects.filter(user=OuterRef("pk"), subscription__service__in=value)
         return queryset.filter(Exists(held))
+
+
+class SecurityEventFilter(django_filters.FilterSet):
+    """The Security log's one filter: the kind of event."""
+
+    kind = django_filters.ChoiceFilter(
+        label=_("Event"), choices=SecurityEventKind.choices, empty_label=_("Any event")
+    )
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["kind"]

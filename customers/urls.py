@@ -13,6 +13,7 @@ from customers.views import (
     manage,
     picker,
     roles,
+    security,
     two_factor,
     users,
     wizard,
@@ -72,6 +73,7 @@ urlpatterns = [
     path("<int:pk>/users/", detail.customer_users, name="users"),
     path("<int:pk>/jobs/", detail.customer_jobs, name="jobs"),
     path("<int:pk>/history/", history.customer_history, name="history"),
+    path("<int:pk>/security-log/", security.security_log, name="security_log"),
     # Manage: actions
     path(
         "<int:pk>/provision/", manage.customer_lifecycle, {"action": "provision"}, name="provision"
@@ -120,6 +122,7 @@ user_patterns = [
     path("<int:pk>/administrator/", users.user_administrator, name="administrator"),
     path("<int:pk>/services/", users.user_services, name="services"),
     path("<int:pk>/delete/", users.user_delete, name="delete"),
+    path("<int:pk>/end-sessions/", security.end_user_sessions, name="end_sessions"),
     path("<int:pk>/reset-two-factor/", users.user_reset_two_factor, name="reset_two_factor"),
     # Bulk import
     path("import/template.<str:fmt>", imports.import_template, name="import_template"),
@@ -128,6 +131,9 @@ user_patterns = [
     # Self-service
     path("me/", users.my_services, name="my_services"),
     path("me/password/", users.my_password, name="my_password"),
+    path("me/sessions/", security.my_sessions, name="my_sessions"),
+    path("me/sessions/<int:pk>/end/", security.end_my_session, name="end_my_session"),
+    path("me/sessions/end-others/", security.end_my_other_sessions, name="end_my_other_sessions"),
     path("me/two-factor/", two_factor.my_two_factor, name="my_two_factor"),
     path("me/two-factor/set-up/", two_factor.my_two_factor_enrol, name="my_two_factor_enrol"),
     path("me/two-factor/recovery-codes/", two_factor.my_recovery_codes, name="my_recovery_codes"),

@@ -4,6 +4,7 @@ from django.contrib.auth.signals import user_logged_in
 
 class PortalConfig(AppConfig):
     name = "portal"
+    verbose_name = "Portal"
 
     def ready(self) -> None:
         # Every way into a session (the sign-in form, the admin's, a test's force_login) ends
@@ -11,3 +12,5 @@ class PortalConfig(AppConfig):
         from portal.middleware import remember_two_factor_at_sign_in
 
         user_logged_in.connect(remember_two_factor_at_sign_in, dispatch_uid="canopy-two-factor")
+        # The security log's and the list of sessions' receivers.
+        from portal import signals  # noqa: F401

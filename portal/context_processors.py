@@ -17,6 +17,15 @@ def navigation(request):
         return {}
     nav = {key: bool(ranges_for(user, codename)) for key, codename in NAV_PERMISSIONS.items()}
     nav["everything"] = ranges_for(user, "view_organisation") == EVERYTHING
+    # A provider's or reseller's own Security log (customers' is a tab of their page).
+    home = user.organisation if user.organisation_id else None
+    nav["security_log"] = (
+        home
+        if home is not None
+        and (home.is_reseller or home.is_provider)
+        and has_permission(user, "grant_roles", home)
+        else None
+    )
     acting = getattr(request, "acting_organisation", None)
     # Only the part of the hierarchy the user may see: a reseller does not see the provider.
     breadcrumb = [

@@ -10,10 +10,13 @@ from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
 from core import tracing
+from core.request_address import reset_client_address, set_client_address
 from customers.actions.lifecycle import may_sign_in
+from customers.actions.sessions import SESSION_ROW_KEY, confirm_session
 from customers.actions.two_factor import has_two_factor, must_use_two_factor
 from customers.models import Organisation
 from customers.views.two_factor import STATE_SESSION_KEY as TWO_FACTOR_SESSION_KEY
+from portal.throttling import client_ip
 
 ACTING_SESSION_KEY = "acting_organisation"
 
@@ -86,6 +89,50 @@ class EndDisabledSessionsMiddleware:
         if user.is_authenticated and not user.is_superuser and not may_sign_in(user):
             logout(request)
             return redirect("login")
+        return self.get_response(request)
+
+
+class ClientAddressMiddleware:
+    """Keep the client's address (as the sign-in throttle takes it) for the length of the
+    request, so the security log records where an action came from."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = set_client_address(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            reset_client_address(token)
+
+
+class EndEndedSessionsMiddleware:
+    """Sign out a session that its owner or an administrator ended (its ``UserSession`` row
+    is gone), and keep ``last_seen`` of the others (written at most once a minute).
+
+    The session store cannot be searched by user, so ending a session deletes only the
+    row; this check, one query by primary key, ends the session itself on its next request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated and request.session.session_key:
+            row = confirm_session(
+                user=request.user,
+                row_id=request.session.get(SESSION_ROW_KEY),
+                session_key=request.session.session_key,
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+            if row is None:
+                logout(request)
+                return redirect("login")
+            request.session_row = row
+            if request.session.get(SESSION_ROW_KEY) != row.pk:
+                request.session[SESSION_ROW_KEY] = row.pk
         return self.get_response(request)
 
 

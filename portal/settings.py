@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before anything that may write the security log.
+    "portal.middleware.ClientAddressMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -81,6 +83,7 @@ MIDDLEWARE = [
     # request.user.is_verified(): has this session given a code from its confirmed device?
     "django_otp.middleware.OTPMiddleware",
     "portal.middleware.EndDisabledSessionsMiddleware",
+    "portal.middleware.EndEndedSessionsMiddleware",
     "portal.middleware.ActingOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -204,6 +207,10 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Canopy")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
+# Lists and the dashboard count exactly up to this many rows, then show the planner's
+# estimate as "about N" (core/counting.py).
+COUNT_EXACT_UP_TO = env.int("COUNT_EXACT_UP_TO", default=10_000)
+
 # Bulk import (customers.actions.import_rows): limits checked before a file is parsed, so a
 # hostile upload (a zip bomb, a sheet of empty or very wide rows, a huge field) is refused
 # with an error on the form instead of filling the worker's memory.
@@ -220,6 +227,7 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=50)
 IMPORT_MAX_FIELD_CHARS = env.int("IMPORT_MAX_FIELD_CHARS", default=4096)
 for _name in (
+    "COUNT_EXACT_UP_TO",
     "IMPORT_MAX_UPLOAD_BYTES",
     "IMPORT_MAX_UNCOMPRESSED_BYTES",
     "IMPORT_MAX_ZIP_ENTRIES",

@@ -7,14 +7,17 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from core.actors import SYSTEM, recorded_user
 from core.scoping import forget_scope, has_permission, ranges_for
+from customers.actions.security_events import record_security_event
 from customers.models import (
     Organisation,
     OrganisationUserObjectPermission,
     Role,
     RoleGrant,
+    SecurityEventKind,
     User,
 )
 
@@ -72,7 +75,7 @@ def grant_role(*, actor: Any, user: User, organisation: Organisation, role: Role
     ):
         # People hold roles on their own organisation or on organisations below it.
         raise ValidationError("Roles can only be granted to users of this organisation.")
-    grant, _ = RoleGrant.objects.get_or_create(
+    grant, created = RoleGrant.objects.get_or_create(
         user=user,
         organisation=organisation,
         role=role,
@@ -85,6 +88,15 @@ def grant_role(*, actor: Any, user: User, organisation: Organisation, role: Role
         for permission in role.permissions.all()
     ]
     OrganisationUserObjectPermission.objects.bulk_create(rows, ignore_conflicts=True)
+    # The roles every new user gets from the portal carry no permission: no event for those.
+    if created and (rows or actor is not SYSTEM):
+        record_security_event(
+            kind=SecurityEventKind.ROLE_GRANTED,
+            actor=actor,
+            subject=user,
+            organisation=organisation,
+            detail=_role_detail(role, organisation),
+        )
     if role.is_admin_role and user.organisation_id == organisation.pk and not user.is_admin:
         user.is_admin = True
         user.save(update_fields=["is_admin"])
@@ -99,6 +111,13 @@ def revoke_role(*, actor: Any, grant: RoleGrant) -> None:
         raise PermissionDenied("You may not revoke roles on this organisation.")
     user, organisation = grant.user, grant.organisation
     grant.delete()
+    record_security_event(
+        kind=SecurityEventKind.ROLE_REVOKED,
+        actor=actor,
+        subject=user,
+        organisation=organisation,
+        detail=_role_detail(grant.role, organisation),
+    )
     still_given = set(
         RoleGrant.objects.filter(user=user, organisation=organisation).values_list(
             "role__permissions", flat=True
@@ -112,6 +131,13 @@ def revoke_role(*, actor: Any, grant: RoleGrant) -> None:
     ).exists():
         User.objects.filter(pk=user.pk).update(is_admin=False)
     forget_scope(user)
+
+
+def _role_detail(role: Role, organisation: Organisation) -> str:
+    return _("%(role)s on %(organisation)s") % {
+        "role": role.name,
+        "organisation": organisation.name,
+    }
 
 
 def _free_role_name(base: str) -> str:

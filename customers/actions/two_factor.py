@@ -41,8 +41,9 @@ from django_otp.util import random_hex
 
 from core.actors import SYSTEM
 from core.credentials import secret_digest
+from customers.actions.security_events import record_security_event
 from customers.actions.users import may_reset
-from customers.models import Organisation, OrganisationUserObjectPermission, User
+from customers.models import Organisation, OrganisationUserObjectPermission, SecurityEventKind, User
 
 # What lets a person change someone else's account: the permissions the user actions check
 # (create, edit, enable and disable, reset and unlock, delete, make administrator). Every
@@ -245,6 +246,7 @@ def enrol_authenticator(*, actor: Any, person: User, key: str, code: str) -> lis
         # The code just typed cannot be replayed to sign in.
         last_t=step,
     )
+    record_security_event(kind=SecurityEventKind.TWO_FACTOR_ENABLED, actor=actor, subject=person)
     return _store_recovery_codes(person)
 
 
@@ -254,6 +256,9 @@ def regenerate_recovery_codes(*, actor: Any, person: User) -> list[str]:
     _require_self(actor, person)
     if not has_two_factor(person):
         raise ValidationError(_("Turn on two-factor sign-in first."))
+    record_security_event(
+        kind=SecurityEventKind.TWO_FACTOR_RECOVERY_CODES_REGENERATED, actor=actor, subject=person
+    )
     return _store_recovery_codes(person)
 
 
@@ -270,6 +275,9 @@ def remove_two_factor(*, actor: Any, person: User, code: str) -> None:
     check_code(person, code)
     with transaction.atomic():
         _delete_devices(person)
+        record_security_event(
+            kind=SecurityEventKind.TWO_FACTOR_DISABLED, actor=actor, subject=person
+        )
 
 
 @transaction.atomic
@@ -285,7 +293,10 @@ def reset_two_factor(*, actor: Any, person: User) -> bool:
         raise ValidationError(
             _("To change your own two-factor sign-in, use Two-factor sign-in under your account.")
         )
-    return _delete_devices(person)
+    removed = _delete_devices(person)
+    if removed:
+        record_security_event(kind=SecurityEventKind.TWO_FACTOR_RESET, actor=actor, subject=person)
+    return removed
 
 
 def _delete_devices(person: User) -> bool:

@@ -29,12 +29,14 @@ from customers.actions.catalogue import DIRECTORY_STATES
 from customers.actions.limits import take_user_seat
 from customers.actions.passwords import check_password
 from customers.actions.roles import grant_role, grantable_roles, revoke_role
+from customers.actions.security_events import record_security_event
 from customers.actions.verification import check_upn_domain
 from customers.models import (
     CustomerService,
     Organisation,
     Role,
     RoleGrant,
+    SecurityEventKind,
     ServiceType,
     Status,
     User,
@@ -271,6 +273,7 @@ def reset_password(
     person.must_change_password = must_change_password
     person.save(update_fields=["password", "must_change_password"])
     _forget_lockouts(person)
+    record_security_event(kind=SecurityEventKind.PASSWORD_RESET, actor=actor, subject=person)
     return _job(
         JobKind.RESET_PASSWORD,
         actor,
@@ -372,6 +375,7 @@ def change_own_password(*, person: User, old_password: str, new_password: str) -
     person.set_password(new_password)
     person.must_change_password = False
     person.save(update_fields=["password", "must_change_password"])
+    record_security_event(kind=SecurityEventKind.PASSWORD_CHANGED, actor=person, subject=person)
     return _job(JobKind.CHANGE_PASSWORD, person, person, password=new_password)
 
 

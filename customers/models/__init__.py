@@ -9,6 +9,7 @@ from customers.models.permissions import (
     OrganisationUserObjectPermission,
 )
 from customers.models.roles import Role, RoleGrant
+from customers.models.security import SecurityEvent, SecurityEventKind, UserSession
 from customers.models.services import (
     CustomerService,
     Plan,
@@ -31,6 +32,8 @@ __all__ = [
     "Plan",
     "Role",
     "RoleGrant",
+    "SecurityEvent",
+    "SecurityEventKind",
     "Service",
     "ServiceType",
     "Status",
@@ -39,4 +42,5 @@ __all__ = [
     "User",
     "UserImport",
     "UserService",
+    "UserSession",
 ]

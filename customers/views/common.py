@@ -5,6 +5,7 @@ The scoped fetch and the permission check are ``core.views.visible_or_404`` and 
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.registry import CUSTOMER_TABS
 from core.scoping import decider, has_permission, within
@@ -60,6 +61,7 @@ def page_context(request, organisation: Organisation, tab: str) -> dict:
         "add_users": on_org("add_users") and organisation.status != Status.DELETED,
         "grant": on_org("grant_roles"),
         "jobs": on_org("view_jobs"),
+        "security_log": on_org("grant_roles"),
         "lifecycle": not organisation.is_provider and decides_lifecycle,
         "similar": not organisation.is_provider
         and has_permission(user, "add_customer", parent_side),
@@ -104,3 +106,32 @@ ACTION_LABELS = {
     "delete": "Delete",
     "deprovision_delete": "Deprovision and delete",
 }
+
+
+class StaffNames:
+    """How the viewer sees a person named on a customer's pages (History, Roles, Security
+    log): staff of the organisations above the viewer's own appear as "your provider" or
+    "your reseller", not by name; a customer's people need not know who at their provider
+    did something, only that their provider did. Admins of those organisations, and
+    superusers, see names.
+
+    No query of its own: the viewer's home organisation's ancestors are the breadcrumb's.
+    """
+
+    def __init__(self, viewer) -> None:
+        home = getattr(viewer, "organisation", None)
+        self.above: dict[int, Organisation] = {}
+        if home is not None and not getattr(viewer, "is_superuser", False):
+            self.above = {node.pk: node for node in home.ancestor_list()}
+
+    def hides(self, person) -> bool:
+        return person is not None and person.organisation_id in self.above
+
+    def __call__(self, person, *, username: bool = False) -> str:
+        if person is None:
+            return str(_("System"))
+        if self.hides(person):
+            if self.above[person.organisation_id].parent_id is None:
+                return str(_("your provider"))
+            return str(_("your reseller"))
+        return f"{person} ({person.username})" if username else str(person)

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from core.views import visible_or_404
 from customers.actions.organisations import RELATIONS_REASON
 from customers.models import Contact, Domain, Organisation, RoleGrant
-from customers.views.common import page_context
+from customers.views.common import StaffNames, page_context
 
 SHOWN = 200
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
@@ -60,7 +60,7 @@ def _relation_changes(record) -> list[Change]:
     return [Change(*triple) for triple in json.loads(reason[len(RELATIONS_REASON) :])]
 
 
-def _events(records, subject: str, label_of, names: dict) -> list[Event]:
+def _events(records, subject: str, label_of, names: dict, name_of: StaffNames) -> list[Event]:
     """Diff each historical record against the previous one of the same object, in memory
     (simple-history's ``prev_record`` would cost a query per row)."""
     events = []
@@ -86,11 +86,10 @@ def _events(records, subject: str, label_of, names: dict) -> list[Event]:
         if record.history_type == "~" and not changes:
             previous[record.id] = record
             continue
-        user = record.history_user
         events.append(
             Event(
                 when=record.history_date,
-                who=(f"{user} ({user.username})" if user else "System"),
+                who=name_of(record.history_user, username=True),
                 subject=subject,
                 label=label_of(record),
                 action=ACTIONS.get(record.history_type, record.history_type),
@@ -105,11 +104,12 @@ def _events(records, subject: str, label_of, names: dict) -> list[Event]:
 def customer_history(request, pk: int):
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     names: dict = {}
+    name_of = StaffNames(request.user)
     grants = list(
         RoleGrant.history.filter(organisation_id=pk).select_related("history_user", "user", "role")
     )
     for grant in grants:
-        names[("user", grant.user_id)] = str(grant.user) if grant.user else f"#{grant.user_id}"
+        names[("user", grant.user_id)] = name_of(grant.user) if grant.user else f"#{grant.user_id}"
         names[("role", grant.role_id)] = str(grant.role) if grant.role else f"#{grant.role_id}"
     names[("organisation", organisation.pk)] = organisation.name
     events = (
@@ -118,20 +118,25 @@ def customer_history(request, pk: int):
             "Customer",
             lambda r: r.name,
             names,
+            name_of,
         )
         + _events(
             Domain.history.filter(organisation_id=pk).select_related("history_user"),
             "Domain",
             lambda r: r.name,
             names,
+            name_of,
         )
         + _events(
             Contact.history.filter(organisation_id=pk).select_related("history_user"),
             "Contact",
             lambda r: r.name,
             names,
+            name_of,
         )
-        + _events(grants, "Role grant", lambda r: names.get(("role", r.role_id), ""), names)
+        + _events(
+            grants, "Role grant", lambda r: names.get(("role", r.role_id), ""), names, name_of
+        )
     )
     events.sort(key=lambda e: e.when, reverse=True)
     context = page_context(request, organisation, "history")

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
+from core.counting import BoundedPaginator
 from core.registry import CUSTOMER_LIST_EXTENSIONS
 from customers.filters import OrganisationFilter
 from customers.forms.organisation import eligible_parents
@@ -33,7 +34,12 @@ def filtered_organisations(request):
         rows = rows.annotate(**extension.annotations())
         extra_filters.update(extension.filters(scope))
     filterset = OrganisationFilter(request.GET, queryset=rows, scope=scope, extra=extra_filters)
-    return filterset, with_primary_domain(filterset.qs.select_related("parent"))
+    return filterset, list_rows(filterset)
+
+
+def list_rows(filterset: OrganisationFilter):
+    """The filtered rows with what each shown row needs: its parent and primary domain."""
+    return with_primary_domain(filterset.qs.select_related("parent"))
 
 
 class NullsLastColumn(tables.Column):
@@ -58,7 +64,9 @@ def extra_columns() -> list[tuple[str, tables.Column]]:
 def customer_list(request):
     filterset, queryset = filtered_organisations(request)
     table = OrganisationTable(queryset, extra_columns=extra_columns())
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    # Exact up to 10,000 rows, then "about": the provider's list must not count 100,000.
+    paginate = {"per_page": PER_PAGE, "paginator_class": BoundedPaginator}
+    RequestConfig(request, paginate=paginate).configure(table)
     context = {
         "filter": filterset,
         "table": table,

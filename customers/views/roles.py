@@ -12,7 +12,7 @@ from core.views import form_errors_from, require, visible_or_404
 from customers.actions.roles import grant_role, revoke_role
 from customers.forms import GrantForm
 from customers.models import Organisation, RoleGrant
-from customers.views.common import page_context
+from customers.views.common import StaffNames, page_context
 
 
 @login_required
@@ -41,7 +41,14 @@ def role_list(request, pk: int):
         .filter(organisation=organisation)
         .select_related("user", "role", "granted_by")
     )
-    context.update({"grants": list(grants), "form": form})
+    name_of = StaffNames(request.user)
+    grants = list(grants)
+    for grant in grants:
+        # Staff of the organisations above the viewer's: "your provider", no name, no link.
+        grant.holder_hidden = name_of.hides(grant.user)
+        grant.holder_name = name_of(grant.user)
+        grant.granted_by_name = name_of(grant.granted_by)
+    context.update({"grants": grants, "form": form})
     return render(request, "customers/roles.html", context)
 
 

@@ -11,12 +11,12 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.counting import BoundedPaginator
 from core.scoping import has_permission, within
 from core.views import require, run_action, visible_or_404
 from customers.actions import two_factor as two_factor_actions
@@ -51,7 +51,9 @@ def user_list(request):
     if acting is not None:
         users = users.filter(within(acting, "organisation__"))
     filterset = UserFilter(request.GET or None, queryset=users)
-    page = Paginator(filterset.qs.order_by("username"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs.order_by("username"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     may_add = acting is not None and has_permission(request.user, "add_users", acting)
     query = request.GET.copy()
     query.pop("page", None)
@@ -144,6 +146,7 @@ def user_detail(request, pk: int):
             "reset": may_reset,
             "delete": actions.may_act_on(me, person, "delete_users") and me.pk != person.pk,
             "admin": actions.may_act_on(me, person, "grant_roles") and me.pk != person.pk,
+            "end_sessions": actions.may_act_on(me, person, "change_users") and me.pk != person.pk,
             "services": may("assign_services"),
         },
         "two_factor": may_reset and two_factor_actions.has_two_factor(person),

@@ -21,7 +21,7 @@ from tests.fixtures.billing import reseller_offer
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-QUERIES_BILLING_TAB = 13
+QUERIES_BILLING_TAB = 14
 
 
 def test_the_parents_admin_sees_the_profile_form_and_saves_it(cast, login):
@@ -75,7 +75,8 @@ def test_the_billing_tab_keeps_its_query_count(cast, login, django_assert_num_qu
     client = login(cast.reseller_admin)
     url = reverse("billing:account", args=[cast.customer.pk])
     client.get(url)  # warm the session
-    # Session, user, the user's organisation (with the banner's question), scope, the
+    # Session, user, the session's row (an ended session signs out), the user's organisation
+    # (with the banner's question), scope, the
     # customer, its account, its provider, today's quota, its consumption, the quota history,
     # the breadcrumb's ancestors, the offers and the storage regions for the form.
     with django_assert_num_queries(QUERIES_BILLING_TAB):
@@ -153,7 +154,7 @@ def test_the_ledger_is_paginated_sorted_and_exported(cast, login, django_assert_
     client = login(cast.customer_admin)
     url = reverse("billing:units", args=[cast.customer.pk])
     client.get(url)  # warm the session and the scope
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         page = client.get(url + "?sort=-amount")
     rows = list(page.context["page"])
     assert len(rows) == 50

@@ -104,6 +104,7 @@ def test_an_administrators_pages_run_under_their_policy(live_cast, watched):
         f"/customers/{cast.customer.pk}/contacts/",
         f"/customers/{cast.customer.pk}/jobs/",
         f"/customers/{cast.customer.pk}/history/",
+        f"/customers/{cast.customer.pk}/security-log/",
         "/customers/new/",
         "/users/",
         f"/users/organisations/{cast.customer.pk}/new/",
@@ -113,6 +114,7 @@ def test_an_administrators_pages_run_under_their_policy(live_cast, watched):
         "/jobs/",
         f"/jobs/{job.pk}/",
         "/users/me/password/",
+        "/users/me/sessions/",
         # The enrolment QR code is an inline <svg>: no image request, no data: URI.
         "/users/me/two-factor/",
         "/users/me/two-factor/set-up/",

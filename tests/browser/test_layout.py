@@ -76,6 +76,7 @@ MUST_CHECK = {
     "customers:contacts",
     "customers:contact_edit",
     "customers:domains",
+    "customers:security_log",
     "customers:move",
     "users:create",
     "users:edit",

@@ -34,6 +34,7 @@ def test_every_customer_page_renders_for_the_provider_admin(cast, login):
         url("roles", c.pk),
         url("jobs", c.pk),
         url("history", c.pk),
+        url("security_log", c.pk),
         url("provision", c.pk),
         url("suspend", c.pk),
         url("resume", c.pk),

@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from customers.filters import OrganisationFilter
 from customers.management.scale import PlannedNode, plan_tree
 from customers.models import Domain, Organisation, User
+from customers.views.list import list_rows
 from customers.views.picker import PURPOSES, search_choices
 from tests.factories import UserFactory, grant
 
@@ -308,3 +309,26 @@ def test_the_customers_search_reads_the_matches_not_the_whole_scope(big_tree_wit
             ]
             read[f"{person.username} {term!r}"] = organisation_rows_read(sql)
     assert max(read.values()) <= 500, read
+
+
+def test_the_providers_first_page_reads_the_page_not_the_tree(big_tree_with_people):
+    """Issue 15: the list's page of 25, sorted by name or code, as the provider of 20,000
+    organisations, reads about the rows it shows: no parent join, no primary-domain
+    subquery over every row before the sort."""
+    provider = UserFactory(organisation=big_tree_with_people, username="qplistp")
+    grant(provider, big_tree_with_people, "Provider Admin")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_organisationuserobjectpermission")
+    user = User.objects.get(pk=provider.pk)
+    scope = Organisation.objects.restrict(user, "view")
+    read = {}
+    for order in ("name", "code", "-name"):
+        filterset = OrganisationFilter({}, queryset=scope, scope=scope)
+        queryset = list_rows(filterset).order_by(order)
+        pages = [
+            sql
+            for sql in captured(lambda q=queryset: list(q[:25]))
+            if "customers_organisation" in sql and "LIMIT" in sql
+        ]
+        read[order] = max(organisation_rows_read(sql) for sql in pages)
+    assert max(read.values()) <= 200, read

@@ -106,6 +106,24 @@ def _end_user(*fields):
     return snapshot
 
 
+def _end_user_session(cast):
+    """A session of the end user in another browser (not the one the matrix signs in)."""
+    from django.utils import timezone
+
+    from customers.models import UserSession
+
+    return UserSession.objects.get_or_create(
+        key_hash="0" * 64, defaults={"user": cast.end_user, "last_seen": timezone.now()}
+    )[0]
+
+
+def _end_user_sessions(cast):
+    from customers.models import UserSession
+
+    _end_user_session(cast)
+    return sorted(UserSession.objects.filter(user=cast.end_user).values_list("pk", flat=True))
+
+
 def _end_user_services(cast):
     return sorted(cast.end_user.services.values_list("subscription_id", flat=True))
 
@@ -221,6 +239,10 @@ ROWS: dict[str, Row] = {
     "customers:users": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "customers:jobs": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:history": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
+    # The Security log is for administrators: Help Desk sees the customer but not its log.
+    "customers:security_log": Row(
+        args=lambda cast: [cast.customer.pk], statuses=CHANGES_CUSTOMER_ONE
+    ),
     "customers:provision": Row(
         method="post",
         args=lambda cast: [cast.customer.pk],
@@ -349,6 +371,21 @@ ROWS: dict[str, Row] = {
     ),
     "users:my_services": Row(),
     "users:my_password": Row(),
+    "users:my_sessions": Row(),
+    # Only one's own sessions: anyone else's is not found.
+    "users:end_my_session": Row(
+        args=lambda c: [_end_user_session(c).pk],
+        method="post",
+        statuses=expect(404, end_user=302),
+        unchanged=_end_user_sessions,
+    ),
+    "users:end_my_other_sessions": Row(method="post", statuses=expect(302)),
+    "users:end_sessions": Row(
+        args=lambda c: [c.end_user.pk],
+        method="post",
+        statuses=CHANGES_USERS,
+        unchanged=_end_user_sessions,
+    ),
     # One's own two-factor sign-in: everyone may set it up; new recovery codes without an app
     # are refused with a message (302); turning off without an app is a form error (200).
     "users:my_two_factor": Row(),

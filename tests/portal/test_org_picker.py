@@ -83,9 +83,9 @@ def test_a_long_list_says_there_are_more(cast, login):
     assert "More match" in page
 
 
-# Session, user, the user's organisation (the acting one), scope, the matches, and all the
-# matches' ancestors at once.
-PICKER_QUERIES = 6
+# Session, user, the user's organisation (the acting one), the session's row, scope, the
+# matches, and all the matches' ancestors at once.
+PICKER_QUERIES = 7
 
 
 @pytest.mark.parametrize("count", [5, 200])

@@ -181,9 +181,9 @@ def test_the_jobs_lists_state_and_kind_filters_are_multi_select(
     other_kind = jobs(JobState.FAILED, kind="provision_customer")
     client = login(cast.customer_admin)
     client.get(reverse("provisioning:job_list"))  # warm the session
-    # Session, user, organisation, scope, ancestors, the jobs (the Organisation filter is a
-    # search-as-you-type picker: it lists nothing until asked).
-    with django_assert_num_queries(6):
+    # Session, user, organisation, the session's row, scope, ancestors, the jobs (the
+    # Organisation filter is a search-as-you-type picker: it lists nothing until asked).
+    with django_assert_num_queries(7):
         page = client.get(
             reverse("provisioning:job_list"),
             {"state": ["failed", "succeeded"], "kind": ["update_organisation"]},
@@ -208,7 +208,7 @@ def test_the_organisation_filter_is_a_picker_over_organisations_with_visible_job
     assert "Customer Two" not in page
     client.get(reverse("provisioning:job_list"))
     # The chosen organisation is looked up once, to check it and to name it in the picker.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("provisioning:job_list"), {"organisation": cast.customer.pk})
     assert list(response.context["jobs"]) == [mine]
     assert 'value="Customer One"' in response.content.decode()

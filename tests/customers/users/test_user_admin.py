@@ -211,7 +211,7 @@ def test_users_list_shows_used_over_allowed(active_cast, login, django_assert_ma
     cast = active_cast
     Organisation.objects.filter(pk=cast.customer.pk).update(user_limit=10)
     client = login(cast.customer_admin)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("users:list"))
     assert "3 / 10" in response.content.decode()
 
