@@ -49,6 +49,8 @@ class JobKind:
     DEPROVISION_SERVICE = "deprovision_service"  # members removed, then the group deleted
     ASSIGN_SERVICES = "assign_services"  # make some users' services in AD match the portal
     IMPORT_USERS = "import_users"  # a bulk import: accounts, passwords, services
+    RECONCILE = "reconcile"  # compare with AD, keep a drift report; in repair mode fix it
+    QUARANTINE_DECISION = "quarantine_decision"  # adopt or delete a quarantined object
 
 
 # Kinds whose whole point is a password: with it gone, a retry would set nothing or guess.

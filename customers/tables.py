@@ -6,7 +6,9 @@ import django_tables2 as tables
 from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.models import DriftReport
 from customers.models import Domain, Organisation
 
 
@@ -34,6 +36,17 @@ def select_column(describe) -> tables.CheckBoxColumn:
             },
         },
     )
+
+
+def with_drift(queryset):
+    """Annotate how many differences the latest reconcile left (one subquery, not one per
+    row); the status column shows a badge when there are some."""
+    latest = DriftReport.objects.filter(organisation=OuterRef("pk")).order_by("-created", "-pk")
+    return queryset.annotate(drift_remaining=Subquery(latest.values("remaining")[:1]))
+
+
+DRIFT_BADGE = gettext_lazy("Drift")
+DRIFT_TITLE = gettext_lazy("The last check found the directory differs from the portal")
 
 
 class OrganisationTable(tables.Table):
@@ -73,12 +86,20 @@ class OrganisationTable(tables.Table):
     def render_status(self, record: Organisation):
         # Rendered here, not by a TemplateColumn: that would run the context processors
         # (and their queries) once per row.
-        return format_html(
+        status = format_html(
             '<span class="badge status-{} text-bg-{}">{}</span>',
             record.status,
             STATUS_COLOURS.get(record.status, "secondary"),
             record.get_status_display(),
         )
+        if getattr(record, "drift_remaining", None):
+            status = format_html(
+                '{} <span class="badge text-bg-warning" data-drift title="{}">{}</span>',
+                status,
+                DRIFT_TITLE,
+                DRIFT_BADGE,
+            )
+        return status
 
 
 STATUS_COLOURS = {

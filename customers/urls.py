@@ -26,6 +26,7 @@ urlpatterns = [
     # Find
     path("", listing.customer_list, name="list"),
     path("tree/", listing.customer_tree, name="tree"),
+    path("<int:pk>/tree/", listing.customer_tree_children, name="tree_children"),
     path("export.csv", export.customer_export, name="export"),
     path("bulk/", bulk.customer_bulk, name="bulk"),
     path(

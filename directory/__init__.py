@@ -60,6 +60,15 @@ from .policy import (
     password_policy_dn,
     remove_password_policy,
 )
+from .quarantine import (
+    QUARANTINE_OU,
+    Found,
+    accounts_and_groups_below,
+    delete_quarantined,
+    quarantine,
+    quarantine_dn,
+    release,
+)
 from .read import (
     ObjectSummary,
     default_naming_context,
@@ -96,6 +105,7 @@ from .users import (
 
 __all__ = [
     "GLOBAL_SECURITY_GROUP",
+    "QUARANTINE_OU",
     "Account",
     "AlreadyExistsError",
     "AttributeDifference",
@@ -103,6 +113,7 @@ __all__ = [
     "DirectoryConfig",
     "DirectoryError",
     "Entry",
+    "Found",
     "InsecureConnectionError",
     "MembershipChange",
     "NoSuchObjectError",
@@ -116,6 +127,7 @@ __all__ = [
     "UserResult",
     "UserSpec",
     "account_differences",
+    "accounts_and_groups_below",
     "add_member",
     "add_members",
     "add_upn_suffix",
@@ -129,6 +141,7 @@ __all__ = [
     "converge_members",
     "default_naming_context",
     "delete_group",
+    "delete_quarantined",
     "delete_tree",
     "delete_user",
     "disable_user",
@@ -161,10 +174,13 @@ __all__ = [
     "parent_of",
     "password_policy_dn",
     "probe",
+    "quarantine",
+    "quarantine_dn",
     "random_password",
     "rdn",
     "rdn_value",
     "read_entry",
+    "release",
     "remove_member",
     "remove_members",
     "remove_password_policy",

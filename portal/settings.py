@@ -344,7 +344,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-stranded-jobs": {"task": "provisioning.sweep_jobs", "schedule": 60.0},
-    "reconcile-directory": {"task": "provisioning.reconcile_all", "schedule": 6 * 60 * 60.0},
+    "reconcile-directory": {
+        "task": "provisioning.reconcile_all",
+        "schedule": env.float("RECONCILE_INTERVAL_SECONDS", default=6 * 60 * 60.0),
+    },
     "purge-deleted-organisations": {
         "task": "provisioning.purge_deleted_organisations",
         "schedule": 60 * 60.0,
@@ -373,6 +376,11 @@ JOB_RETRY_MAX_SECONDS = env.float("JOB_RETRY_MAX_SECONDS", default=3600.0)
 # A job queued or running longer than this without progress is re-enqueued by the sweeper.
 JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=300)
 DELETED_RETENTION_DAYS = env.int("DELETED_RETENTION_DAYS", default=30)
+# The periodic reconcile: "report" keeps a drift report per customer; "repair" also puts
+# right what drifted and quarantines what the portal does not know (never deletes it).
+RECONCILE_MODE = env.str("RECONCILE_MODE", default="report")
+if RECONCILE_MODE not in ("report", "repair"):
+    raise ImproperlyConfigured(f"RECONCILE_MODE={RECONCILE_MODE!r} is not report or repair")
 
 # Billing (README "Billing"): the currency of accounts whose issuer has none of its own.
 BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")

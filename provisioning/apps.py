@@ -9,4 +9,10 @@ class ProvisioningConfig(AppConfig):
         # Job plans and the built-in service drivers register themselves (drivers also
         # their names, for the catalogue form) when their modules load.
         from provisioning.drivers import builtin  # noqa: F401
-        from provisioning.job_plans import organisation, subscriptions, users  # noqa: F401
+        from provisioning.job_plans import (  # noqa: F401
+            organisation,
+            quarantine,
+            reconcile,
+            subscriptions,
+            users,
+        )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
+from core.actors import SYSTEM
 from customers.actions.lifecycle import purge_deleted_organisations as purge
 from provisioning.actions import reconcile
 from provisioning.engine import runner, sweeper
@@ -26,10 +28,24 @@ def sweep_jobs() -> list[int]:
 
 
 @shared_task(name="provisioning.reconcile_all", ignore_result=True)
-def reconcile_all(repair: bool = False) -> dict[str, int]:
-    """Compare every provisioned organisation with the directory; log the drift found
-    (and start repair jobs when ``repair``)."""
-    return reconcile.reconcile_all(repair=repair)
+def reconcile_all() -> list[int]:
+    """The periodic reconcile: one task per provider, so one large provider's tree does not
+    hold up the others' (each queues reconcile jobs, in ``RECONCILE_MODE``)."""
+    providers = list(reconcile.providers_to_reconcile().values_list("pk", flat=True))
+    for provider_id in providers:
+        reconcile_provider.delay(provider_id)
+    return providers
+
+
+@shared_task(name="provisioning.reconcile_provider", ignore_result=True)
+def reconcile_provider(provider_id: int) -> int:
+    """Queue a reconcile job for each provisioned organisation of one provider."""
+    provider = reconcile.providers_to_reconcile().filter(pk=provider_id).first()
+    if provider is None:
+        return 0
+    return reconcile.request_reconciles(
+        actor=SYSTEM, provider=provider, mode=settings.RECONCILE_MODE
+    )
 
 
 @shared_task(name="provisioning.purge_deleted_organisations", ignore_result=True)

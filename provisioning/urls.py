@@ -2,6 +2,7 @@ from django.urls import path
 
 from customers.views import picker
 from provisioning.views import jobs as views
+from provisioning.views import quarantine
 
 app_name = "provisioning"
 
@@ -18,5 +19,8 @@ urlpatterns = [
     path("<int:pk>/retry/", views.job_retry, name="job_retry"),
     path("<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
     path("directory/<int:pk>/", views.check_directory, name="check_directory"),
+    path("directory/<int:pk>/check/", views.run_check, name="run_check"),
     path("directory/<int:pk>/repair/", views.repair_directory, name="repair_directory"),
+    path("quarantine/<int:pk>/adopt/", quarantine.adopt, name="quarantine_adopt"),
+    path("quarantine/<int:pk>/delete/", quarantine.delete, name="quarantine_delete"),
 ]

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0015_billing_permissions_and_unit_rate'),
+        ('customers', '0017_billing_permissions_and_unit_rate'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0001_initial'),
-        ('customers', '0015_billing_permissions_and_unit_rate'),
+        ('customers', '0017_billing_permissions_and_unit_rate'),
     ]
 
     operations = [

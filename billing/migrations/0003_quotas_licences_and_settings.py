@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0002_usage_snapshot'),
-        ('customers', '0015_billing_permissions_and_unit_rate'),
+        ('customers', '0017_billing_permissions_and_unit_rate'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

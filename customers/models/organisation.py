@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from mptt.models import MPTTModel, TreeForeignKey
@@ -210,6 +211,9 @@ class Organisation(MPTTModel):
             trigram_index("name", "organisation_name_trgm"),
             trigram_index("code", "organisation_code_trgm"),
             trigram_index("email", "organisation_email_trgm"),
+            # Is this code taken, in any case (customers.actions.codes)? An equality the
+            # trigram index above would also answer, 30 times slower: a plain btree here.
+            models.Index(Upper("code"), name="organisation_code_upper"),
             # The Customers list's sortable columns (code is unique, status is indexed).
             models.Index(fields=["name"], name="organisation_name"),
             models.Index(fields=["customer_type"], name="organisation_customer_type"),

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.scoping import ScopedQuerySet
 from customers.models.indexes import trigram_index
@@ -50,6 +51,17 @@ class User(AbstractUser):
     )
     must_change_password = models.BooleanField("Must change password at next logon", default=False)
     directory_guid = models.UUIDField(null=True, blank=True, editable=False)
+    # The logon name the account has in the directory: the username, unless the domain
+    # already had it (another tenant's account, one made by hand) and AD was given a
+    # numbered one instead ("jsmith2"). Written by the account's job; shown on the user page.
+    directory_sam_account_name = models.CharField(
+        _("Logon name in the directory"),
+        max_length=20,
+        blank=True,
+        editable=False,
+        default="",
+        db_default="",  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
+    )
 
     objects = CanopyUserManager()
 
@@ -76,6 +88,13 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("users:detail", args=[self.pk])
+
+    @property
+    def logon_name_differs(self) -> bool:
+        """AD gave the account another sAMAccountName than the username."""
+        return bool(self.directory_sam_account_name) and (
+            self.directory_sam_account_name.lower() != self.username.lower()
+        )
 
     @property
     def enabled(self) -> bool:

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from core.models import Job
+from core.models import DriftReport, Job, QuarantinedObject, QuarantineState
 from core.scoping import has_permission
 from core.views import require, visible_or_404
 from customers.actions.limits import subscriptions_with_usage, user_usage
@@ -21,7 +21,8 @@ USERS_PER_PAGE = 50
 @login_required
 def customer_detail(request, pk: int):
     """Summary: status, hierarchy path, contacts, domains, users and services with their
-    used / allowed seats, recent jobs, and whether a directory is connected."""
+    used / allowed seats, recent jobs, whether a directory is connected, the latest drift
+    report and what a repair set aside in quarantine (for a decision)."""
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     user = request.user
     path = [
@@ -29,12 +30,19 @@ def customer_detail(request, pk: int):
         for node in organisation.get_ancestors()
         if has_permission(user, "view_organisation", node)
     ]
-    jobs = []
+    jobs, drift, quarantined = [], None, []
     if has_permission(user, "view_jobs", organisation):
         jobs = list(
             Job.objects.restrict(user, "view")
             .filter(organisation=organisation)
             .select_related("started_by")[:RECENT_JOBS]
+        )
+        drift = DriftReport.objects.filter(organisation=organisation).first()
+        quarantined = list(
+            QuarantinedObject.objects.filter(
+                organisation=organisation,
+                state__in=[QuarantineState.QUARANTINED, QuarantineState.DELETING],
+            )
         )
     context = page_context(request, organisation, "summary")
     context.update(
@@ -48,6 +56,13 @@ def customer_detail(request, pk: int):
             "tags": list(organisation.tags.all()),
             "org_branding": organisation.effective_branding(),
             "jobs": jobs,
+            "drift": drift,
+            "quarantined": quarantined,
+            # Adopting creates a user; deleting an account for good deletes one (a group:
+            # managing jobs). The person's own permissions, without a query per row.
+            "may_adopt": has_permission(user, "add_users", organisation),
+            "may_delete_accounts": has_permission(user, "delete_users", organisation),
+            "may_delete_groups": has_permission(user, "manage_jobs", organisation),
         }
     )
     return render(request, "customers/detail.html", context)

@@ -12,10 +12,12 @@ from django_tables2 import RequestConfig
 
 from core.counting import BoundedPaginator
 from core.registry import CUSTOMER_LIST_EXTENSIONS
+from core.scoping import EVERYTHING, permission_for, ranges_for
+from core.views import visible_or_404
 from customers.filters import OrganisationFilter
 from customers.forms.organisation import eligible_parents
 from customers.models import Organisation, Status
-from customers.tables import OrganisationTable, with_primary_domain
+from customers.tables import OrganisationTable, with_drift, with_primary_domain
 from customers.views.common import scoped_organisations
 
 PER_PAGE = 25
@@ -38,8 +40,9 @@ def filtered_organisations(request):
 
 
 def list_rows(filterset: OrganisationFilter):
-    """The filtered rows with what each shown row needs: its parent and primary domain."""
-    return with_primary_domain(filterset.qs.select_related("parent"))
+    """The filtered rows with what each shown row needs: its parent, primary domain and
+    whether the last directory check found drift."""
+    return with_drift(with_primary_domain(filterset.qs.select_related("parent")))
 
 
 class NullsLastColumn(tables.Column):
@@ -104,18 +107,47 @@ def build_tree(nodes: list[Organisation]) -> list[TreeNode]:
     return roots
 
 
-@login_required
-def customer_tree(request):
-    """The provider and its resellers as a collapsible tree, with counts (one query)."""
+def _with_counts(queryset):
     live = ~Q(children__status=Status.DELETED)
-    nodes = (
-        scoped_organisations(request)
-        .filter(Q(is_reseller=True) | Q(parent__isnull=True))
+    return queryset.annotate(
+        customer_count=Count("children", filter=Q(children__is_reseller=False) & live),
+        reseller_count=Count("children", filter=Q(children__is_reseller=True) & live),
+    )
+
+
+def _tree_nodes(queryset):
+    """Resellers and providers, not deleted, with their counts, in tree order."""
+    return _with_counts(
+        queryset.filter(Q(is_reseller=True) | Q(parent__isnull=True))
         .exclude(status=Status.DELETED)
-        .annotate(
-            customer_count=Count("children", filter=Q(children__is_reseller=False) & live),
-            reseller_count=Count("children", filter=Q(children__is_reseller=True) & live),
-        )
         .order_by("tree_id", "lft")
     )
+
+
+@login_required
+def customer_tree(request):
+    """The organisations at the top of what the viewer sees (the acting one, or their grants'
+    or the provider) and the resellers just below them, with counts, in one query; deeper
+    levels load when a reseller is opened (``customer_tree_children``), so the page costs
+    the same with 20 resellers or 2,000."""
+    acting = request.acting_organisation
+    ranges = ranges_for(request.user, permission_for(Organisation, "view"))
+    if acting is not None:
+        tops = Q(pk=acting.pk)
+    elif ranges == EVERYTHING:
+        tops = Q(parent__isnull=True)
+    else:
+        tops = Q(pk__in=[])
+        for subtree in ranges:
+            tops |= Q(tree_id=subtree.tree_id, lft=subtree.lft)
+    top_ids = Organisation.objects.filter(tops).values("pk")
+    nodes = _tree_nodes(scoped_organisations(request).filter(tops | Q(parent__in=top_ids)))
     return render(request, "customers/tree.html", {"roots": build_tree(list(nodes))})
+
+
+@login_required
+def customer_tree_children(request, pk: int):
+    """The resellers directly below one, for the tree's opened branch (an htmx partial)."""
+    parent = visible_or_404(request, Organisation.objects.all(), pk=pk)
+    nodes = _tree_nodes(scoped_organisations(request).filter(parent=parent))
+    return render(request, "customers/_tree_children.html", {"nodes": [TreeNode(n) for n in nodes]})

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.actors import SYSTEM
 from core.jobs import PASSWORD_KINDS, SECRET_ERASED, JobKind, request_job, send_run_message
@@ -113,3 +114,24 @@ def request_repair(*, actor: Any, organisation: Organisation) -> Job:
     if organisation.directory_guid is None:
         raise ValidationError("This organisation is not provisioned; there is nothing to repair.")
     return request_job(kind=JobKind.REPAIR_ORGANISATION, organisation=organisation, actor=actor)
+
+
+RECONCILE_REPORT, RECONCILE_REPAIR = "report", "repair"
+
+
+@transaction.atomic
+def request_reconcile(*, actor: Any, organisation: Organisation, repair: bool = False) -> Job:
+    """Start a job that compares ``organisation`` with the directory and keeps a drift report;
+    with ``repair``, it also puts right what drifted and quarantines what the portal does not
+    know. Looking needs only sight of the jobs; repairing needs the right to manage them."""
+    codename = "manage_jobs" if repair else "view_jobs"
+    if not has_permission(actor, codename, organisation):
+        raise PermissionDenied(_("You may not repair this organisation's directory objects."))
+    if organisation.directory_guid is None:
+        raise ValidationError(_("This organisation is not provisioned; there is nothing to check."))
+    return request_job(
+        kind=JobKind.RECONCILE,
+        organisation=organisation,
+        actor=actor,
+        payload={"mode": RECONCILE_REPAIR if repair else RECONCILE_REPORT},
+    )

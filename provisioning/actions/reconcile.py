@@ -5,24 +5,27 @@
 - missing: an OU, group, password policy, UPN suffix or account the portal expects;
 - different: an object renamed or moved (found again by its objectGUID), a description,
   account attribute, enabled state, policy setting or group membership that differs;
-- extra: accounts in its Users OU and groups in its Groups OU the portal does not know,
-  and group members that should not be there.
+- extra: accounts and groups anywhere in its OU the portal does not know (strays), and
+  group members that should not be there.
 
-Repair is a ``repair_organisation`` job (`request_repair`): the full provisioning plan
-applied again, which puts renamed objects back, recreates missing ones, corrects
-attributes and sets memberships exactly. Extra accounts and groups are reported, never
-deleted: someone may have made them on purpose.
+Repair (a ``repair_organisation`` job, or a ``reconcile`` job in repair mode) applies the
+full provisioning plan again, which puts renamed objects back, recreates missing ones,
+corrects attributes and sets memberships exactly, then quarantines the strays: disabled,
+described, moved to the tenant's Quarantine OU, never deleted (someone may have made them
+on purpose; a person decides on the customer's page).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from ldap3 import Connection
 
-from core.actors import SYSTEM
+from core.jobs import JobKind
+from core.models import DriftReport, Job, JobState
 from customers.models import Organisation, Status, User
 from directory import (
     Account,
@@ -37,16 +40,16 @@ from directory import (
     get_connection,
     get_members,
     list_accounts,
-    list_groups,
     list_upn_suffixes,
     ou_dn,
     parent_of,
     summarise,
 )
-from provisioning.actions.jobs import request_repair
+from provisioning.actions.jobs import RECONCILE_REPAIR, RECONCILE_REPORT, request_reconcile
 from provisioning.engine.connection import DirectoryNotConfigured, directory_config
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.layout import Layout
+from provisioning.job_plans.quarantine import unknown_below
 from provisioning.models import DirectoryObject
 
 logger = logging.getLogger("provisioning.actions.reconcile")
@@ -145,18 +148,15 @@ class _Checker:
             (layout.KEY_ADMINS, layout.admins_group(org.code)),
         ):
             found[key] = self.located("group", name, self.group_dn(name), self.recalled(key))
-        known = set(
-            DirectoryObject.objects.filter(organisation=org, key__startswith="group:")
-            .exclude(guid=None)
-            .values_list("guid", flat=True)
-        )
-        try:
-            groups = list_groups(self.conn, self.groups_ou)
-        except DirectoryError:
-            groups = []
-        for group in groups:
-            if group.guid not in known:
-                self.report.add(EXTRA, "group", group.cn or group.dn, group.dn)
+        fixed = {layout.KEY_ALL_USERS, layout.KEY_ADMINS}
+        # Service groups: the repair's service steps make them again when they are deleted.
+        for made in DirectoryObject.objects.filter(
+            organisation=org, key__startswith="group:"
+        ).order_by("key"):
+            if made.key not in fixed:
+                found[made.key] = self.located(
+                    "group", made.name, self.group_dn(made.name), made.guid
+                )
         return found
 
     def policy(self, all_users: ObjectSummary | None) -> None:
@@ -215,12 +215,24 @@ class _Checker:
                 continue
             matched[user.pk] = account
             self.account(user, account, users_ou)
-        known = {account.guid for account in matched.values()}
-        for account in in_ou:
-            if account.guid not in known:
-                name = account.upn or account.sam_account_name or ""
-                self.report.add(EXTRA, "account", name, account.dn)
         return matched
+
+    def strays(self) -> None:
+        """Accounts and groups anywhere in the organisation's OU the portal does not know
+        (a repair quarantines them)."""
+        try:
+            found, others = unknown_below(self.conn, self.org_dn, self.organisation)
+        except DirectoryError:
+            return
+        for stray in found:
+            self.report.add(EXTRA, stray.kind, stray.upn or stray.name, stray.dn)
+        for other in others:
+            self.report.add(
+                EXTRA,
+                other.kind,
+                other.upn or other.name,
+                f"{other.dn}: another organisation's, moved here by hand (left alone)",
+            )
 
     def account(self, user: User, account: Account, users_ou: str) -> None:
         if dn_key(parent_of(account.dn)) != dn_key(users_ou):
@@ -266,8 +278,9 @@ class _Checker:
                     self.report.add(EXTRA, "membership", f"{dn} in {name}")
 
 
-def check_organisation(organisation: Organisation) -> Report:
-    """Compare a provisioned organisation with the directory (reads only)."""
+def check_organisation(organisation: Organisation, conn: Connection | None = None) -> Report:
+    """Compare a provisioned organisation with the directory (reads only), on `conn` (a
+    job's connection) or the process's own."""
     report = Report(organisation=organisation)
     if organisation.directory_guid is None:
         report.error = f"{organisation.name} is not provisioned in the directory; nothing to check."
@@ -278,7 +291,7 @@ def check_organisation(organisation: Organisation) -> Report:
         report.error = str(exc)
         return report
     try:
-        checker = _Checker(get_connection(config), Layout(config), report)
+        checker = _Checker(conn or get_connection(config), Layout(config), report)
         checker.organisation_ou()
         checker.sub_ous()
         groups = checker.groups()
@@ -286,6 +299,7 @@ def check_organisation(organisation: Organisation) -> Report:
         checker.suffixes()
         accounts = checker.users()
         checker.memberships(groups, accounts)
+        checker.strays()
     except DirectoryError as exc:
         report.error = f"The directory could not be checked: {exc}"
     except Exception as exc:  # a JobFailed from the layout helpers (no UPN ...)
@@ -294,32 +308,58 @@ def check_organisation(organisation: Organisation) -> Report:
     return report
 
 
+def keep(report: Report, *, job: Job | None = None, repair: bool = False) -> DriftReport:
+    """Keep what a run found (the customer's page and list show the latest)."""
+    return DriftReport.objects.create(
+        organisation=report.organisation,
+        job=job,
+        repair=repair,
+        differences=[asdict(drift) for drift in report.drift],
+        found=len(report.drift),
+        remaining=len(report.drift),
+        checked=report.checked,
+        error=report.error,
+    )
+
+
+def kept_after_repair(kept: DriftReport, after: Report) -> None:
+    """Record what the repair of ``kept``'s run left."""
+    DriftReport.objects.filter(pk=kept.pk).update(remaining=len(after.drift), error=after.error)
+
+
 def organisations_to_check():
     return Organisation.objects.filter(
         directory_guid__isnull=False, status__in=[Status.ACTIVE, Status.SUSPENDED]
     ).order_by("tree_id", "lft")
 
 
-def reconcile_all(*, repair: bool = False) -> dict[str, int]:
-    """Check every provisioned organisation; log drift; optionally start repair jobs."""
-    counts = {"checked": 0, "drifted": 0, "errors": 0, "repairs": 0}
-    for organisation in organisations_to_check():
-        report = check_organisation(organisation)
-        counts["checked"] += 1
-        if report.error:
-            counts["errors"] += 1
-            logger.warning("reconcile %s: %s", organisation.code, report.error)
-        elif report.drift:
-            counts["drifted"] += 1
-            logger.warning(
-                "reconcile %s: %d difference(s): %s",
-                organisation.code,
-                len(report.drift),
-                "; ".join(
-                    f"{d.kind} {d.what} {d.name} {d.detail}".strip() for d in report.drift[:20]
-                ),
-            )
-            if repair:
-                request_repair(actor=SYSTEM, organisation=organisation)
-                counts["repairs"] += 1
-    return counts
+def providers_to_reconcile():
+    return Organisation.objects.filter(parent__isnull=True).exclude(status=Status.DELETED)
+
+
+def request_reconciles(*, actor: Any, provider: Organisation, mode: str) -> int:
+    """Queue a reconcile job (``mode`` report or repair) for every provisioned organisation
+    of ``provider``'s tree that has none waiting or running already (a slow run is not
+    doubled by the next schedule). Returns how many were queued."""
+    if mode not in (RECONCILE_REPORT, RECONCILE_REPAIR):
+        raise ValueError(f"a reconcile mode is report or repair, not {mode!r}")
+    # The tree as it is now: organisations added since ``provider`` was read moved its edges.
+    tree = Organisation.objects.filter(pk=provider.pk).values("tree_id", "lft", "rght").get()
+    organisations = organisations_to_check().filter(
+        tree_id=tree["tree_id"], lft__gte=tree["lft"], rght__lte=tree["rght"]
+    )
+    busy = set(
+        Job.objects.filter(
+            kind=JobKind.RECONCILE,
+            organisation__in=organisations,
+            state__in=[JobState.QUEUED, JobState.RUNNING],
+        ).values_list("organisation_id", flat=True)
+    )
+    queued = 0
+    for organisation in organisations:
+        if organisation.pk in busy:
+            continue
+        request_reconcile(actor=actor, organisation=organisation, repair=mode == RECONCILE_REPAIR)
+        queued += 1
+    logger.info("reconcile of provider %s: %d job(s) queued (%s)", provider.pk, queued, mode)
+    return queued

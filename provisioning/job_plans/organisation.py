@@ -12,10 +12,11 @@ from provisioning.engine.context import StepContext
 from provisioning.engine.errors import JobFailed
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.base import Step, register
+from provisioning.job_plans.quarantine import quarantine_strays
 from provisioning.job_plans.subscriptions import organisation_service_steps
 
 
-def _organisation(job: Job) -> Organisation:
+def organisation_of(job: Job) -> Organisation:
     if job.organisation is None:
         raise JobFailed("The organisation of this job no longer exists.")
     return Organisation.objects.get(pk=job.organisation_id)
@@ -53,20 +54,26 @@ def _provision_failed(job: Job) -> None:
 def provision_organisation(job: Job) -> list[Step]:
     """Provision: OU under its parent's, Users and Groups OUs, AllUsers and Admins groups,
     password policy, UPN suffixes, and the users it already has."""
-    return full_steps(_organisation(job))
+    return full_steps(organisation_of(job))
 
 
 @register(JobKind.UPDATE_ORGANISATION)
 def update_organisation(job: Job) -> list[Step]:
     """Apply an edit: description, domains (UPN suffixes) and password policy."""
-    organisation = steps.require_provisioned(_organisation(job))
+    organisation = steps.require_provisioned(organisation_of(job))
     return steps.structure_steps(organisation)
+
+
+def repair_steps(organisation: Organisation, job: Job | None = None) -> list[Step]:
+    """Everything the portal says, applied again; then what it does not know, set aside."""
+    return [*full_steps(organisation), quarantine_strays(organisation, job)]
 
 
 @register(JobKind.REPAIR_ORGANISATION)
 def repair_organisation(job: Job) -> list[Step]:
-    """Repair drift: apply everything the portal says again (reconciliation)."""
-    return full_steps(steps.require_provisioned(_organisation(job)))
+    """Repair drift: apply everything the portal says again (reconciliation) and quarantine
+    the accounts and groups it does not know."""
+    return repair_steps(steps.require_provisioned(organisation_of(job)), job)
 
 
 # --- suspend and resume ----------------------------------------------------------------------
@@ -93,7 +100,7 @@ def _switch(account: Account, *, enable: bool) -> Step:
 @register(JobKind.SUSPEND_ORGANISATION)
 def suspend_organisation(job: Job) -> list[Step]:
     """Suspend: remember which accounts are enabled, then disable every account."""
-    organisation = steps.require_provisioned(_organisation(job))
+    organisation = steps.require_provisioned(organisation_of(job))
 
     def record(ctx: StepContext) -> None:
         accounts = _accounts(ctx, organisation)
@@ -148,7 +155,7 @@ def _last_suspension(
 def resume_organisation(job: Job) -> list[Step]:
     """Resume: enable again exactly the accounts that were enabled before the suspension
     (and accounts made since), except users disabled in the portal meanwhile."""
-    organisation = steps.require_provisioned(_organisation(job))
+    organisation = steps.require_provisioned(organisation_of(job))
 
     def find(ctx: StepContext) -> None:
         suspension = _last_suspension(organisation, job, in_force=False)
@@ -206,7 +213,7 @@ def _deprovision_failed(job: Job) -> None:
 def deprovision_organisation(job: Job) -> list[Step]:
     """Deprovision: remove the password policy, the UPN suffixes no other organisation uses,
     then the whole OU tree."""
-    organisation = _organisation(job)
+    organisation = organisation_of(job)
     suffixes = sorted(layout.remembered_suffixes(organisation))
     return [
         steps.remove_policy(organisation),
@@ -220,4 +227,4 @@ def deprovision_organisation(job: Job) -> list[Step]:
 def move_organisation(job: Job) -> list[Step]:
     """Its OU goes below the new parent's, found by objectGUID and renamed into place, with
     everything under it; the new parent's OUs are made first if they are missing."""
-    return steps.structure_steps(steps.require_provisioned(_organisation(job)))
+    return steps.structure_steps(steps.require_provisioned(organisation_of(job)))

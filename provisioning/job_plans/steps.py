@@ -321,6 +321,13 @@ def _store_user_guid(user: User, guid) -> None:
         user.directory_guid = guid
 
 
+def store_logon_name(user: User, sam_account_name: str) -> None:
+    """Keep the logon name AD holds, so the portal shows the one AD chose on a collision."""
+    if sam_account_name and user.directory_sam_account_name != sam_account_name:
+        User.objects.filter(pk=user.pk).update(directory_sam_account_name=sam_account_name)
+        user.directory_sam_account_name = sam_account_name
+
+
 def outside_message(username: str, organisation: Organisation) -> str:
     return (
         f"The account of {username} is outside the OU of {organisation.name}; Canopy will "
@@ -413,6 +420,7 @@ def ensure_account(
             set_password(ctx.conn, result.dn, password, must_change=change)
             ctx.note("password set")
         _store_user_guid(user, result.guid)
+        store_logon_name(user, result.sam_account_name)
         ctx.state.setdefault("user_dns", {})[user.pk] = result.dn
         if result.created:
             ctx.state.setdefault("created_accounts", set()).add(user.pk)

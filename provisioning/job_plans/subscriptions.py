@@ -225,6 +225,7 @@ def _import_chunk(users: list[User]) -> Step:
             if user.directory_guid != result.guid:
                 User.objects.filter(pk=user.pk).update(directory_guid=result.guid)
                 user.directory_guid = result.guid
+            steps.store_logon_name(user, result.sam_account_name)
             ctx.state.setdefault("user_dns", {})[user.pk] = result.dn
             created += result.created
         if ctx.job.secret:  # a retry after the passwords were erased keeps the hashes it has

@@ -1,5 +1,5 @@
 """Jobs: a scoped list, a detail page that follows a running job, retry and cancel; and the
-per-organisation "Check directory" page that shows drift and offers a repair.
+per-organisation "Check directory" page that starts reconcile jobs and shows their drift.
 
 Every fetch goes through the scoping API: what the viewer may not see is a 404; what they
 see but may not change is a 403.
@@ -11,15 +11,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.jobs import JobKind
-from core.models import Job
+from core.models import DriftReport, Job
 from core.scoping import has_permission, within
 from core.views import require, visible_or_404
 from customers.models import Organisation
 from provisioning.actions import jobs as actions
-from provisioning.actions.reconcile import check_organisation
 from provisioning.filters import JobFilter
 
 LIST_LIMIT = 200
@@ -97,36 +97,62 @@ def _visible_organisation(request, pk: int) -> Organisation:
     return organisation
 
 
+RECENT_CHECKS = 5
+
+
+def _reconcile_jobs(organisation: Organisation):
+    return Job.objects.filter(organisation=organisation, kind=JobKind.RECONCILE).defer(
+        "log", "payload", "secret"
+    )
+
+
 @login_required
 def check_directory(request, pk: int):
-    """Compare the organisation with the directory now (reads only) and show the drift."""
+    """The organisation's latest drift report, and the reconcile job in progress (followed
+    with htmx): the page never reads the directory itself, a job does."""
     organisation = _visible_organisation(request, pk)
-    report = check_organisation(organisation)
-    recent_repairs = Job.objects.filter(
-        organisation=organisation, kind=JobKind.REPAIR_ORGANISATION
-    ).defer("log", "payload", "secret")[:5]
-    return render(
-        request,
-        "provisioning/check_directory.html",
-        {
-            "organisation": organisation,
-            "report": report,
-            "may_repair": has_permission(request.user, "manage_jobs", organisation),
-            "recent_repairs": recent_repairs,
-        },
-    )
+    recent = list(_reconcile_jobs(organisation)[:RECENT_CHECKS])
+    running = next((job for job in recent if not job.is_finished), None)
+    report = DriftReport.objects.filter(organisation=organisation).select_related("job").first()
+    context = {
+        "organisation": organisation,
+        "report": report,
+        "job": running,
+        "may_repair": has_permission(request.user, "manage_jobs", organisation),
+        "recent_checks": recent,
+    }
+    if request.htmx:
+        return render(request, "provisioning/_check_result.html", context)
+    return render(request, "provisioning/check_directory.html", context)
+
+
+def _start_reconcile(request, pk: int, *, repair: bool):
+    organisation = _visible_organisation(request, pk)
+    require(request, "manage_jobs" if repair else "view_jobs", organisation)
+    try:
+        actions.request_reconcile(actor=request.user, organisation=organisation, repair=repair)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("A repair job is queued; this page follows it.")
+            if repair
+            else _("A check of the directory is queued; this page follows it."),
+        )
+    return redirect("provisioning:check_directory", organisation.pk)
+
+
+@login_required
+@require_POST
+def run_check(request, pk: int):
+    """Start a reconcile job that only reports."""
+    return _start_reconcile(request, pk, repair=False)
 
 
 @login_required
 @require_POST
 def repair_directory(request, pk: int):
-    """Start a repair job: everything the portal says about the organisation, applied again."""
-    organisation = _visible_organisation(request, pk)
-    require(request, "manage_jobs", organisation)
-    try:
-        job = actions.request_repair(actor=request.user, organisation=organisation)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("provisioning:check_directory", organisation.pk)
-    messages.success(request, "A repair job is queued; this page follows it.")
-    return redirect(job)
+    """Start a reconcile job in repair mode: everything the portal says applied again, then
+    what it does not know quarantined."""
+    return _start_reconcile(request, pk, repair=True)

@@ -96,3 +96,12 @@ def test_disable_the_ticked_users(live_cast, open_as):
     expect(page.locator(".alert-success")).to_have_text("Disabled: enduser.")
     live_cast.end_user.refresh_from_db()
     assert not live_cast.end_user.is_active
+
+
+def test_the_hierarchy_tree_opens_a_reseller_on_demand(live_cast, open_as):
+    page = open_as(live_cast.provider_admin)
+    page.goto("/customers/tree/")
+    branch = page.locator("li[data-code=RONE] > details")
+    expect(branch.locator("ul")).not_to_contain_text("Sub Reseller")
+    branch.locator("summary").click()
+    expect(branch.locator("ul")).to_contain_text("Sub Reseller")

@@ -143,6 +143,19 @@ def test_the_tree_shows_resellers_with_counts_and_links(cast, login):
     assert resellers["RONE"].customer_count == 1 and resellers["RONE"].reseller_count == 1
 
 
+def test_the_tree_shows_one_level_below_the_top_and_opens_the_rest_on_demand(cast, login):
+    client = login(cast.provider_admin)
+    page = client.get(url("tree")).content.decode()
+    assert "Reseller One" in page and "Reseller Two" in page
+    assert "Sub Reseller" not in page  # two levels down: loaded when Reseller One opens
+    assert url("tree_children", cast.reseller.pk) in page
+    branch = client.get(url("tree_children", cast.reseller.pk)).content.decode()
+    assert "Sub Reseller" in branch and "Deep Customer" not in branch  # resellers only
+    assert (
+        login(cast.reseller2_admin).get(url("tree_children", cast.reseller.pk)).status_code == 404
+    )
+
+
 def bulk_customers(parent: Organisation, count: int) -> None:
     """``count`` customers below ``parent`` in two bulk inserts and a tree rebuild."""
     organisations = [
@@ -201,10 +214,11 @@ def test_the_list_tree_and_customer_page_keep_their_query_counts(
 # Reseller is a search-as-you-type picker that lists nothing until asked);
 # the tree's one annotated query; the customer page's ancestors, jobs, contacts, domains,
 # its people (one count over its subtree: it has no limit, so no seats to add up), its
-# services with their seats (one annotated query) and tags.
+# services with their seats (one annotated query), tags, its latest drift report and its
+# quarantined objects.
 LIST_QUERIES = 12
 TREE_QUERIES = 7
-DETAIL_QUERIES = 15
+DETAIL_QUERIES = 17
 
 
 def test_search_the_service_filter_and_sort_work_together(cast, login):

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 
+from customers.actions.codes import generate_code
 from customers.filters import OrganisationFilter
 from customers.management.scale import PlannedNode, plan_tree
 from customers.models import Domain, Organisation, User
@@ -332,3 +333,10 @@ def test_the_providers_first_page_reads_the_page_not_the_tree(big_tree_with_peop
         ]
         read[order] = max(organisation_rows_read(sql) for sql in pages)
     assert max(read.values()) <= 200, read
+
+
+def test_a_generated_code_is_looked_up_by_the_upper_code_btree(big_tree):
+    """Which codes are taken: an equality on UPPER(code), which the trigram index would also
+    serve, at about 9 ms a candidate (450 ms for a batch of 50 at 1,000 organisations)."""
+    (sql,) = captured(lambda: generate_code("QP Customer 1234"))
+    assert index_names(sql) == {"organisation_code_upper"}

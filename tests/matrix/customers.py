@@ -133,6 +133,11 @@ ROWS: dict[str, Row] = {
     "customers:detail": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     # Issue 3: find, create, manage customers.
     "customers:tree": Row(),
+    # A branch of the tree: Reseller One's resellers, for those who see Reseller One.
+    "customers:tree_children": Row(
+        args=lambda cast: [cast.reseller.pk],
+        statuses=expect(404, provider_admin=200, reseller_admin=200),
+    ),
     "customers:export": Row(),
     "customers:parent_choices": Row(query="?q=one"),
     "customers:move_choices": Row(query="?q=two"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.matrix.shapes import MANAGES_CUSTOMER_ONE_JOBS, SEES_CUSTOMER_ONE, Row
+from tests.matrix.shapes import MANAGES_CUSTOMER_ONE_JOBS, SEES_CUSTOMER_ONE, Row, as_post
 
 
 def _job_state(cast):
@@ -15,6 +15,30 @@ def _job_count(cast):
     from core.models import Job
 
     return Job.objects.filter(organisation=cast.customer).count()
+
+
+def _quarantined(cast):
+    """A stray account a repair set aside in Customer One."""
+    import uuid
+
+    from core.models import QuarantinedObject
+
+    return QuarantinedObject.objects.get_or_create(
+        organisation=cast.customer,
+        guid=uuid.UUID("00000000-0000-4000-8000-00000000a001"),
+        defaults={
+            "kind": QuarantinedObject.ACCOUNT,
+            "name": "matrixstray",
+            "dn": "CN=matrixstray,OU=Quarantine",
+            "reason": "Quarantined by Canopy: not in the portal",
+        },
+    )[0]
+
+
+def _quarantine_state(cast):
+    from core.models import QuarantinedObject
+
+    return QuarantinedObject.objects.get(pk=_quarantined(cast).pk).state
 
 
 ROWS: dict[str, Row] = {
@@ -39,6 +63,26 @@ ROWS: dict[str, Row] = {
     ),
     "provisioning:check_directory": Row(
         args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE
+    ),
+    # Anyone who sees the jobs may start a check (it only reads); repairing is managing.
+    "provisioning:run_check": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        statuses=as_post(SEES_CUSTOMER_ONE),
+        unchanged=_job_count,
+    ),
+    # Adopting creates a user (add_users); deleting an account for good, delete_users.
+    "provisioning:quarantine_adopt": Row(
+        method="post",
+        args=lambda cast: [_quarantined(cast).pk],
+        statuses=MANAGES_CUSTOMER_ONE_JOBS,
+        unchanged=_quarantine_state,
+    ),
+    "provisioning:quarantine_delete": Row(
+        method="post",
+        args=lambda cast: [_quarantined(cast).pk],
+        statuses=MANAGES_CUSTOMER_ONE_JOBS,
+        unchanged=_quarantine_state,
     ),
     "provisioning:repair_directory": Row(
         method="post",

@@ -32,6 +32,7 @@ from directory import (
 from directory.dn import cn_dn, ou_dn
 from directory.errors import DirectoryError
 from directory.policy import password_settings_container
+from provisioning.engine.connection import directory_config
 from provisioning.job_plans import layout
 from tests.fixtures.samba import _exports, _script
 from tests.provisioning.helpers import provision, run
@@ -152,3 +153,40 @@ def test_outside_the_tenants_ou_the_delegated_account_is_refused_and_nothing_is_
     assert "insufficient" in job.error.lower() or "access" in job.error.lower(), job.error
     ous = ops.search(ldap, test_ou, "(objectClass=organizationalUnit)", attributes=["ou"])
     assert [entry["dn"] for entry in ous] == [test_ou]
+
+
+def test_the_delegated_account_quarantines_and_deletes_strays(as_delegated, tenants, ldap):
+    """Quarantine writes what the delegation allows inside the tenants OU: a new OU, a
+    disabled account, a security group made a distribution group, moves and a delete."""
+    from core.models import QuarantinedObject
+    from directory import UserSpec, ensure_group, ensure_user, find_by_guid
+    from provisioning.actions.jobs import request_reconcile
+    from provisioning.actions.quarantine import delete_quarantined_object
+
+    customer = tenants.customer()
+    admin = tenants.user(customer)
+    provision(customer, admin)
+    where = layout.Layout(directory_config())
+    name = tenants.unique("x")
+    account = ensure_user(
+        ldap,
+        where.users_ou(customer),
+        UserSpec(
+            upn=f"{name}@{customer.primary_domain.name}",
+            sam_account_name=name,
+            given_name="Made",
+            surname="By hand",
+            display_name=name,
+        ),
+    )
+    group = ensure_group(ldap, where.groups_ou(customer), tenants.unique("G"))
+
+    job = run(request_reconcile(actor=SYSTEM, organisation=customer, repair=True))
+
+    assert job.state == JobState.SUCCEEDED, job.error
+    for guid in (account.guid, group):
+        assert "OU=Quarantine," in find_by_guid(ldap, guid, ["cn"])["dn"]
+    item = QuarantinedObject.objects.get(guid=group)
+    deleted = run(delete_quarantined_object(actor=SYSTEM, item=item))
+    assert deleted.state == JobState.SUCCEEDED, deleted.error
+    assert find_by_guid(ldap, group, ["cn"]) is None

@@ -98,7 +98,7 @@ def test_drift_is_reported_and_repair_fixes_it(customer, ldap, tenants, test_ou)
     assert Job.objects.filter(kind="repair_organisation", state=JobState.SUCCEEDED).count() == 1
 
 
-def test_an_extra_account_is_reported_but_never_deleted(customer, ldap, tenants):
+def test_an_extra_account_is_reported_and_quarantined_but_never_deleted(customer, ldap, tenants):
     from directory import UserSpec, ensure_user
 
     users_ou = layout.Layout(directory_config()).users_ou(customer)
@@ -116,7 +116,9 @@ def test_an_extra_account_is_reported_but_never_deleted(customer, ldap, tenants)
 
     assert [d.kind for d in check_organisation(customer).drift] == ["extra"]
     reconcile("--repair", "--organisation", customer.code)
-    assert read_entry(ldap, extra.dn) is not None
+    assert read_entry(ldap, extra.dn) is None  # moved to the Quarantine OU
+    moved = find_user_by_guid(ldap, extra.guid)
+    assert moved is not None and "OU=Quarantine," in moved["dn"]
 
 
 def test_the_command_without_repair_reports_and_changes_nothing(customer, ldap, tenants):
@@ -130,20 +132,50 @@ def test_the_command_without_repair_reports_and_changes_nothing(customer, ldap, 
     assert not Job.objects.filter(kind="repair_organisation").exists()
 
 
-def test_the_check_directory_page_shows_drift_and_repairs_it(customer, ldap, login, tenants):
+def test_the_check_directory_page_starts_jobs_and_shows_their_drift(
+    customer, ldap, login, tenants, settings
+):
     viewer = tenants.user(customer.parent, role="Reseller Admin")
     account = find_user_by_guid(ldap, customer.users.first().directory_guid)
     disable_user(ldap, account["dn"])
     client = login(viewer)
+    page_url = reverse("provisioning:check_directory", args=[customer.pk])
 
-    page = client.get(reverse("provisioning:check_directory", args=[customer.pk]))
+    response = client.post(reverse("provisioning:run_check", args=[customer.pk]))
 
-    html = page.content.decode()
-    assert "1 difference found" in html
-    assert "Repair directory" in html
-    response = client.post(reverse("provisioning:repair_directory", args=[customer.pk]))
-    job = Job.objects.get(kind="repair_organisation")
-    assert response.url == job.get_absolute_url()
+    assert response.url == page_url
+    job = Job.objects.get(kind="reconcile")
+    assert job.payload == {"mode": "report"}
+    following = client.get(page_url, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="check-running"' in following and "hx-trigger" in following
     assert run(job).state == JobState.SUCCEEDED
-    html = client.get(reverse("provisioning:check_directory", args=[customer.pk])).content.decode()
-    assert "The directory matches the portal" in html
+    # The page reads only the database: it renders with the directory out of reach.
+    settings.DIRECTORY_URL = "ldaps://127.0.0.1:1"
+    html = client.get(page_url).content.decode()
+    assert "1 difference found" in html and "disabled, the portal says enabled" in html
+    assert "check-running" not in html
+    assert "Repair directory" in html
+    settings.DIRECTORY_URL = tenants.config.url
+
+    response = client.post(reverse("provisioning:repair_directory", args=[customer.pk]))
+
+    assert response.url == page_url
+    repair = Job.objects.filter(kind="reconcile").order_by("-pk").first()
+    assert repair.payload == {"mode": "repair"}
+    assert run(repair).state == JobState.SUCCEEDED
+    html = client.get(page_url).content.decode()
+    assert "Repaired: 0 differences remain." in html
+    assert check_organisation(customer).drift == []
+
+
+def test_the_command_keeps_a_drift_report_with_what_its_repair_left(customer, ldap):
+    from core.models import DriftReport
+
+    account = find_user_by_guid(ldap, customer.users.first().directory_guid)
+    disable_user(ldap, account["dn"])
+
+    reconcile("--repair", "--organisation", customer.code)
+
+    kept = DriftReport.objects.get(organisation=customer)
+    assert (kept.found, kept.remaining, kept.repair) == (1, 0, True)
+    assert kept.differences[0]["what"] == "account"

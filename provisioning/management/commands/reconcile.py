@@ -1,8 +1,9 @@
 """``manage.py reconcile [--repair] [--organisation CODE]``: compare the portal with AD.
 
-Prints the drift of every provisioned organisation (or one). With ``--repair``, starts a
-repair job for each organisation that drifted, runs it here (as a worker would; a worker
-that receives the same job finds it taken), and checks again.
+Prints the drift of every provisioned organisation (or one), and keeps it as the
+organisation's latest drift report. With ``--repair``, starts a repair job for each
+organisation that drifted, runs it here (as a worker would; a worker that receives the same
+job finds it taken), and checks again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from core.actors import SYSTEM
 from core.models import Job
 from customers.models import Organisation
 from provisioning.actions.jobs import request_repair
-from provisioning.actions.reconcile import Report, check_organisation, organisations_to_check
+from provisioning.actions.reconcile import (
+    Report,
+    check_organisation,
+    keep,
+    kept_after_repair,
+    organisations_to_check,
+)
 from provisioning.engine.runner import run_job
 
 WAIT_SECONDS = 300
@@ -39,6 +46,7 @@ class Command(BaseCommand):
         drifted = failed = 0
         for org in organisations:
             report = check_organisation(org)
+            kept = keep(report, repair=repair and bool(report.drift))
             self.show(report)
             if report.error:
                 failed += 1
@@ -50,7 +58,9 @@ class Command(BaseCommand):
                 job = request_repair(actor=SYSTEM, organisation=org)
                 outcome = self.run(job)
                 self.stdout.write(f"  repair job {job.pk}: {outcome}")
-                self.show(check_organisation(org), prefix="  after repair: ")
+                after = check_organisation(org)
+                kept_after_repair(kept, after)
+                self.show(after, prefix="  after repair: ")
         summary = f"{len(organisations)} checked, {drifted} with drift, {failed} not checked"
         self.stdout.write(self.style.SUCCESS(summary) if not (drifted or failed) else summary)
         if failed or (drifted and not repair):
