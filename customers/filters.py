@@ -91,8 +91,14 @@ class OrganisationFilter(MultiSelectFilterMixin, django_filters.FilterSet):
         model = Organisation
         fields = ["q", "customer_type", "status", "parent", "tag", "service"]
 
-    def __init__(self, data=None, queryset=None, *, scope=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, scope=None, extra=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
+        # Filters registered by the apps above (core.registry.ListExtension), before the form
+        # is built from ``self.filters``.
+        for name, extra_filter in (extra or {}).items():
+            extra_filter.model = self._meta.model
+            extra_filter.parent = self
+            self.filters[name] = extra_filter
         scope = scope if scope is not None else queryset
         self.filters["parent"].queryset = scope.filter(
             Q(is_reseller=True) | Q(parent__isnull=True)

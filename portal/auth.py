@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 
+from billing.models.account import banner_annotations
 from customers.actions.lifecycle import may_sign_in
-from customers.models import User
+from customers.models import Organisation, User
 
 
 def find_account(login: str) -> User | None:
@@ -54,6 +55,20 @@ class UsernameOrUpnBackend(ModelBackend):
 
     def user_can_authenticate(self, user):
         return may_sign_in(user) or (user.is_superuser and user.is_active)
+
+    def get_user(self, user_id):
+        """The session's user, with the organisation that ``may_sign_in`` reads anyway loaded
+        in the same query as whether its billing banner shows (billing.context_processors)."""
+        user = User._default_manager.filter(pk=user_id).first()
+        if user is None:
+            return None
+        if user.organisation_id is not None:
+            user.organisation = (
+                Organisation.objects.annotate(**banner_annotations())
+                .filter(pk=user.organisation_id)
+                .first()
+            )
+        return user if self.user_can_authenticate(user) else None
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username and "@" in username:

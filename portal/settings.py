@@ -10,6 +10,7 @@ import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -115,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
                 "provisioning.context_processors.directory_status",
+                "billing.context_processors.billing_banner",
             ],
         },
     },
@@ -414,6 +416,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
     },
     "expire-user-uploads": {"task": "customers.expire_uploads", "schedule": 10 * 60.0},
+    # Billing: yesterday's seat-days, debited from prepaid balances (README "Billing").
+    "billing-daily-usage": {
+        "task": "billing.daily_usage",
+        "schedule": crontab(
+            hour=env.int("BILLING_DAILY_HOUR", default=0),
+            minute=env.int("BILLING_DAILY_MINUTE", default=30),
+        ),
+    },
+    "billing-daily-checks": {"task": "billing.daily_checks", "schedule": crontab(hour=6, minute=0)},
     "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
@@ -433,6 +444,11 @@ DELETED_RETENTION_DAYS = env.int("DELETED_RETENTION_DAYS", default=30)
 RECONCILE_MODE = env.str("RECONCILE_MODE", default="report")
 if RECONCILE_MODE not in ("report", "repair"):
     raise ImproperlyConfigured(f"RECONCILE_MODE={RECONCILE_MODE!r} is not report or repair")
+
+# Billing (README "Billing"): the currency of accounts whose issuer has none of its own.
+BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+# Accounts the daily debit locks and debits per transaction: a killed worker loses one batch.
+BILLING_DAILY_BATCH = env.int("BILLING_DAILY_BATCH", default=2000)
 
 # --- Directory (Active Directory / Samba AD) ---------------------------------------------------
 DIRECTORY_URL = env.str("DIRECTORY_URL", default="")

@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("customers/", include("customers.urls")),
     path("jobs/", include("provisioning.urls")),
+    path("billing/", include("billing.urls")),
     path("users/", include((user_patterns, "users"))),
     path("services/", include((catalogue_patterns, "catalogue"))),
     path("admin/", admin.site.urls),

@@ -34,7 +34,7 @@ def _check(actor: Any, subscription: CustomerService, users: list[User]) -> None
 
 def take_service_seats(subscription: CustomerService, count: int) -> CustomerService:
     """``take_service_seat`` for ``count`` users at once (one lock, one count)."""
-    locked = take_service_seat(subscription)  # locks; refuses if not even one seat is left
+    locked = take_service_seat(subscription, count)  # locks; refuses if not even one seat is left
     if count > 1:
         usage = subscription_usage(locked)
         if usage.allowed is not None and usage.used + count > usage.allowed:

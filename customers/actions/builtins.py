@@ -26,6 +26,8 @@ EVERY_PERMISSION = [
     "manage_services",
     "assign_services",
     "manage_catalogue",
+    "view_billing",
+    "manage_billing",
 ]
 CUSTOMER_ADMIN_PERMISSIONS = [
     "view_organisation",
@@ -40,6 +42,8 @@ CUSTOMER_ADMIN_PERMISSIONS = [
     "view_jobs",
     "manage_jobs",
     "assign_services",
+    # Their own balance, ledger, quota and expiry; the parent's admins manage the account.
+    "view_billing",
 ]
 # (name, description, permission codenames, counts as administrator)
 BUILTIN_ROLES = [
@@ -96,6 +100,42 @@ def ensure_builtin_roles(apps) -> None:
                     codename__in=codenames,
                 )
             )
+
+
+def complete_builtin_roles(apps, codenames: list[str]) -> None:
+    """Give the built-in roles the ``codenames`` they list but were created without (a
+    permission added after they were made), and every holder of such a role the permission
+    on the organisations the role was granted on."""
+    ensure_builtin_roles(apps)
+    permission_model = apps.get_model("auth", "Permission")
+    role_model = apps.get_model("customers", "Role")
+    grant_model = apps.get_model("customers", "RoleGrant")
+    object_permission_model = apps.get_model("customers", "OrganisationUserObjectPermission")
+    for name, _description, role_codenames, _is_admin in BUILTIN_ROLES:
+        role = role_model.objects.filter(name=name, is_builtin=True).first()
+        wanted = [c for c in codenames if c in role_codenames]
+        if role is None or not wanted:
+            continue
+        permissions = list(
+            permission_model.objects.filter(
+                content_type__app_label="customers",
+                content_type__model="organisation",
+                codename__in=wanted,
+            )
+        )
+        role.permissions.add(*permissions)
+        object_permission_model.objects.bulk_create(
+            [
+                object_permission_model(
+                    user_id=user_id, permission=permission, content_object_id=organisation_id
+                )
+                for user_id, organisation_id in grant_model.objects.filter(role=role).values_list(
+                    "user_id", "organisation_id"
+                )
+                for permission in permissions
+            ],
+            ignore_conflicts=True,
+        )
 
 
 def ensure_builtin_services(apps) -> None:

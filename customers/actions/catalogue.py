@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from core.actors import SYSTEM, recorded_user, save_recorded
 from core.jobs import JobKind, request_job
 from core.models import Job
+from core.registry import Admission, check_admission
 from core.scoping import has_permission, ranges_for
 from customers.actions.limits import check_service_allocation, subscription_usage
 from customers.actions.organisations import make_reseller
@@ -170,6 +171,7 @@ def provision_service(
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if organisation.status in CLOSED_STATES:
         raise ValidationError("This customer is being removed: it cannot get new services.")
+    check_admission(Admission(Admission.SUBSCRIPTION, organisation))
     if not offered_plans(organisation).filter(pk=plan.pk).exists():
         raise ValidationError({"plan": f"{plan} is not available to {organisation.name}."})
     service = plan.service

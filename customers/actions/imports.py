@@ -23,6 +23,7 @@ from core.actors import SYSTEM, recorded_user
 from core.credentials import decrypt_secret, encrypt_secret
 from core.jobs import JobKind, request_job
 from core.models import Job
+from core.registry import Admission, check_admission
 from core.scoping import require_permission
 from customers.actions.assignments import take_service_seats
 from customers.actions.catalogue import DIRECTORY_STATES, HELD
@@ -208,6 +209,7 @@ def run_import(*, actor: Any, user_import: UserImport, only_valid: bool = False)
             "reached): upload it again to see what."
         )
     organisation = lock_organisation(organisation)
+    check_admission(Admission(Admission.USER, organisation, count=len(valid)))
     usage = user_usage(organisation)
     if usage.allowed is not None and usage.used + len(valid) > usage.allowed:
         raise ValidationError(f"{organisation.name} has reached its user limit ({usage}).")

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.registry import Admission, check_admission
 from core.scoping import within
 from customers.models import CustomerService, Organisation, Status, User, UserService
 
@@ -81,6 +82,8 @@ def user_usage(organisation: Organisation) -> Usage:
 def take_user_seat(organisation: Organisation) -> None:
     """Call inside the transaction that creates a user: refuses when the limit is reached."""
     locked = lock_organisation(organisation)
+    # Under the organisation's lock, so racing creations are judged one after another.
+    check_admission(Admission(Admission.USER, locked))
     if locked.user_limit is None:
         return
     usage = user_usage(locked)
@@ -171,12 +174,16 @@ def subscriptions_with_usage(
     return result
 
 
-def take_service_seat(subscription: CustomerService) -> CustomerService:
-    """Call inside the transaction that gives a user a service."""
+def take_service_seat(subscription: CustomerService, count: int = 1) -> CustomerService:
+    """Call inside the transaction that gives ``count`` users a service (the admission checks
+    judge all of them at once)."""
     locked = (
         CustomerService.objects.select_for_update()
         .select_related("plan", "service")
         .get(pk=subscription.pk)
+    )
+    check_admission(
+        Admission(Admission.SEATS, locked.organisation, subscription=locked, count=count)
     )
     usage = subscription_usage(locked)
     if usage.full:

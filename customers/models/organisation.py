@@ -234,6 +234,9 @@ class Organisation(MPTTModel):
             ("manage_services", "Provision services to customers"),
             ("assign_services", "Give services to users"),
             ("manage_catalogue", "Configure the service catalogue"),
+            # Billing's (the billing app reads them; an account is managed one level up).
+            ("view_billing", "View billing accounts, balances and ledgers"),
+            ("manage_billing", "Manage billing profiles, unit offers and credits"),
         ]
 
     def __str__(self) -> str:

@@ -66,6 +66,14 @@ class Plan(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    # What a prepaid customer's balance pays for each seat of this plan each day.
+    unit_rate = models.DecimalField(
+        "Units per seat per day",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
 
     history = HistoricalRecords()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.registry import CUSTOMER_TABS
 from core.scoping import decider, has_permission, within
 from customers.actions.lifecycle import can_move
 from customers.models import Organisation, Status
@@ -84,6 +85,12 @@ def page_context(request, organisation: Organisation, tab: str) -> dict:
         "tab": tab,
         "may": may,
         "actions": actions,
+        # Tabs the apps above register (billing's Billing and Units).
+        "extra_tabs": [
+            (tab.code, tab.label, reverse(tab.url_name, args=[organisation.pk]))
+            for tab in CUSTOMER_TABS.values()
+            if on_org(tab.codename)
+        ],
         "action_links": [
             (reverse(f"customers:{name}", args=[organisation.pk]), ACTION_LABELS[name])
             for name in actions

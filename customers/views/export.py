@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from core.registry import CUSTOMER_LIST_EXTENSIONS
 from customers.filters import SORTABLE
 from customers.models import OrganisationType, Status
 from customers.views.list import filtered_organisations
@@ -44,14 +46,34 @@ class _Echo:
 @login_required
 def customer_export(request):
     _, queryset = filtered_organisations(request)
+    registered = {
+        name
+        for extension in CUSTOMER_LIST_EXTENSIONS.values()
+        for name, _label, can_sort in extension.columns
+        if can_sort
+    }
     sort = request.GET.get("sort", "name")
     if sort.lstrip("-") in SORTABLE:
         queryset = queryset.order_by(sort, "pk")
+    elif sort.lstrip("-") in registered:
+        # As the list's NullsLastColumn: rows without a value last, in both directions.
+        field = F(sort.lstrip("-"))
+        ordering = (
+            field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True)
+        )
+        queryset = queryset.order_by(ordering, "pk")
     return organisations_csv(queryset, "customers")
 
 
 def organisations_csv(queryset, name: str) -> StreamingHttpResponse:
-    """``queryset`` (annotated with ``primary_domain_name``) as a CSV download."""
+    """``queryset`` (annotated with ``primary_domain_name``) as a CSV download, with the
+    columns the apps above registered (core.registry) where ``queryset`` carries them."""
+    extra = [
+        (column, label)
+        for extension in CUSTOMER_LIST_EXTENSIONS.values()
+        for column, label in extension.export
+        if column in queryset.query.annotations
+    ]
     rows = queryset.values_list(
         "name",
         "code",
@@ -65,15 +87,16 @@ def organisations_csv(queryset, name: str) -> StreamingHttpResponse:
         "email",
         "phone",
         "created",
+        *(column for column, _label in extra),
     )
     writer = csv.writer(_Echo())
 
     def lines():
-        yield writer.writerow(HEADER)
+        yield writer.writerow([*HEADER, *(str(label) for _column, label in extra)])
         for row in rows.iterator(chunk_size=2000):
             name, code, parent_id, reseller, ctype, status, parent, domain, *rest = row
             kind = "Provider" if parent_id is None else ("Reseller" if reseller else "Customer")
-            contact, email, phone, created = rest
+            contact, email, phone, created, *added = rest
             yield writer.writerow(
                 [
                     _cell(v)
@@ -89,6 +112,7 @@ def organisations_csv(queryset, name: str) -> StreamingHttpResponse:
                         email,
                         phone,
                         created.isoformat(timespec="seconds"),
+                        *added,
                     )
                 ]
             )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import django_tables2 as tables
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
 from core.counting import BoundedPaginator
+from core.registry import CUSTOMER_LIST_EXTENSIONS
 from core.scoping import EVERYTHING, permission_for, ranges_for
 from core.views import visible_or_404
 from customers.filters import OrganisationFilter
@@ -27,7 +29,13 @@ def filtered_organisations(request):
     The CSV export uses exactly this queryset, so it can never export more than the list shows.
     """
     scope = scoped_organisations(request)
-    filterset = OrganisationFilter(request.GET, queryset=scope, scope=scope)
+    rows = scope
+    extra_filters = {}
+    for extension in CUSTOMER_LIST_EXTENSIONS.values():
+        # Apps above customers (billing) add columns and filters through core.registry.
+        rows = rows.annotate(**extension.annotations())
+        extra_filters.update(extension.filters(scope))
+    filterset = OrganisationFilter(request.GET, queryset=rows, scope=scope, extra=extra_filters)
     return filterset, list_rows(filterset)
 
 
@@ -37,10 +45,28 @@ def list_rows(filterset: OrganisationFilter):
     return with_drift(with_primary_domain(filterset.qs.select_related("parent")))
 
 
+class NullsLastColumn(tables.Column):
+    """A registered column: organisations without a value (no billing account) sort last
+    in both directions, so the arrow shows the rows that have one first."""
+
+    def order(self, queryset, is_descending):
+        field = F(self.accessor)
+        ordering = field.desc(nulls_last=True) if is_descending else field.asc(nulls_last=True)
+        return queryset.order_by(ordering, "pk"), True
+
+
+def extra_columns() -> list[tuple[str, tables.Column]]:
+    return [
+        (name, NullsLastColumn(verbose_name=label, orderable=sortable))
+        for extension in CUSTOMER_LIST_EXTENSIONS.values()
+        for name, label, sortable in extension.columns
+    ]
+
+
 @login_required
 def customer_list(request):
     filterset, queryset = filtered_organisations(request)
-    table = OrganisationTable(queryset)
+    table = OrganisationTable(queryset, extra_columns=extra_columns())
     # Exact up to 10,000 rows, then "about": the provider's list must not count 100,000.
     paginate = {"per_page": PER_PAGE, "paginator_class": BoundedPaginator}
     RequestConfig(request, paginate=paginate).configure(table)

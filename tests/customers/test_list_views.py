@@ -209,13 +209,14 @@ def test_the_list_tree_and_customer_page_keep_their_query_counts(
 # Session, user, the session's row (an ended session signs out), acting organisation, scope,
 # the acting organisation's ancestors (fetched once: the breadcrumb and the branding share
 # them), then the page's own: the list's count,
-# whether any row is a reseller, rows and two filter choice lists (tag, service: Parent
+# whether any row is a reseller, rows (with billing's columns as subqueries, registered in
+# core.registry) and three filter choice lists (tag, service, billing's Storage Region: Parent
 # Reseller is a search-as-you-type picker that lists nothing until asked);
 # the tree's one annotated query; the customer page's ancestors, jobs, contacts, domains,
 # its people (one count over its subtree: it has no limit, so no seats to add up), its
 # services with their seats (one annotated query), tags, its latest drift report and its
 # quarantined objects.
-LIST_QUERIES = 11
+LIST_QUERIES = 12
 TREE_QUERIES = 7
 DETAIL_QUERIES = 17
 

@@ -1,1 +1,0 @@
-"""Billing reads customers and provisioning; its models arrive with the billing issue."""

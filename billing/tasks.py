@@ -1,0 +1,43 @@
+"""Celery tasks of the billing app: thin, scheduled by beat (``CELERY_BEAT_SCHEDULE``)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from billing.actions.licences import run_daily_checks
+from billing.actions.usage import run_daily_usage
+from core.actors import SYSTEM
+
+logger = logging.getLogger("billing.tasks")
+
+
+@shared_task(name="billing.daily_usage", ignore_result=True)
+def daily_usage(day: str | None = None) -> dict[str, object]:
+    """Debit yesterday's seat-days (or ``day``, ISO): safe to run again, it resumes."""
+    when = (
+        datetime.date.fromisoformat(day)
+        if day
+        else timezone.localdate() - datetime.timedelta(days=1)
+    )
+    run = run_daily_usage(when, actor=SYSTEM, batch=settings.BILLING_DAILY_BATCH)
+    logger.info(
+        "daily usage %s: %d snapshots, %d debits on %d accounts, %s units",
+        when,
+        run.snapshots,
+        run.debits,
+        run.accounts,
+        run.units,
+    )
+    return {"day": when.isoformat(), "debits": run.debits, "units": str(run.units)}
+
+
+@shared_task(name="billing.daily_checks", ignore_result=True)
+def daily_checks() -> dict[str, int]:
+    """Licence reminders and expiry, and suspensions after the cutoff's grace period."""
+    done = run_daily_checks(timezone.localdate(), actor=SYSTEM)
+    return {"reminders": len(done.reminders), "suspended": len(done.suspended)}
