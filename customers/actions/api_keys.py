@@ -24,24 +24,13 @@ from customers.actions.users import may_act_on
 from customers.models import ApiKey, Organisation, User
 from customers.models.api_keys import LAST_USED_EVERY, digest, split_key
 
-# What a key may be allowed to do: the organisation permissions, in the order a person reads
-# them (labels as on the Roles tab).
+# What a key may be allowed to do: every organisation permission, in the order a person
+# reads them (labels as on the Roles tab). Read from the model, so a permission added later
+# (billing's, for one) is a scope at once and a key can be as wide as its owner.
 SCOPES: dict[str, Any] = {
     "view_organisation": gettext_lazy("View organisations"),
     "change_organisation": gettext_lazy("Edit organisations"),
-    "add_customer": gettext_lazy("Create customers below this organisation"),
-    "manage_lifecycle": gettext_lazy("Provision, suspend, deprovision and delete customers"),
-    "grant_roles": gettext_lazy("Grant and revoke security roles"),
-    "view_users": gettext_lazy("View users"),
-    "add_users": gettext_lazy("Create users"),
-    "change_users": gettext_lazy("Edit, enable and disable users"),
-    "delete_users": gettext_lazy("Delete users"),
-    "reset_passwords": gettext_lazy("Reset passwords and unlock ordinary users"),
-    "reset_admin_passwords": gettext_lazy("Reset passwords of administrators"),
-    "view_jobs": gettext_lazy("View provisioning jobs"),
-    "manage_jobs": gettext_lazy("Retry and cancel provisioning jobs"),
-    "manage_services": gettext_lazy("Provision services to customers"),
-    "assign_services": gettext_lazy("Give services to users"),
+    **{codename: gettext_lazy(label) for codename, label in Organisation._meta.permissions},
 }
 LONGEST_LIFE = timedelta(days=366)
 
