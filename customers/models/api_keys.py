@@ -11,7 +11,6 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +49,8 @@ class ApiKey(models.Model):
         verbose_name=_("Limited to"),
         help_text=_("The key reaches this organisation and those below it, nothing else."),
     )
-    scopes = ArrayField(models.CharField(max_length=100), verbose_name=_("Permissions"))
+    # A list of permission codenames. JSON, not a PostgreSQL array: `make run` is SQLite.
+    scopes = models.JSONField(default=list, verbose_name=_("Permissions"))
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     digest = models.CharField(max_length=DIGEST_LENGTH, editable=False)
     created_at = models.DateTimeField(_("Created"), default=timezone.now, editable=False)
