@@ -211,6 +211,16 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Canopy")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
+# E-mail (notifications such as billing's warn level), sent by Django's SMTP backend; the
+# password may come from EMAIL_HOST_PASSWORD_FILE like every secret.
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.secret("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Canopy <canopy@localhost>")
+
 # Lists and the dashboard count exactly up to this many rows, then show the planner's
 # estimate as "about N" (core/counting.py).
 COUNT_EXACT_UP_TO = env.int("COUNT_EXACT_UP_TO", default=10_000)

@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.samba",
     "tests.fixtures.directory_tenants",
     "tests.fixtures.dns",
+    "tests.fixtures.smtp",
 ]
 
 

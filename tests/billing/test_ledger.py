@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from billing.actions.accounts import account_for, update_profile
 from billing.actions.ledger import adjust_units, credit, debit
@@ -224,3 +224,21 @@ def test_twenty_concurrent_credits_and_debits_end_with_the_exact_balance():
     for row in account.transactions.order_by("pk"):
         running += row.signed_amount
         assert row.balance_after == running
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_the_database_refuses_to_change_or_delete_a_ledger_row_behind_the_model(cast):
+    account = account_for(cast.customer)
+    row = credit(actor=cast.reseller_admin, account=account, units=5, description="x")
+    for sql in (
+        "UPDATE billing_transaction SET amount = 500 WHERE id = %s",
+        "UPDATE billing_transaction SET description = 'edited' WHERE id = %s",
+        "DELETE FROM billing_transaction WHERE id = %s",
+    ):
+        refused = pytest.raises(DatabaseError, match="ledger rows are never")
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [row.pk])
+    # What a deletion elsewhere sets to NULL may still change: who acted is forgotten.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE billing_transaction SET actor_id = NULL WHERE id = %s", [row.pk])
+    assert Transaction.objects.get(pk=row.pk).amount == Decimal("5.00")

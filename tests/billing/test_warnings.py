@@ -1,7 +1,8 @@
-"""The unit warn level: one e-mail per crossing (Django's locmem outbox for now; the SMTP
-test server comes with the issue "Running a provider business in the browser")."""
+"""The unit warn level: one e-mail per crossing, sent through SMTP to a real server on a
+loopback port (tests/fixtures/smtp.py) and checked as it was received."""
 
 import pytest
+from django.conf import settings
 
 from billing.actions.accounts import account_for, update_profile
 from billing.actions.ledger import credit, debit
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_one_email_per_crossing_to_the_billing_contact_and_the_admins(
-    cast, mailoutbox, django_capture_on_commit_callbacks
+    cast, smtp, django_capture_on_commit_callbacks
 ):
     cast.customer.email = "accounts@customer.example"
     cast.customer.save()
@@ -30,18 +31,18 @@ def test_one_email_per_crossing_to_the_billing_contact_and_the_admins(
         credit(actor=SYSTEM, account=account, units=20, description="Opening")
         debit(actor=SYSTEM, account=account, units=12, description="Use")  # 8: crossed
         debit(actor=SYSTEM, account=account, units=1, description="Use")  # 7: same crossing
-    assert len(mailoutbox) == 1
-    message = mailoutbox[0]
-    assert set(message.to) == {
-        "accounts@customer.example",
-        "boss@customer.example",
-        "pay@customer.example",
-    }
-    assert "8.00" in message.body and "10.00" in message.body and "cutoff" in message.body
+    assert len(smtp.messages) == 1
+    message = smtp.messages[0]
+    wanted = {"accounts@customer.example", "boss@customer.example", "pay@customer.example"}
+    assert set(smtp.recipients[0]) == wanted
+    assert {address.strip() for address in message["To"].split(",")} == wanted
+    assert message["From"] == settings.DEFAULT_FROM_EMAIL
+    body = message.get_content()
+    assert "8.00" in body and "10.00" in body and "cutoff" in body
     with django_capture_on_commit_callbacks(execute=True):
         credit(actor=SYSTEM, account=account, units=10, description="Top-up")  # 17: re-armed
         debit(actor=SYSTEM, account=account, units=9, description="Use")  # 8: crossed again
-    assert len(mailoutbox) == 2
+    assert len(smtp.messages) == 2
 
 
 def test_a_rolled_back_debit_sends_nothing(cast, mailoutbox, django_capture_on_commit_callbacks):
