@@ -214,7 +214,11 @@ def _csv_rows(upload) -> Iterator[list[str]]:
             _("Line %(line)d of the file cannot be read as CSV; is it a CSV file?") % {"line": row}
         ) from exc
     finally:
-        text.detach()  # leave the upload open for Django to clean up
+        # Leave the upload open for Django to clean up. A reader abandoned halfway (a refused
+        # file) is closed when it is collected, maybe after the upload itself was closed:
+        # then there is nothing to leave open, and detach() would raise.
+        if not text.buffer.closed:
+            text.detach()
 
 
 def _table_rows(upload, filename: str) -> Iterator[list[str]]:

@@ -15,7 +15,11 @@ from openpyxl import Workbook
 from customers.actions.import_rows import ImportFileError, check_upload_size
 from customers.models import Organisation, Status, UserImport
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    # A reader left half-read must close quietly, whenever it is collected.
+    pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning"),
+]
 
 HEADER = "UPN,Username,First Name,Last Name\r\n"
 MIB = 1024 * 1024
