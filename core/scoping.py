@@ -285,7 +285,11 @@ class ScopedQuerySetMixin:
     """Adds ``restrict(user, action)`` to a model's querysets."""
 
     def restrict(self, user, action: str = "view"):
-        codename = permission_for(self.model, action)
+        return self.holding(user, permission_for(self.model, action))
+
+    def holding(self, user, codename: str):
+        """The rows inside the subtrees where ``user`` holds ``codename`` (``restrict`` by a
+        permission rather than an action: "organisations whose jobs I may see")."""
         ranges = ranges_for(user, codename)
         if ranges == EVERYTHING:
             return self

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from core.filters import MultiSelectFilterMixin
 from core.models import Job, JobState
-from core.scoping import EVERYTHING, ranges_for, scope_q
 from customers.models import Organisation
 from provisioning.job_plans import PLANS
 
@@ -60,9 +59,4 @@ class JobFilter(MultiSelectFilterMixin, django_filters.FilterSet):
 
 
 def organisations_with_jobs_visible_to(user):
-    ranges = ranges_for(user, "view_jobs")
-    if ranges == EVERYTHING:
-        return Organisation.objects.all()
-    if not ranges:
-        return Organisation.objects.none()
-    return Organisation.objects.filter(scope_q(ranges, ""))
+    return Organisation.objects.holding(user, "view_jobs")

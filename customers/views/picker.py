@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from core.scoping import EVERYTHING, has_permission, ranges_for, scope_q
+from core.scoping import has_permission
 from customers.models import Organisation, Status
 from customers.models.organisation import CLOSED_STATES
 from customers.views.common import scoped_organisations
@@ -43,18 +43,15 @@ def picker_candidates(request, purpose: str):
     the Jobs list's Organisation filter those whose jobs the user may see."""
     if purpose == "jobs":
         # Deleted organisations too: their jobs stay in the list.
-        ranges = ranges_for(request.user, "view_jobs")
-        if ranges == EVERYTHING:
-            return Organisation.objects.all()
-        return Organisation.objects.filter(scope_q(ranges, ""))
+        return Organisation.objects.holding(request.user, "view_jobs")
     if purpose == "move":
         # Where the user may put a customer: resellers (or the provider) they may create
         # customers in; move_organisation checks the rest.
-        ranges = ranges_for(request.user, "add_customer")
-        candidates = Organisation.objects.filter(Q(is_reseller=True) | Q(parent__isnull=True))
-        if ranges != EVERYTHING:
-            candidates = candidates.filter(scope_q(ranges, ""))
-        return candidates.exclude(status__in=CLOSED_STATES)
+        return (
+            Organisation.objects.holding(request.user, "add_customer")
+            .filter(Q(is_reseller=True) | Q(parent__isnull=True))
+            .exclude(status__in=CLOSED_STATES)
+        )
     if purpose == "parent":
         candidates = scoped_organisations(request).filter(
             Q(is_reseller=True) | Q(parent__isnull=True)
