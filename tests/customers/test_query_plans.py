@@ -178,12 +178,22 @@ def index_names(sql: str) -> set[str]:
     return {node["Index Name"] for node in plan_nodes(sql) if "Index Name" in node}
 
 
-def test_no_query_of_the_scoping_api_scans_every_organisation(big_tree):
-    reseller = Organisation.objects.get(code="QPR200")  # one in the middle of the tree
-    admin = UserFactory(organisation=reseller, username="qpadmin")
-    grant(admin, reseller, "Reseller Admin")
+def admins(*specs: tuple[str, Organisation, str]) -> list[User]:
+    """Users ``(username, organisation, role)`` granted their role, with fresh statistics on
+    the grants so the planner sees them as the scoping API will read them."""
+    people = []
+    for username, organisation, role in specs:
+        person = UserFactory(organisation=organisation, username=username)
+        grant(person, organisation, role)
+        people.append(person)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_organisationuserobjectpermission")
+    return people
+
+
+def test_no_query_of_the_scoping_api_scans_every_organisation(big_tree):
+    reseller = Organisation.objects.get(code="QPR200")  # one in the middle of the tree
+    (admin,) = admins(("qpadmin", reseller, "Reseller Admin"))
 
     def first_page():
         fresh = User.objects.get(pk=admin.pk)  # a new request: no scope cached yet
@@ -254,16 +264,9 @@ def test_the_organisation_picker_reads_by_index(big_tree):
     """The switcher's and the Parent Reseller filter's search (issue 16): the matches come
     through an index (trigram or name order), their paths from the ancestors alone."""
     reseller = Organisation.objects.get(code="QPR200")
-    people = []
-    for username, organisation, role in (
-        ("qppicker", reseller, "Reseller Admin"),
-        ("qpprovider", big_tree, "Provider Admin"),
-    ):
-        person = UserFactory(organisation=organisation, username=username)
-        grant(person, organisation, role)
-        people.append(person)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE customers_organisationuserobjectpermission")
+    people = admins(
+        ("qppicker", reseller, "Reseller Admin"), ("qpprovider", big_tree, "Provider Admin")
+    )
     problems = {}
     for person in people:
         for purpose in PURPOSES:
@@ -287,16 +290,10 @@ def test_the_customers_search_reads_the_matches_not_the_whole_scope(big_tree_wit
     (all 20,000) and as a reseller, reads about the matching rows, not every organisation
     in scope (an OR over EXISTS subqueries cannot use the trigram indexes)."""
     reseller = Organisation.objects.get(code="QPR200")
-    people = []
-    for username, organisation, role in (
+    people = admins(
         ("qpsearchr", reseller, "Reseller Admin"),
         ("qpsearchp", big_tree_with_people, "Provider Admin"),
-    ):
-        person = UserFactory(organisation=organisation, username=username)
-        grant(person, organisation, role)
-        people.append(person)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE customers_organisationuserobjectpermission")
+    )
     read = {}
     for person in people:
         user = User.objects.get(pk=person.pk)
@@ -316,10 +313,7 @@ def test_the_providers_first_page_reads_the_page_not_the_tree(big_tree_with_peop
     """Issue 15: the list's page of 25, sorted by name or code, as the provider of 20,000
     organisations, reads about the rows it shows: no parent join, no primary-domain
     subquery over every row before the sort."""
-    provider = UserFactory(organisation=big_tree_with_people, username="qplistp")
-    grant(provider, big_tree_with_people, "Provider Admin")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE customers_organisationuserobjectpermission")
+    (provider,) = admins(("qplistp", big_tree_with_people, "Provider Admin"))
     user = User.objects.get(pk=provider.pk)
     scope = Organisation.objects.restrict(user, "view")
     read = {}
