@@ -2,12 +2,10 @@
 seats, customers' actions refuse to add users, services or seats (billing's admission check,
 registered in core.registry, asked by customers without importing billing)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from billing.actions.accounts import account_for, update_profile
 from billing.actions.ledger import credit, debit
@@ -20,6 +18,7 @@ from customers.models import Plan, Service, User
 from tests.cast import build_cast
 from tests.factories import UserFactory
 from tests.fixtures.catalogue import subscribe, vpn_plan
+from tests.fixtures.racing import race, refused, succeeded
 
 
 def account_plan(rate: str) -> Plan:
@@ -102,24 +101,7 @@ def test_twenty_racing_creations_where_the_balance_allows_three_create_exactly_t
     cast = build_cast()
     subscribe(cast.customer, plan=account_plan("1.50"))
     prepaid(cast, balance="4.50", cutoff=0)  # three seat-days of the directory account
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
-
-    def request(index: int) -> None:
-        try:
-            barrier.wait()
-            new_user(cast, f"racer{index}")
-            outcomes.append("created")
-        except ValidationError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes.count("created") == 3
-    assert outcomes.count("refused") == 17
+    results = race([lambda i=i: new_user(cast, f"racer{i}") for i in range(20)])
+    assert succeeded(results) == 3
+    assert refused(results, ValidationError) == 17
     assert User.objects.filter(username__startswith="racer").count() == 3

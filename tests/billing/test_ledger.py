@@ -1,7 +1,6 @@
 """The ledger: credits and debits move the balance in the same transaction as their row,
 under the account's row lock, so balance == sum of the ledger after any number of writers."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -15,6 +14,7 @@ from billing.models import BillingAccount, Cause, PurchaseState, Transaction, Un
 from billing.models.ledger import AppendOnly
 from core.actors import SYSTEM
 from tests.cast import build_cast
+from tests.fixtures.racing import race
 
 
 def test_a_credit_and_a_debit_move_the_balance_and_leave_rows(cast):
@@ -193,26 +193,14 @@ def test_twenty_concurrent_credits_and_debits_end_with_the_exact_balance():
     cast = build_cast()
     account = account_for(cast.customer)
     credit(actor=SYSTEM, account=account, units=1000, description="Opening")
-    barrier = threading.Barrier(20)
-    errors: list[Exception] = []
 
-    def write(index: int) -> None:
-        try:
-            barrier.wait()
-            own = BillingAccount.objects.get(pk=account.pk)
-            action = credit if index % 2 else debit
-            action(actor=SYSTEM, account=own, units=f"{index + 1}.25", description=f"n{index}")
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
+    def write(index: int):
+        own = BillingAccount.objects.get(pk=account.pk)
+        action = credit if index % 2 else debit
+        return action(actor=SYSTEM, account=own, units=f"{index + 1}.25", description=f"n{index}")
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    results = race([lambda i=i: write(i) for i in range(20)])
+    assert [r for r in results if isinstance(r, Exception)] == []
     account.refresh_from_db()
     expected = Decimal(1000) + sum(
         (Decimal(f"{i + 1}.25") * (1 if i % 2 else -1) for i in range(20)), Decimal(0)

@@ -1,16 +1,14 @@
 """Generated codes are always free, however alike the names and however many arrive at once."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from core.actors import SYSTEM
 from customers.actions.organisations import create_organisation
 from customers.models import Organisation
 from tests.cast import build_cast
 from tests.customers.helpers import url
+from tests.fixtures.racing import race
 
 
 @pytest.mark.django_db
@@ -46,27 +44,15 @@ def test_a_typed_code_that_is_taken_is_refused_on_the_code_field(cast):
 @pytest.mark.django_db(transaction=True)
 def test_ten_parallel_creations_with_the_same_name_all_get_distinct_codes():
     cast = build_cast()
-    barrier = threading.Barrier(10)
-    outcomes: list[str] = []
-
-    def create() -> None:
-        try:
-            barrier.wait()
-            organisation = create_organisation(
+    results = race(
+        [
+            lambda: create_organisation(
                 actor=SYSTEM, parent=cast.reseller, name="Parallel Industries Worldwide"
             )
-            outcomes.append(organisation.code)
-        except Exception as error:  # any failure is the finding
-            outcomes.append(f"failed: {error!r}")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=create) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(outcomes) == 10
-    assert not [o for o in outcomes if o.startswith("failed")], outcomes
-    assert len(set(outcomes)) == 10
+        ]
+        * 10
+    )
+    assert len(results) == 10
+    assert [r for r in results if isinstance(r, Exception)] == []  # any failure is the finding
+    assert len({organisation.code for organisation in results}) == 10
     assert Organisation.objects.filter(name="Parallel Industries Worldwide").count() == 10

@@ -1,10 +1,7 @@
 """Limits hold under load: the last seats go to exactly as many requests as there are seats."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Sum
 from django.urls import reverse
 
@@ -21,6 +18,7 @@ from customers.models import CustomerService, Organisation, Plan, Service, User,
 from tests.cast import build_cast
 from tests.customers.helpers import detailed_form_data, edit_data, url
 from tests.factories import OrganisationFactory, UserFactory
+from tests.fixtures.racing import race, refused, succeeded
 
 
 def make_user(organisation, n):
@@ -106,26 +104,9 @@ def test_twenty_parallel_requests_for_the_last_five_seats_give_exactly_five_user
     customer = cast.customer
     used = customer.users.count()
     Organisation.objects.filter(pk=customer.pk).update(user_limit=used + 5)
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
-
-    def request(n: int) -> None:
-        try:
-            barrier.wait()
-            make_user(customer, n)
-            outcomes.append("created")
-        except ValidationError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes.count("created") == 5
-    assert outcomes.count("refused") == 15
+    results = race([lambda n=n: make_user(customer, n) for n in range(20)])
+    assert succeeded(results) == 5
+    assert refused(results, ValidationError) == 15
     assert customer.users.count() == used + 5
 
 
@@ -191,29 +172,17 @@ def test_twenty_parallel_edits_raising_limits_never_overdraw_the_resellers_pool(
     # Reseller One: 1 user of its own, Customer One holds 3 (limit 3): 5 seats left to give.
     Organisation.objects.filter(pk=cast.customer.pk).update(user_limit=3)
     limit_reseller_one(1 + 3 + 5)
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
-
-    def request(customer) -> None:
-        try:
-            barrier.wait()
-            update_organisation(
+    results = race(
+        [
+            lambda c=c: update_organisation(
                 actor=cast.reseller_admin,
-                organisation=Organisation.objects.get(pk=customer.pk),
+                organisation=Organisation.objects.get(pk=c.pk),
                 changes={"user_limit": 1},
             )
-            outcomes.append("raised")
-        except ValidationError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request, args=(c,)) for c in customers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes.count("raised") == 5
-    assert outcomes.count("refused") == 15
+            for c in customers
+        ]
+    )
+    assert succeeded(results) == 5
+    assert refused(results, ValidationError) == 15
     given = Organisation.objects.filter(parent=cast.reseller).aggregate(total=Sum("user_limit"))
     assert given["total"] == 3 + 5
