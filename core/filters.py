@@ -18,6 +18,12 @@ class MultiSelectFilterMixin:
 
     any_labels: dict[str, str] = {}
 
+    def prepare_search_box(self, placeholder: str, name: str = "q") -> None:
+        """The list's free-text search field: a search box that says what it searches."""
+        self.form.fields[name].widget.attrs.update(
+            {"class": "form-control", "placeholder": placeholder, "type": "search"}
+        )
+
     def prepare_multi_select(self) -> None:
         data = self.form.data
         for name, field in self.form.fields.items():

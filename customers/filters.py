@@ -104,13 +104,7 @@ class OrganisationFilter(MultiSelectFilterMixin, django_filters.FilterSet):
             Q(is_reseller=True) | Q(parent__isnull=True)
         ).only("pk", "name", "parent_id")
         self.filters["tag"].queryset = Tag.objects.filter(Exists(scope.filter(tags=OuterRef("pk"))))
-        self.form.fields["q"].widget.attrs.update(
-            {
-                "class": "form-control",
-                "placeholder": _("Name, code, domain or email"),
-                "type": "search",
-            }
-        )
+        self.prepare_search_box(_("Name, code, domain or email"))
         self.prepare_multi_select()
 
     def search(self, queryset, name, value):
@@ -185,13 +179,7 @@ class UserFilter(MultiSelectFilterMixin, django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.fields["q"].widget.attrs.update(
-            {
-                "class": "form-control",
-                "placeholder": _("Username, UPN or name"),
-                "type": "search",
-            }
-        )
+        self.prepare_search_box(_("Username, UPN or name"))
         self.prepare_multi_select()
 
     def search(self, queryset, name, value):
