@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the user's and their organisation's language come first.
+    "portal.middleware.LanguageMiddleware",
     "portal.middleware.LogUserMiddleware",
     # request.user.is_verified(): has this session given a code from its confirmed device?
     "django_otp.middleware.OTPMiddleware",
@@ -327,14 +329,20 @@ CONTENT_SECURITY_POLICY = {
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LANGUAGE_CODE = "en-gb"
+# The languages the portal speaks (README "Languages"), each with a complete catalogue in
+# locale/ (compiled by `make run` and `make test`; tests/conftest.py compiles stale ones).
+# Each is named in its own language, as a picker shows them. Which one a request gets is
+# portal.middleware.LanguageMiddleware's order: the user's own choice, their organisation's
+# Default language (inherited down the tree), the browser, LANGUAGE_CODE.
+LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
     ("de", "Deutsch"),
     ("fr", "Français"),
-    ("es", "Español"),
-    ("nl", "Nederlands"),
 ]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# English keeps the day-month-year dates the portal always showed (portal/formats/en).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
