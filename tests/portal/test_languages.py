@@ -226,3 +226,33 @@ def test_a_german_user_reads_dates_the_german_way(cast, login):
     html = page.content.decode()
     assert granted.strftime("%d.%m.%Y") in html
     assert granted.strftime("%Y-%m-%d") not in html
+
+
+# --- the catalogues at work -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "heading", "button"),
+    [
+        ("en", "Log in to Canopy", "Change language"),
+        ("de", "Bei Canopy anmelden", "Sprache ändern"),
+        ("fr", "Se connecter à Canopy", "Changer de langue"),
+    ],
+)
+def test_the_sign_in_page_speaks_each_language(client, accept, heading, button):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+
+    assert heading in html
+    assert button in html
+
+
+def test_a_german_organisations_users_see_german_labels_and_messages(cast, login):
+    set_language(cast.reseller, "de")
+    client = login(cast.customer_admin)
+
+    page = client.get(reverse("customers:detail", args=[cast.customer.pk])).content.decode()
+    assert "Kundentyp" in page  # Customer Type
+    assert "Abmelden" in page  # Log out
+
+    response = client.post(reverse("users:my_language"), {"language": ""}, follow=True)
+    assert "Ihre Sprache wurde gespeichert." in response.content.decode()
