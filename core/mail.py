@@ -14,6 +14,7 @@ import logging
 import smtplib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
@@ -81,11 +82,11 @@ def queue_email(
         kind=kind,
     )
     data = asdict(outgoing)
-    transaction.on_commit(lambda: _enqueue(data))
+    transaction.on_commit(partial(enqueue, data))
     return outgoing
 
 
-def _enqueue(data: dict) -> None:
+def enqueue(data: dict) -> None:
     """After commit: hand the message to the broker. A broker that cannot take it loses this
     one message (logged with its kind and recipients' count); the person's change stands."""
     try:

@@ -27,6 +27,7 @@ urlpatterns = [
     path("login/code/", views.two_factor_verify, name="two_factor_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.OwnPasswordChangeView.as_view(), name="password_change"),
+    path("password/set/<str:uidb64>/<str:token>/", views.set_password, name="set_password"),
     # The admin's own page would change the portal password alone: send it to ours.
     path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path(

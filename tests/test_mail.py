@@ -13,7 +13,7 @@ import pytest
 from django.db import transaction
 
 from core.mail import queue_email, retry_delay
-from tests.fixtures.smtp import point_at
+from tests.fixtures.smtp import point_at, run_mail_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,7 @@ def test_a_queued_message_waits_for_the_commit_then_the_worker_sends_it(
             kind="test",
         )
     assert len(callbacks) == 1 and smtp.messages == []
-    for callback in callbacks:
-        callback()
+    run_mail_worker(callbacks)
     assert smtp.recipients == [["a@example.com", "b@example.com"]]
     message = smtp.messages[0]
     assert message["Subject"] == "Hello Bcc: evil@example.com"  # no header from a newline
@@ -65,8 +64,7 @@ def test_a_relay_that_is_down_is_logged_and_tried_again_then_given_up(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         queue_email(subject="x", body="y", to=["a@example.com"], kind="welcome")
     with caplog.at_level(logging.INFO, logger="core.mail"):
-        for callback in callbacks:
-            callback()
+        run_mail_worker(callbacks)
     lines = [r.getMessage() for r in caplog.records if r.name == "core.mail"]
     assert sum("welcome to 1 recipient(s) failed (attempt" in line for line in lines) == 2
     assert any("failed for good after 3 attempt(s)" in line for line in lines)

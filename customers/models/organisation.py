@@ -343,6 +343,17 @@ class Organisation(MPTTModel):
             (node for node in reversed(self.ancestor_list()) if node.require_two_factor), None
         )
 
+    def effective_language(self) -> str:
+        """The Default language of this organisation, or else its nearest ancestor's that
+        is not the default, or else the portal's (settings.LANGUAGE_CODE)."""
+        default = settings.LANGUAGE_CODE.split("-")[0]
+        if self.language and self.language != default:
+            return self.language
+        for ancestor in reversed(self.ancestor_list()):
+            if ancestor.language and ancestor.language != default:
+                return ancestor.language
+        return self.language or default
+
     def effective_branding(self) -> dict[str, str]:
         """Branding set here, or else inherited from the nearest ancestor that sets it."""
         branding = {"brand_name": self.brand_name, "brand_colour": self.brand_colour}
