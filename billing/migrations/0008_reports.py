@@ -47,4 +47,18 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('issuer', 'service', 'day'), name='usage_rollup_one_a_day')],
             },
         ),
+        # The days snapshotted before the rollup existed: rolled up once here, as the daily
+        # run does for each new day (billing.actions.reports.roll_up).
+        migrations.RunSQL(
+            """
+            INSERT INTO billing_usagerollup (issuer_id, service_id, day, seats)
+            SELECT o.parent_id, s.service_id, u.day, SUM(u.seats)
+            FROM billing_usagesnapshot u
+            JOIN customers_customerservice s ON s.id = u.subscription_id
+            JOIN customers_organisation o ON o.id = u.organisation_id
+            WHERE o.parent_id IS NOT NULL
+            GROUP BY o.parent_id, s.service_id, u.day
+            """,
+            migrations.RunSQL.noop,
+        ),
     ]

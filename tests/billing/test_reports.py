@@ -13,55 +13,16 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from billing.actions.reports import roll_up
-from billing.actions.usage import run_daily_usage
 from billing.models import UsageRollup, UsageSnapshot
 from billing.reports import usage
 from billing.reports.usage import Period
-from core.actors import SYSTEM
 from core.scoping import within
-from customers.models import Plan, Service, UserService
-from tests.factories import UserFactory
-from tests.fixtures.catalogue import subscribe, vpn_plan
+from tests.billing.usage_data import DAY1, DAY2, used_fixture  # noqa: F401 - the fixture
+from tests.fixtures.catalogue import vpn_plan
 
 pytestmark = pytest.mark.django_db
 
-DAY1 = datetime.date(2026, 11, 1)
-DAY2 = datetime.date(2026, 11, 2)
 NOVEMBER = Period(DAY1, datetime.date(2026, 11, 30))
-
-
-def mail_plan() -> Plan:
-    service, _ = Service.objects.get_or_create(
-        code="MAIL", defaults={"name": "Mail", "service_type": "mail_attributes"}
-    )
-    plan, _ = Plan.objects.get_or_create(service=service, name="Standard")
-    return plan
-
-
-def give(organisation, count, plan=None):
-    subscription = subscribe(organisation, plan=plan or vpn_plan())
-    UserService.objects.bulk_create(
-        [
-            UserService(user=UserFactory(organisation=organisation), subscription=subscription)
-            for _ in range(count)
-        ]
-    )
-    return subscription
-
-
-@pytest.fixture
-def used(cast):
-    """Two days of usage across the tree. Day 1: Reseller One itself 1 VPN, Customer One 2 VPN
-    and 1 Mail, Deep Customer 3 VPN, Customer Two 5 VPN. Day 2: Customer One has 4 VPN."""
-    give(cast.reseller, 1)
-    give(cast.customer, 2)
-    give(cast.customer, 1, mail_plan())
-    give(cast.deep_customer, 3)
-    give(cast.customer2, 5)
-    run_daily_usage(DAY1, actor=SYSTEM)
-    give(cast.customer, 2)
-    run_daily_usage(DAY2, actor=SYSTEM)
-    return cast
 
 
 def totals_from_snapshots(root, period):
@@ -264,3 +225,16 @@ def test_the_licence_page_lists_the_subtrees_customers(used, login):
     for code in ("CONE", "CDEEP", "CTWO"):
         assert f'data-customer="{code}"' in html
     assert 'data-customer="RONE"' not in html
+
+
+def test_the_file_writers_defuse_formulas_in_csv_and_xlsx():
+    from billing.reports import files
+
+    rows = [["=1+1", 3, Decimal("2.50"), True, DAY1, None]]
+    text = files.table_file(["A", "B", "C", "D", "E", "F"], rows, "csv").decode()
+    assert text.splitlines()[1] == "'=1+1,3,2.50,yes,2026-11-01,"
+    sheet = load_workbook(io.BytesIO(files.table_file(["A"], rows, "xlsx"))).active
+    cell = sheet["A2"]
+    assert cell.value == "=1+1" and cell.data_type == "s"
+    response = files.table_response("a b/c", ["A"], rows, "xlsx")
+    assert response["Content-Disposition"] == 'attachment; filename="a-b-c.xlsx"'
