@@ -21,12 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Exists, Max, OuterRef, Sum
+from django.db.models import Avg, Exists, Max, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from billing.models import UsageRollup, UsageSnapshot
 from core.charts import Series
-from core.scoping import within
+from core.scoping import EVERYTHING, SubtreeRange, has_permission, ranges_for, scope_q, within
 from customers.models import CustomerService, Organisation
 from customers.models.services import ServiceType
 
@@ -197,3 +197,59 @@ def rows(root: Organisation, period: Period) -> Iterator[list[object]]:
         present = [s for s in seats if s is not None]
         average = _average(Decimal(sum(present)) / len(present))
         yield [code, name, service, max(present), average, *seats]
+
+
+@dataclass(frozen=True)
+class ServiceSeats:
+    service: str
+    latest: int
+    latest_day: datetime.date
+    peak: int
+
+
+def month_summary(user, acting: Organisation | None, today: datetime.date) -> list[ServiceSeats]:
+    """Seats per service this month (to yesterday) in what ``user`` may see of billing
+    (inside ``acting``, if they act in an organisation): the dashboard's summary. Two
+    queries whatever the size of the tree: the rollup of every issuer inside the user's
+    subtrees, and the snapshots of the subtrees' own top organisations (no issuer inside
+    bills them)."""
+    # The month of yesterday (the last day counted): on the 1st, the month that just ended.
+    period = Period.month_of(today - datetime.timedelta(days=1))
+    if acting is not None:
+        if not has_permission(user, "view_billing", acting):
+            return []
+        ranges = (SubtreeRange(acting.tree_id, acting.lft, acting.rght),)
+    else:
+        ranges = ranges_for(user, "view_billing")
+        if not ranges:
+            return []
+    if ranges == EVERYTHING:
+        issuers, tops = Q(), Q(organisation__parent__isnull=True)
+    else:
+        issuers = scope_q(ranges, "issuer__")
+        tops = Q(pk__in=[])
+        for subtree in ranges:
+            tops |= Q(organisation__tree_id=subtree.tree_id, organisation__lft=subtree.lft)
+    totals: dict[str, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
+    days = {"day__gte": period.start, "day__lte": period.end}
+    rolled = (
+        UsageRollup.objects.filter(issuers, **days)
+        .exclude(service__service_type=ServiceType.RESELLER)
+        .values_list("service__name", "day")
+        .annotate(total=Sum("seats"))
+        .order_by()
+    )
+    own = (
+        UsageSnapshot.objects.filter(tops, **days)
+        .exclude(subscription__service__service_type=ServiceType.RESELLER)
+        .values_list("subscription__service__name", "day")
+        .annotate(total=Sum("seats"))
+        .order_by()
+    )
+    for name, day, seats in [*rolled, *own]:
+        totals[name][day] += seats
+    summary = []
+    for name, per_day in sorted(totals.items()):
+        latest_day = max(per_day)
+        summary.append(ServiceSeats(name, per_day[latest_day], latest_day, max(per_day.values())))
+    return summary
