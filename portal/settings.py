@@ -459,6 +459,11 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
     "billing-daily-checks": {"task": "billing.daily_checks", "schedule": crontab(hour=6, minute=0)},
+    # Reports: each "Subscribe monthly" e-mail, for the month before (billing.actions.reports).
+    "billing-monthly-reports": {
+        "task": "billing.monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
     "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",

@@ -12,6 +12,7 @@ from billing.models.quotas import (
     LicenceReminder,
     StorageRegion,
 )
+from billing.models.reports import FileFormat, ReportKind, ReportSubscription, UsageRollup
 from billing.models.usage import UsageSnapshot
 
 __all__ = [
@@ -22,12 +23,16 @@ __all__ = [
     "CreditQuota",
     "CutoffAction",
     "ExpiryAction",
+    "FileFormat",
     "LicenceReminder",
     "Purchase",
     "PurchaseState",
+    "ReportKind",
+    "ReportSubscription",
     "StorageRegion",
     "Transaction",
     "TransactionType",
     "UnitOffer",
+    "UsageRollup",
     "UsageSnapshot",
 ]
