@@ -28,3 +28,6 @@ class BillingConfig(AppConfig):
         register_customer_tab(
             CustomerTab("invoices", _("Invoices"), "billing:invoices", "view_billing")
         )
+        register_customer_tab(
+            CustomerTab("reports", _("Reports"), "billing:report_usage", "view_billing")
+        )

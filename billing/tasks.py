@@ -12,6 +12,8 @@ from django.utils import timezone
 from billing.actions.invoicing import previous_period, run_period
 from billing.actions.licences import run_daily_checks
 from billing.actions.payments import mark_overdue, send_reminder
+from billing.actions.reports import queue_monthly_reports
+from billing.actions.reports import send_report as send_report_file
 from billing.actions.usage import run_daily_usage
 from core.actors import SYSTEM
 
@@ -50,6 +52,26 @@ def daily_checks() -> dict[str, int]:
         "suspended": len(done.suspended),
         "overdue_reminders": len(overdue),
     }
+
+
+@shared_task(name="billing.monthly_reports", ignore_result=True)
+def monthly_reports() -> dict[str, object]:
+    """On the 1st: queue every report subscription's e-mail for the month before."""
+    run = queue_monthly_reports(timezone.localdate(), actor=SYSTEM)
+    logger.info("monthly reports for %s: %d queued", run.period, len(run.queued))
+    return {"period": run.period.start.isoformat(), "queued": len(run.queued)}
+
+
+@shared_task(
+    name="billing.send_report",
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=60,
+    max_retries=5,
+)
+def send_report(subscription_id: int, period_start: str) -> bool:
+    """Send one subscription's report file (``billing.actions.reports.send_report``)."""
+    return send_report_file(subscription_id, datetime.date.fromisoformat(period_start))
 
 
 @shared_task(name="billing.monthly_invoices", ignore_result=True)

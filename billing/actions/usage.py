@@ -26,6 +26,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from billing.actions.reports import roll_up
 from billing.actions.warnings import after_balance_change
 from billing.models import BillingAccount, BillingMode, Cause, Transaction, UsageSnapshot
 from customers.models import CustomerService, Organisation, Plan, Service, UserService
@@ -164,6 +165,8 @@ def run_daily_usage(
     run = DailyRun(day=day)
     with transaction.atomic():
         run.snapshots = snapshot_usage(day)
+        # The Reports' per-issuer totals of the same day (billing.actions.reports).
+        roll_up(day)
     with connection.cursor() as cursor:
         cursor.execute(
             DUE_ACCOUNTS_SQL.format(**_tables()),

@@ -30,6 +30,7 @@ from billing.models.quotas import (
     LicenceReminder,
     StorageRegion,
 )
+from billing.models.reports import FileFormat, ReportKind, ReportSubscription, UsageRollup
 from billing.models.usage import UsageSnapshot
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "DocumentKind",
     "DocumentSequence",
     "ExpiryAction",
+    "FileFormat",
     "Immutable",
     "Invoice",
     "InvoiceLine",
@@ -56,11 +58,14 @@ __all__ = [
     "PaymentMethod",
     "Purchase",
     "PurchaseState",
+    "ReportKind",
+    "ReportSubscription",
     "StorageRegion",
     "TaxTreatment",
     "Transaction",
     "TransactionType",
     "UnitOffer",
+    "UsageRollup",
     "UsageSnapshot",
     "VatRate",
     "money",
