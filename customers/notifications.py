@@ -44,13 +44,13 @@ def branding(organisation: Organisation | None) -> dict[str, str]:
 
 
 def language_of(person: User | None, organisation: Organisation | None) -> str:
-    """The recipient's own language if they chose one, else their organisation's."""
-    own = getattr(person, "language", "") if person is not None else ""
-    if own:
-        return own
-    if organisation is not None:
-        return organisation.effective_language()
-    return settings.LANGUAGE_CODE
+    """README's "Languages" order for an e-mail: the recipient's own choice, else their
+    organisation's (inherited), else LANGUAGE_CODE (a mail has no browser to ask)."""
+    if person is not None:
+        chosen = person.effective_language()
+    else:
+        chosen = organisation.effective_language() if organisation is not None else ""
+    return chosen or settings.LANGUAGE_CODE
 
 
 def portal_link(path: str) -> str:

@@ -141,6 +141,7 @@ user_patterns = [
     # Self-service
     path("me/", users.my_services, name="my_services"),
     path("me/password/", users.my_password, name="my_password"),
+    path("me/language/", users.my_language, name="my_language"),
     path("me/sessions/", security.my_sessions, name="my_sessions"),
     path("me/sessions/<int:pk>/end/", security.end_my_session, name="end_my_session"),
     path("me/sessions/end-others/", security.end_my_other_sessions, name="end_my_other_sessions"),

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the user's and their organisation's language come first.
+    "portal.middleware.LanguageMiddleware",
     "portal.middleware.LogUserMiddleware",
     # request.user.is_verified(): has this session given a code from its confirmed device?
     "django_otp.middleware.OTPMiddleware",
@@ -343,14 +345,20 @@ CONTENT_SECURITY_POLICY = {
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LANGUAGE_CODE = "en-gb"
+# The languages the portal speaks (README "Languages"), each with a complete catalogue in
+# locale/ (compiled by `make run` and `make test`; tests/conftest.py compiles stale ones).
+# Each is named in its own language, as a picker shows them. Which one a request gets is
+# portal.middleware.LanguageMiddleware's order: the user's own choice, their organisation's
+# Default language (inherited down the tree), the browser, LANGUAGE_CODE.
+LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
     ("de", "Deutsch"),
     ("fr", "Français"),
-    ("es", "Español"),
-    ("nl", "Nederlands"),
 ]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# English keeps the day-month-year dates the portal always showed (portal/formats/en).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -450,7 +458,17 @@ CELERY_BEAT_SCHEDULE = {
             minute=env.int("BILLING_DAILY_MINUTE", default=30),
         ),
     },
+    # Postpaid: last month's invoices, as drafts, on the 1st (README "Billing").
+    "billing-monthly-invoices": {
+        "task": "billing.monthly_invoices",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+    },
     "billing-daily-checks": {"task": "billing.daily_checks", "schedule": crontab(hour=6, minute=0)},
+    # Reports: each "Subscribe monthly" e-mail, for the month before (billing.actions.reports).
+    "billing-monthly-reports": {
+        "task": "billing.monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
     "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
@@ -473,6 +491,11 @@ if RECONCILE_MODE not in ("report", "repair"):
 
 # Billing (README "Billing"): the currency of accounts whose issuer has none of its own.
 BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+# The issuer's country for VAT when its own billing account names none (two letters).
+BILLING_COUNTRY = env.str("BILLING_COUNTRY", default="DE").upper()
+# Where invoice and statement PDFs are kept: never served as static files, only through the
+# billing views that check who asks (billing.views.invoices).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(STATE_DIR / "private")))
 # Accounts the daily debit locks and debits per transaction: a killed worker loses one batch.
 BILLING_DAILY_BATCH = env.int("BILLING_DAILY_BATCH", default=2000)
 

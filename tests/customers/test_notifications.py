@@ -222,16 +222,3 @@ def test_a_user_turns_off_optional_notices_on_their_email_page(cast, login):
     cast.end_user.email = "e@example.com"
     assert cast.end_user.wants_email(NoticeKind.JOB_FAILED)
     assert not cast.end_user.wants_email(NoticeKind.CUSTOMER_EMAIL)
-
-
-def test_effective_language_is_inherited_down_the_tree(cast):
-    def deep():
-        return Organisation.objects.get(pk=cast.deep_customer.pk)
-
-    assert deep().effective_language() == "en"
-    Organisation.objects.filter(pk=cast.reseller.pk).update(language="fr")
-    assert deep().effective_language() == "fr"
-    Organisation.objects.filter(pk=cast.subreseller.pk).update(language="de")
-    assert deep().effective_language() == "de"
-    Organisation.objects.filter(pk=cast.deep_customer.pk).update(language="es")
-    assert deep().effective_language() == "es"

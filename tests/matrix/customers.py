@@ -404,6 +404,7 @@ ROWS: dict[str, Row] = {
     ),
     "users:my_services": Row(),
     "users:my_password": Row(),
+    "users:my_language": Row(),
     "users:my_sessions": Row(),
     # Only one's own sessions: anyone else's is not found.
     "users:end_my_session": Row(

@@ -11,6 +11,12 @@ ROWS: dict[str, Row] = {
     "logout": Row(method="post", statuses=expect(302, anonymous=302)),
     # The code step: nobody in the cast has an app, so everyone is sent on to the dashboard
     # (tests/customers/users/test_two_factor.py covers those who have one).
+    # Django's set_language: sets the language cookie and goes back, for anyone.
+    "set_language": Row(
+        method="post",
+        data=lambda cast: {"language": "de", "next": "/"},
+        statuses=expect(302, anonymous=302),
+    ),
     "two_factor_verify": Row(statuses=expect(302)),
     "password_change": Row(),
     "password_change_done": Row(),
