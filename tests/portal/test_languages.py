@@ -191,7 +191,7 @@ def test_an_admin_sets_a_users_language_without_a_directory_job(cast, login):
 def test_an_organisations_default_language_says_what_empty_inherits(cast, login):
     set_language(cast.reseller, "fr")
 
-    page = login(cast.reseller_admin).get(reverse("customers:edit", args=[cast.customer.pk]))
+    page = login(cast.provider_admin).get(reverse("customers:edit", args=[cast.customer.pk]))
 
     assert "Inherited (Français)" in page.content.decode()
 
