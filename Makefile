@@ -127,6 +127,10 @@ run: venv
 	echo "Canopy: http://$(RUN_ADDR)/"
 	echo "$$logins"
 	echo "Celery worker: pid $$(cat $(WORKER_PID)), log $(WORKER_LOG)"
+	case $$EMAIL_URL in
+	    filemail://*) echo "E-mail: written as files to $${EMAIL_URL#filemail://}/ (nothing leaves this machine)" ;;
+	    *) echo "E-mail: sent through $${EMAIL_URL##*@} (EMAIL_URL)" ;;
+	esac
 	if [[ -n $$directory ]]; then
 	    echo "Directory: $$directory"
 	else

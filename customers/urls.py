@@ -8,6 +8,7 @@ from customers.views import (
     create,
     detail,
     domains,
+    email,
     export,
     history,
     imports,
@@ -80,6 +81,7 @@ urlpatterns = [
         api_keys.customer_api_key_revoke,
         name="api_key_revoke",
     ),
+    path("<int:pk>/send-email/", email.customer_send_email, name="send_email"),
     path("<int:pk>/history/", history.customer_history, name="history"),
     path("<int:pk>/security-log/", security.security_log, name="security_log"),
     # Manage: actions
@@ -148,6 +150,7 @@ user_patterns = [
     path("me/two-factor/recovery-codes/", two_factor.my_recovery_codes, name="my_recovery_codes"),
     path("me/two-factor/remove/", two_factor.my_two_factor_remove, name="my_two_factor_remove"),
     path("me/api-keys/", api_keys.my_api_keys, name="my_api_keys"),
+    path("me/email/", email.my_email, name="my_email"),
     path("me/api-keys/<int:key_pk>/revoke/", api_keys.my_api_key_revoke, name="my_api_key_revoke"),
 ]
 

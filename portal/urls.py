@@ -31,6 +31,7 @@ urlpatterns = [
     path("language/", set_language, name="set_language"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.OwnPasswordChangeView.as_view(), name="password_change"),
+    path("password/set/<str:uidb64>/<str:token>/", views.set_password, name="set_password"),
     # The admin's own page would change the portal password alone: send it to ours.
     path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path(

@@ -26,6 +26,7 @@ from core.credentials import encrypt_secret
 from core.jobs import JobKind, held_lock_key, request_job
 from core.models import Job
 from core.scoping import effective_codenames, has_permission, holds_all, unlimited
+from customers import notifications
 from customers.actions.assignments import _assign, give_directory_account, sync_job
 from customers.actions.catalogue import DIRECTORY_STATES
 from customers.actions.limits import take_user_seat
@@ -211,6 +212,7 @@ def create_user(
             raise ValidationError(_("Services must be the customer's own."))
         _assign(subscription, [person])
     jobs = [_job(JobKind.CREATE_USER, actor, person, password=password)]
+    notifications.welcome(person)  # queued: a worker sends it after the commit
     if jobs[0] is not None and chosen:
         # The account's job gives the directory account; only chosen services need another.
         jobs.append(sync_job(actor=actor, users=[person], subscriptions=chosen))
@@ -280,6 +282,7 @@ def reset_password(
     person.save(update_fields=["password", "must_change_password"])
     _forget_lockouts(person)
     record_security_event(kind=SecurityEventKind.PASSWORD_RESET, actor=actor, subject=person)
+    notifications.password_set_by_admin(person)
     return _job(
         JobKind.RESET_PASSWORD,
         actor,
@@ -387,6 +390,23 @@ def change_own_password(*, person: User, old_password: str, new_password: str) -
     if not person.check_password(old_password):
         raise ValidationError({"old_password": _("Your current password is not right.")})
     check_password(  # the portal's floor applies to users of no organisation too
+        person.organisation,
+        new_password,
+        username=person.username,
+        display_name=person.display_name,
+    )
+    person.set_password(new_password)
+    person.must_change_password = False
+    person.save(update_fields=["password", "must_change_password"])
+    record_security_event(kind=SecurityEventKind.PASSWORD_CHANGED, actor=person, subject=person)
+    return _job(JobKind.CHANGE_PASSWORD, person, person, password=new_password)
+
+
+@transaction.atomic
+def set_password_from_link(*, person: User, new_password: str) -> Job | None:
+    """A user sets their password through the welcome e-mail's one-time link (the view has
+    checked its token): the portal's at once, AD's through a job, as a change of their own."""
+    check_password(
         person.organisation,
         new_password,
         username=person.username,

@@ -74,6 +74,8 @@ class User(AbstractUser):
         default="",
         db_default="",  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
     )
+    # Notice kinds (customers.models.NoticeKind) this user turned off on /users/me/email/.
+    email_opt_outs = models.JSONField(_("E-mail notices turned off"), default=list, blank=True)
 
     objects = CanopyUserManager()
 
@@ -107,6 +109,10 @@ class User(AbstractUser):
         return bool(self.directory_sam_account_name) and (
             self.directory_sam_account_name.lower() != self.username.lower()
         )
+
+    def wants_email(self, kind: str) -> bool:
+        """Whether a notice of ``kind`` goes to this user (an address, not turned off)."""
+        return bool(self.email) and kind not in (self.email_opt_outs or [])
 
     @property
     def enabled(self) -> bool:
