@@ -186,6 +186,8 @@ def test_an_admin_sets_a_users_language_without_a_directory_job(cast, login):
     person.refresh_from_db()
     assert person.language == "de"
     assert Job.objects.count() == before  # nothing of the directory changed
+    detail = login(cast.customer_admin).get(reverse("users:detail", args=[person.pk]))
+    assert "data-language>Deutsch<" in detail.content.decode()
 
 
 def test_an_organisations_default_language_says_what_empty_inherits(cast, login):
