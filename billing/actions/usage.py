@@ -55,12 +55,13 @@ def _tables() -> dict[str, str]:
 
 
 SNAPSHOT_SQL = """
-INSERT INTO {snapshot} (subscription_id, organisation_id, day, seats, unit_rate, units, debited,
-                        created)
-SELECT s.id, s.organisation_id, %(day)s, COALESCE(a.seats, 0), p.unit_rate,
+INSERT INTO {snapshot} (subscription_id, organisation_id, day, seats, organisation_status,
+                        unit_rate, units, debited, created)
+SELECT s.id, s.organisation_id, %(day)s, COALESCE(a.seats, 0), o.status, p.unit_rate,
        COALESCE(a.seats, 0) * p.unit_rate, false, now()
 FROM {subscription} s
 JOIN {plan} p ON p.id = s.plan_id
+JOIN {organisation} o ON o.id = s.organisation_id
 LEFT JOIN (
     SELECT subscription_id, count(*) AS seats FROM {assignment} GROUP BY subscription_id
 ) a ON a.subscription_id = s.id

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0007_ledger_append_only_in_the_database'),
+        ('billing', '0009_issued_documents_immutable'),
         ('customers', '0018_billing_permissions_and_unit_rate'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
