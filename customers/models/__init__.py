@@ -1,6 +1,7 @@
 """Organisations, their people, roles and the grants that give those people power."""
 
 from customers.models.api_keys import ApiKey
+from customers.models.branding import PortalHost, Theme
 from customers.models.contact import Contact
 from customers.models.domain import Domain
 from customers.models.imports import ImportState, UserImport
@@ -32,6 +33,7 @@ __all__ = [
     "OrganisationType",
     "OrganisationUserObjectPermission",
     "Plan",
+    "PortalHost",
     "Role",
     "RoleGrant",
     "SecurityEvent",
@@ -41,6 +43,7 @@ __all__ = [
     "Status",
     "SubscriptionStatus",
     "Tag",
+    "Theme",
     "User",
     "UserImport",
     "UserService",

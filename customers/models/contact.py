@@ -4,6 +4,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.history import ActingHistory
 from customers.models.indexes import trigram_index
 
 
@@ -18,7 +19,7 @@ class Contact(models.Model):
     email = models.EmailField("Email Address", blank=True)
     role = models.CharField("Role", max_length=100, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
     objects = ScopedManager()
 
     scope_path = "organisation__"

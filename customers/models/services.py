@@ -7,6 +7,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.history import ActingHistory
 from customers.models.validators import validate_code
 
 
@@ -34,7 +35,7 @@ class Service(models.Model):
     settings = models.JSONField("Settings", default=dict, blank=True)
     is_active = models.BooleanField("Available", default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
 
     class Meta:
         ordering = ["name"]
@@ -75,7 +76,7 @@ class Plan(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
 
     class Meta:
         ordering = ["service__name", "name"]
@@ -111,7 +112,7 @@ class CustomerService(models.Model):
     directory_guid = models.UUIDField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
     objects = ScopedManager()
 
     scope_path = "organisation__"
