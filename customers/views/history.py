@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from core.views import visible_or_404
 from customers.actions.api_keys import described_key
 from customers.actions.organisations import RELATIONS_REASON
-from customers.models import Contact, Domain, Organisation, RoleGrant, User
+from customers.models import Contact, CustomerEmail, Domain, Organisation, RoleGrant, User
 from customers.views.common import StaffNames, page_context
 
 SHOWN = 200
@@ -22,7 +22,8 @@ WHO = ("history_user", "history_acting_actor")
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 IGNORED = {"id", "history_id", "history_date", "history_change_reason", "history_type"}
 IGNORED |= {"history_user", "history_user_id", "created", "updated", "parent", "created_by"}
-IGNORED |= {"directory_guid", "lft", "rght", "tree_id", "level", "history_acting_actor"}
+IGNORED |= {"directory_guid", "lft", "rght", "tree_id", "level", "sent_by"}
+IGNORED |= {"history_acting_actor"}
 # A user's own history: what the account's page shows (never the password: not recorded).
 IGNORED |= {"date_joined", "is_staff", "is_superuser", "must_change_password"}
 IGNORED |= {"directory_sam_account_name"}
@@ -157,6 +158,13 @@ def customer_history(request, pk: int):
             User.history.filter(organisation_id=pk).select_related(*WHO),
             "User",
             lambda r: r.username,
+            names,
+            name_of,
+        )
+        + _events(
+            CustomerEmail.history.filter(organisation_id=pk).select_related(*WHO),
+            "E-mail",
+            lambda r: r.subject,
             names,
             name_of,
         )
