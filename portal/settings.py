@@ -313,6 +313,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a "status"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationStatusEnum": "customers.models.organisation.Status",
+        "SubscriptionStatusEnum": "customers.models.services.SubscriptionStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",
