@@ -435,6 +435,8 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
     "billing-daily-checks": {"task": "billing.daily_checks", "schedule": crontab(hour=6, minute=0)},
+    # Joiners and leavers: start and end dates applied (customers.actions.joiners).
+    "joiners-and-leavers": {"task": "customers.joiners_and_leavers", "schedule": 60 * 60.0},
     "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",

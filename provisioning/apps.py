@@ -10,6 +10,7 @@ class ProvisioningConfig(AppConfig):
         # their names, for the catalogue form) when their modules load.
         from provisioning.drivers import builtin  # noqa: F401
         from provisioning.job_plans import (  # noqa: F401
+            adoption,
             organisation,
             quarantine,
             reconcile,

@@ -69,7 +69,38 @@ class UpnMixin:
         return upn
 
 
-class UserCreateForm(UpnMixin, PasswordPair):
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DatesMixin:
+    """Start and end dates (joiners and leavers); the end must come after the start."""
+
+    def check_dates(self, cleaned: dict) -> None:
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_on", "The end date must come after the start date.")
+
+
+def date_fields() -> dict[str, forms.DateField]:
+    return {
+        "starts_on": forms.DateField(
+            label="Start date",
+            required=False,
+            widget=date_input(),
+            help_text="The account is created disabled and enabled on this day.",
+        ),
+        "ends_on": forms.DateField(
+            label="End date",
+            required=False,
+            widget=date_input(),
+            help_text="Disabled on this day and its services released; removed after the "
+            "customer's leaver retention period.",
+        ),
+    }
+
+
+class UserCreateForm(DatesMixin, UpnMixin, PasswordPair):
     upn_local = forms.CharField(label="UPN", max_length=64, help_text="The part before the @.")
     domain = forms.ChoiceField(label="Domain")
     username = forms.CharField(
@@ -105,11 +136,15 @@ class UserCreateForm(UpnMixin, PasswordPair):
         "password_repeat",
         "must_change_password",
         "is_admin",
+        "starts_on",
+        "ends_on",
         "services",
     ]
 
     def __init__(self, *args, organisation: Organisation, may_make_admins: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields.update(date_fields())
+        self.order_fields(self.field_order)
         self.organisation = organisation
         self.fields["domain"].choices = domain_choices(organisation)
         self.fields["services"].queryset = offered_subscriptions(organisation)
@@ -129,10 +164,11 @@ class UserCreateForm(UpnMixin, PasswordPair):
             filter(None, [cleaned.get("first_name"), cleaned.get("last_name")])
         )
         self.check_pair(cleaned, username or cleaned["upn"].partition("@")[0], display)
+        self.check_dates(cleaned)
         return cleaned
 
 
-class UserEditForm(UpnMixin, forms.Form):
+class UserEditForm(DatesMixin, UpnMixin, forms.Form):
     upn_local = forms.CharField(label="UPN", max_length=64, help_text="The part before the @.")
     domain = forms.ChoiceField(label="Domain")
     first_name = forms.CharField(label="First Name", max_length=150, required=False)
@@ -149,8 +185,11 @@ class UserEditForm(UpnMixin, forms.Form):
             "last_name": person.last_name,
             "display_name": person.display_name,
             "email": person.email,
+            "starts_on": person.starts_on,
+            "ends_on": person.ends_on,
         }
         super().__init__(*args, initial=initial, **kwargs)
+        self.fields.update(date_fields())
         self.person = person
         choices = domain_choices(person.organisation)
         if domain and (domain, f"@{domain}") not in choices:
@@ -160,10 +199,11 @@ class UserEditForm(UpnMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         cleaned["upn"] = self.upn_from(cleaned, exclude_pk=self.person.pk)
+        self.check_dates(cleaned)
         return cleaned
 
     def changes(self) -> dict:
-        fields = ("first_name", "last_name", "display_name", "email", "upn")
+        fields = ("first_name", "last_name", "display_name", "email", "upn", "starts_on", "ends_on")
         return {
             f: self.cleaned_data[f]
             for f in fields

@@ -63,6 +63,28 @@ class User(AbstractUser):
         db_default="",  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
     )
 
+    # Joiners and leavers (customers.actions.joiners, run hourly by beat): before
+    # ``starts_on`` the account exists but is disabled; from ``ends_on`` it is disabled, its
+    # services are released, and after the organisation's leaver retention it is removed.
+    starts_on = models.DateField(
+        _("Start date"),
+        null=True,
+        blank=True,
+        help_text=_("The account is created disabled and enabled on this day."),
+    )
+    ends_on = models.DateField(
+        _("End date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The account is disabled on this day and its services released; it is removed "
+            "after the organisation's leaver retention period."
+        ),
+    )
+    # When the schedule applied the start or end date (so the hourly run does it once).
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    left_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     objects = CanopyUserManager()
 
     scope_path = "organisation__"
@@ -95,6 +117,12 @@ class User(AbstractUser):
         return bool(self.directory_sam_account_name) and (
             self.directory_sam_account_name.lower() != self.username.lower()
         )
+
+    def not_started(self, today) -> bool:
+        return self.starts_on is not None and self.starts_on > today
+
+    def has_left(self, today) -> bool:
+        return self.ends_on is not None and self.ends_on <= today
 
     @property
     def enabled(self) -> bool:
