@@ -486,6 +486,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.monthly_reports",
         "schedule": crontab(day_of_month=1, hour=7, minute=0),
     },
+    # Joiners and leavers: start and end dates applied (customers.actions.joiners).
+    "joiners-and-leavers": {"task": "customers.joiners_and_leavers", "schedule": 60 * 60.0},
     "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
