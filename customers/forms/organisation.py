@@ -113,6 +113,8 @@ class OrganisationFieldsMixin(StyledFormMixin):
             label=_("Passwords never expire"), required=False
         )
         self.fields["brand_colour"].validators.append(HEX_COLOUR)
+        # Left empty (or not posted by an older client): the organisation keeps its value.
+        self.fields["leaver_retention_days"].required = False
         if two_factor_from is not None:
             # An ancestor requires it for its whole subtree: shown ticked, and not this
             # organisation's to untick.
@@ -156,8 +158,15 @@ class OrganisationFieldsMixin(StyledFormMixin):
                 label=self.fields[key].label,
                 help_text=_("Only roles you may grant are listed."),
             )
-        self.fields["allowed_roles"].label = "Allowed security roles"
-        self.fields["restricted_roles"].label = "Restricted security roles"
+        self.fields["allowed_roles"].label = _("Allowed security roles")
+        self.fields["restricted_roles"].label = _("Restricted security roles")
+
+    def clean_leaver_retention_days(self) -> int:
+        value = self.cleaned_data.get("leaver_retention_days")
+        if value is None:
+            current = getattr(self, "instance", None)
+            return getattr(current, "leaver_retention_days", None) or 30
+        return value
 
     def clean_deal_ids_text(self) -> str:
         for deal in comma_list(self.cleaned_data["deal_ids_text"]):
@@ -253,9 +262,9 @@ class OrganisationForm(OrganisationFieldsMixin, forms.ModelForm):
         self.actor = actor
         self.fields["parent"].queryset = parents
         self.fields["code"].required = False
-        self.fields[
-            "code"
-        ].help_text = "Letters and digits, unique. Empty: generated from the Full Name."
+        self.fields["code"].help_text = _(
+            "Letters and digits, unique. Empty: generated from the Full Name."
+        )
         parent = initial_parent
         if self.is_bound:
             chosen = str(self.data.get("parent", ""))
@@ -359,10 +368,10 @@ class OrganisationEditForm(OrganisationFieldsMixin, forms.ModelForm):
             for key in PARENT_DECIDED_FORM_FIELDS:
                 if key in self.fields:
                     self.fields[key].disabled = True
-                    self.fields[key].help_text = "Set by the parent reseller or the provider."
+                    self.fields[key].help_text = _("Set by the parent reseller or the provider.")
         if organisation.code_locked:
             self.fields["code"].disabled = True
-            self.fields["code"].help_text = "Locked: the customer is provisioned."
+            self.fields["code"].help_text = _("Locked: the customer is provisioned.")
         self.style_widgets()
 
     def clean_code(self) -> str:
