@@ -577,6 +577,9 @@ LOGGING = {
         "django.request": {"filters": ["error_reference"]},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

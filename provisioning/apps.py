@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ProvisioningConfig(AppConfig):
     name = "provisioning"
-    verbose_name = "Provisioning"
+    verbose_name = _("Provisioning")
 
     def ready(self) -> None:
         # Job plans and the built-in service drivers register themselves (drivers also
