@@ -5,8 +5,10 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedQuerySet
+from customers.models.history import ActingHistory
 from customers.models.indexes import trigram_index
 from customers.models.validators import UNAVAILABLE_FIELD, validate_upn
 
@@ -76,6 +78,10 @@ class User(AbstractUser):
     )
     # Notice kinds (customers.models.NoticeKind) this user turned off on /users/me/email/.
     email_opt_outs = models.JSONField(_("E-mail notices turned off"), default=list, blank=True)
+
+    # Who created and changed the account, and who acted as whom. Never the password hash,
+    # and not the sign-in time (portal.apps keeps sign-ins out of history altogether).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], bases=[ActingHistory])
 
     objects = CanopyUserManager()
 

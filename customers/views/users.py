@@ -35,6 +35,7 @@ from customers.forms.users import (
     offered_subscriptions,
 )
 from customers.models import Organisation, User
+from customers.views.history import user_history
 
 
 def visible_user(request, pk: int) -> User:
@@ -153,6 +154,7 @@ def user_detail(request, pk: int):
         },
         "two_factor": may_reset and two_factor_actions.has_two_factor(person),
         "jobs": person.directory_jobs.all()[:10] if may("view_jobs") else [],
+        "history": user_history(person, me),
     }
     return render(request, "users/user_detail.html", context)
 
