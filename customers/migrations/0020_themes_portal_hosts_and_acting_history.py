@@ -13,8 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0019_email_notices'),
-        ('customers', '0019_languages'),
+        ('customers', '0020_email_notices'),
     ]
 
     operations = [
