@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers.views import (
+    acting,
     api_keys,
     bulk,
     catalogue,
@@ -16,6 +17,7 @@ from customers.views import (
     picker,
     roles,
     security,
+    themes,
     two_factor,
     users,
     wizard,
@@ -84,6 +86,17 @@ urlpatterns = [
     path("<int:pk>/send-email/", email.customer_send_email, name="send_email"),
     path("<int:pk>/history/", history.customer_history, name="history"),
     path("<int:pk>/security-log/", security.security_log, name="security_log"),
+    path("<int:pk>/login-to-cp/", acting.login_to_cp, name="login_to_cp"),
+    path("<int:pk>/themes/", themes.theme_list, name="themes"),
+    path("<int:pk>/themes/new/", themes.theme_edit, name="theme_create"),
+    path("<int:pk>/themes/<int:theme_pk>/edit/", themes.theme_edit, name="theme_edit"),
+    path("<int:pk>/themes/<int:theme_pk>/delete/", themes.theme_delete, name="theme_delete"),
+    path("<int:pk>/host-names/", themes.portal_host_add, name="portal_host_add"),
+    path(
+        "<int:pk>/host-names/<int:host_pk>/remove/",
+        themes.portal_host_remove,
+        name="portal_host_remove",
+    ),
     # Manage: actions
     path(
         "<int:pk>/provision/", manage.customer_lifecycle, {"action": "provision"}, name="provision"

@@ -1,6 +1,7 @@
 """Navigation: show each user only what they may do."""
 
 from core.scoping import EVERYTHING, has_permission, ranges_for
+from customers.views.themes import branding_for
 
 NAV_PERMISSIONS = {
     "customers": "view_organisation",
@@ -47,5 +48,8 @@ def navigation(request):
         "nav": nav,
         "acting_organisation": acting,
         "hierarchy_breadcrumb": breadcrumb,
-        "branding": acting.effective_branding() if acting else {},
     }
+
+
+def branding(request):
+    return {"branding": branding_for(request)}

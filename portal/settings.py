@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
-from csp.constants import NONCE, NONE, SELF
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import Environment
@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Before anything that may log or fail: every line and the 500 page carry the id.
     "portal.middleware.RequestIdMiddleware",
+    # Before anything asks for the host: a reseller's registered host name is accepted,
+    # every other host still meets ALLOWED_HOSTS.
+    "portal.middleware.PortalHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost but one, so every response (redirects, lock-outs, errors) carries the policy.
     "csp.middleware.CSPMiddleware",
@@ -97,6 +100,8 @@ MIDDLEWARE = [
     # The code before anything else, the forced password change included.
     "portal.middleware.TwoFactorMiddleware",
     "portal.middleware.MustChangePasswordMiddleware",
+    # Login to CP: after the actor's own checks above, before history reads request.user.
+    "portal.middleware.ActingAsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it must see the outcome of authentication.
@@ -117,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "portal.context_processors.branding",
                 "provisioning.context_processors.directory_status",
                 "billing.context_processors.billing_banner",
             ],
@@ -239,6 +245,13 @@ EMAIL_RETRY_MAX_SECONDS = env.int("EMAIL_RETRY_MAX_SECONDS", default=3600)
 # worker that renders them has no request to take a host name from.
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Login to CP (customers.actions.acting): how long a session acting as a customer's
+# administrator lasts, and whether the actor must give a reason to start one.
+ACT_AS_MINUTES = env.int("ACT_AS_MINUTES", default=30)
+if ACT_AS_MINUTES < 1:
+    raise ImproperlyConfigured(f"ACT_AS_MINUTES={ACT_AS_MINUTES} must be 1 or more")
+ACT_AS_REASON_REQUIRED = env.bool("ACT_AS_REASON_REQUIRED", default=False)
+
 # Lists and the dashboard count exactly up to this many rows, then show the planner's
 # estimate as "about N" (core/counting.py).
 COUNT_EXACT_UP_TO = env.int("COUNT_EXACT_UP_TO", default=10_000)
@@ -300,6 +313,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a "status"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationStatusEnum": "customers.models.organisation.Status",
+        "SubscriptionStatusEnum": "customers.models.services.SubscriptionStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",
@@ -324,15 +342,14 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (django-csp): scripts and styles only from our own static files; the
-# one inline <style> (an organisation's brand colour) carries the request's nonce. No page
-# has an inline script, a style attribute or an event-handler attribute; the browser tests
-# fail on any violation.
+# Content-Security-Policy (django-csp): scripts and styles only from our own files (a theme's
+# colours come as /branding.css, never inline). No page has an inline script, a style
+# attribute or an event-handler attribute; the browser tests fail on any violation.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF, NONCE],
+        "style-src": [SELF],
         "img-src": [SELF, "data:"],  # Bootstrap draws select arrows and checks as data: SVG
         "font-src": [SELF],
         "connect-src": [SELF],
@@ -469,6 +486,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.monthly_reports",
         "schedule": crontab(day_of_month=1, hour=7, minute=0),
     },
+    # Joiners and leavers: start and end dates applied (customers.actions.joiners).
+    "joiners-and-leavers": {"task": "customers.joiners_and_leavers", "schedule": 60 * 60.0},
     "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
@@ -577,6 +596,9 @@ LOGGING = {
         "django.request": {"filters": ["error_reference"]},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

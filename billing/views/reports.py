@@ -98,7 +98,8 @@ def usage_report(request, pk: int):
     return render(request, "billing/reports/usage.html", context)
 
 
-def _format(request, page: str, organisation: Organisation) -> str | None:
+def _format(request) -> str | None:
+    """The download's ``?format=`` (csv or xlsx), or None with a message saying so."""
     chosen = DownloadForm(request.GET)
     if chosen.is_valid():
         return chosen.cleaned_data["format"]
@@ -111,7 +112,7 @@ def usage_download(request, pk: int):
     organisation = _subject(request, pk)
     form = PeriodForm(request.GET)
     back = reverse("billing:report_usage", args=[organisation.pk])
-    file_format = _format(request, back, organisation)
+    file_format = _format(request)
     if file_format is None or (form.is_bound and not form.is_valid()):
         query = request.GET.copy()
         query.pop("format", None)
@@ -155,7 +156,7 @@ def licence_report(request, pk: int):
 def licence_download(request, pk: int):
     organisation = _subject(request, pk)
     back = reverse("billing:report_licence", args=[organisation.pk])
-    file_format = _format(request, back, organisation)
+    file_format = _format(request)
     if file_format is None:
         return HttpResponseRedirect(back)
     columns = licence.services()

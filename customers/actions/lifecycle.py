@@ -366,9 +366,13 @@ def purge_deleted_organisations() -> int:
 
 def may_sign_in(user) -> bool:
     """May this person use the portal (and keep an enabled directory account)? Not when they
-    are disabled, or when their organisation is suspended, leaving or gone."""
+    are disabled, before their start date or from their end date, or when their organisation
+    is suspended, leaving or gone."""
     if not user.is_active:
         return False
+    today = timezone.localdate()
+    if user.not_started(today) or user.has_left(today):
+        return False  # a joiner before their start date, a leaver from their end date
     organisation = user.organisation
     return organisation is None or organisation.status not in LOCKED_STATUSES
 
@@ -415,6 +419,15 @@ def job_finished(
     if provisioned:
         # Users made while it was a draft now get the passwords their admins chose.
         release_held_jobs(organisation_id)
+
+
+def adopted(organisation: Organisation, *, actor: Any, guid) -> None:
+    """A tenant taken over from the directory as it is (``provisioning.actions.adoption``):
+    it is in AD already, so it is active and provisioned at once, anchored by its OU's GUID."""
+    organisation.status = Status.ACTIVE
+    organisation.directory_guid = guid
+    organisation.provisioned_at = timezone.now()
+    _save(organisation, actor, "directory_guid", "provisioned_at")
 
 
 def job_retried(job: Job, *, actor: Any) -> None:

@@ -109,6 +109,13 @@ def revoke_role(*, actor: Any, grant: RoleGrant) -> None:
     """Remove exactly the permissions that this grant gave and no other grant still gives."""
     if not has_permission(actor, "grant_roles", grant.organisation):
         raise PermissionDenied(_("You may not revoke roles on this organisation."))
+    # Nobody takes away power they do not hold themselves (as nobody hands it out).
+    if not all(
+        has_permission(actor, codename, grant.organisation) for codename in grant.role.codenames()
+    ):
+        raise PermissionDenied(
+            _("You may not revoke the role %(role)s.") % {"role": grant.role.name}
+        )
     user, organisation = grant.user, grant.organisation
     grant.delete()
     record_security_event(

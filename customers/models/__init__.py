@@ -1,6 +1,7 @@
 """Organisations, their people, roles and the grants that give those people power."""
 
 from customers.models.api_keys import ApiKey
+from customers.models.branding import PortalHost, Theme
 from customers.models.contact import Contact
 from customers.models.domain import Domain
 from customers.models.email import Audience, CustomerEmail, NoticeKind
@@ -36,6 +37,7 @@ __all__ = [
     "OrganisationType",
     "OrganisationUserObjectPermission",
     "Plan",
+    "PortalHost",
     "Role",
     "RoleGrant",
     "SecurityEvent",
@@ -45,6 +47,7 @@ __all__ = [
     "Status",
     "SubscriptionStatus",
     "Tag",
+    "Theme",
     "User",
     "UserImport",
     "UserService",

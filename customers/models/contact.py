@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.history import ActingHistory
 from customers.models.indexes import trigram_index
 
 
@@ -19,7 +20,7 @@ class Contact(models.Model):
     email = models.EmailField(_("Email Address"), blank=True)
     role = models.CharField(_("Role"), max_length=100, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
     objects = ScopedManager()
 
     scope_path = "organisation__"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.history import ActingHistory
 from customers.models.indexes import trigram_index
 from customers.models.validators import UNAVAILABLE_FIELD, normalise_domain, validate_domain_name
 
@@ -65,7 +66,9 @@ class Domain(models.Model):
     last_check_result = models.CharField(max_length=300, blank=True, editable=False)
 
     # A check that finds nothing changes nothing worth a history row; a verification does.
-    history = HistoricalRecords(excluded_fields=["last_checked_at", "last_check_result"])
+    history = HistoricalRecords(
+        excluded_fields=["last_checked_at", "last_check_result"], bases=[ActingHistory]
+    )
     objects = ScopedManager()
 
     scope_path = "organisation__"

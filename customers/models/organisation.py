@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
 
 from core.scoping import RestrictedManager, ScopedTreeQuerySet
+from customers.models.branding import Theme
+from customers.models.history import ActingHistory
 from customers.models.indexes import PostgresGistIndex, trigram_index
 from customers.models.validators import UNAVAILABLE_FIELD, validate_code
 
@@ -120,6 +123,17 @@ class Organisation(MPTTModel):
     brand_colour = models.CharField(
         _("Brand colour"), max_length=7, blank=True, help_text=_("Hex colour such as #1f6feb.")
     )
+    # Empty: the nearest ancestor's Active Theme holds (effective_branding). Chosen among the
+    # Available Themes: those of its ancestors, and its own if it is a reseller
+    # (customers.actions.themes.available_themes).
+    active_theme = models.ForeignKey(
+        "customers.Theme",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Active Theme"),
+    )
 
     # Account settings: the customer's password policy (a fine-grained policy in AD).
     password_min_length = models.PositiveSmallIntegerField(
@@ -161,6 +175,12 @@ class Organisation(MPTTModel):
     user_limit = models.PositiveIntegerField(
         _("User limit"), null=True, blank=True, help_text=_("Leave empty for no limit.")
     )
+    leaver_retention_days = models.PositiveIntegerField(
+        _("Leaver retention (days)"),
+        default=30,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("How long a leaver's disabled account is kept after their end date."),
+    )
 
     allowed_roles = models.ManyToManyField(
         "customers.Role",
@@ -190,7 +210,9 @@ class Organisation(MPTTModel):
         editable=False,
     )
 
-    history = HistoricalRecords(excluded_fields=["lft", "rght", "tree_id", "level", "updated"])
+    history = HistoricalRecords(
+        excluded_fields=["lft", "rght", "tree_id", "level", "updated"], bases=[ActingHistory]
+    )
 
     objects = OrganisationManager()
 
@@ -360,13 +382,56 @@ class Organisation(MPTTModel):
         return next((node.language for node in reversed(self.ancestor_list()) if node.language), "")
 
     def effective_branding(self) -> dict[str, str]:
-        """Branding set here, or else inherited from the nearest ancestor that sets it."""
-        branding = {"brand_name": self.brand_name, "brand_colour": self.brand_colour}
-        if all(branding.values()):
-            return branding
-        for ancestor in reversed(self.ancestor_list()):
-            for key in branding:
-                branding[key] = branding[key] or getattr(ancestor, key)
+        """The look of the portal for this organisation's people (a dict every page, e-mail
+        and PDF reads).
+
+        The nearest Active Theme (this organisation's, else its nearest ancestor's) gives
+        product name, colours, logo and support details; a Brand name or colour set on an
+        organisation nearer than that theme's wins for that key. ``brand_name`` and
+        ``brand_colour`` stay the keys the templates have always read. One query for the
+        theme, and none when no organisation of the chain has one.
+        """
+        chain = [self, *reversed(self.ancestor_list())]  # nearest first
+        with_theme = next((node for node in chain if node.active_theme_id), None)
+        theme = None
+        if with_theme is not None:
+            theme = self.__dict__.get("_theme_cache")
+            if theme is None or theme.pk != with_theme.active_theme_id:
+                theme = Theme.objects.filter(pk=with_theme.active_theme_id).defer("logo").first()
+                self.__dict__["_theme_cache"] = theme
+        branding = {
+            "brand_name": "",
+            "brand_colour": "",
+            "accent_colour": "",
+            "logo_url": "",
+            "support_email": "",
+            "support_phone": "",
+            "support_url": "",
+            "sign_in_text": "",
+            "theme_id": "",
+            "theme_name": "",
+        }
+        for node in chain:
+            branding["brand_name"] = branding["brand_name"] or node.brand_name
+            branding["brand_colour"] = branding["brand_colour"] or node.brand_colour
+            if node is with_theme:
+                break
+        if theme is not None:
+            branding["brand_name"] = branding["brand_name"] or theme.product_name
+            branding["brand_colour"] = branding["brand_colour"] or theme.primary_colour
+            branding.update(
+                accent_colour=theme.accent_colour,
+                logo_url=theme.logo_url(),
+                support_email=theme.support_email,
+                support_phone=theme.support_phone,
+                support_url=theme.support_url,
+                sign_in_text=theme.sign_in_text,
+                theme_id=str(theme.pk),
+                theme_name=theme.name,
+            )
+        branding["version"] = hashlib.sha256(
+            "|".join(f"{k}={v}" for k, v in sorted(branding.items())).encode()
+        ).hexdigest()[:12]
         return branding
 
 
@@ -466,6 +531,7 @@ FIELD_GROUPS: tuple[FieldGroup, ...] = (
             _F("lockout_duration_minutes", similar=True),
             _F("require_two_factor", similar=True),
             _F("user_limit", parent_decides=True, similar=True),
+            _F("leaver_retention_days", similar=True),
         ),
         advanced=True,
     ),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.history import ActingHistory
 from customers.models.validators import validate_code
 
 
@@ -35,7 +36,7 @@ class Service(models.Model):
     settings = models.JSONField(_("Settings"), default=dict, blank=True)
     is_active = models.BooleanField(_("Available"), default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
 
     class Meta:
         ordering = ["name"]
@@ -76,7 +77,7 @@ class Plan(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
 
     class Meta:
         ordering = ["service__name", "name"]
@@ -112,7 +113,7 @@ class CustomerService(models.Model):
     directory_guid = models.UUIDField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
     objects = ScopedManager()
 
     scope_path = "organisation__"

@@ -8,16 +8,21 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from billing.actions.reports import roll_up
+from billing.actions.usage import run_daily_usage
 from billing.models import UsageRollup, UsageSnapshot
 from billing.reports import usage
 from billing.reports.usage import Period
+from core.actors import SYSTEM
 from core.scoping import within
-from tests.billing.usage_data import DAY1, DAY2, used_fixture  # noqa: F401 - the fixture
+from tests.billing.usage_data import DAY1, DAY2, give, mail_plan, used_fixture  # noqa: F401
+from tests.factories import OrganisationFactory
 from tests.fixtures.catalogue import vpn_plan
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +243,41 @@ def test_the_file_writers_defuse_formulas_in_csv_and_xlsx():
     assert cell.value == "=1+1" and cell.data_type == "s"
     response = files.table_response("a b/c", ["A"], rows, "xlsx")
     assert response["Content-Disposition"] == 'attachment; filename="a-b-c.xlsx"'
+
+
+def more_customers(cast, count=8):
+    for n in range(count):
+        customer = OrganisationFactory(name=f"Extra {n}", code=f"EXTRA{n}", parent=cast.reseller)
+        give(customer, 2)
+        give(customer, 1, mail_plan())
+    run_daily_usage(DAY1, actor=SYSTEM)
+    run_daily_usage(DAY2, actor=SYSTEM)
+
+
+@pytest.mark.parametrize(
+    "name, query",
+    [
+        ("billing:report_usage", {"start": "2026-11-01", "end": "2026-11-30"}),
+        ("billing:report_licence", {}),
+    ],
+)
+def test_a_report_page_costs_the_same_queries_with_more_customers(
+    used, login, django_assert_num_queries, name, query
+):
+    cast = used
+    client = login(cast.reseller_admin)
+    url = reverse(name, args=[cast.reseller.pk])
+    client.get(url, query)
+    with CaptureQueriesContext(connection) as before:
+        client.get(url, query)
+    more_customers(cast)
+    assert len(before) == REPORT_PAGE_QUERIES[name]
+    with django_assert_num_queries(REPORT_PAGE_QUERIES[name]):
+        page = client.get(url, query)
+    assert "EXTRA7" in page.content.decode()
+
+
+# Session, user, home organisation, the session's row, scope, the organisation, the
+# subscription control, then the report's own (usage: count, page, peaks, the chart's rollup
+# and own snapshots; licence: services, count, page, seats): flat as the subtree grows.
+REPORT_PAGE_QUERIES = {"billing:report_usage": 13, "billing:report_licence": 12}
