@@ -25,3 +25,6 @@ class BillingConfig(AppConfig):
         )
         register_list_extension(LIST_EXTENSION)
         register_customer_tab(CustomerTab("units", _("Units"), "billing:units", "view_billing"))
+        register_customer_tab(
+            CustomerTab("reports", _("Reports"), "billing:report_usage", "view_billing")
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing.views import accounts, offers
+from billing.views import accounts, offers, reports
 
 app_name = "billing"
 
@@ -15,4 +15,14 @@ urlpatterns = [
     ),
     path("<int:pk>/offers/", offers.offer_list, name="offers"),
     path("<int:pk>/offers/<int:offer_pk>/", offers.offer_edit, name="offer_edit"),
+    # Reports (billing.views.reports): the organisation's subtree.
+    path("<int:pk>/reports/usage/", reports.usage_report, name="report_usage"),
+    path("<int:pk>/reports/usage/download/", reports.usage_download, name="report_usage_download"),
+    path("<int:pk>/reports/licence/", reports.licence_report, name="report_licence"),
+    path(
+        "<int:pk>/reports/licence/download/",
+        reports.licence_download,
+        name="report_licence_download",
+    ),
+    path("<int:pk>/reports/monthly/", reports.report_subscription, name="report_subscription"),
 ]

@@ -59,6 +59,9 @@ PASSWORD_KINDS = frozenset({JobKind.RESET_PASSWORD, JobKind.CHANGE_PASSWORD})
 # Set in a job's payload when it failed for good while still holding a password, which was
 # then erased: a retry must not run without the password it was made for.
 SECRET_ERASED = "secret_erased"
+# Set in a job's payload once its organisation's admins were e-mailed that it failed: a
+# person's retry that fails again does not e-mail them a second time.
+FAILURE_NOTIFIED = "failure_notified"
 
 
 def send_run_message(job_id: int, countdown: float | None = None) -> None:

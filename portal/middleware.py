@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -48,6 +50,33 @@ class RequestIdMiddleware:
             tracing.request_id.reset(request_token)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+def request_language(request) -> str:
+    """The language of this request, first that says (README "Languages"):
+
+    1. the signed-in user's own choice (their Language, on *My language* or set by an admin);
+    2. their organisation's Default language, or the nearest ancestor's that has one;
+    3. the browser: the language picked on the sign-in page (a cookie), then Accept-Language;
+    4. ``LANGUAGE_CODE``.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        chosen = user.effective_language()
+        if chosen and chosen in dict(settings.LANGUAGES):
+            return chosen
+    return translation.get_language_from_request(request)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (Content-Language, Vary: Accept-Language) with Canopy's order
+    of precedence; after authentication, because the first two steps are the user's. The
+    organisation and its ancestors are the ones the request loads anyway (the session's user
+    comes with its organisation; the breadcrumb reads the same ancestor list)."""
+
+    def process_request(self, request):
+        translation.activate(request_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class LogUserMiddleware:

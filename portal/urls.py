@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from customers.urls import catalogue_patterns, user_patterns
 from customers.views import picker
@@ -25,8 +26,12 @@ urlpatterns = [
     ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("login/code/", views.two_factor_verify, name="two_factor_verify"),
+    # The sign-in page's language picker: a cookie that outranks the browser's
+    # Accept-Language (a signed-in user's own Language is on My language).
+    path("language/", set_language, name="set_language"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.OwnPasswordChangeView.as_view(), name="password_change"),
+    path("password/set/<str:uidb64>/<str:token>/", views.set_password, name="set_password"),
     # The admin's own page would change the portal password alone: send it to ours.
     path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path(

@@ -7,7 +7,7 @@ from customers.forms.widgets import StyledFormMixin
 
 
 class DeleteForm(StyledFormMixin, forms.Form):
-    confirm_code = forms.CharField(label="Code", max_length=20)
+    confirm_code = forms.CharField(label=_("Code"), max_length=20)
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -21,7 +21,7 @@ class DeleteForm(StyledFormMixin, forms.Form):
     def clean_confirm_code(self) -> str:
         code = self.cleaned_data["confirm_code"].strip()
         if code != self.organisation.code:
-            raise forms.ValidationError("Type the customer's code exactly to confirm.")
+            raise forms.ValidationError(_("Type the customer's code exactly to confirm."))
         return code
 
 

@@ -3,6 +3,7 @@
 from customers.models.api_keys import ApiKey
 from customers.models.contact import Contact
 from customers.models.domain import Domain
+from customers.models.email import Audience, CustomerEmail, NoticeKind
 from customers.models.imports import ImportState, UserImport
 from customers.models.organisation import Organisation, OrganisationType, Status, Tag
 from customers.models.permissions import (
@@ -23,10 +24,13 @@ from customers.models.user import User
 
 __all__ = [
     "ApiKey",
+    "Audience",
     "Contact",
+    "CustomerEmail",
     "CustomerService",
     "Domain",
     "ImportState",
+    "NoticeKind",
     "Organisation",
     "OrganisationGroupObjectPermission",
     "OrganisationType",

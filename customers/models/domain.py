@@ -37,13 +37,13 @@ class Domain(models.Model):
         "customers.Organisation", on_delete=models.CASCADE, related_name="domains"
     )
     name = models.CharField(
-        "Domain Name",
+        _("Domain Name"),
         max_length=253,
         unique=True,
         validators=[validate_domain_name],
         error_messages={"unique": UNAVAILABLE_FIELD["domain"]},
     )
-    is_primary = models.BooleanField("Primary", default=False)
+    is_primary = models.BooleanField(_("Primary"), default=False)
     created = models.DateTimeField(auto_now_add=True)
     verification_token = models.CharField(
         _("Verification token"), max_length=64, default=new_verification_token, editable=False

@@ -20,20 +20,20 @@ from customers.models.validators import UNAVAILABLE_FIELD, validate_code
 
 
 class OrganisationType(models.TextChoices):
-    STANDARD = "standard", "Standard"
-    TEST = "test", "Test"
-    DEMO = "demo", "Demo"
+    STANDARD = "standard", _("Standard")
+    TEST = "test", _("Test")
+    DEMO = "demo", _("Demo")
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PROVISIONING = "provisioning", "Provisioning"
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    DEPROVISIONING = "deprovisioning", "Deprovisioning"
-    DEPROVISIONED = "deprovisioned", "Deprovisioned"
-    DELETED = "deleted", "Deleted"
-    FAILED = "failed", "Failed"
+    DRAFT = "draft", _("Draft")
+    PROVISIONING = "provisioning", _("Provisioning")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    DEPROVISIONING = "deprovisioning", _("Deprovisioning")
+    DEPROVISIONED = "deprovisioned", _("Deprovisioned")
+    DELETED = "deleted", _("Deleted")
+    FAILED = "failed", _("Failed")
 
 
 # On the way out of the directory, or gone: nothing new may be given to or put below them.
@@ -67,19 +67,19 @@ class Organisation(MPTTModel):
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
     code = models.CharField(
-        "Code",
+        _("Code"),
         max_length=20,
         unique=True,
         validators=[validate_code],
         error_messages={"unique": UNAVAILABLE_FIELD["code"]},
-        help_text="Unique short code, letters and digits. Locked once provisioned.",
+        help_text=_("Unique short code, letters and digits. Locked once provisioned."),
     )
-    name = models.CharField("Full Name", max_length=200)
+    name = models.CharField(_("Full Name"), max_length=200)
     is_reseller = models.BooleanField(
-        "Reseller", default=False, help_text="Resellers may create customers of their own."
+        _("Reseller"), default=False, help_text=_("Resellers may create customers of their own.")
     )
     customer_type = models.CharField(
-        "Customer Type",
+        _("Customer Type"),
         max_length=10,
         choices=OrganisationType.choices,
         default=OrganisationType.STANDARD,
@@ -88,58 +88,65 @@ class Organisation(MPTTModel):
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
 
-    contact_name = models.CharField("Contact Name", max_length=200, blank=True)
-    email = models.EmailField("Email Address", max_length=254, blank=True)
-    phone = models.CharField("Phone Number", max_length=40, blank=True)
-    address = models.CharField("Address", max_length=250, blank=True)
-    city = models.CharField("City", max_length=100, blank=True)
-    state = models.CharField("State", max_length=100, blank=True)
-    zip_code = models.CharField("ZIP Code", max_length=20, blank=True)
-    country = models.CharField("Country", max_length=100, blank=True)
-    description = models.TextField("Description", max_length=1000, blank=True)
-    extended_name = models.CharField("Extended Name", max_length=200, blank=True)
-    external_id = models.CharField("External Customer ID", max_length=100, blank=True)
-    account_id = models.CharField("Account ID", max_length=100, blank=True)
-    deal_ids = models.JSONField("Deal IDs", default=list, blank=True)
-    public_sector = models.BooleanField("Public Sector", default=False)
-    inactive_billing = models.BooleanField("Inactive Billing", default=False)
+    contact_name = models.CharField(_("Contact Name"), max_length=200, blank=True)
+    email = models.EmailField(_("Email Address"), max_length=254, blank=True)
+    phone = models.CharField(_("Phone Number"), max_length=40, blank=True)
+    address = models.CharField(_("Address"), max_length=250, blank=True)
+    city = models.CharField(_("City"), max_length=100, blank=True)
+    state = models.CharField(_("State"), max_length=100, blank=True)
+    zip_code = models.CharField(_("ZIP Code"), max_length=20, blank=True)
+    country = models.CharField(_("Country"), max_length=100, blank=True)
+    description = models.TextField(_("Description"), max_length=1000, blank=True)
+    extended_name = models.CharField(_("Extended Name"), max_length=200, blank=True)
+    external_id = models.CharField(_("External Customer ID"), max_length=100, blank=True)
+    account_id = models.CharField(_("Account ID"), max_length=100, blank=True)
+    deal_ids = models.JSONField(_("Deal IDs"), default=list, blank=True)
+    public_sector = models.BooleanField(_("Public Sector"), default=False)
+    inactive_billing = models.BooleanField(_("Inactive Billing"), default=False)
+    # Empty: inherit the parent's (the provider's empty means the browser's); see
+    # effective_language and README "Languages".
     language = models.CharField(
-        "Default language", max_length=10, choices=settings.LANGUAGES, default="en"
+        _("Default language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("The language of the portal and e-mails for this organisation's users."),
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="organisations")
 
     # Branding: empty means "inherit from the parent".
-    brand_name = models.CharField("Brand name", max_length=100, blank=True)
+    brand_name = models.CharField(_("Brand name"), max_length=100, blank=True)
     brand_colour = models.CharField(
-        "Brand colour", max_length=7, blank=True, help_text="Hex colour such as #1f6feb."
+        _("Brand colour"), max_length=7, blank=True, help_text=_("Hex colour such as #1f6feb.")
     )
 
     # Account settings: the customer's password policy (a fine-grained policy in AD).
     password_min_length = models.PositiveSmallIntegerField(
-        "Minimum password length",
+        _("Minimum password length"),
         default=8,
         validators=[MinValueValidator(1), MaxValueValidator(255)],
     )
-    password_complexity = models.BooleanField("Require complex passwords", default=True)
+    password_complexity = models.BooleanField(_("Require complex passwords"), default=True)
     password_history = models.PositiveSmallIntegerField(
-        "Password history", default=12, validators=[MaxValueValidator(1024)]
+        _("Password history"), default=12, validators=[MaxValueValidator(1024)]
     )
     password_max_age_days = models.PositiveIntegerField(
-        "Maximum password age (days)",
+        _("Maximum password age (days)"),
         null=True,
         blank=True,
         default=90,
         validators=[MinValueValidator(1), MaxValueValidator(999)],
-        help_text="Leave empty: passwords never expire.",
+        help_text=_("Leave empty: passwords never expire."),
     )
     lockout_threshold = models.PositiveSmallIntegerField(
-        "Lockout threshold",
+        _("Lockout threshold"),
         default=10,
         validators=[MaxValueValidator(999)],
-        help_text="Failed logons before the account locks; 0 never locks.",
+        help_text=_("Failed logons before the account locks; 0 never locks."),
     )
     lockout_duration_minutes = models.PositiveIntegerField(
-        "Lockout duration (minutes)", default=30, validators=[MaxValueValidator(99999)]
+        _("Lockout duration (minutes)"), default=30, validators=[MaxValueValidator(99999)]
     )
     # Holds on the whole subtree: a provider or reseller that sets it sets it for every
     # organisation below, which cannot switch it off (customers.actions.two_factor).
@@ -152,7 +159,7 @@ class Organisation(MPTTModel):
         ),
     )
     user_limit = models.PositiveIntegerField(
-        "User limit", null=True, blank=True, help_text="Leave empty for no limit."
+        _("User limit"), null=True, blank=True, help_text=_("Leave empty for no limit.")
     )
     leaver_retention_days = models.PositiveIntegerField(
         _("Leaver retention (days)"),
@@ -165,13 +172,13 @@ class Organisation(MPTTModel):
         "customers.Role",
         blank=True,
         related_name="allowed_in",
-        verbose_name="Allowed security roles",
+        verbose_name=_("Allowed security roles"),
     )
     restricted_roles = models.ManyToManyField(
         "customers.Role",
         blank=True,
         related_name="restricted_in",
-        verbose_name="Restricted security roles",
+        verbose_name=_("Restricted security roles"),
     )
 
     directory_guid = models.UUIDField(null=True, blank=True, editable=False)
@@ -348,6 +355,15 @@ class Organisation(MPTTModel):
         return next(
             (node for node in reversed(self.ancestor_list()) if node.require_two_factor), None
         )
+
+    def effective_language(self) -> str:
+        """The Default language set here, else the nearest ancestor's (the ancestors fetched
+        once, shared with the breadcrumb); "" when none sets one: the browser decides."""
+        if self.language:
+            return self.language
+        if self.parent_id is None:
+            return ""
+        return next((node.language for node in reversed(self.ancestor_list()) if node.language), "")
 
     def effective_branding(self) -> dict[str, str]:
         """Branding set here, or else inherited from the nearest ancestor that sets it."""

@@ -14,14 +14,14 @@ from django.utils.translation import gettext as _
 from core.views import visible_or_404
 from customers.actions.api_keys import described_key
 from customers.actions.organisations import RELATIONS_REASON
-from customers.models import Contact, Domain, Organisation, RoleGrant
+from customers.models import Contact, CustomerEmail, Domain, Organisation, RoleGrant
 from customers.views.common import StaffNames, page_context
 
 SHOWN = 200
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 IGNORED = {"id", "history_id", "history_date", "history_change_reason", "history_type"}
 IGNORED |= {"history_user", "history_user_id", "created", "updated", "parent", "created_by"}
-IGNORED |= {"directory_guid", "lft", "rght", "tree_id", "level"}
+IGNORED |= {"directory_guid", "lft", "rght", "tree_id", "level", "sent_by"}
 
 
 @dataclass
@@ -137,6 +137,13 @@ def customer_history(request, pk: int):
             Contact.history.filter(organisation_id=pk).select_related("history_user"),
             "Contact",
             lambda r: r.name,
+            names,
+            name_of,
+        )
+        + _events(
+            CustomerEmail.history.filter(organisation_id=pk).select_related("history_user"),
+            "E-mail",
+            lambda r: r.subject,
             names,
             name_of,
         )

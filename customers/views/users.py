@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +29,7 @@ from customers.actions.joiners import SOON_DAYS
 from customers.actions.limits import subscription_usage, user_usage
 from customers.filters import UserFilter
 from customers.forms.users import (
+    LanguageForm,
     OwnPasswordForm,
     ResetPasswordForm,
     ServicesForm,
@@ -126,7 +127,7 @@ def _create_user(request, organisation: Organisation, data: dict):
 def _created(created) -> str:
     person, jobs = created
     note = " A job is creating the directory account." if jobs else ""
-    return f"Created {person.username}.{note}"
+    return _("Created %(username)s.%(note)s") % {"username": person.username, "note": note}
 
 
 @login_required
@@ -173,7 +174,7 @@ def user_edit(request, pk: int):
         request,
         lambda: actions.edit_user(actor=request.user, person=person, changes=form.changes()),
         form=form,
-        success=f"Saved {person.username}.",
+        success=_("Saved %(username)s.") % {"username": person.username},
         redirect_to=reverse("users:detail", args=[person.pk]),
     ) or render(request, "users/user_edit.html", {"form": form, "person": person})
 
@@ -203,7 +204,7 @@ def _action(request, pk: int, codename: str | None, done: str, run, **arguments)
 @require_POST
 def user_disable(request, pk: int):
     return _action(
-        request, pk, "change_users", "Disabled {person}.", actions.set_enabled, enabled=False
+        request, pk, "change_users", _("Disabled {person}."), actions.set_enabled, enabled=False
     )
 
 
@@ -211,7 +212,7 @@ def user_disable(request, pk: int):
 @require_POST
 def user_enable(request, pk: int):
     return _action(
-        request, pk, "change_users", "Enabled {person}.", actions.set_enabled, enabled=True
+        request, pk, "change_users", _("Enabled {person}."), actions.set_enabled, enabled=True
     )
 
 
@@ -221,7 +222,7 @@ def user_unlock(request, pk: int):
     person = visible_user(request, pk)
     if not actions.may_reset(request.user, person):
         raise PermissionDenied
-    return _action(request, pk, None, "Unlocked {person}.", actions.unlock_user)
+    return _action(request, pk, None, _("Unlocked {person}."), actions.unlock_user)
 
 
 @login_required
@@ -241,14 +242,14 @@ def user_services(request, pk: int):
     require(request, "assign_services", person.organisation)
     form = ServicesForm(request.POST, organisation=person.organisation, person=person)
     if not form.is_valid():
-        messages.error(request, "Choose services of this customer.")
+        messages.error(request, _("Choose services of this customer."))
         return redirect("users:detail", person.pk)
     return run_action(
         request,
         lambda: set_user_services(
             actor=request.user, user=person, subscriptions=form.cleaned_data["services"]
         ),
-        success=f"Saved the services of {person.username}.",
+        success=_("Saved the services of %(username)s.") % {"username": person.username},
         redirect_to=reverse("users:detail", args=[person.pk]),
     )
 
@@ -269,7 +270,7 @@ def user_reset_password(request, pk: int):
             must_change_password=form.cleaned_data["must_change_password"],
         ),
         form=form,
-        success=f"Set a new password for {person.username}.",
+        success=_("Set a new password for %(username)s.") % {"username": person.username},
         redirect_to=reverse("users:detail", args=[person.pk]),
     ) or render(request, "users/reset_password.html", {"form": form, "person": person})
 
@@ -306,7 +307,9 @@ def user_delete(request, pk: int):
             except ValidationError as refused:
                 error = " ".join(refused.messages)
             else:
-                messages.success(request, f"Deleted {person.username}.")
+                messages.success(
+                    request, _("Deleted %(username)s.") % {"username": person.username}
+                )
                 return redirect("users:list")
     return render(request, "users/user_delete.html", {"person": person, "error": error})
 
@@ -319,6 +322,27 @@ def my_services(request):
     """An end user's own services (and, for anyone, their own account)."""
     held = request.user.services.select_related("subscription__service", "subscription__plan")
     return render(request, "users/my_services.html", {"held": held})
+
+
+def _saved_in_new_language(request) -> str:
+    """The confirmation in the language just chosen (this request began in the old one)."""
+    translation.activate(request.user.effective_language() or translation.get_language())
+    return _("Your language was saved.")
+
+
+@login_required
+def my_language(request):
+    """One's own Language: it outranks the organisation's default and the browser's."""
+    form = LanguageForm(request.POST or None, person=request.user)
+    return run_action(
+        request,
+        lambda: actions.set_own_language(
+            actor=request.user, language=form.cleaned_data["language"]
+        ),
+        form=form,
+        success=lambda _result: _saved_in_new_language(request),
+        redirect_to="users:my_language",
+    ) or render(request, "users/my_language.html", {"form": form})
 
 
 @login_required
@@ -338,6 +362,6 @@ def my_password(request):
         request,
         change,
         form=form,
-        success="Your password was changed.",
+        success=_("Your password was changed."),
         redirect_to="users:my_services",
     ) or render(request, "users/my_password.html", {"form": form})

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0005_idempotent_requests'),
-        ('customers', '0019_joiners_and_leavers'),
+        ('customers', '0021_joiners_and_leavers'),
         ('provisioning', '0003_job_moves_to_core'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

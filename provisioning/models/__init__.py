@@ -1,6 +1,7 @@
 """What the engine remembers about the directory objects it made."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.scoping import ScopedManager
 
@@ -20,7 +21,7 @@ class DirectoryObject(models.Model):
     )
     key = models.CharField(max_length=200)
     guid = models.UUIDField(null=True, blank=True)
-    name = models.CharField(max_length=300, help_text="The name it was given, for people.")
+    name = models.CharField(max_length=300, help_text=_("The name it was given, for people."))
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -13,3 +13,9 @@ def no_job_messages(monkeypatch):
         jobs, "send_run_message", lambda job_id, countdown=None: sent.append(job_id)
     )
     return sent
+
+
+@pytest.fixture(autouse=True)
+def private_media(tmp_path, settings):
+    """Invoice PDFs go to the test's own directory, not the worktree's .state."""
+    settings.MEDIA_ROOT = tmp_path / "private"
