@@ -107,7 +107,7 @@ def _run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0018_billing_permissions_and_unit_rate"),
+        ("customers", "0023_historicaluser_start_and_end_dates"),
     ]
 
     operations = [
