@@ -27,6 +27,7 @@ from ldap3 import Connection
 
 from core.jobs import JobKind
 from core.models import DriftReport, Job, JobState
+from core.scoping import within
 from customers.models import Organisation, Status, User
 from directory import (
     Account,
@@ -404,10 +405,8 @@ def request_reconciles(*, actor: Any, provider: Organisation, mode: str) -> int:
     if mode not in (RECONCILE_REPORT, RECONCILE_REPAIR):
         raise ValueError(f"a reconcile mode is report or repair, not {mode!r}")
     # The tree as it is now: organisations added since ``provider`` was read moved its edges.
-    tree = Organisation.objects.filter(pk=provider.pk).values("tree_id", "lft", "rght").get()
-    organisations = organisations_to_check().filter(
-        tree_id=tree["tree_id"], lft__gte=tree["lft"], rght__lte=tree["rght"]
-    )
+    tree = Organisation.objects.only("tree_id", "lft", "rght").get(pk=provider.pk)
+    organisations = organisations_to_check().filter(within(tree))
     busy = set(
         Job.objects.filter(
             kind=JobKind.RECONCILE,
