@@ -79,7 +79,8 @@ def seed(customers_wanted: int) -> int:
     if service is not None:
         return service.pk
     started = time.perf_counter()
-    seed_scale(organisations=int(customers_wanted * 1.03) + 10, users=0, prefix=prefix)
+    if not Organisation.objects.filter(code__startswith=prefix).exists():  # a seed cut short
+        seed_scale(organisations=int(customers_wanted * 1.03) + 10, users=0, prefix=prefix)
     customers = list(
         Organisation.objects.filter(
             code__startswith=prefix, is_reseller=False, parent__isnull=False
