@@ -175,6 +175,12 @@ class Organisation(MPTTModel):
     user_limit = models.PositiveIntegerField(
         _("User limit"), null=True, blank=True, help_text=_("Leave empty for no limit.")
     )
+    leaver_retention_days = models.PositiveIntegerField(
+        _("Leaver retention (days)"),
+        default=30,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("How long a leaver's disabled account is kept after their end date."),
+    )
 
     allowed_roles = models.ManyToManyField(
         "customers.Role",
@@ -525,6 +531,7 @@ FIELD_GROUPS: tuple[FieldGroup, ...] = (
             _F("lockout_duration_minutes", similar=True),
             _F("require_two_factor", similar=True),
             _F("user_limit", parent_decides=True, similar=True),
+            _F("leaver_retention_days", similar=True),
         ),
         advanced=True,
     ),
