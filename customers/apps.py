@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 from simple_history.signals import pre_create_historical_record
 
 
 class CustomersConfig(AppConfig):
     name = "customers"
-    verbose_name = "Customers"
+    verbose_name = _("Customers")
 
     def ready(self) -> None:
         from customers.actions.acting import record_acting_actor

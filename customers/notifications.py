@@ -35,11 +35,16 @@ def branding(organisation: Organisation | None) -> dict[str, str]:
     """Name, colour, logo URL and support e-mail of the theme ``organisation``'s people see;
     whatever ``effective_branding`` returns, under fixed names for the templates."""
     found: dict[str, Any] = organisation.effective_branding() if organisation else {}
+    logo = found.get("logo_url") or ""
+    if logo.startswith("/"):
+        logo = portal_link(logo)  # a mail client has no portal to resolve it against
     return {
         "name": found.get("brand_name") or found.get("name") or DEFAULT_BRAND,
         "colour": found.get("brand_colour") or found.get("colour") or "",
-        "logo_url": found.get("logo_url") or "",
+        "logo_url": logo,
         "support_email": found.get("support_email") or "",
+        "support_phone": found.get("support_phone") or "",
+        "support_url": found.get("support_url") or "",
     }
 
 

@@ -28,6 +28,16 @@ def navigation(request):
         else None
     )
     acting = getattr(request, "acting_organisation", None)
+    # Reports: of the organisation acted in, else of one's own (no query: the scope and the
+    # home organisation are loaded already).
+    nav["reports"] = next(
+        (
+            organisation
+            for organisation in (acting, home)
+            if organisation is not None and has_permission(user, "view_billing", organisation)
+        ),
+        None,
+    )
     # Only the part of the hierarchy the user may see: a reseller does not see the provider.
     breadcrumb = [
         node

@@ -470,7 +470,17 @@ CELERY_BEAT_SCHEDULE = {
             minute=env.int("BILLING_DAILY_MINUTE", default=30),
         ),
     },
+    # Postpaid: last month's invoices, as drafts, on the 1st (README "Billing").
+    "billing-monthly-invoices": {
+        "task": "billing.monthly_invoices",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+    },
     "billing-daily-checks": {"task": "billing.daily_checks", "schedule": crontab(hour=6, minute=0)},
+    # Reports: each "Subscribe monthly" e-mail, for the month before (billing.actions.reports).
+    "billing-monthly-reports": {
+        "task": "billing.monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
     "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
@@ -493,6 +503,11 @@ if RECONCILE_MODE not in ("report", "repair"):
 
 # Billing (README "Billing"): the currency of accounts whose issuer has none of its own.
 BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+# The issuer's country for VAT when its own billing account names none (two letters).
+BILLING_COUNTRY = env.str("BILLING_COUNTRY", default="DE").upper()
+# Where invoice and statement PDFs are kept: never served as static files, only through the
+# billing views that check who asks (billing.views.invoices).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(STATE_DIR / "private")))
 # Accounts the daily debit locks and debits per transaction: a killed worker loses one batch.
 BILLING_DAILY_BATCH = env.int("BILLING_DAILY_BATCH", default=2000)
 
@@ -574,6 +589,9 @@ LOGGING = {
         "django.request": {"filters": ["error_reference"]},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

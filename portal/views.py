@@ -12,12 +12,14 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from billing.reports.usage import month_summary
 from core.counting import bounded_count, bounded_counts
 from core.models import Job, JobState
 from core.scoping import within
@@ -69,6 +71,9 @@ def dashboard(request):
         "account_pending": Job.objects.filter(
             user=user, state__in=[JobState.QUEUED, JobState.RUNNING]
         ),
+        # Seats per service this month, from the daily rollup (two queries, none for people
+        # who do not see billing).
+        "usage_summary": month_summary(user, acting, timezone.localdate()),
     }
     return render(request, "portal/dashboard.html", context)
 

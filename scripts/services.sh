@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The machine services Canopy's tests need, started only when they are not already running.
 #
-#   scripts/services.sh install-packages  apt-get install PostgreSQL, Redis, Chromium, dnsmasq
-#                                         and gettext
+#   scripts/services.sh install-packages  apt-get install PostgreSQL, Redis, Chromium, dnsmasq,
+#                                         gettext, WeasyPrint's libraries and poppler-utils
 #   scripts/services.sh ensure-gettext    apt-get install gettext (msgfmt, for compilemessages)
 #   scripts/services.sh ensure-python     apt-get install python3.11 and its venv support
 #   scripts/services.sh ensure-postgres   start PostgreSQL on 127.0.0.1:5432, make sure user
@@ -48,6 +48,13 @@ install_packages() {
     command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
     # msgfmt and xgettext: compilemessages and makemessages (the German and French catalogues).
     command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+    # Invoice PDFs: WeasyPrint's libraries (Pango, HarfBuzz's subsetter), and poppler-utils'
+    # pdftotext, with which the tests read a PDF's text.
+    local lib
+    for lib in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
+        dpkg -s "$lib" >/dev/null 2>&1 || missing+=("$lib")
+    done
+    command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
     if ((${#missing[@]})); then
         apt_install "${missing[@]}"
     fi

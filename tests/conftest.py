@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.directory_tenants",
     "tests.fixtures.dns",
     "tests.fixtures.smtp",
+    "tests.fixtures.billing_worker",
 ]
 
 
@@ -79,3 +80,9 @@ def login():
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def private_media(tmp_path, settings):
+    """Invoice and credit note PDFs go to the test's own directory, not the worktree's."""
+    settings.MEDIA_ROOT = tmp_path / "private"

@@ -9,8 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.actions.suspension import resume_if_paid
@@ -42,6 +43,17 @@ def _send_warning(account_id: int, balance: Decimal) -> None:
     to = recipients(account)
     if not to:
         return
+    with translation.override(mail_language(account.organisation)):
+        _send_warning_mail(account, balance, to)
+
+
+def mail_language(organisation) -> str:
+    """The language of a mail to an organisation's people: its Default language (inherited
+    down the tree), else LANGUAGE_CODE (README "Languages")."""
+    return organisation.effective_language() or settings.LANGUAGE_CODE
+
+
+def _send_warning_mail(account: BillingAccount, balance: Decimal, to: list[str]) -> None:
     values = {
         "name": account.organisation.name,
         "balance": balance,

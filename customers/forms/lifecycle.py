@@ -12,9 +12,9 @@ class DeleteForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.fields[
-            "confirm_code"
-        ].help_text = f"Type the customer's code ({organisation.code}) to confirm."
+        self.fields["confirm_code"].help_text = _(
+            "Type the customer's code (%(code)s) to confirm."
+        ) % {"code": organisation.code}
         self.fields["confirm_code"].widget.attrs["autocomplete"] = "off"
         self.style_widgets()
 

@@ -156,8 +156,8 @@ class OrganisationFieldsMixin(StyledFormMixin):
                 label=self.fields[key].label,
                 help_text=_("Only roles you may grant are listed."),
             )
-        self.fields["allowed_roles"].label = "Allowed security roles"
-        self.fields["restricted_roles"].label = "Restricted security roles"
+        self.fields["allowed_roles"].label = _("Allowed security roles")
+        self.fields["restricted_roles"].label = _("Restricted security roles")
 
     def clean_deal_ids_text(self) -> str:
         for deal in comma_list(self.cleaned_data["deal_ids_text"]):
@@ -253,9 +253,9 @@ class OrganisationForm(OrganisationFieldsMixin, forms.ModelForm):
         self.actor = actor
         self.fields["parent"].queryset = parents
         self.fields["code"].required = False
-        self.fields[
-            "code"
-        ].help_text = "Letters and digits, unique. Empty: generated from the Full Name."
+        self.fields["code"].help_text = _(
+            "Letters and digits, unique. Empty: generated from the Full Name."
+        )
         parent = initial_parent
         if self.is_bound:
             chosen = str(self.data.get("parent", ""))
@@ -359,10 +359,10 @@ class OrganisationEditForm(OrganisationFieldsMixin, forms.ModelForm):
             for key in PARENT_DECIDED_FORM_FIELDS:
                 if key in self.fields:
                     self.fields[key].disabled = True
-                    self.fields[key].help_text = "Set by the parent reseller or the provider."
+                    self.fields[key].help_text = _("Set by the parent reseller or the provider.")
         if organisation.code_locked:
             self.fields["code"].disabled = True
-            self.fields["code"].help_text = "Locked: the customer is provisioned."
+            self.fields["code"].help_text = _("Locked: the customer is provisioned.")
         self.style_widgets()
 
     def clean_code(self) -> str:

@@ -229,8 +229,8 @@ class OwnPasswordForm(PasswordPair):
         super().__init__(*args, **kwargs)
         self.person = person
         self.organisation = person.organisation
-        self.fields["password"].label = "New password"
-        self.fields["password_repeat"].label = "Repeat new password"
+        self.fields["password"].label = _("New password")
+        self.fields["password_repeat"].label = _("Repeat new password")
 
     def clean(self):
         cleaned = super().clean()

@@ -7,11 +7,13 @@ Celery in this process)."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 from django.utils import formats, translation
 
+from customers import notifications
 from customers.actions import users as user_actions
 from customers.models import Contact, CustomerEmail, NoticeKind, Organisation, Status
 from tests.factories import UserFactory
@@ -127,7 +129,6 @@ def test_the_welcome_is_in_the_organisations_inherited_language_and_its_reseller
 def test_a_users_own_language_wins_over_the_organisations(
     active_cast, smtp, django_capture_on_commit_callbacks
 ):
-    from customers import notifications
 
     cast = active_cast
     Organisation.objects.filter(pk=cast.customer.pk).update(language="de")
@@ -222,3 +223,23 @@ def test_a_user_turns_off_optional_notices_on_their_email_page(cast, login):
     cast.end_user.email = "e@example.com"
     assert cast.end_user.wants_email(NoticeKind.JOB_FAILED)
     assert not cast.end_user.wants_email(NoticeKind.CUSTOMER_EMAIL)
+
+
+def test_a_themes_logo_and_support_details_reach_the_mail(settings):
+    """What ``effective_branding`` returns once themes give logos and support details (the
+    themes issue): relative logo URLs become absolute, the support address the reply-to."""
+    settings.PORTAL_URL = "https://portal.example"
+    themed = SimpleNamespace(
+        effective_branding=lambda: {
+            "brand_name": "Blue Cloud",
+            "brand_colour": "#123456",
+            "logo_url": "/themes/3/logo",
+            "support_email": "help@blue.example",
+            "support_phone": "+44 20 0000",
+        }
+    )
+    brand = notifications.branding(themed)
+    assert brand["name"] == "Blue Cloud" and brand["colour"] == "#123456"
+    assert brand["logo_url"] == "https://portal.example/themes/3/logo"
+    assert brand["support_email"] == "help@blue.example"
+    assert notifications.branding(None)["name"] == "Canopy"

@@ -146,10 +146,16 @@ def test_deleting_a_theme_lets_its_wearers_inherit_again(cast, login):
     assert Organisation.objects.get(pk=cast.reseller.pk).active_theme_id is None
 
 
-def test_a_logo_is_not_served_across_tenants(cast, login):
+def test_a_logo_needs_its_keyed_url(cast, login):
     theme = reseller_theme(cast)
-    assert login(cast.customer2_admin).get(theme.logo_url()).status_code == 404
-    assert Client().get(theme.logo_url()).status_code == 404
+    # An e-mail client, signed in nowhere, loads the URL the mail carries.
+    assert Client().get(theme.logo_url()).status_code == 200
+    # Guessing by the theme's number does not work, nor does an old version.
+    wrong = reverse("theme_logo", args=[theme.pk, "0" * 20])
+    assert login(cast.customer2_admin).get(wrong).status_code == 404
+    old = theme.logo_url()
+    Theme.objects.get(pk=theme.pk).save()
+    assert Client().get(old).status_code == 404
 
 
 # --- White-label host names ------------------------------------------------------------------

@@ -61,6 +61,11 @@ ROWS: dict[str, Row] = {
         statuses=MANAGES_CUSTOMER_ONE_JOBS,
         unchanged=_job_state,
     ),
+    # The customer page's Information tab: whoever sees the customer (jobs and accounts only
+    # for who may see those).
+    "provisioning:customer_information": Row(
+        args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE
+    ),
     "provisioning:check_directory": Row(
         args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE
     ),

@@ -186,12 +186,14 @@ def test_an_admin_sets_a_users_language_without_a_directory_job(cast, login):
     person.refresh_from_db()
     assert person.language == "de"
     assert Job.objects.count() == before  # nothing of the directory changed
+    detail = login(cast.customer_admin).get(reverse("users:detail", args=[person.pk]))
+    assert "data-language>Deutsch<" in detail.content.decode()
 
 
 def test_an_organisations_default_language_says_what_empty_inherits(cast, login):
     set_language(cast.reseller, "fr")
 
-    page = login(cast.reseller_admin).get(reverse("customers:edit", args=[cast.customer.pk]))
+    page = login(cast.provider_admin).get(reverse("customers:edit", args=[cast.customer.pk]))
 
     assert "Inherited (Français)" in page.content.decode()
 

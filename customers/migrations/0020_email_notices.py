@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0018_billing_permissions_and_unit_rate'),
+        ('customers', '0019_languages'),
     ]
 
     operations = [
