@@ -43,8 +43,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from billing.actions.reports import roll_up  # noqa: E402
-from billing.models import UsageRollup  # noqa: E402
+from billing.models import UsageRollup, UsageSnapshot  # noqa: E402
 from billing.reports.usage import Period, daily_totals  # noqa: E402
+from core.scoping import FOREST_SPAN  # noqa: E402
 from customers.management.scale import seed_scale  # noqa: E402
 from customers.models import CustomerService, Organisation, Plan, Service  # noqa: E402
 
@@ -68,60 +69,66 @@ FROM billing_usagesnapshot u
 JOIN customers_organisation o ON o.id = u.organisation_id
 JOIN customers_customerservice s ON s.id = u.subscription_id
 JOIN customers_service sv ON sv.id = s.service_id
-WHERE o.tree_id = %(tree)s AND o.lft >= %(lft)s AND o.lft <= %(rght)s
+WHERE o.tree_id >= %(tree)s AND o.tree_id <= %(last_tree)s AND o.lft >= %(lft)s
+  AND o.lft <= %(rght)s
   AND u.day >= %(first)s AND u.day <= %(last)s AND sv.service_type <> 'reseller'
 GROUP BY sv.name, u.day
 """
 
 
 def seed(organisations: int, services: int, days: int) -> Organisation:
-    root = Organisation.objects.filter(code=f"{PREFIX}P").first()
-    if root is not None:
-        return root
+    """The tree, subscriptions, snapshots and rollups, each step skipped when done already
+    (a run stopped halfway resumes where it stopped)."""
     started = time.perf_counter()
-    root = seed_scale(organisations=organisations, users=0, prefix=PREFIX)
+    root = Organisation.objects.filter(code=f"{PREFIX}P").first()
+    if root is None:
+        root = seed_scale(organisations=organisations, users=0, prefix=PREFIX)
     customers = list(
         Organisation.objects.filter(
             code__startswith=PREFIX, is_reseller=False, parent__isnull=False
         ).values_list("pk", flat=True)
     )
-    plans = []
-    for number in range(services):
-        service = Service.objects.create(
-            code=f"{PREFIX}SVC{number}", name=f"Bench {number}", service_type="security_group"
+    plans = list(Plan.objects.filter(service__code__startswith=f"{PREFIX}SVC"))
+    if not plans:
+        for number in range(services):
+            service = Service.objects.create(
+                code=f"{PREFIX}SVC{number}", name=f"Bench {number}", service_type="security_group"
+            )
+            plans.append(Plan.objects.create(service=service, name="Standard"))
+        CustomerService.objects.bulk_create(
+            [
+                CustomerService(organisation_id=c, service=p.service, plan=p, status="active")
+                for c in customers
+                for p in plans
+            ],
+            batch_size=5000,
         )
-        plans.append(Plan.objects.create(service=service, name="Standard"))
-    CustomerService.objects.bulk_create(
-        [
-            CustomerService(organisation_id=c, service=p.service, plan=p, status="active")
-            for c in customers
-            for p in plans
-        ],
-        batch_size=5000,
-    )
     last = FIRST_DAY + datetime.timedelta(days=days - 1)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            SNAPSHOTS_SQL,
-            {"first": FIRST_DAY, "last": last, "services": [p.service_id for p in plans]},
-        )
-        snapshots = cursor.rowcount
-        cursor.execute("ANALYZE")
+    if not UsageSnapshot.objects.filter(day=last).exists():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                SNAPSHOTS_SQL,
+                {"first": FIRST_DAY, "last": last, "services": [p.service_id for p in plans]},
+            )
+            cursor.execute("ANALYZE")
     print(
-        f"seeded {len(customers)} customers, {len(customers) * services} subscriptions, "
-        f"{snapshots} snapshots in {time.perf_counter() - started:.0f} s"
+        f"seeded {len(customers)} customers, {len(customers) * len(plans)} subscriptions, "
+        f"{UsageSnapshot.objects.count()} snapshots; {time.perf_counter() - started:.0f} s"
     )
     rolled = []
+    done = set(UsageRollup.objects.values_list("day", flat=True).distinct())
     for n in range(days):
+        day = FIRST_DAY + datetime.timedelta(days=n)
+        if day in done:
+            continue
         started = time.perf_counter()
-        roll_up(FIRST_DAY + datetime.timedelta(days=n))
+        roll_up(day)
         rolled.append(time.perf_counter() - started)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print(
-        f"roll_up per day: median {statistics.median(rolled):.2f} s; "
-        f"{UsageRollup.objects.count()} rollup rows in all"
-    )
+    if rolled:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"roll_up per day: median {statistics.median(rolled):.2f} s")
+    print(f"{UsageRollup.objects.count()} rollup rows in all")
     root.refresh_from_db()
     return root
 
@@ -132,9 +139,11 @@ def baseline(root: Organisation, period: Period) -> tuple[float, dict]:
         cursor.execute(
             BASELINE_SQL,
             {
+                # A provider's subtree is every tree of its forest (core.scoping).
                 "tree": root.tree_id,
-                "lft": root.lft,
-                "rght": root.rght,
+                "last_tree": root.tree_id + (FOREST_SPAN - 1 if root.parent_id is None else 0),
+                "lft": 0 if root.parent_id is None else root.lft,
+                "rght": 2**31 - 1 if root.parent_id is None else root.rght,
                 "first": period.start,
                 "last": period.end,
             },
@@ -176,12 +185,11 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     root = seed(args.organisations, args.services, args.days)
     period = Period(FIRST_DAY, FIRST_DAY + datetime.timedelta(days=args.days - 1))
-    descendants = root.rght - root.lft
-    print(f"tree: {descendants // 2 + 1} organisations, {period}")
+    print(f"tree: {root.get_descendant_count() + 1} organisations, {period}")
     compare("provider", root, period, args.rounds)
     reseller = Organisation.objects.get(code=f"{PREFIX}R0")
     compare(
-        f"reseller ({(reseller.rght - reseller.lft) // 2} below it)",
+        f"reseller ({reseller.get_descendant_count()} below it)",
         reseller,
         period,
         args.rounds,

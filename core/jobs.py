@@ -51,6 +51,7 @@ class JobKind:
     IMPORT_USERS = "import_users"  # a bulk import: accounts, passwords, services
     RECONCILE = "reconcile"  # compare with AD, keep a drift report; in repair mode fix it
     QUARANTINE_DECISION = "quarantine_decision"  # adopt or delete a quarantined object
+    ADOPTION_PREVIEW = "adoption_preview"  # read an existing tenant OU (writes nothing)
 
 
 # Kinds whose whole point is a password: with it gone, a retry would set nothing or guess.

@@ -9,6 +9,7 @@ from celery import shared_task
 
 from customers.actions.imports import expire_uploads as expire
 from customers.actions.imports import import_queued, requeue_stale_imports
+from customers.actions.joiners import apply_schedules
 from customers.actions.verification import check_pending_domains as check_pending
 
 logger = logging.getLogger("customers.tasks")
@@ -39,3 +40,10 @@ def import_users(user_import_id: int) -> None:
 @shared_task(name="customers.requeue_stale_imports", ignore_result=True)
 def requeue_imports() -> int:
     return requeue_stale_imports()
+
+
+@shared_task(name="customers.joiners_and_leavers", ignore_result=True)
+def joiners_and_leavers() -> dict[str, int]:
+    """Apply start and end dates that have come (hourly; idempotent)."""
+    applied = apply_schedules()
+    return {"started": applied.started, "left": applied.left, "removed": applied.removed}

@@ -23,7 +23,7 @@ from .dn import (
     rdn_value,
     same_dn,
 )
-from .entry import Entry
+from .entry import Entry, integer, text, texts
 from .errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -50,21 +50,27 @@ from .groups import (
     remove_members,
     set_members,
 )
+from .ops import search_pages
 from .ous import delete_tree, ensure_container, ensure_ou
 from .placement import AttributeDifference
 from .policy import (
+    FoundPolicy,
     PasswordPolicy,
     PolicyCheck,
     apply_password_policy,
     check_password_policy,
     password_policy_dn,
+    policies_applying_to,
     remove_password_policy,
 )
 from .quarantine import (
     QUARANTINE_OU,
     Found,
+    LevelRead,
     accounts_and_groups_below,
     delete_quarantined,
+    is_container,
+    level_pages,
     quarantine,
     quarantine_dn,
     release,
@@ -114,7 +120,9 @@ __all__ = [
     "DirectoryError",
     "Entry",
     "Found",
+    "FoundPolicy",
     "InsecureConnectionError",
+    "LevelRead",
     "MembershipChange",
     "NoSuchObjectError",
     "ObjectSummary",
@@ -162,8 +170,11 @@ __all__ = [
     "get_connection",
     "get_members",
     "guid_filter",
+    "integer",
+    "is_container",
     "is_enabled",
     "is_within",
+    "level_pages",
     "list_accounts",
     "list_children",
     "list_groups",
@@ -173,6 +184,7 @@ __all__ = [
     "ou_dn",
     "parent_of",
     "password_policy_dn",
+    "policies_applying_to",
     "probe",
     "quarantine",
     "quarantine_dn",
@@ -187,10 +199,13 @@ __all__ = [
     "remove_upn_suffix",
     "reset_connection",
     "same_dn",
+    "search_pages",
     "set_account_attributes",
     "set_members",
     "set_password",
     "summarise",
+    "text",
+    "texts",
     "unlock_user",
     "verify_password",
 ]

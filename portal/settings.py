@@ -313,6 +313,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a "status"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationStatusEnum": "customers.models.organisation.Status",
+        "SubscriptionStatusEnum": "customers.models.services.SubscriptionStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",
@@ -481,6 +486,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.monthly_reports",
         "schedule": crontab(day_of_month=1, hour=7, minute=0),
     },
+    # Joiners and leavers: start and end dates applied (customers.actions.joiners).
+    "joiners-and-leavers": {"task": "customers.joiners_and_leavers", "schedule": 60 * 60.0},
     "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
@@ -503,6 +510,8 @@ if RECONCILE_MODE not in ("report", "repair"):
 
 # Billing (README "Billing"): the currency of accounts whose issuer has none of its own.
 BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+# Customers whose drafts the monthly run writes per transaction: a killed worker loses one batch.
+BILLING_INVOICE_BATCH = env.int("BILLING_INVOICE_BATCH", default=500)
 # The issuer's country for VAT when its own billing account names none (two letters).
 BILLING_COUNTRY = env.str("BILLING_COUNTRY", default="DE").upper()
 # Where invoice and statement PDFs are kept: never served as static files, only through the

@@ -12,6 +12,7 @@ class ProvisioningConfig(AppConfig):
         from core.registry import CustomerTab, register_customer_tab
         from provisioning.drivers import builtin  # noqa: F401
         from provisioning.job_plans import (  # noqa: F401
+            adoption,
             organisation,
             quarantine,
             reconcile,

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from customers.views import picker
-from provisioning.views import information, quarantine
+from provisioning.views import adoption, information, quarantine
 from provisioning.views import jobs as views
 
 app_name = "provisioning"
@@ -26,6 +26,8 @@ urlpatterns = [
     path("directory/<int:pk>/", views.check_directory, name="check_directory"),
     path("directory/<int:pk>/check/", views.run_check, name="run_check"),
     path("directory/<int:pk>/repair/", views.repair_directory, name="repair_directory"),
+    path("adopt/", adoption.adoption_start, name="adoption_start"),
+    path("adopt/<int:pk>/", adoption.adoption_detail, name="adoption_detail"),
     path("quarantine/<int:pk>/adopt/", quarantine.adopt, name="quarantine_adopt"),
     path("quarantine/<int:pk>/delete/", quarantine.delete, name="quarantine_delete"),
 ]

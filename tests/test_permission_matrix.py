@@ -102,7 +102,7 @@ def widest_key(owner) -> str:
 
 
 def call(row, client, url, data):
-    if not row.api or row.method == "get":
+    if not row.api or row.method == "get" or row.multipart:
         return getattr(client, row.method)(url, data)
     return getattr(client, row.method)(url, json.dumps(data), content_type="application/json")
 

@@ -73,7 +73,8 @@ def _average(value) -> Decimal:
 
 
 def _has_children(organisation: Organisation) -> bool:
-    return organisation.rght - organisation.lft > 1
+    # A provider's tree is itself alone: what is below it roots trees of its own.
+    return organisation.parent_id is None or organisation.rght - organisation.lft > 1
 
 
 def subscriptions(root: Organisation, period: Period):

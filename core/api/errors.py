@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
+from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -25,3 +26,20 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return Response(validation_body(exc), status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def valid_form(form):
+    """The form, once valid; else a 400 with its errors by field, as the page shows them.
+
+    The API validates with the pages' own forms where a form holds a rule (the service types
+    a catalogue offers, the plans a customer may be given), so no rule has a second copy."""
+    if not form.is_valid():
+        raise DrfValidationError(
+            {
+                ("non_field_errors" if field == NON_FIELD_ERRORS else field): [
+                    str(message) for message in messages
+                ]
+                for field, messages in form.errors.items()
+            }
+        )
+    return form

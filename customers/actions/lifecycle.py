@@ -14,12 +14,14 @@ status and request the job that makes the directory match; the engine reports ba
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,8 @@ from core.models import Job
 from core.scoping import has_permission, may_decide
 from customers.actions.verification import unverified_upn_domains
 from customers.models import Organisation, OrganisationUserObjectPermission, RoleGrant, Status
+
+logger = logging.getLogger("customers.lifecycle")
 
 ALLOWED_MOVES: dict[str, set[str]] = {
     Status.DRAFT: {Status.PROVISIONING, Status.DEPROVISIONED},
@@ -354,21 +358,33 @@ def purge_deleted_organisations() -> int:
     for organisation in Organisation.objects.filter(
         status=Status.DELETED, deleted_at__lt=retention_cutoff()
     ):
-        with transaction.atomic():
-            OrganisationUserObjectPermission.objects.filter(
-                user__organisation=organisation
-            ).delete()
-            RoleGrant.objects.filter(organisation=organisation).delete()
-            organisation.delete()  # cascades to users, domains, contacts, grants; jobs keep a label
-            purged += 1
+        try:
+            with transaction.atomic():
+                OrganisationUserObjectPermission.objects.filter(
+                    user__organisation=organisation
+                ).delete()
+                RoleGrant.objects.filter(organisation=organisation).delete()
+                organisation.delete()  # cascades to users, domains, contacts, grants
+                purged += 1
+        except ProtectedError as error:
+            # Issued invoices, credit notes, payments and ledger rows are legal records that
+            # outlive the customer (on_delete=PROTECT): it stays, deleted, with them.
+            kept = sorted({type(row)._meta.verbose_name for row in error.protected_objects})
+            logger.warning(
+                "%s was not purged: its %s are records to keep", organisation.code, ", ".join(kept)
+            )
     return purged
 
 
 def may_sign_in(user) -> bool:
     """May this person use the portal (and keep an enabled directory account)? Not when they
-    are disabled, or when their organisation is suspended, leaving or gone."""
+    are disabled, before their start date or from their end date, or when their organisation
+    is suspended, leaving or gone."""
     if not user.is_active:
         return False
+    today = timezone.localdate()
+    if user.not_started(today) or user.has_left(today):
+        return False  # a joiner before their start date, a leaver from their end date
     organisation = user.organisation
     return organisation is None or organisation.status not in LOCKED_STATUSES
 
@@ -415,6 +431,15 @@ def job_finished(
     if provisioned:
         # Users made while it was a draft now get the passwords their admins chose.
         release_held_jobs(organisation_id)
+
+
+def adopted(organisation: Organisation, *, actor: Any, guid) -> None:
+    """A tenant taken over from the directory as it is (``provisioning.actions.adoption``):
+    it is in AD already, so it is active and provisioned at once, anchored by its OU's GUID."""
+    organisation.status = Status.ACTIVE
+    organisation.directory_guid = guid
+    organisation.provisioned_at = timezone.now()
+    _save(organisation, actor, "directory_guid", "provisioned_at")
 
 
 def job_retried(job: Job, *, actor: Any) -> None:

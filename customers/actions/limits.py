@@ -152,10 +152,8 @@ def subscription_usage(subscription: CustomerService) -> Usage:
     return Usage(used + allocated, min(limits) if limits else None)
 
 
-def subscriptions_with_usage(
-    subscriptions: QuerySet[CustomerService],
-) -> list[tuple[CustomerService, Usage]]:
-    """Each subscription with the same ``Usage`` as ``subscription_usage``, in one query."""
+def annotate_usage(subscriptions: QuerySet[CustomerService]) -> QuerySet[CustomerService]:
+    """``seats_assigned`` and ``seats_handed_out`` on each row, counted in the same query."""
     assigned = (
         UserService.objects.filter(subscription=OuterRef("pk"))
         .order_by()
@@ -173,10 +171,17 @@ def subscriptions_with_usage(
         .values("total")
     )
     zero = Value(0, output_field=IntegerField())
-    rows = subscriptions.select_related("service", "plan").annotate(
+    return subscriptions.select_related("service", "plan").annotate(
         seats_assigned=Coalesce(Subquery(assigned, output_field=IntegerField()), zero),
         seats_handed_out=Coalesce(Subquery(handed_out, output_field=IntegerField()), zero),
     )
+
+
+def subscriptions_with_usage(
+    subscriptions: QuerySet[CustomerService],
+) -> list[tuple[CustomerService, Usage]]:
+    """Each subscription with the same ``Usage`` as ``subscription_usage``, in one query."""
+    rows = annotate_usage(subscriptions)
     result = []
     for subscription in rows:
         limits = [

@@ -70,9 +70,7 @@ def grant_role(*, actor: Any, user: User, organisation: Organisation, role: Role
     # Fresh tree values: instances loaded earlier may predate inserts elsewhere in the tree.
     home = Organisation.objects.filter(pk=user.organisation_id).first()
     organisation.refresh_from_db(fields=["tree_id", "lft", "rght"])
-    if home is None or not (
-        home.tree_id == organisation.tree_id and home.lft <= organisation.lft <= home.rght
-    ):
+    if home is None or not home.holds(organisation):
         # People hold roles on their own organisation or on organisations below it.
         raise ValidationError(_("Roles can only be granted to users of this organisation."))
     grant, created = RoleGrant.objects.get_or_create(
@@ -109,6 +107,13 @@ def revoke_role(*, actor: Any, grant: RoleGrant) -> None:
     """Remove exactly the permissions that this grant gave and no other grant still gives."""
     if not has_permission(actor, "grant_roles", grant.organisation):
         raise PermissionDenied(_("You may not revoke roles on this organisation."))
+    # Nobody takes away power they do not hold themselves (as nobody hands it out).
+    if not all(
+        has_permission(actor, codename, grant.organisation) for codename in grant.role.codenames()
+    ):
+        raise PermissionDenied(
+            _("You may not revoke the role %(role)s.") % {"role": grant.role.name}
+        )
     user, organisation = grant.user, grant.organisation
     grant.delete()
     record_security_event(

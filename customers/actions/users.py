@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from axes.utils import reset as reset_lockouts
@@ -49,7 +50,16 @@ USER_DENIED = _("You may not do this to this user.")
 
 USERNAME_MAX = 20
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
-EDITABLE_FIELDS = ("first_name", "last_name", "display_name", "email", "upn", "language")
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "display_name",
+    "email",
+    "upn",
+    "language",
+    "starts_on",
+    "ends_on",
+)
 # Fields the portal alone keeps: changing only these needs no directory job.
 PORTAL_ONLY_FIELDS = frozenset({"language"})
 
@@ -154,6 +164,8 @@ def create_user(
     is_admin: bool = False,
     role: Role | None = None,
     subscriptions: Iterable[CustomerService] | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
 ) -> tuple[User, list[Job]]:
     """Create a user of ``organisation``, checked against its limits and password policy.
 
@@ -162,6 +174,9 @@ def create_user(
     actor must hold every permission of an administrator role they hand out. The user gets the
     customer's directory account service and ``subscriptions`` (the services chosen on the
     form: their job follows the account's, under the same lock, so they run in that order).
+
+    ``starts_on`` / ``ends_on`` make a joiner or leaver (``customers.actions.joiners``): the
+    account is created disabled until the start date.
 
     Returns the user and the jobs requested: the account's (held until a draft customer is
     provisioned, when a password was chosen) and the services'.
@@ -194,7 +209,10 @@ def create_user(
         email=email,
         is_admin=is_admin,
         must_change_password=must_change_password,
+        starts_on=starts_on,
+        ends_on=ends_on,
     )
+    check_dates(person)
     if password:
         person.set_password(password)
     else:
@@ -219,6 +237,11 @@ def create_user(
     return person, [job for job in jobs if job is not None]
 
 
+def check_dates(person: User) -> None:
+    if person.starts_on and person.ends_on and person.ends_on <= person.starts_on:
+        raise ValidationError({"ends_on": "The end date must come after the start date."})
+
+
 def person_subscriptions(person: User) -> list[CustomerService]:
     return [a.subscription for a in person.services.select_related("subscription__service")]
 
@@ -233,8 +256,13 @@ def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | Non
     renamed = "upn" in changes and changes["upn"] != person.upn
     if renamed:
         check_upn_domain(person.organisation, changes["upn"])
+    if "starts_on" in changes and changes["starts_on"] != person.starts_on:
+        person.started_at = None  # the schedule applies the new date
+    if "ends_on" in changes and changes["ends_on"] != person.ends_on:
+        person.left_at = None
     for field, value in changes.items():
         setattr(person, field, value)
+    check_dates(person)
     if (
         renamed
         and person.services.filter(

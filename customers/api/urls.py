@@ -2,7 +2,11 @@
 
 from django.urls import path
 
-from customers.api import views
+from customers.api.views import catalogue, domains, imports, roles
+from customers.api.views import organisations as views
+
+ORGANISATION = "organisations/<int:pk>/"
+DOMAIN = f"{ORGANISATION}domains/<int:domain_pk>/"
 
 urlpatterns = [
     path("organisations/", views.OrganisationList.as_view(), name="organisation-list"),
@@ -21,6 +25,45 @@ urlpatterns = [
         views.ContactDetail.as_view(),
         name="contact-detail",
     ),
+    # Domains and their verification
+    path(f"{ORGANISATION}domains/", domains.DomainList.as_view(), name="domain-list"),
+    path(DOMAIN, domains.DomainDetail.as_view(), name="domain-detail"),
+    path(f"{DOMAIN}make-primary/", domains.DomainMakePrimary.as_view(), name="domain-primary"),
+    path(f"{DOMAIN}check/", domains.DomainCheck.as_view(), name="domain-check"),
+    path(f"{DOMAIN}verify/", domains.DomainVerify.as_view(), name="domain-verify"),
+    # Roles and grants
+    path(f"{ORGANISATION}roles/", roles.GrantableRoleList.as_view(), name="role-list"),
+    path(f"{ORGANISATION}grants/", roles.GrantList.as_view(), name="grant-list"),
+    path(f"{ORGANISATION}grants/<int:grant_pk>/", roles.GrantDetail.as_view(), name="grant-detail"),
+    # Services, plans, subscriptions, assignments
+    path("services/", catalogue.ServiceList.as_view(), name="service-list"),
+    path("services/<int:pk>/", catalogue.ServiceDetail.as_view(), name="service-detail"),
+    path("services/<int:pk>/plans/", catalogue.PlanList.as_view(), name="plan-list"),
+    path("plans/<int:pk>/", catalogue.PlanDetail.as_view(), name="plan-detail"),
+    path(
+        f"{ORGANISATION}subscriptions/",
+        catalogue.SubscriptionList.as_view(),
+        name="subscription-list",
+    ),
+    path(f"{ORGANISATION}plans/", catalogue.OfferedPlanList.as_view(), name="offered-plan-list"),
+    path(
+        "subscriptions/<int:pk>/",
+        catalogue.SubscriptionDetail.as_view(),
+        name="subscription-detail",
+    ),
+    path(
+        "subscriptions/<int:pk>/assignments/",
+        catalogue.AssignmentList.as_view(),
+        name="assignment-list",
+    ),
+    path(
+        "subscriptions/<int:pk>/assignments/take/",
+        catalogue.AssignmentTake.as_view(),
+        name="assignment-take",
+    ),
+    # Bulk import
+    path(f"{ORGANISATION}imports/", imports.ImportCreate.as_view(), name="import-create"),
+    path("imports/<int:pk>/", imports.ImportDetail.as_view(), name="import-detail"),
     path("customers/", views.CustomerCreate.as_view(), name="customer-create"),
     path("users/", views.UserList.as_view(), name="user-list"),
     path("users/<int:pk>/", views.UserDetail.as_view(), name="user-detail"),

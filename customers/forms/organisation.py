@@ -53,7 +53,7 @@ def eligible_parents(user: User):
 
 class ParentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Organisation) -> str:
-        return f"{'— ' * obj.level}{obj.name} ({obj.code})"
+        return f"{'— ' * obj.depth}{obj.name} ({obj.code})"
 
 
 class RoleChoiceField(forms.ModelMultipleChoiceField):
@@ -113,6 +113,8 @@ class OrganisationFieldsMixin(StyledFormMixin):
             label=_("Passwords never expire"), required=False
         )
         self.fields["brand_colour"].validators.append(HEX_COLOUR)
+        # Left empty (or not posted by an older client): the organisation keeps its value.
+        self.fields["leaver_retention_days"].required = False
         if two_factor_from is not None:
             # An ancestor requires it for its whole subtree: shown ticked, and not this
             # organisation's to untick.
@@ -158,6 +160,13 @@ class OrganisationFieldsMixin(StyledFormMixin):
             )
         self.fields["allowed_roles"].label = _("Allowed security roles")
         self.fields["restricted_roles"].label = _("Restricted security roles")
+
+    def clean_leaver_retention_days(self) -> int:
+        value = self.cleaned_data.get("leaver_retention_days")
+        if value is None:
+            current = getattr(self, "instance", None)
+            return getattr(current, "leaver_retention_days", None) or 30
+        return value
 
     def clean_deal_ids_text(self) -> str:
         for deal in comma_list(self.cleaned_data["deal_ids_text"]):

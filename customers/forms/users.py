@@ -94,7 +94,40 @@ class UpnMixin:
         return upn
 
 
-class UserCreateForm(UpnMixin, PasswordPair):
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DatesMixin:
+    """Start and end dates (joiners and leavers); the end must come after the start."""
+
+    def check_dates(self, cleaned: dict) -> None:
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_on", _("The end date must come after the start date."))
+
+
+def date_fields() -> dict[str, forms.DateField]:
+    return {
+        "starts_on": forms.DateField(
+            label=_("Start date"),
+            required=False,
+            widget=date_input(),
+            help_text=_("The account is created disabled and enabled on this day."),
+        ),
+        "ends_on": forms.DateField(
+            label=_("End date"),
+            required=False,
+            widget=date_input(),
+            help_text=_(
+                "Disabled on this day and its services released; removed after the "
+                "customer's leaver retention period."
+            ),
+        ),
+    }
+
+
+class UserCreateForm(DatesMixin, UpnMixin, PasswordPair):
     upn_local = forms.CharField(
         label=_("UPN"), max_length=64, help_text=_("The part before the @.")
     )
@@ -132,11 +165,15 @@ class UserCreateForm(UpnMixin, PasswordPair):
         "password_repeat",
         "must_change_password",
         "is_admin",
+        "starts_on",
+        "ends_on",
         "services",
     ]
 
     def __init__(self, *args, organisation: Organisation, may_make_admins: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields.update(date_fields())
+        self.order_fields(self.field_order)
         self.organisation = organisation
         self.fields["domain"].choices = domain_choices(organisation)
         self.fields["services"].queryset = offered_subscriptions(organisation)
@@ -156,10 +193,11 @@ class UserCreateForm(UpnMixin, PasswordPair):
             filter(None, [cleaned.get("first_name"), cleaned.get("last_name")])
         )
         self.check_pair(cleaned, username or cleaned["upn"].partition("@")[0], display)
+        self.check_dates(cleaned)
         return cleaned
 
 
-class UserEditForm(UpnMixin, forms.Form):
+class UserEditForm(DatesMixin, UpnMixin, forms.Form):
     upn_local = forms.CharField(
         label=_("UPN"), max_length=64, help_text=_("The part before the @.")
     )
@@ -180,8 +218,11 @@ class UserEditForm(UpnMixin, forms.Form):
             "display_name": person.display_name,
             "email": person.email,
             "language": person.language,
+            "starts_on": person.starts_on,
+            "ends_on": person.ends_on,
         }
         super().__init__(*args, initial=initial, **kwargs)
+        self.fields.update(date_fields())
         self.person = person
         self.fields["language"].choices = language_choices(person.organisation)
         choices = domain_choices(person.organisation)
@@ -192,10 +233,20 @@ class UserEditForm(UpnMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         cleaned["upn"] = self.upn_from(cleaned, exclude_pk=self.person.pk)
+        self.check_dates(cleaned)
         return cleaned
 
     def changes(self) -> dict:
-        fields = ("first_name", "last_name", "display_name", "email", "upn", "language")
+        fields = (
+            "first_name",
+            "last_name",
+            "display_name",
+            "email",
+            "upn",
+            "language",
+            "starts_on",
+            "ends_on",
+        )
         return {
             f: self.cleaned_data[f]
             for f in fields

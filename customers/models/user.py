@@ -62,6 +62,7 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         blank=True,
         default="",
+        db_default="",  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
         help_text=_("Empty: the organisation's default language."),
     )
     directory_guid = models.UUIDField(null=True, blank=True, editable=False)
@@ -82,6 +83,28 @@ class User(AbstractUser):
     # Who created and changed the account, and who acted as whom. Never the password hash,
     # and not the sign-in time (portal.apps keeps sign-ins out of history altogether).
     history = HistoricalRecords(excluded_fields=["password", "last_login"], bases=[ActingHistory])
+
+    # Joiners and leavers (customers.actions.joiners, run hourly by beat): before
+    # ``starts_on`` the account exists but is disabled; from ``ends_on`` it is disabled, its
+    # services are released, and after the organisation's leaver retention it is removed.
+    starts_on = models.DateField(
+        _("Start date"),
+        null=True,
+        blank=True,
+        help_text=_("The account is created disabled and enabled on this day."),
+    )
+    ends_on = models.DateField(
+        _("End date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The account is disabled on this day and its services released; it is removed "
+            "after the organisation's leaver retention period."
+        ),
+    )
+    # When the schedule applied the start or end date (so the hourly run does it once).
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    left_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CanopyUserManager()
 
@@ -119,6 +142,12 @@ class User(AbstractUser):
     def wants_email(self, kind: str) -> bool:
         """Whether a notice of ``kind`` goes to this user (an address, not turned off)."""
         return bool(self.email) and kind not in (self.email_opt_outs or [])
+
+    def not_started(self, today) -> bool:
+        return self.starts_on is not None and self.starts_on > today
+
+    def has_left(self, today) -> bool:
+        return self.ends_on is not None and self.ends_on <= today
 
     @property
     def enabled(self) -> bool:

@@ -68,9 +68,6 @@ def role_revoke(request, pk: int, grant_pk: int):
         pk=grant_pk,
     )
     require(request, "grant_roles", organisation)
-    # Nobody takes away power they do not hold themselves (as nobody hands it out).
-    for codename in grant.role.codenames():
-        require(request, codename, organisation)
     revoke_role(actor=request.user, grant=grant)
     messages.success(
         request, _("%(role)s revoked from %(user)s.") % {"role": grant.role, "user": grant.user}

@@ -7,13 +7,15 @@ service function, and render.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +25,7 @@ from core.views import require, run_action, visible_or_404
 from customers.actions import two_factor as two_factor_actions
 from customers.actions import users as actions
 from customers.actions.assignments import set_user_services
+from customers.actions.joiners import SOON_DAYS
 from customers.actions.limits import subscription_usage, user_usage
 from customers.filters import UserFilter
 from customers.forms.users import (
@@ -69,6 +72,9 @@ def user_list(request):
         "may_add": may_add and not acting.is_provider,
         # The bulk "Give a service" offers what the service filter offers (read once).
         "services": filterset.form.fields["service"].widget.choices,
+        # Who starts or leaves within SOON_DAYS is marked (joiners and leavers).
+        "today": (today := timezone.localdate()),
+        "soon_until": today + timedelta(days=SOON_DAYS),
     }
     return render(request, "users/user_list.html", context)
 
@@ -114,6 +120,8 @@ def _create_user(request, organisation: Organisation, data: dict):
         must_change_password=data["must_change_password"],
         is_admin=data.get("is_admin", False),
         subscriptions=data["services"],
+        starts_on=data.get("starts_on"),
+        ends_on=data.get("ends_on"),
     )
 
 

@@ -99,6 +99,137 @@ def _job_states(cast):
     return sorted(Job.objects.filter(organisation=cast.customer).values_list("pk", "state"))
 
 
+def _alias(cast):
+    from tests.matrix.customers import _alias
+
+    return _alias(cast)
+
+
+def _verified_alias(cast):
+    from tests.matrix.customers import _verified_alias
+
+    return _verified_alias(cast)
+
+
+def _domains(cast):
+    from customers.models import Domain
+
+    return sorted(
+        Domain.objects.filter(organisation=cast.customer).values_list(
+            "name", "is_primary", "verified_at"
+        )
+    )
+
+
+def _end_user_grant(cast):
+    return cast.end_user.role_grants.get(organisation=cast.customer)
+
+
+def _grants(cast):
+    from customers.models import RoleGrant
+
+    return sorted(
+        RoleGrant.objects.filter(organisation=cast.customer).values_list("user_id", "role_id")
+    )
+
+
+def _help_desk_role(cast):
+    from customers.models import Role
+
+    return Role.objects.get(name="Help Desk").pk
+
+
+def _catalogue(cast):
+    from customers.models import Plan, Service
+
+    return (
+        sorted(Service.objects.values_list("code", "description")),
+        sorted(Plan.objects.values_list("name", "user_limit")),
+    )
+
+
+def _files_plan(cast):
+    """Files, held by Reseller One (so it may pass it on) and not yet by Customer One."""
+    from customers.models import Plan, Service
+    from tests.fixtures.catalogue import subscribe
+
+    service, _ = Service.objects.get_or_create(
+        code="FILES", defaults={"name": "Files", "service_type": "security_group"}
+    )
+    plan, _ = Plan.objects.get_or_create(service=service, name="Standard")
+    subscribe(cast.reseller, plan)
+    return plan
+
+
+def _subscriptions(cast):
+    from customers.models import CustomerService
+
+    return sorted(
+        CustomerService.objects.filter(organisation=cast.customer).values_list(
+            "service_id", "plan_id", "user_limit", "status"
+        )
+    )
+
+
+def _customer_vpn(cast):
+    from tests.fixtures.catalogue import customer_vpn
+
+    return customer_vpn(cast)
+
+
+def _assignments(cast):
+    return sorted(_customer_vpn(cast).assignments.values_list("user_id", flat=True))
+
+
+def _end_user_with_vpn(cast):
+    from customers.models import UserService
+
+    UserService.objects.get_or_create(user=cast.end_user, subscription=_customer_vpn(cast))
+    return _customer_vpn(cast)
+
+
+def _users_file(cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    domain = cast.customer.primary_domain.name
+    text = f"UPN,First Name,Last Name\nimported.one@{domain},Imported,One\n"
+    return {"file": SimpleUploadedFile("users.csv", text.encode(), content_type="text/csv")}
+
+
+def _imports(cast):
+    from customers.models import UserImport
+
+    return UserImport.objects.filter(organisation=cast.customer).count()
+
+
+def _customer_import(cast):
+    from tests.fixtures.catalogue import customer_import
+
+    return customer_import(cast)
+
+
+def _in_directory(cast):
+    """Customer One, provisioned (only then is there a directory to check)."""
+    import uuid
+
+    from customers.models import Organisation
+
+    Organisation.objects.filter(pk=cast.customer.pk).update(
+        status="active", directory_guid=uuid.UUID("00000000-0000-4000-8000-0000000000c1")
+    )
+    return cast.customer
+
+
+def _job_count(cast):
+    from core.models import Job
+
+    return Job.objects.filter(organisation=cast.customer).count()
+
+
+CATALOGUE = api(403, provider_admin=200)
+DECIDES_SERVICES = api(200, reseller2_admin=404, customer_admin=403, help_desk=403, end_user=404)
+
+
 ROWS: dict[str, Row] = {
     # The OpenAPI document is for those who may use the API; its page is a portal page.
     "api_schema": Row(statuses=api(200), api=True),
@@ -262,6 +393,205 @@ ROWS: dict[str, Row] = {
         args=lambda c: [c.customer_job.pk],
         statuses=MANAGES_CUSTOMER_ONE_JOBS,
         unchanged=_job_states,
+        api=True,
+    ),
+    # Domains and their verification
+    "api:domain-list": Row(args=lambda c: [c.customer.pk], statuses=SEES_CUSTOMER_ONE, api=True),
+    "api:domain-list POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk],
+        data=lambda c: {"name": "api-alias.example"},
+        statuses=api(201, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_domains,
+        api=True,
+    ),
+    "api:domain-detail": Row(
+        args=lambda c: [c.customer.pk, _alias(c).pk], statuses=SEES_CUSTOMER_ONE, api=True
+    ),
+    "api:domain-detail DELETE": Row(
+        method="delete",
+        args=lambda c: [c.customer.pk, _alias(c).pk],
+        statuses=api(204, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_domains,
+        api=True,
+    ),
+    "api:domain-primary POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk, _alias(c).pk],
+        statuses=CHANGES_CUSTOMER_ONE,
+        unchanged=_domains,
+        api=True,
+    ),
+    # Already verified: "check now" asks no DNS server.
+    "api:domain-check POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk, _verified_alias(c).pk],
+        statuses=CHANGES_CUSTOMER_ONE,
+        unchanged=_domains,
+        api=True,
+    ),
+    # Only the provider's administrators vouch for a domain without DNS.
+    "api:domain-verify POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk, _alias(c).pk],
+        statuses=api(
+            200,
+            reseller_admin=403,
+            reseller2_admin=404,
+            customer_admin=403,
+            help_desk=403,
+            end_user=404,
+        ),
+        unchanged=_domains,
+        api=True,
+    ),
+    # Roles and grants
+    "api:role-list": Row(args=lambda c: [c.customer.pk], statuses=SEES_CUSTOMER_ONE, api=True),
+    "api:grant-list": Row(args=lambda c: [c.customer.pk], statuses=SEES_CUSTOMER_ONE, api=True),
+    "api:grant-list POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk],
+        data=lambda c: {"user": c.end_user.pk, "role": _help_desk_role(c)},
+        statuses=api(201, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_grants,
+        api=True,
+    ),
+    "api:grant-detail": Row(
+        args=lambda c: [c.customer.pk, _end_user_grant(c).pk],
+        statuses=SEES_CUSTOMER_ONE,
+        api=True,
+    ),
+    "api:grant-detail DELETE": Row(
+        method="delete",
+        args=lambda c: [c.customer.pk, _end_user_grant(c).pk],
+        statuses=api(204, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_grants,
+        api=True,
+    ),
+    # The catalogue: the provider's administrators
+    "api:service-list": Row(statuses=CATALOGUE, api=True),
+    "api:service-list POST": Row(
+        method="post",
+        data=lambda c: {"code": "APISVC", "name": "Api Service", "service_type": "home_folder"},
+        statuses=api(403, provider_admin=201),
+        unchanged=_catalogue,
+        api=True,
+    ),
+    "api:service-detail": Row(
+        args=lambda c: [_files_plan(c).service_id], statuses=CATALOGUE, api=True
+    ),
+    "api:service-detail PATCH": Row(
+        method="patch",
+        args=lambda c: [_files_plan(c).service_id],
+        data=lambda c: {"description": "Shared folders"},
+        statuses=CATALOGUE,
+        unchanged=_catalogue,
+        api=True,
+    ),
+    "api:plan-list": Row(args=lambda c: [_files_plan(c).service_id], statuses=CATALOGUE, api=True),
+    "api:plan-list POST": Row(
+        method="post",
+        args=lambda c: [_files_plan(c).service_id],
+        data=lambda c: {"name": "Premium", "user_limit": 20},
+        statuses=api(403, provider_admin=201),
+        unchanged=_catalogue,
+        api=True,
+    ),
+    "api:plan-detail": Row(args=lambda c: [_files_plan(c).pk], statuses=CATALOGUE, api=True),
+    "api:plan-detail PATCH": Row(
+        method="patch",
+        args=lambda c: [_files_plan(c).pk],
+        data=lambda c: {"user_limit": 50},
+        statuses=CATALOGUE,
+        unchanged=_catalogue,
+        api=True,
+    ),
+    # A customer's services are decided one level up; its users' by its admins.
+    "api:subscription-list": Row(
+        args=lambda c: [c.customer.pk], statuses=SEES_CUSTOMER_ONE, api=True
+    ),
+    "api:subscription-list POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk],
+        data=lambda c: {"plan": _files_plan(c).pk, "user_limit": 5},
+        statuses=api(201, reseller2_admin=404, customer_admin=403, help_desk=403, end_user=404),
+        unchanged=_subscriptions,
+        api=True,
+    ),
+    "api:offered-plan-list": Row(
+        args=lambda c: [c.customer.pk], statuses=DECIDES_SERVICES, api=True
+    ),
+    "api:subscription-detail": Row(
+        args=lambda c: [_customer_vpn(c).pk], statuses=SEES_CUSTOMER_ONE, api=True
+    ),
+    "api:subscription-detail PATCH": Row(
+        method="patch",
+        args=lambda c: [_customer_vpn(c).pk],
+        data=lambda c: {"user_limit": 10},
+        statuses=DECIDES_SERVICES,
+        unchanged=_subscriptions,
+        api=True,
+    ),
+    # A draft customer's service never reached the directory: removed at once (200, no job).
+    "api:subscription-detail DELETE": Row(
+        method="delete",
+        args=lambda c: [_customer_vpn(c).pk],
+        statuses=DECIDES_SERVICES,
+        unchanged=_subscriptions,
+        api=True,
+    ),
+    "api:assignment-list": Row(
+        args=lambda c: [_end_user_with_vpn(c).pk], statuses=SEES_CUSTOMER_ONE, api=True
+    ),
+    "api:assignment-list POST": Row(
+        method="post",
+        args=lambda c: [_customer_vpn(c).pk],
+        data=lambda c: {"users": [c.end_user.pk]},
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_assignments,
+        api=True,
+    ),
+    "api:assignment-take POST": Row(
+        method="post",
+        args=lambda c: [_end_user_with_vpn(c).pk],
+        data=lambda c: {"users": [c.end_user.pk]},
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_assignments,
+        api=True,
+    ),
+    # Bulk import: the file is checked and queued (202); uploads are scoped by add_users.
+    "api:import-create POST": Row(
+        method="post",
+        args=lambda c: [_in_directory(c).pk],
+        data=_users_file,
+        statuses=api(202, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_imports,
+        api=True,
+        multipart=True,
+    ),
+    "api:import-detail": Row(
+        args=lambda c: [_customer_import(c).pk],
+        statuses=api(200, reseller2_admin=404, help_desk=404, end_user=404),
+        api=True,
+    ),
+    # Check directory: looking needs sight of the jobs; repairing, managing them.
+    "api:directory-report": Row(
+        args=lambda c: [c.customer.pk],
+        statuses=api(204, reseller2_admin=404, end_user=404),
+        api=True,
+    ),
+    "api:directory-check POST": Row(
+        method="post",
+        args=lambda c: [_in_directory(c).pk],
+        statuses=api(202, reseller2_admin=404, end_user=404),
+        unchanged=_job_count,
+        api=True,
+    ),
+    "api:directory-repair POST": Row(
+        method="post",
+        args=lambda c: [_in_directory(c).pk],
+        statuses=api(202, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_job_count,
         api=True,
     ),
 }

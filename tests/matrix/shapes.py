@@ -59,3 +59,5 @@ class Row:
     unchanged: Callable[[Any], Any] | None = None
     # An API operation: called with each member's API key (JSON body), anonymous with none.
     api: bool = False
+    # An API operation that takes a file: the data goes as multipart/form-data, not JSON.
+    multipart: bool = False

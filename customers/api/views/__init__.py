@@ -1,0 +1,1 @@
+"""The customers app's API views, one module per part of the customer's page."""
