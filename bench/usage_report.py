@@ -166,7 +166,7 @@ def compare(label: str, root: Organisation, period: Period, rounds: int) -> None
         assert got == expected, f"{label}: the rollup and the snapshots disagree"
     ratio = statistics.median(theirs) / statistics.median(ours)
     print(
-        f"{label}: chart from the rollup {statistics.median(ours) * 1000:.1f} ms, "
+        f"{label}: Canopy's chart {statistics.median(ours) * 1000:.1f} ms, "
         f"summing the snapshots {statistics.median(theirs) * 1000:.1f} ms: "
         f"{ratio:.1f}x faster"
     )
