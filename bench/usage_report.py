@@ -46,6 +46,7 @@ from django.db import connection  # noqa: E402
 from billing.actions.reports import roll_up  # noqa: E402
 from billing.models import UsageRollup, UsageSnapshot  # noqa: E402
 from billing.reports.usage import Period, daily_totals  # noqa: E402
+from core.scoping import FOREST_SPAN  # noqa: E402
 from customers.management.scale import seed_scale  # noqa: E402
 from customers.models import CustomerService, Organisation, Plan, Service  # noqa: E402
 
@@ -69,7 +70,8 @@ FROM billing_usagesnapshot u
 JOIN customers_organisation o ON o.id = u.organisation_id
 JOIN customers_customerservice s ON s.id = u.subscription_id
 JOIN customers_service sv ON sv.id = s.service_id
-WHERE o.tree_id = %(tree)s AND o.lft >= %(lft)s AND o.lft <= %(rght)s
+WHERE o.tree_id >= %(tree)s AND o.tree_id <= %(last_tree)s AND o.lft >= %(lft)s
+  AND o.lft <= %(rght)s
   AND u.day >= %(first)s AND u.day <= %(last)s AND sv.service_type <> 'reseller'
 GROUP BY sv.name, u.day
 """
@@ -138,9 +140,11 @@ def baseline(root: Organisation, period: Period) -> tuple[float, dict]:
         cursor.execute(
             BASELINE_SQL,
             {
+                # A provider's subtree is every tree of its forest (core.scoping).
                 "tree": root.tree_id,
-                "lft": root.lft,
-                "rght": root.rght,
+                "last_tree": root.tree_id + (FOREST_SPAN - 1 if root.parent_id is None else 0),
+                "lft": 0 if root.parent_id is None else root.lft,
+                "rght": 2**31 - 1 if root.parent_id is None else root.rght,
                 "first": period.start,
                 "last": period.end,
             },
@@ -182,12 +186,11 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     root = seed(args.organisations, args.services, args.days)
     period = Period(FIRST_DAY, FIRST_DAY + datetime.timedelta(days=args.days - 1))
-    descendants = root.rght - root.lft
-    print(f"tree: {descendants // 2 + 1} organisations, {period}")
+    print(f"tree: {root.get_descendant_count() + 1} organisations, {period}")
     compare("provider", root, period, args.rounds)
     reseller = Organisation.objects.get(code=f"{PREFIX}R0")
     compare(
-        f"reseller ({(reseller.rght - reseller.lft) // 2} below it)",
+        f"reseller ({reseller.get_descendant_count()} below it)",
         reseller,
         period,
         args.rounds,

@@ -510,6 +510,8 @@ if RECONCILE_MODE not in ("report", "repair"):
 
 # Billing (README "Billing"): the currency of accounts whose issuer has none of its own.
 BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+# Customers whose drafts the monthly run writes per transaction: a killed worker loses one batch.
+BILLING_INVOICE_BATCH = env.int("BILLING_INVOICE_BATCH", default=500)
 # The issuer's country for VAT when its own billing account names none (two letters).
 BILLING_COUNTRY = env.str("BILLING_COUNTRY", default="DE").upper()
 # Where invoice and statement PDFs are kept: never served as static files, only through the

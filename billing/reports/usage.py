@@ -113,7 +113,11 @@ def peaks_and_averages(ids: list[int], period: Period) -> dict[int, tuple[int, D
 DIRECT_UP_TO = 1000
 
 
-def _subtree_size(ranges) -> int:
+def _subtree_size(ranges) -> int | None:
+    """Organisations in ``ranges`` by their nested-set numbers; None for a provider's
+    whole forest, whose size its own tree does not tell (it holds the provider alone)."""
+    if any(subtree.whole_forest for subtree in ranges):
+        return None
     return sum((subtree.rght - subtree.lft + 1) // 2 for subtree in ranges)
 
 
@@ -134,7 +138,8 @@ def _totals(ranges, period: Period) -> dict[str, dict[datetime.date, int]]:
     the snapshots of their top organisations (no issuer inside bills those): two queries."""
     totals: dict[str, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
     days = {"day__gte": period.start, "day__lte": period.end}
-    if ranges != EVERYTHING and _subtree_size(ranges) <= DIRECT_UP_TO:
+    size = None if ranges == EVERYTHING else _subtree_size(ranges)
+    if size is not None and size <= DIRECT_UP_TO:
         _sum_by_service_and_day(
             UsageSnapshot.objects.filter(scope_q(ranges, "organisation__"), **days),
             "subscription__service",

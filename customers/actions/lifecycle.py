@@ -14,12 +14,14 @@ status and request the job that makes the directory match; the engine reports ba
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,8 @@ from core.models import Job
 from core.scoping import has_permission, may_decide
 from customers.actions.verification import unverified_upn_domains
 from customers.models import Organisation, OrganisationUserObjectPermission, RoleGrant, Status
+
+logger = logging.getLogger("customers.lifecycle")
 
 ALLOWED_MOVES: dict[str, set[str]] = {
     Status.DRAFT: {Status.PROVISIONING, Status.DEPROVISIONED},
@@ -354,13 +358,21 @@ def purge_deleted_organisations() -> int:
     for organisation in Organisation.objects.filter(
         status=Status.DELETED, deleted_at__lt=retention_cutoff()
     ):
-        with transaction.atomic():
-            OrganisationUserObjectPermission.objects.filter(
-                user__organisation=organisation
-            ).delete()
-            RoleGrant.objects.filter(organisation=organisation).delete()
-            organisation.delete()  # cascades to users, domains, contacts, grants; jobs keep a label
-            purged += 1
+        try:
+            with transaction.atomic():
+                OrganisationUserObjectPermission.objects.filter(
+                    user__organisation=organisation
+                ).delete()
+                RoleGrant.objects.filter(organisation=organisation).delete()
+                organisation.delete()  # cascades to users, domains, contacts, grants
+                purged += 1
+        except ProtectedError as error:
+            # Issued invoices, credit notes, payments and ledger rows are legal records that
+            # outlive the customer (on_delete=PROTECT): it stays, deleted, with them.
+            kept = sorted({type(row)._meta.verbose_name for row in error.protected_objects})
+            logger.warning(
+                "%s was not purged: its %s are records to keep", organisation.code, ", ".join(kept)
+            )
     return purged
 
 

@@ -62,6 +62,7 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         blank=True,
         default="",
+        db_default="",  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
         help_text=_("Empty: the organisation's default language."),
     )
     directory_guid = models.UUIDField(null=True, blank=True, editable=False)
