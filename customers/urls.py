@@ -17,6 +17,7 @@ from customers.views import (
     security,
     two_factor,
     users,
+    webhooks,
     wizard,
 )
 from customers.views import list as listing
@@ -79,6 +80,18 @@ urlpatterns = [
         "<int:pk>/keys/<int:key_pk>/revoke/",
         api_keys.customer_api_key_revoke,
         name="api_key_revoke",
+    ),
+    path("<int:pk>/webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("<int:pk>/webhooks/<int:webhook_pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path(
+        "<int:pk>/webhooks/<int:webhook_pk>/remove/",
+        webhooks.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "<int:pk>/webhooks/deliveries/<int:delivery_pk>/resend/",
+        webhooks.delivery_resend,
+        name="webhook_delivery_resend",
     ),
     path("<int:pk>/history/", history.customer_history, name="history"),
     path("<int:pk>/security-log/", security.security_log, name="security_log"),

@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.fixtures.directory_tenants",
     "tests.fixtures.dns",
     "tests.fixtures.smtp",
+    "tests.fixtures.https_receiver",
 ]
 
 

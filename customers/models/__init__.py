@@ -20,11 +20,19 @@ from customers.models.services import (
     UserService,
 )
 from customers.models.user import User
+from customers.models.webhooks import (
+    DeliveryState,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+)
 
 __all__ = [
     "ApiKey",
     "Contact",
     "CustomerService",
+    "DeliveryState",
     "Domain",
     "ImportState",
     "Organisation",
@@ -45,4 +53,8 @@ __all__ = [
     "UserImport",
     "UserService",
     "UserSession",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
 ]

@@ -226,6 +226,34 @@ def _job_count(cast):
     return Job.objects.filter(organisation=cast.customer).count()
 
 
+def _webhook(cast):
+    from core.credentials import encrypt_secret
+    from customers.models import Webhook
+
+    return Webhook.objects.get_or_create(
+        organisation=cast.customer,
+        url="https://8.8.8.8/canopy",
+        defaults={"events": ["user.created"], "secret": encrypt_secret("whsec_matrix")},
+    )[0]
+
+
+def _webhook_delivery(cast):
+    from customers.models import WebhookDelivery
+
+    return WebhookDelivery.objects.get_or_create(
+        webhook=_webhook(cast), event="user.created", defaults={"state": "failed"}
+    )[0]
+
+
+def _webhooks(cast):
+    from customers.models import Webhook, WebhookDelivery
+
+    return (
+        sorted(Webhook.objects.values_list("url", "is_active")),
+        sorted(WebhookDelivery.objects.values_list("pk", "state")),
+    )
+
+
 CATALOGUE = api(403, provider_admin=200)
 DECIDES_SERVICES = api(200, reseller2_admin=404, customer_admin=403, help_desk=403, end_user=404)
 
@@ -592,6 +620,50 @@ ROWS: dict[str, Row] = {
         args=lambda c: [_in_directory(c).pk],
         statuses=api(202, reseller2_admin=404, end_user=404, help_desk=403),
         unchanged=_job_count,
+        api=True,
+    ),
+    # Webhooks: the organisation's administrators (Help Desk sees the customer, not these).
+    "api:webhook-list": Row(
+        args=lambda c: [c.customer.pk], statuses=CHANGES_CUSTOMER_ONE, api=True
+    ),
+    "api:webhook-list POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk],
+        data=lambda c: {"url": "https://8.8.4.4/canopy", "events": ["job.failed"]},
+        statuses=api(201, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_webhooks,
+        api=True,
+    ),
+    "api:webhook-detail": Row(
+        args=lambda c: [_webhook(c).pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=404),
+        api=True,
+    ),
+    "api:webhook-detail PATCH": Row(
+        method="patch",
+        args=lambda c: [_webhook(c).pk],
+        data=lambda c: {"is_active": False},
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=404),
+        unchanged=_webhooks,
+        api=True,
+    ),
+    "api:webhook-detail DELETE": Row(
+        method="delete",
+        args=lambda c: [_webhook(c).pk],
+        statuses=api(204, reseller2_admin=404, end_user=404, help_desk=404),
+        unchanged=_webhooks,
+        api=True,
+    ),
+    "api:webhook-delivery-list": Row(
+        args=lambda c: [_webhook(c).pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=404),
+        api=True,
+    ),
+    "api:webhook-delivery-resend POST": Row(
+        method="post",
+        args=lambda c: [_webhook_delivery(c).pk],
+        statuses=api(202, reseller2_admin=404, end_user=404, help_desk=404),
+        unchanged=_webhooks,
         api=True,
     ),
 }
