@@ -14,7 +14,12 @@ COPY pyproject.toml README.md ./
 RUN pip install . && rm -rf build *.egg-info
 
 COPY . .
-# Static files are part of the image; whitenoise serves them with hashed names.
+# Static files are part of the image; whitenoise serves them with hashed names. The German
+# and French catalogues are compiled here (msgfmt from Debian's gettext, removed after).
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && DEBUG=false SECRET_KEY=build-time-only-collectstatic \
+       python manage.py compilemessages --verbosity 0 \
+    && apt-get purge -y gettext && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 RUN DEBUG=false SECRET_KEY=build-time-only-collectstatic \
     python manage.py collectstatic --noinput --verbosity 0
 

@@ -53,7 +53,12 @@ export DEBUG=false
 export SECURE_SSL_REDIRECT=false
 endef
 
-.PHONY: help venv run test lint format bench clean-state
+# The catalogues' languages besides English (settings.LANGUAGES), and what makemessages skips.
+MESSAGE_LANGUAGES := -l de -l fr
+MESSAGE_IGNORES := --ignore=.venv --ignore=staticfiles --ignore=node_modules --ignore=.state \
+	--ignore=static --ignore=tests --ignore=bench --ignore=docs
+
+.PHONY: help venv run test lint format bench clean-state messages
 
 help:
 	@echo "make run          start Canopy on http://$(RUN_ADDR)/ with demo data, a worker and (as root) a local Samba DC"
@@ -61,6 +66,7 @@ help:
 	echo "make lint         ruff check + ruff format --check"
 	echo "make format       ruff format + ruff check --fix"
 	echo "make bench        every bench/*.py that runs as a script"
+	echo "make messages     extract new strings into locale/{de,fr}/LC_MESSAGES/django.po to translate"
 	echo "make clean-state  stop the local worker and DC and delete .state/ and staticfiles/"
 
 $(VENV_STAMP): pyproject.toml
@@ -97,6 +103,8 @@ run: venv
 	else
 	    directory=""
 	fi
+	scripts/services.sh ensure-gettext
+	$(MANAGE) compilemessages --ignore=.venv --verbosity 0  # locale/*.mo are build output
 	$(MANAGE) migrate --noinput
 	# The demo logins get the README's published password only in a DEBUG process: this one
 	# command runs with DEBUG, the portal and the worker do not.
@@ -119,6 +127,10 @@ run: venv
 	echo "Canopy: http://$(RUN_ADDR)/"
 	echo "$$logins"
 	echo "Celery worker: pid $$(cat $(WORKER_PID)), log $(WORKER_LOG)"
+	case $$EMAIL_URL in
+	    filemail://*) echo "E-mail: written as files to $${EMAIL_URL#filemail://}/ (nothing leaves this machine)" ;;
+	    *) echo "E-mail: sent through $${EMAIL_URL##*@} (EMAIL_URL)" ;;
+	esac
 	if [[ -n $$directory ]]; then
 	    echo "Directory: $$directory"
 	else
@@ -143,6 +155,7 @@ test: venv
 	echo "== makemigrations --check"
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) collectstatic --noinput --verbosity 0  # DEBUG=false serves the manifest's files
+	$(MANAGE) compilemessages --ignore=.venv --verbosity 0  # locale/*.mo are build output
 	echo "== pytest, in parallel"
 	$(BIN)/pytest -n 2 -m "not serial"
 	# Tests that start real Celery workers on the shared broker, or stop the shared DC,
@@ -177,6 +190,13 @@ bench: venv
 	    echo "Failed: $${failed[*]}"
 	    exit 1
 	fi
+
+# New and changed strings into the German and French catalogues (then translate the entries
+# that are empty or fuzzy; tests/portal/test_catalogues.py names any that are left).
+messages: venv
+	@$(MANAGE) makemessages $(MESSAGE_LANGUAGES) --no-obsolete --no-location $(MESSAGE_IGNORES)
+	$(MANAGE) compilemessages --ignore=.venv --verbosity 0
+	$(BIN)/python scripts/untranslated.py
 
 clean-state:
 	@$(STOP_WORKER)

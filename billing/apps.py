@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BillingConfig(AppConfig):
     name = "billing"
-    verbose_name = "Billing"
+    verbose_name = _("Billing")
 
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
@@ -25,3 +26,9 @@ class BillingConfig(AppConfig):
         )
         register_list_extension(LIST_EXTENSION)
         register_customer_tab(CustomerTab("units", _("Units"), "billing:units", "view_billing"))
+        register_customer_tab(
+            CustomerTab("invoices", _("Invoices"), "billing:invoices", "view_billing")
+        )
+        register_customer_tab(
+            CustomerTab("reports", _("Reports"), "billing:report_usage", "view_billing")
+        )

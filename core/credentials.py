@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 class CredentialError(Exception):
@@ -39,7 +40,7 @@ def decrypt_secret(token: str) -> str:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         raise CredentialError(
-            "The password for this job cannot be decrypted; set a new password and retry."
+            _("The password for this job cannot be decrypted; set a new password and retry.")
         ) from None
 
 

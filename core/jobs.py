@@ -51,6 +51,7 @@ class JobKind:
     IMPORT_USERS = "import_users"  # a bulk import: accounts, passwords, services
     RECONCILE = "reconcile"  # compare with AD, keep a drift report; in repair mode fix it
     QUARANTINE_DECISION = "quarantine_decision"  # adopt or delete a quarantined object
+    ADOPTION_PREVIEW = "adoption_preview"  # read an existing tenant OU (writes nothing)
 
 
 # Kinds whose whole point is a password: with it gone, a retry would set nothing or guess.
@@ -58,6 +59,9 @@ PASSWORD_KINDS = frozenset({JobKind.RESET_PASSWORD, JobKind.CHANGE_PASSWORD})
 # Set in a job's payload when it failed for good while still holding a password, which was
 # then erased: a retry must not run without the password it was made for.
 SECRET_ERASED = "secret_erased"
+# Set in a job's payload once its organisation's admins were e-mailed that it failed: a
+# person's retry that fails again does not e-mail them a second time.
+FAILURE_NOTIFIED = "failure_notified"
 
 
 def send_run_message(job_id: int, countdown: float | None = None) -> None:

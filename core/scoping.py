@@ -33,6 +33,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from mptt.managers import TreeManager
 from mptt.querysets import TreeQuerySet
 
@@ -278,7 +279,7 @@ def ensure_still_visible(user, obj: models.Model) -> None:
     """
     model = type(obj)
     if not model.objects.restrict(user, "view").filter(pk=obj.pk).exists():
-        raise PermissionDenied("The change would move this object outside your organisations.")
+        raise PermissionDenied(_("The change would move this object outside your organisations."))
 
 
 class ScopedQuerySetMixin:

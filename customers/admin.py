@@ -34,7 +34,7 @@ class CanopyUserAdmin(UserAdmin):
     raw_id_fields = ["organisation"]
     fieldsets = [
         *UserAdmin.fieldsets,
-        ("Canopy", {"fields": ["organisation", "upn", "display_name", "is_admin"]}),
+        ("Canopy", {"fields": ["organisation", "upn", "display_name", "is_admin", "language"]}),
     ]
 
     # Django's own pages would set the portal password alone: no organisation policy, no

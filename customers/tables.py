@@ -51,14 +51,14 @@ DRIFT_TITLE = gettext_lazy("The last check found the directory differs from the 
 
 class OrganisationTable(tables.Table):
     selected = select_column(lambda record: record.name)
-    name = tables.Column(verbose_name="Full Name", linkify=True)
-    code = tables.Column(verbose_name="Code")
-    kind = tables.Column(verbose_name="Kind", accessor="kind", orderable=False, empty_values=())
-    customer_type = tables.Column(verbose_name="Customer Type")
-    status = tables.Column(verbose_name="Status")
-    parent = tables.Column(verbose_name="Parent", accessor="parent__name", orderable=False)
-    primary_domain_name = tables.Column(verbose_name="Domain Name", orderable=False)
-    created = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d")
+    name = tables.Column(verbose_name=_("Full Name"), linkify=True)
+    code = tables.Column(verbose_name=_("Code"))
+    kind = tables.Column(verbose_name=_("Kind"), accessor="kind", orderable=False, empty_values=())
+    customer_type = tables.Column(verbose_name=_("Customer Type"))
+    status = tables.Column(verbose_name=_("Status"))
+    parent = tables.Column(verbose_name=_("Parent"), accessor="parent__name", orderable=False)
+    primary_domain_name = tables.Column(verbose_name=_("Domain Name"), orderable=False)
+    created = tables.DateTimeColumn(verbose_name=_("Created"), format="SHORT_DATE_FORMAT")
 
     class Meta:
         model = Organisation

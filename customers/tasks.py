@@ -10,6 +10,7 @@ from celery import shared_task
 from customers.actions import webhooks
 from customers.actions.imports import expire_uploads as expire
 from customers.actions.imports import import_queued, requeue_stale_imports
+from customers.actions.joiners import apply_schedules
 from customers.actions.verification import check_pending_domains as check_pending
 
 logger = logging.getLogger("customers.tasks")
@@ -61,3 +62,10 @@ def purge_webhook_deliveries() -> int:
     if purged:
         logger.info("purged %d old webhook deliveries", purged)
     return purged
+
+
+@shared_task(name="customers.joiners_and_leavers", ignore_result=True)
+def joiners_and_leavers() -> dict[str, int]:
+    """Apply start and end dates that have come (hourly; idempotent)."""
+    applied = apply_schedules()
+    return {"started": applied.started, "left": applied.left, "removed": applied.removed}

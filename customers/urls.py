@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers.views import (
+    acting,
     api_keys,
     bulk,
     catalogue,
@@ -8,6 +9,7 @@ from customers.views import (
     create,
     detail,
     domains,
+    email,
     export,
     history,
     imports,
@@ -15,6 +17,7 @@ from customers.views import (
     picker,
     roles,
     security,
+    themes,
     two_factor,
     users,
     webhooks,
@@ -93,8 +96,20 @@ urlpatterns = [
         webhooks.delivery_resend,
         name="webhook_delivery_resend",
     ),
+    path("<int:pk>/send-email/", email.customer_send_email, name="send_email"),
     path("<int:pk>/history/", history.customer_history, name="history"),
     path("<int:pk>/security-log/", security.security_log, name="security_log"),
+    path("<int:pk>/login-to-cp/", acting.login_to_cp, name="login_to_cp"),
+    path("<int:pk>/themes/", themes.theme_list, name="themes"),
+    path("<int:pk>/themes/new/", themes.theme_edit, name="theme_create"),
+    path("<int:pk>/themes/<int:theme_pk>/edit/", themes.theme_edit, name="theme_edit"),
+    path("<int:pk>/themes/<int:theme_pk>/delete/", themes.theme_delete, name="theme_delete"),
+    path("<int:pk>/host-names/", themes.portal_host_add, name="portal_host_add"),
+    path(
+        "<int:pk>/host-names/<int:host_pk>/remove/",
+        themes.portal_host_remove,
+        name="portal_host_remove",
+    ),
     # Manage: actions
     path(
         "<int:pk>/provision/", manage.customer_lifecycle, {"action": "provision"}, name="provision"
@@ -152,6 +167,7 @@ user_patterns = [
     # Self-service
     path("me/", users.my_services, name="my_services"),
     path("me/password/", users.my_password, name="my_password"),
+    path("me/language/", users.my_language, name="my_language"),
     path("me/sessions/", security.my_sessions, name="my_sessions"),
     path("me/sessions/<int:pk>/end/", security.end_my_session, name="end_my_session"),
     path("me/sessions/end-others/", security.end_my_other_sessions, name="end_my_other_sessions"),
@@ -160,6 +176,7 @@ user_patterns = [
     path("me/two-factor/recovery-codes/", two_factor.my_recovery_codes, name="my_recovery_codes"),
     path("me/two-factor/remove/", two_factor.my_two_factor_remove, name="my_two_factor_remove"),
     path("me/api-keys/", api_keys.my_api_keys, name="my_api_keys"),
+    path("me/email/", email.my_email, name="my_email"),
     path("me/api-keys/<int:key_pk>/revoke/", api_keys.my_api_key_revoke, name="my_api_key_revoke"),
 ]
 

@@ -23,7 +23,7 @@ from .dn import (
     rdn_value,
     same_dn,
 )
-from .entry import Entry
+from .entry import Entry, integer, text, texts
 from .errors import (
     AlreadyExistsError,
     AuthenticationError,
@@ -50,14 +50,17 @@ from .groups import (
     remove_members,
     set_members,
 )
+from .ops import search_pages
 from .ous import delete_tree, ensure_container, ensure_ou
 from .placement import AttributeDifference
 from .policy import (
+    FoundPolicy,
     PasswordPolicy,
     PolicyCheck,
     apply_password_policy,
     check_password_policy,
     password_policy_dn,
+    policies_applying_to,
     remove_password_policy,
 )
 from .quarantine import (
@@ -114,6 +117,7 @@ __all__ = [
     "DirectoryError",
     "Entry",
     "Found",
+    "FoundPolicy",
     "InsecureConnectionError",
     "MembershipChange",
     "NoSuchObjectError",
@@ -162,6 +166,7 @@ __all__ = [
     "get_connection",
     "get_members",
     "guid_filter",
+    "integer",
     "is_enabled",
     "is_within",
     "list_accounts",
@@ -173,6 +178,7 @@ __all__ = [
     "ou_dn",
     "parent_of",
     "password_policy_dn",
+    "policies_applying_to",
     "probe",
     "quarantine",
     "quarantine_dn",
@@ -187,10 +193,13 @@ __all__ = [
     "remove_upn_suffix",
     "reset_connection",
     "same_dn",
+    "search_pages",
     "set_account_attributes",
     "set_members",
     "set_password",
     "summarise",
+    "text",
+    "texts",
     "unlock_user",
     "verify_password",
 ]

@@ -9,7 +9,7 @@ the DN and the attribute names, never values (a value may be a password).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ldap3 import BASE, MODIFY_REPLACE, SUBTREE, Connection
@@ -64,6 +64,43 @@ def _run(
     return outcome
 
 
+def search_pages(
+    conn: Connection,
+    base: str,
+    filter_: str = "(objectClass=*)",
+    *,
+    scope: str = SUBTREE,
+    attributes: Sequence[str] = (),
+    controls: list[tuple[str, bool, Any]] | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Iterator[list[Entry]]:
+    """The entries matching `filter_`, one page (at most `page_size`) at a time, so a
+    caller walking 10,000 accounts holds one page in memory, not the whole tenant.
+    objectGUID is always read. Raises `NoSuchObjectError` if `base` does not exist."""
+    wanted = list(dict.fromkeys([*attributes, "objectGUID"]))
+    cookie: bytes | None = None
+    while True:
+        paging: dict[str, Any] = {}
+        if scope != BASE:
+            paging = {"paged_size": page_size, "paged_cookie": cookie}
+
+        def call(paging: dict[str, Any] = paging) -> _Outcome:
+            return conn.search(
+                base, filter_, search_scope=scope, attributes=wanted, controls=controls, **paging
+            )
+
+        _, result, response, _ = _run(conn, call, operation="search", dn=base)
+        yield [
+            entry_from_response(item) for item in response or [] if item["type"] == "searchResEntry"
+        ]
+        del response
+        cookie = (
+            result.get("controls", {}).get(PAGED_RESULTS_CONTROL, {}).get("value", {}).get("cookie")
+        )
+        if not cookie:
+            return
+
+
 def search(
     conn: Connection,
     base: str,
@@ -78,28 +115,19 @@ def search(
 
     Raises `NoSuchObjectError` if `base` does not exist.
     """
-    wanted = list(dict.fromkeys([*attributes, "objectGUID"]))
-    entries: list[Entry] = []
-    cookie: bytes | None = None
-    while True:
-        paging: dict[str, Any] = {}
-        if scope != BASE:
-            paging = {"paged_size": page_size, "paged_cookie": cookie}
-
-        def call(paging: dict[str, Any] = paging) -> _Outcome:
-            return conn.search(
-                base, filter_, search_scope=scope, attributes=wanted, controls=controls, **paging
-            )
-
-        _, result, response, _ = _run(conn, call, operation="search", dn=base)
-        entries.extend(
-            entry_from_response(item) for item in response or [] if item["type"] == "searchResEntry"
+    return [
+        entry
+        for page in search_pages(
+            conn,
+            base,
+            filter_,
+            scope=scope,
+            attributes=attributes,
+            controls=controls,
+            page_size=page_size,
         )
-        cookie = (
-            result.get("controls", {}).get(PAGED_RESULTS_CONTROL, {}).get("value", {}).get("cookie")
-        )
-        if not cookie:
-            return entries
+        for entry in page
+    ]
 
 
 def read(conn: Connection, dn: str, attributes: Sequence[str] = ()) -> Entry | None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from ldap3 import Connection
 
 from . import ops
-from .dn import cn_dn, dn_key
-from .entry import require_guid, texts
+from .dn import and_, cn_dn, dn_key, eq
+from .entry import integer, require_guid, text, texts
 from .errors import TransientDirectoryError
 from .placement import AttributeDifference, attribute_changes
 from .read import default_naming_context
@@ -173,3 +173,72 @@ def apply_password_policy(
 def remove_password_policy(conn: Connection, name: str) -> bool:
     """Delete the PSO ``CN=<name>``. Returns False if it did not exist."""
     return ops.delete_if_present(conn, password_policy_dn(conn, name))
+
+
+@dataclass(frozen=True)
+class FoundPolicy:
+    """A PSO as read from the directory: its name and DN, and its settings."""
+
+    name: str
+    dn: str
+    guid: uuid.UUID
+    policy: PasswordPolicy
+
+
+def _ticks_to_minutes(value: int | None) -> int | None:
+    if value is None or value == NEVER:
+        return None
+    return abs(value) // _TICKS_PER_MINUTE
+
+
+def policies_applying_to(conn: Connection, target_dn: str) -> list[FoundPolicy]:
+    """The PSOs whose ``msDS-PSOAppliesTo`` names `target_dn` (a group or user), lowest
+    precedence (the one that wins) first. Reads only."""
+    attributes = [
+        "cn",
+        "msDS-PasswordSettingsPrecedence",
+        "msDS-PasswordHistoryLength",
+        "msDS-PasswordComplexityEnabled",
+        "msDS-MinimumPasswordLength",
+        "msDS-MinimumPasswordAge",
+        "msDS-MaximumPasswordAge",
+        "msDS-LockoutThreshold",
+        "msDS-LockoutObservationWindow",
+        "msDS-LockoutDuration",
+    ]
+    found = ops.search(
+        conn,
+        password_settings_container(conn),
+        and_(eq("objectClass", "msDS-PasswordSettings"), eq("msDS-PSOAppliesTo", target_dn)),
+        attributes=attributes,
+    )
+    policies = []
+    for entry in found:
+        max_age = _ticks_to_minutes(integer(entry, "msDS-MaximumPasswordAge"))
+        duration = _ticks_to_minutes(integer(entry, "msDS-LockoutDuration"))
+        try:
+            policy = PasswordPolicy(
+                min_length=integer(entry, "msDS-MinimumPasswordLength") or 0,
+                complexity=(text(entry, "msDS-PasswordComplexityEnabled") or "").upper() == "TRUE",
+                history_length=integer(entry, "msDS-PasswordHistoryLength") or 0,
+                max_age_days=None if max_age is None else max_age // _MINUTES_PER_DAY,
+                min_age_days=(_ticks_to_minutes(integer(entry, "msDS-MinimumPasswordAge")) or 0)
+                // _MINUTES_PER_DAY,
+                lockout_threshold=integer(entry, "msDS-LockoutThreshold") or 0,
+                lockout_duration_minutes=0 if duration is None else duration,
+                precedence=integer(entry, "msDS-PasswordSettingsPrecedence") or 1,
+                lockout_observation_minutes=_ticks_to_minutes(
+                    integer(entry, "msDS-LockoutObservationWindow")
+                ),
+            )
+        except ValueError:
+            continue  # settings a PasswordPolicy cannot hold: left out of the preview
+        policies.append(
+            FoundPolicy(
+                name=text(entry, "cn") or "",
+                dn=entry["dn"],
+                guid=require_guid(entry),
+                policy=policy,
+            )
+        )
+    return sorted(policies, key=lambda found: found.policy.precedence)

@@ -1,6 +1,7 @@
 """Navigation: show each user only what they may do."""
 
 from core.scoping import EVERYTHING, has_permission, ranges_for
+from customers.views.themes import branding_for
 
 NAV_PERMISSIONS = {
     "customers": "view_organisation",
@@ -27,6 +28,16 @@ def navigation(request):
         else None
     )
     acting = getattr(request, "acting_organisation", None)
+    # Reports: of the organisation acted in, else of one's own (no query: the scope and the
+    # home organisation are loaded already).
+    nav["reports"] = next(
+        (
+            organisation
+            for organisation in (acting, home)
+            if organisation is not None and has_permission(user, "view_billing", organisation)
+        ),
+        None,
+    )
     # Only the part of the hierarchy the user may see: a reseller does not see the provider.
     breadcrumb = [
         node
@@ -37,5 +48,8 @@ def navigation(request):
         "nav": nav,
         "acting_organisation": acting,
         "hierarchy_breadcrumb": breadcrumb,
-        "branding": acting.effective_branding() if acting else {},
     }
+
+
+def branding(request):
+    return {"branding": branding_for(request)}

@@ -106,6 +106,24 @@ class Environment:
             )
         return self._env.db_url_config(value)
 
+    def email_url(self, name: str, default: str) -> dict:
+        """Django's EMAIL_* settings from one URL (django-environ's ``email_url``):
+        ``smtp://host:25``, ``smtp+tls://user:pass@host:587``, ``smtp+ssl://...:465``,
+        ``filemail:///path/to/folder`` or ``consolemail://``."""
+        value = self._raw(name) or default
+        scheme = value.split("://", 1)[0]
+        if "://" not in value or scheme not in environ.Env.EMAIL_SCHEMES:
+            raise ImproperlyConfigured(
+                f"{name}: use smtp://, smtp+tls://, smtp+ssl://, filemail:// or consolemail://"
+            )
+        config = self._env.email_url_config(value)
+        if scheme == "filemail":
+            # django-environ drops the leading slash of an absolute folder.
+            config["EMAIL_FILE_PATH"] = "/" + value.split("://", 1)[1].lstrip("/")
+        elif scheme.startswith("smtp") and not config.get("EMAIL_HOST"):
+            raise ImproperlyConfigured(f"{name}: an SMTP URL needs a host (smtp://host:25)")
+        return config
+
     def check(self) -> None:
         """Raise once for every required value that was missing."""
         if self._missing:

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
+from django.http.request import split_domain_port, validate_host
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from core import tracing
 from core.request_address import reset_client_address, set_client_address
+from customers.actions.acting import end_acting, may_act_as
 from customers.actions.lifecycle import may_sign_in
 from customers.actions.sessions import SESSION_ROW_KEY, confirm_session
 from customers.actions.two_factor import has_two_factor, must_use_two_factor
-from customers.models import Organisation
+from customers.models import Organisation, PortalHost, User
+from customers.views.acting import (
+    ACTING_AS_SESSION_KEY,
+    ACTING_REFUSED,
+    ACTING_REFUSED_ON_TARGET,
+    stop_acting_session,
+)
 from customers.views.two_factor import STATE_SESSION_KEY as TWO_FACTOR_SESSION_KEY
 from portal.throttling import client_ip
 
@@ -48,6 +63,33 @@ class RequestIdMiddleware:
             tracing.request_id.reset(request_token)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+def request_language(request) -> str:
+    """The language of this request, first that says (README "Languages"):
+
+    1. the signed-in user's own choice (their Language, on *My language* or set by an admin);
+    2. their organisation's Default language, or the nearest ancestor's that has one;
+    3. the browser: the language picked on the sign-in page (a cookie), then Accept-Language;
+    4. ``LANGUAGE_CODE``.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        chosen = user.effective_language()
+        if chosen and chosen in dict(settings.LANGUAGES):
+            return chosen
+    return translation.get_language_from_request(request)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (Content-Language, Vary: Accept-Language) with Canopy's order
+    of precedence; after authentication, because the first two steps are the user's. The
+    organisation and its ancestors are the ones the request loads anyway (the session's user
+    comes with its organisation; the breadcrumb reads the same ancestor list)."""
+
+    def process_request(self, request):
+        translation.activate(request_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class LogUserMiddleware:
@@ -241,4 +283,89 @@ class ActingOrganisationMiddleware:
                     request.session.pop(ACTING_SESSION_KEY, None)
             if request.acting_organisation is None:
                 request.acting_organisation = home
+        return self.get_response(request)
+
+
+class ActingAsMiddleware:
+    """Login to CP: serve the request as the customer's administrator the actor acts as.
+
+    The actor's session stays the actor's (it was never signed out or in: no sign-in event,
+    session row or last-login time for the target). While the session's entry is in time and
+    ``may_act_as`` still holds, ``request.user`` is the target and ``request.acting_actor`` the
+    actor, so every view, scope and action sees the target, and history names both. Runs
+    after the actor's own two-factor and password checks, and before simple-history's.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.acting_actor = None
+        state = (
+            request.session.get(ACTING_AS_SESSION_KEY) if request.user.is_authenticated else None
+        )
+        if state:
+            refused = self._act(request, state)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    def _act(self, request, state):
+        actor = request.user
+        target = User.objects.select_related("organisation").filter(pk=state.get("target")).first()
+        expired = timezone.now() >= datetime.fromisoformat(state["until"])
+        if target is None or expired or not may_act_as(actor, target):
+            stop_acting_session(request)
+            if target is not None:
+                end_acting(actor=actor, target=target, expired=expired)
+            messages.info(request, _("The Login to CP session has ended."))
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
+        name = match.view_name if match else ""
+        if name == "logout":
+            # Signing out signs the actor out: the acting session ends with it.
+            stop_acting_session(request)
+            end_acting(actor=actor, target=target)
+            return None
+        if name in ACTING_REFUSED:
+            raise PermissionDenied(_("Not while you are logged in as another user."))
+        if name in ACTING_REFUSED_ON_TARGET and str(target.pk) == str(match.kwargs.get("pk")):
+            raise PermissionDenied(_("Not while you are logged in as this user."))
+        # The actor gave their own code at sign-in; the target's devices are not asked.
+        target.is_verified = lambda: True
+        target.otp_device = None
+        request.acting_actor = actor
+        request.acting_until = datetime.fromisoformat(state["until"])
+        request.user = target
+        request.acting_organisation = target.organisation
+        return None
+
+
+class PortalHostMiddleware:
+    """White-label host names: a request for a host a reseller registered (``PortalHost``)
+    is accepted and carries ``request.portal_host``; every other host still goes through
+    Django's own check against ``ALLOWED_HOSTS`` (an unknown host is a 400, never served).
+
+    Must come before anything that asks the request for its host (SecurityMiddleware's
+    redirect, CSRF's origin check).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.portal_host = None
+        raw = request._get_raw_host()
+        domain, _port = split_domain_port(raw)
+        if domain and not validate_host(domain, settings.ALLOWED_HOSTS):
+            host = (
+                PortalHost.objects.select_related("organisation").filter(host_name=domain).first()
+            )
+            if host is not None:
+                request.portal_host = host
+                # Only this request, only this host: it is on the registered list.
+                request.get_host = lambda: raw
         return self.get_response(request)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
-from csp.constants import NONCE, NONE, SELF
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import Environment
@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Before anything that may log or fail: every line and the 500 page carry the id.
     "portal.middleware.RequestIdMiddleware",
+    # Before anything asks for the host: a reseller's registered host name is accepted,
+    # every other host still meets ALLOWED_HOSTS.
+    "portal.middleware.PortalHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost but one, so every response (redirects, lock-outs, errors) carries the policy.
     "csp.middleware.CSPMiddleware",
@@ -83,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the user's and their organisation's language come first.
+    "portal.middleware.LanguageMiddleware",
     "portal.middleware.LogUserMiddleware",
     # request.user.is_verified(): has this session given a code from its confirmed device?
     "django_otp.middleware.OTPMiddleware",
@@ -95,6 +100,8 @@ MIDDLEWARE = [
     # The code before anything else, the forced password change included.
     "portal.middleware.TwoFactorMiddleware",
     "portal.middleware.MustChangePasswordMiddleware",
+    # Login to CP: after the actor's own checks above, before history reads request.user.
+    "portal.middleware.ActingAsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it must see the outcome of authentication.
@@ -115,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "portal.context_processors.branding",
                 "provisioning.context_processors.directory_status",
                 "billing.context_processors.billing_banner",
             ],
@@ -211,15 +219,38 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Canopy")
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
-# E-mail (notifications such as billing's warn level), sent by Django's SMTP backend; the
-# password may come from EMAIL_HOST_PASSWORD_FILE like every secret.
-EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env.secret("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# E-mail (notifications, Send E-Mail): one URL, e.g. smtp://relay:25 or
+# smtp+tls://user:password@relay:587 (core.mail sends from a Celery task, never in a request).
+# The password may instead come from EMAIL_PASSWORD (or EMAIL_PASSWORD_FILE) like every
+# secret. `make run` sets filemail://<state>/mail: each message is a file there.
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = env.secret("EMAIL_PASSWORD", default="") or (
+    _email.get("EMAIL_HOST_PASSWORD") or ""
+)
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+if _email.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Canopy <canopy@localhost>")
+# A message the relay refused or could not take is tried again this many times, waiting
+# longer each time (seconds doubling up to EMAIL_RETRY_MAX_SECONDS).
+EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=8)
+EMAIL_RETRY_MAX_SECONDS = env.int("EMAIL_RETRY_MAX_SECONDS", default=3600)
+# The portal's own address, for links in e-mails (a set-password link, a job's page): the
+# worker that renders them has no request to take a host name from.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Login to CP (customers.actions.acting): how long a session acting as a customer's
+# administrator lasts, and whether the actor must give a reason to start one.
+ACT_AS_MINUTES = env.int("ACT_AS_MINUTES", default=30)
+if ACT_AS_MINUTES < 1:
+    raise ImproperlyConfigured(f"ACT_AS_MINUTES={ACT_AS_MINUTES} must be 1 or more")
+ACT_AS_REASON_REQUIRED = env.bool("ACT_AS_REASON_REQUIRED", default=False)
 
 # Lists and the dashboard count exactly up to this many rows, then show the planner's
 # estimate as "about N" (core/counting.py).
@@ -312,15 +343,14 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (django-csp): scripts and styles only from our own static files; the
-# one inline <style> (an organisation's brand colour) carries the request's nonce. No page
-# has an inline script, a style attribute or an event-handler attribute; the browser tests
-# fail on any violation.
+# Content-Security-Policy (django-csp): scripts and styles only from our own files (a theme's
+# colours come as /branding.css, never inline). No page has an inline script, a style
+# attribute or an event-handler attribute; the browser tests fail on any violation.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF, NONCE],
+        "style-src": [SELF],
         "img-src": [SELF, "data:"],  # Bootstrap draws select arrows and checks as data: SVG
         "font-src": [SELF],
         "connect-src": [SELF],
@@ -333,14 +363,20 @@ CONTENT_SECURITY_POLICY = {
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LANGUAGE_CODE = "en-gb"
+# The languages the portal speaks (README "Languages"), each with a complete catalogue in
+# locale/ (compiled by `make run` and `make test`; tests/conftest.py compiles stale ones).
+# Each is named in its own language, as a picker shows them. Which one a request gets is
+# portal.middleware.LanguageMiddleware's order: the user's own choice, their organisation's
+# Default language (inherited down the tree), the browser, LANGUAGE_CODE.
+LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
     ("de", "Deutsch"),
     ("fr", "Français"),
-    ("es", "Español"),
-    ("nl", "Nederlands"),
 ]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# English keeps the day-month-year dates the portal always showed (portal/formats/en).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -440,7 +476,19 @@ CELERY_BEAT_SCHEDULE = {
             minute=env.int("BILLING_DAILY_MINUTE", default=30),
         ),
     },
+    # Postpaid: last month's invoices, as drafts, on the 1st (README "Billing").
+    "billing-monthly-invoices": {
+        "task": "billing.monthly_invoices",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+    },
     "billing-daily-checks": {"task": "billing.daily_checks", "schedule": crontab(hour=6, minute=0)},
+    # Reports: each "Subscribe monthly" e-mail, for the month before (billing.actions.reports).
+    "billing-monthly-reports": {
+        "task": "billing.monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
+    # Joiners and leavers: start and end dates applied (customers.actions.joiners).
+    "joiners-and-leavers": {"task": "customers.joiners_and_leavers", "schedule": 60 * 60.0},
     "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
     "sweep-webhook-deliveries": {"task": "customers.sweep_webhook_deliveries", "schedule": 60.0},
     "purge-webhook-deliveries": {
@@ -478,6 +526,13 @@ if RECONCILE_MODE not in ("report", "repair"):
 
 # Billing (README "Billing"): the currency of accounts whose issuer has none of its own.
 BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+# Customers whose drafts the monthly run writes per transaction: a killed worker loses one batch.
+BILLING_INVOICE_BATCH = env.int("BILLING_INVOICE_BATCH", default=500)
+# The issuer's country for VAT when its own billing account names none (two letters).
+BILLING_COUNTRY = env.str("BILLING_COUNTRY", default="DE").upper()
+# Where invoice and statement PDFs are kept: never served as static files, only through the
+# billing views that check who asks (billing.views.invoices).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(STATE_DIR / "private")))
 # Accounts the daily debit locks and debits per transaction: a killed worker loses one batch.
 BILLING_DAILY_BATCH = env.int("BILLING_DAILY_BATCH", default=2000)
 
@@ -559,6 +614,9 @@ LOGGING = {
         "django.request": {"filters": ["error_reference"]},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
@@ -23,6 +24,17 @@ from portal.throttling import client_ip
 
 def _user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")
+
+
+def update_last_login_outside_history(sender, user, **kwargs) -> None:
+    """Django's own last-login update (connected in PortalConfig.ready in its place), without
+    a history row of the user per sign-in: the sign-in is in the security log, and the
+    user's history is for changes to the account."""
+    user.skip_history_when_saving = True
+    try:
+        update_last_login(sender, user, **kwargs)
+    finally:
+        del user.skip_history_when_saving
 
 
 @receiver(user_logged_in, dispatch_uid="canopy_security_sign_in")

@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from customers.urls import catalogue_patterns, user_patterns
-from customers.views import picker
+from customers.views import acting, picker, themes
 from portal import metrics, views
 from portal.api.urls import urlpatterns as api_patterns
 from portal.health import HealthView
@@ -25,8 +26,17 @@ urlpatterns = [
     ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("login/code/", views.two_factor_verify, name="two_factor_verify"),
+    # The sign-in page's language picker: a cookie that outranks the browser's
+    # Accept-Language (a signed-in user's own Language is on My language).
+    path("language/", set_language, name="set_language"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The Login to CP banner's End button (the session starts from a customer's page).
+    path("acting/end/", acting.end_login_to_cp, name="end_login_to_cp"),
+    # A theme's colours and logo: for the sign-in page too, so no sign-in wall.
+    path("branding.css", themes.branding_css, name="branding_css"),
+    path("themes/<int:pk>/logo/<str:version>", themes.theme_logo, name="theme_logo"),
     path("password/", views.OwnPasswordChangeView.as_view(), name="password_change"),
+    path("password/set/<str:uidb64>/<str:token>/", views.set_password, name="set_password"),
     # The admin's own page would change the portal password alone: send it to ours.
     path("admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path(

@@ -5,18 +5,21 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from billing.reports.usage import month_summary
 from core.counting import bounded_count, bounded_counts
 from core.models import Job, JobState
 from core.scoping import within
@@ -68,6 +71,9 @@ def dashboard(request):
         "account_pending": Job.objects.filter(
             user=user, state__in=[JobState.QUEUED, JobState.RUNNING]
         ),
+        # Seats per service this month, from the daily rollup (two queries, none for people
+        # who do not see billing).
+        "usage_summary": month_summary(user, acting, timezone.localdate()),
     }
     return render(request, "portal/dashboard.html", context)
 
@@ -128,6 +134,40 @@ class OwnPasswordChangeView(auth_views.PasswordChangeView):
         update_session_auth_hash(self.request, self.request.user)
         messages.success(self.request, _("Your password was changed."))
         return HttpResponseRedirect(self.get_success_url())
+
+
+def _linked_user(uidb64: str, token: str) -> User | None:
+    """The user a set-password link names, while its token is still good."""
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    person = User.objects.filter(pk=pk, is_active=True).select_related("organisation").first()
+    if person is None or not default_token_generator.check_token(person, token):
+        return None
+    return person
+
+
+def set_password(request, uidb64: str, token: str):
+    """The welcome e-mail's one-time link: a new user sets their password (portal and
+    directory, as a change of their own). The token stops working once the password is set
+    or the user has signed in, so the link works once."""
+    person = _linked_user(uidb64, token)
+    if person is None:
+        return render(request, "registration/set_password.html", {"invalid": True}, status=400)
+    form = SetPasswordForm(person, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_actions.set_password_from_link(
+                person=person, new_password=form.cleaned_data["new_password1"]
+            )
+        except ValidationError as error:
+            for problems in error.message_dict.values():
+                form.add_error("new_password2", problems)
+        else:
+            messages.success(request, _("Your password is set. Sign in with it."))
+            return redirect("login")
+    return render(request, "registration/set_password.html", {"form": form, "person": person})
 
 
 def _next_url(request) -> str:

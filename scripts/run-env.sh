@@ -20,6 +20,9 @@ emit DEBUG "${DEBUG:-false}"
 emit SECURE_COOKIES "${SECURE_COOKIES:-false}"
 emit SECURE_SSL_REDIRECT "${SECURE_SSL_REDIRECT:-false}"
 emit SECURE_HSTS_SECONDS "${SECURE_HSTS_SECONDS:-0}"
+# E-mail stays on this machine: one file per message in the state folder.
+mkdir -p "$state/mail"
+emit EMAIL_URL "${EMAIL_URL:-filemail://$(cd "$state" && pwd)/mail}"
 if [[ -z ${SECRET_KEY:-} && -z ${SECRET_KEY_FILE:-} ]]; then
     key="$state/secret_key"
     if [[ ! -s $key ]]; then

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The machine services Canopy's tests need, started only when they are not already running.
 #
-#   scripts/services.sh install-packages  apt-get install PostgreSQL, Redis, Chromium and dnsmasq
+#   scripts/services.sh install-packages  apt-get install PostgreSQL, Redis, Chromium, dnsmasq,
+#                                         gettext, WeasyPrint's libraries and poppler-utils
+#   scripts/services.sh ensure-gettext    apt-get install gettext (msgfmt, for compilemessages)
 #   scripts/services.sh ensure-python     apt-get install python3.11 and its venv support
 #   scripts/services.sh ensure-postgres   start PostgreSQL on 127.0.0.1:5432, make sure user
 #                                         postgres can connect there without a password and
@@ -44,9 +46,23 @@ install_packages() {
     # The DNS server the domain-verification tests start (scripts/dns.sh): the binary only,
     # without the dnsmasq package's system service.
     command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+    # msgfmt and xgettext: compilemessages and makemessages (the German and French catalogues).
+    command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+    # Invoice PDFs: WeasyPrint's libraries (Pango, HarfBuzz's subsetter), and poppler-utils'
+    # pdftotext, with which the tests read a PDF's text.
+    local lib
+    for lib in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
+        dpkg -s "$lib" >/dev/null 2>&1 || missing+=("$lib")
+    done
+    command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
     if ((${#missing[@]})); then
         apt_install "${missing[@]}"
     fi
+}
+
+# `make run` compiles the catalogues and needs nothing else of install-packages.
+ensure_gettext() {
+    command -v msgfmt >/dev/null 2>&1 || apt_install gettext
 }
 
 # For when `python3.11 -m venv` failed: Debian's python3.11 makes a virtualenv with pip only
@@ -157,13 +173,14 @@ ensure_redis() {
     say "Redis ready on $REDIS_HOST:$REDIS_PORT"
 }
 
-usage() { usage_lines 2 11; }
+usage() { usage_lines 2 13; }
 
 main() {
     [[ $# -eq 1 ]] || usage
     case "$1" in
     install-packages) install_packages ;;
     ensure-python) ensure_python ;;
+    ensure-gettext) ensure_gettext ;;
     ensure-postgres) ensure_postgres ;;
     ensure-redis) ensure_redis ;;
     *) usage ;;

@@ -1,3 +1,8 @@
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -10,11 +15,38 @@ pytest_plugins = [
     "tests.fixtures.dns",
     "tests.fixtures.smtp",
     "tests.fixtures.https_receiver",
+    "tests.fixtures.billing_worker",
 ]
+
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def compile_stale_catalogues() -> None:
+    """Compile each locale/*/LC_MESSAGES/django.po whose .mo is missing or older, as
+    `make test` and `make run` do with compilemessages, so a plain pytest speaks German and
+    French too. Written aside and renamed, so parallel workers never read half a file."""
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        handle, temporary = tempfile.mkstemp(dir=po.parent, suffix=".mo.tmp")
+        os.close(handle)
+        try:
+            subprocess.run(
+                ["msgfmt", "--check-format", "-o", temporary, str(po)],
+                check=True,
+                capture_output=True,
+            )
+            os.replace(temporary, mo)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
 
 
 def pytest_configure(config):
     from django.conf import settings
+
+    compile_stale_catalogues()
 
     # Hashing is not under test: the default 1,000,000 PBKDF2 rounds cost ~0.5 s per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -49,3 +81,9 @@ def login():
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def private_media(tmp_path, settings):
+    """Invoice and credit note PDFs go to the test's own directory, not the worktree's."""
+    settings.MEDIA_ROOT = tmp_path / "private"

@@ -185,6 +185,8 @@ def test_production_values_pass_the_deploy_check():
         ("LOG_FORMAT", "xml"),
         ("METRICS_ALLOWED_IPS", "10.0.0.1,prometheus.internal"),
         ("HEALTH_DIRECTORY_TIMEOUT", "0"),
+        ("EMAIL_URL", "relay.example.com:25"),
+        ("EMAIL_URL", "smtp://"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(name, value):

@@ -27,6 +27,8 @@ PROFILE_FIELDS = [
     "tax_country",
     "vat_number",
     "tax_exempt",
+    "tax_exemption_reason",
+    "payment_terms_days",
     "credit_customer",
     "unit_warn_level",
     "cutoff_balance",

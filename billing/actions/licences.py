@@ -10,13 +10,14 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from billing.actions.provider import settings_for
 from billing.actions.quotas import QuotaUse, consumed_in
 from billing.actions.suspension import suspend_for_billing
-from billing.actions.warnings import recipients
+from billing.actions.warnings import mail_language, recipients
 from billing.models import (
     BillingAccount,
     CreditQuota,
@@ -58,12 +59,14 @@ def _remind(account: BillingAccount, days_left: int) -> int | None:
     to = recipients(account)
     if to:
         values = {"name": account.organisation.name, "date": expiry, "days": days_left}
-        send_mail(
-            _("%(name)s: licence expires on %(date)s") % values,
-            _("The licence of %(name)s expires on %(date)s, in %(days)d days.") % values,
-            None,
-            to,
-        )
+        with translation.override(mail_language(account.organisation)):
+            values["date"] = date_format(expiry)
+            send_mail(
+                _("%(name)s: licence expires on %(date)s") % values,
+                _("The licence of %(name)s expires on %(date)s, in %(days)d days.") % values,
+                None,
+                to,
+            )
     return nearest
 
 
@@ -84,23 +87,24 @@ def _warn_quotas(today: datetime.date, done: DailyChecks) -> None:
         done.quota_warnings.append((quota.pk, use.warning))
         to = recipients(quota.account)
         if to:
-            values = {
-                "name": quota.account.organisation.name,
-                "percent": use.warning,
-                "consumed": use.consumed,
-                "amount": quota.amount,
-                "end": quota.end_date,
-            }
-            send_mail(
-                _("%(name)s: %(percent)d%% of the credit quota used") % values,
-                _(
-                    "%(name)s has consumed %(consumed)s of its credit quota of %(amount)s "
-                    "units, which ends on %(end)s."
+            with translation.override(mail_language(quota.account.organisation)):
+                values = {
+                    "name": quota.account.organisation.name,
+                    "percent": use.warning,
+                    "consumed": use.consumed,
+                    "amount": quota.amount,
+                    "end": date_format(quota.end_date),
+                }
+                send_mail(
+                    _("%(name)s: %(percent)d%% of the credit quota used") % values,
+                    _(
+                        "%(name)s has consumed %(consumed)s of its credit quota of %(amount)s "
+                        "units, which ends on %(end)s."
+                    )
+                    % values,
+                    None,
+                    to,
                 )
-                % values,
-                None,
-                to,
-            )
 
 
 def run_daily_checks(today: datetime.date, *, actor: Any) -> DailyChecks:

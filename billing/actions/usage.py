@@ -26,6 +26,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from billing.actions.reports import roll_up
 from billing.actions.warnings import after_balance_change
 from billing.models import BillingAccount, BillingMode, Cause, Transaction, UsageSnapshot
 from customers.models import CustomerService, Organisation, Plan, Service, UserService
@@ -54,12 +55,13 @@ def _tables() -> dict[str, str]:
 
 
 SNAPSHOT_SQL = """
-INSERT INTO {snapshot} (subscription_id, organisation_id, day, seats, unit_rate, units, debited,
-                        created)
-SELECT s.id, s.organisation_id, %(day)s, COALESCE(a.seats, 0), p.unit_rate,
+INSERT INTO {snapshot} (subscription_id, organisation_id, day, seats, organisation_status,
+                        unit_rate, units, debited, created)
+SELECT s.id, s.organisation_id, %(day)s, COALESCE(a.seats, 0), o.status, p.unit_rate,
        COALESCE(a.seats, 0) * p.unit_rate, false, now()
 FROM {subscription} s
 JOIN {plan} p ON p.id = s.plan_id
+JOIN {organisation} o ON o.id = s.organisation_id
 LEFT JOIN (
     SELECT subscription_id, count(*) AS seats FROM {assignment} GROUP BY subscription_id
 ) a ON a.subscription_id = s.id
@@ -163,6 +165,8 @@ def run_daily_usage(
     run = DailyRun(day=day)
     with transaction.atomic():
         run.snapshots = snapshot_usage(day)
+        # The Reports' per-issuer totals of the same day (billing.actions.reports).
+        roll_up(day)
     with connection.cursor() as cursor:
         cursor.execute(
             DUE_ACCOUNTS_SQL.format(**_tables()),

@@ -1,8 +1,7 @@
 """The unit warn level: one e-mail per crossing, and the banner's question.
 
-The e-mail is a plain message through Django's mail API (the configured EMAIL_BACKEND) until
-the issue "Running a provider business in the browser" brings templates and an SMTP test
-server. It leaves on commit, so a rolled-back debit sends nothing.
+The e-mail is queued on commit (``core.mail.queue_email``: a worker sends it, never the
+request that debited), so a rolled-back debit sends nothing.
 """
 
 from __future__ import annotations
@@ -10,13 +9,14 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import partial
 
-from django.core.mail import send_mail
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.actions.suspension import resume_if_paid
 from billing.models import BillingAccount
+from core.mail import queue_email
 
 
 def recipients(account: BillingAccount) -> list[str]:
@@ -43,6 +43,17 @@ def _send_warning(account_id: int, balance: Decimal) -> None:
     to = recipients(account)
     if not to:
         return
+    with translation.override(mail_language(account.organisation)):
+        _send_warning_mail(account, balance, to)
+
+
+def mail_language(organisation) -> str:
+    """The language of a mail to an organisation's people: its Default language (inherited
+    down the tree), else LANGUAGE_CODE (README "Languages")."""
+    return organisation.effective_language() or settings.LANGUAGE_CODE
+
+
+def _send_warning_mail(account: BillingAccount, balance: Decimal, to: list[str]) -> None:
     values = {
         "name": account.organisation.name,
         "balance": balance,
@@ -65,7 +76,7 @@ def _send_warning(account_id: int, balance: Decimal) -> None:
             )
             % values
         )
-    send_mail(subject, body, None, to)
+    queue_email(subject=subject, body=body, to=to, kind="unit_warn_level")
 
 
 def after_balance_change(locked: BillingAccount, before: Decimal) -> None:

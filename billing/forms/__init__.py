@@ -36,10 +36,16 @@ class ProfileForm(StyledFormMixin, forms.ModelForm):
                 self.fields[name].help_text = _("Empty: the organisation's (%(value)s).") % {
                     "value": inherited
                 }
+        # Empty means the usual 30 days (a form that does not show the field keeps them).
+        self.fields["payment_terms_days"].required = False
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
         self.style_widgets()
+
+    def clean_payment_terms_days(self):
+        days = self.cleaned_data.get("payment_terms_days")
+        return 30 if days is None else days
 
 
 class AddOfferForm(StyledFormMixin, forms.Form):

@@ -53,6 +53,17 @@ class BillingAccount(models.Model):
     )
     vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
     tax_exempt = models.BooleanField(_("Tax exempt"), default=False)
+    tax_exemption_reason = models.CharField(
+        _("Tax exemption reason"),
+        max_length=200,
+        blank=True,
+        help_text=_("Printed on the invoices of a tax-exempt customer."),
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("Payment terms (days)"),
+        default=30,
+        help_text=_("An invoice is due this many days after it is issued."),
+    )
     credit_customer = models.BooleanField(
         _("Credit customer"),
         default=False,
@@ -122,6 +133,8 @@ class BillingAccount(models.Model):
             else:
                 if self.tax_country and not self.vat_number.startswith(self.tax_country):
                     errors["vat_number"] = _("The VAT number is not one of the tax country.")
+        if self.tax_exempt and not self.tax_exemption_reason.strip():
+            errors["tax_exemption_reason"] = _("Say why the customer is exempt from tax.")
         if (
             self.cutoff_balance is not None
             and self.unit_warn_level is not None

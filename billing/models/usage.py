@@ -23,6 +23,8 @@ class UsageSnapshot(models.Model):
     )
     day = models.DateField(_("Day"))
     seats = models.PositiveIntegerField(_("Seats"))
+    # The organisation's status that day: a postpaid invoice does not bill suspended days.
+    organisation_status = models.CharField(max_length=20, blank=True)
     unit_rate = models.DecimalField(_("Units per seat per day"), **UNITS)
     units = models.DecimalField(_("Units"), **UNITS)
     # Set in the transaction that writes the day's debit: what the next run still owes is

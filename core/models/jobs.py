@@ -7,16 +7,17 @@ The row lives in ``core`` because every app requests jobs (``core.jobs.request_j
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.scoping import ScopedManager
 
 
 class JobState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Job(models.Model):
@@ -42,19 +43,19 @@ class Job(models.Model):
         null=True,
         blank=True,
         related_name="directory_jobs",
-        help_text="The user this job acts on, if any.",
+        help_text=_("The user this job acts on, if any."),
     )
     target_label = models.CharField(
-        max_length=300, help_text="What the job acts on, kept after the target is deleted."
+        max_length=300, help_text=_("What the job acts on, kept after the target is deleted.")
     )
     lock_key = models.CharField(
-        max_length=100, db_index=True, help_text="Jobs with the same key never run at once."
+        max_length=100, db_index=True, help_text=_("Jobs with the same key never run at once.")
     )
     state = models.CharField(
         max_length=20, choices=JobState.choices, default=JobState.QUEUED, db_index=True
     )
     payload = models.JSONField(default=dict, blank=True)
-    secret = models.TextField(blank=True, help_text="Encrypted credential, erased after use.")
+    secret = models.TextField(blank=True, help_text=_("Encrypted credential, erased after use."))
     attempts = models.PositiveIntegerField(default=0)
     steps_done = models.PositiveIntegerField(default=0)
     steps_total = models.PositiveIntegerField(default=0)
@@ -76,8 +77,9 @@ class Job(models.Model):
     request_id = models.CharField(
         max_length=64,
         blank=True,
-        help_text="The id of the request that asked for the job: its log lines and the "
-        "worker's carry it.",
+        help_text=_(
+            "The id of the request that asked for the job: its log lines and the worker's carry it."
+        ),
     )
 
     objects = ScopedManager()

@@ -27,9 +27,9 @@ from customers.models import CustomerService, ServiceType, SubscriptionStatus, U
 def _check(actor: Any, subscription: CustomerService, users: list[User]) -> None:
     organisation = subscription.organisation
     if not has_permission(actor, "assign_services", organisation):
-        raise PermissionDenied("You may not give services to these users.")
+        raise PermissionDenied(_("You may not give services to these users."))
     if any(user.organisation_id != organisation.pk for user in users):
-        raise ValidationError("A service can only go to users of the customer that has it.")
+        raise ValidationError(_("A service can only go to users of the customer that has it."))
 
 
 def take_service_seats(subscription: CustomerService, count: int) -> CustomerService:
@@ -40,8 +40,17 @@ def take_service_seats(subscription: CustomerService, count: int) -> CustomerSer
         if usage.allowed is not None and usage.used + count > usage.allowed:
             left = max(usage.allowed - usage.used, 0)
             raise ValidationError(
-                f"Only {left} {locked.service.name} seats are left at "
-                f"{locked.organisation.name} ({usage}); {count} were asked for.",
+                _(
+                    "Only %(left)s %(name)s seats are left at %(name2)s (%(usage)s); "
+                    "%(count)s were asked for."
+                )
+                % {
+                    "left": left,
+                    "name": locked.service.name,
+                    "name2": locked.organisation.name,
+                    "usage": usage,
+                    "count": count,
+                },
                 code="service_limit",
             )
     return locked
@@ -82,7 +91,9 @@ def sync_job(
 def _assign(subscription: CustomerService, users: list[User]) -> list[User]:
     """Rows for the users who do not have it yet (caller holds the permission)."""
     if subscription.status == SubscriptionStatus.DEPROVISIONING:
-        raise ValidationError(f"{subscription.service.name} is being removed from this customer.")
+        raise ValidationError(
+            _("%(name)s is being removed from this customer.") % {"name": subscription.service.name}
+        )
     having = set(
         UserService.objects.filter(subscription=subscription, user__in=users).values_list(
             "user_id", flat=True
@@ -116,7 +127,7 @@ def take_service(*, actor: Any, subscription: CustomerService, users: Iterable[U
     users = list(users)
     _check(actor, subscription, users)
     if subscription.service.service_type == ServiceType.DIRECTORY_ACCOUNT:
-        raise ValidationError("Every user keeps a directory account; delete the user instead.")
+        raise ValidationError(_("Every user keeps a directory account; delete the user instead."))
     removed = UserService.objects.filter(subscription=subscription, user__in=users)
     holders = set(removed.values_list("user_id", flat=True))
     removed.delete()
@@ -135,7 +146,7 @@ def set_user_services(
     wanted = {s.pk: s for s in subscriptions}
     organisation = user.organisation
     if not has_permission(actor, "assign_services", organisation):
-        raise PermissionDenied("You may not change this user's services.")
+        raise PermissionDenied(_("You may not change this user's services."))
     current = {
         a.subscription_id: a.subscription
         for a in user.services.select_related("subscription__service")
@@ -149,7 +160,7 @@ def set_user_services(
     for pk, subscription in current.items():
         if pk not in wanted:
             if subscription.service.service_type == ServiceType.DIRECTORY_ACCOUNT:
-                raise ValidationError("Every user keeps a directory account.")
+                raise ValidationError(_("Every user keeps a directory account."))
             UserService.objects.filter(user=user, subscription_id=pk).delete()
             changed.append(subscription)
     return sync_job(actor=actor, users=[user], subscriptions=changed) if changed else None

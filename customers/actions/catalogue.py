@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from core.actors import SYSTEM, recorded_user, save_recorded
 from core.jobs import JobKind, request_job
@@ -52,7 +53,7 @@ def may_manage_catalogue(user: User) -> bool:
 
 def require_catalogue(actor: Any) -> None:
     if not may_manage_catalogue(actor):
-        raise PermissionDenied("Only provider administrators configure the service catalogue.")
+        raise PermissionDenied(_("Only provider administrators configure the service catalogue."))
 
 
 @transaction.atomic
@@ -67,7 +68,7 @@ def save_service(*, actor: Any, service: Service) -> Service:
         before = Service.objects.select_for_update().get(pk=service.pk)
         if before.service_type != service.service_type and before.subscriptions.exists():
             raise ValidationError(
-                {"service_type": "Customers have this service: its type cannot change."}
+                {"service_type": _("Customers have this service: its type cannot change.")}
             )
     return save_recorded(service, actor=actor)
 
@@ -84,8 +85,8 @@ def save_plan(*, actor: Any, plan: Plan) -> Plan:
             if used > plan.user_limit:
                 raise ValidationError(
                     {
-                        "user_limit": f"{subscription.organisation.name} already has {used} "
-                        "users on this plan."
+                        "user_limit": _("%(name)s already has %(used)s users on this plan.")
+                        % {"name": subscription.organisation.name, "used": used}
                     }
                 )
     plan.save()
@@ -131,7 +132,7 @@ def may_manage_services_of(actor: Any, organisation: Organisation) -> bool:
 
 def _require_manage(actor: Any, organisation: Organisation) -> None:
     if not may_manage_services_of(actor, organisation):
-        raise PermissionDenied("You may not change the services of this organisation.")
+        raise PermissionDenied(_("You may not change the services of this organisation."))
 
 
 def _enqueue(kind: str, actor, subscription: CustomerService, **payload) -> Job | None:
@@ -152,7 +153,9 @@ def _check_seats(subscription: CustomerService | None, user_limit: int | None) -
         return
     used = subscription_usage(subscription).used
     if user_limit < used:
-        raise ValidationError({"user_limit": f"It already uses {used} seats; set at least that."})
+        raise ValidationError(
+            {"user_limit": _("It already uses %(used)s seats; set at least that.") % {"used": used}}
+        )
 
 
 @transaction.atomic
@@ -170,13 +173,23 @@ def provision_service(
     _require_manage(actor, organisation)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if organisation.status in CLOSED_STATES:
-        raise ValidationError("This customer is being removed: it cannot get new services.")
+        raise ValidationError(_("This customer is being removed: it cannot get new services."))
     check_admission(Admission(Admission.SUBSCRIPTION, organisation))
     if not offered_plans(organisation).filter(pk=plan.pk).exists():
-        raise ValidationError({"plan": f"{plan} is not available to {organisation.name}."})
+        raise ValidationError(
+            {
+                "plan": _("%(plan)s is not available to %(name)s.")
+                % {"plan": plan, "name": organisation.name}
+            }
+        )
     service = plan.service
     if CustomerService.objects.filter(organisation=organisation, service=service).exists():
-        raise ValidationError({"plan": f"{organisation.name} already has {service.name}."})
+        raise ValidationError(
+            {
+                "plan": _("%(name)s already has %(name2)s.")
+                % {"name": organisation.name, "name2": service.name}
+            }
+        )
     check_service_allocation(organisation, service.pk, user_limit)
     subscription = CustomerService(
         organisation=organisation, service=service, plan=plan, user_limit=user_limit
@@ -207,16 +220,26 @@ def change_plan(
     _require_manage(actor, organisation)
     locked = CustomerService.objects.select_for_update().get(pk=subscription.pk)
     if plan.service_id != locked.service_id:
-        raise ValidationError({"plan": "Choose a plan of the same service."})
+        raise ValidationError({"plan": _("Choose a plan of the same service.")})
     if plan.pk != locked.plan_id and not offered_plans(organisation).filter(pk=plan.pk).exists():
-        raise ValidationError({"plan": f"{plan} is not available to {organisation.name}."})
+        raise ValidationError(
+            {
+                "plan": _("%(plan)s is not available to %(name)s.")
+                % {"plan": plan, "name": organisation.name}
+            }
+        )
     if locked.status == SubscriptionStatus.DEPROVISIONING:
-        raise ValidationError("This service is being removed.")
+        raise ValidationError(_("This service is being removed."))
     check_service_allocation(organisation, locked.service_id, user_limit)
     _check_seats(locked, user_limit)
     used = locked.assignments.count()
     if plan.user_limit is not None and used > plan.user_limit:
-        raise ValidationError({"plan": f"{used} users have it; {plan} allows {plan.user_limit}."})
+        raise ValidationError(
+            {
+                "plan": _("%(used)s users have it; %(plan)s allows %(user_limit)s.")
+                % {"used": used, "plan": plan, "user_limit": plan.user_limit}
+            }
+        )
     settings_changed = plan.settings != locked.plan.settings
     locked.plan, locked.user_limit = plan, user_limit
     locked._history_user = recorded_user(actor)
@@ -245,18 +268,21 @@ def deprovision_service(
     )
     service = locked.service
     if service.service_type == ServiceType.DIRECTORY_ACCOUNT and organisation.users.exists():
-        raise ValidationError("Every user has a directory account: delete the users first.")
+        raise ValidationError(_("Every user has a directory account: delete the users first."))
     if CustomerService.objects.filter(organisation__parent=organisation, service=service).exists():
-        raise ValidationError(f"Take {service.name} from this reseller's customers first.")
+        raise ValidationError(
+            _("Take %(name)s from this reseller's customers first.") % {"name": service.name}
+        )
     if (
         service.service_type == ServiceType.RESELLER
         and organisation.get_children().exclude(status=Status.DELETED).exists()
     ):
-        raise ValidationError("This reseller still has customers.")
+        raise ValidationError(_("This reseller still has customers."))
     holders = list(locked.assignments.values_list("user_id", flat=True))
     if holders and not confirm:
         raise ValidationError(
-            f"{len(holders)} users have {service.name}. Confirm to take it from them.",
+            _("%(len)s users have %(name)s. Confirm to take it from them.")
+            % {"len": len(holders), "name": service.name},
             code="confirm",
         )
     UserService.objects.filter(subscription=locked).delete()
@@ -301,7 +327,7 @@ def give_reseller_service(*, actor: Any, organisation: Organisation):
     plan = offered_plans(organisation).filter(service__service_type=ServiceType.RESELLER).first()
     if plan is None:
         raise ValidationError(
-            f"The Reseller service is not available to {organisation.name}: its reseller "
-            "does not hold it."
+            _("The Reseller service is not available to %(name)s: its reseller does not hold it.")
+            % {"name": organisation.name}
         )
     return provision_service(actor=actor, organisation=organisation, plan=plan)

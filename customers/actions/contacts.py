@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from core.actors import recorded_user, save_recorded
 from core.scoping import require_permission
 from customers.models import Contact, Organisation
 
-CONTACTS_DENIED = "You may not change this organisation's contacts."
+CONTACTS_DENIED = gettext_lazy("You may not change this organisation's contacts.")
 
 CONTACT_FIELDS = ("name", "phone", "email", "role")
 

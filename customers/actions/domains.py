@@ -6,13 +6,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.actors import recorded_user
 from core.scoping import require_permission
 from customers.actions.organisations import add_domain
 from customers.models import Domain, Organisation, User
 
-DOMAINS_DENIED = "You may not change this organisation's domains."
+DOMAINS_DENIED = gettext_lazy("You may not change this organisation's domains.")
 
 
 @transaction.atomic
@@ -29,12 +31,15 @@ def remove_alias(*, actor: Any, domain: Domain) -> None:
     domain that users' UPNs are on: they would lose the suffix they sign in with."""
     require_permission(actor, "change_organisation", domain.organisation, DOMAINS_DENIED)
     if domain.is_primary:
-        raise ValidationError("The primary domain cannot be removed; make an alias primary first.")
+        raise ValidationError(
+            _("The primary domain cannot be removed; make an alias primary first.")
+        )
     if User.objects.filter(
         organisation=domain.organisation_id, upn__endswith=f"@{domain.name}"
     ).exists():
         raise ValidationError(
-            f"Users sign in with {domain.name}: change their UPNs before removing it."
+            _("Users sign in with %(name)s: change their UPNs before removing it.")
+            % {"name": domain.name}
         )
     domain._history_user = recorded_user(actor)
     domain.delete()

@@ -82,7 +82,8 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        # Stored as JSON: a message translated lazily (a validator's) becomes text here.
+        return {"row": self.row, "column": str(self.column), "message": str(self.message)}
 
 
 class ImportFileError(ValidationError):
@@ -371,17 +372,25 @@ def validate_rows(
                 found.append(RowError(number, column.title, f"{column.title} is required."))
             elif len(row[column.key]) > column.max_length:
                 found.append(
-                    RowError(number, column.title, f"At most {column.max_length} characters.")
+                    RowError(
+                        number,
+                        column.title,
+                        _("At most %(max_length)s characters.") % {"max_length": column.max_length},
+                    )
                 )
         upn = row["upn"].lower()
-        local, _, domain = upn.partition("@")
+        local, _at, domain = upn.partition("@")
         if upn and not (local and domain):
             found.append(RowError(number, "UPN", f"{row['upn']!r} is not name@domain."))
         elif upn and not (UPN_LOCAL_PATTERN.match(local) and len(local) <= 64):
             found.append(RowError(number, "UPN", UPN_LOCAL_MESSAGE))
         elif upn and domain not in domains:
             allowed = ", ".join(sorted(domains)) or "none verified: add and verify one"
-            found.append(RowError(number, "UPN", f"Use one of the domains: {allowed}."))
+            found.append(
+                RowError(
+                    number, "UPN", _("Use one of the domains: %(allowed)s.") % {"allowed": allowed}
+                )
+            )
         elif upn_counts[upn] > 1:
             found.append(RowError(number, "UPN", f"{upn} appears more than once in the file."))
         elif upn in upns_in_db:
@@ -394,14 +403,14 @@ def validate_rows(
                     RowError(number, "Username", "At most 20 of letters, digits and . - _")
                 )
             elif name_counts[key] > 1:
-                found.append(RowError(number, "Username", "Appears more than once in the file."))
+                found.append(RowError(number, "Username", _("Appears more than once in the file.")))
             elif key in names_in_db:
                 found.append(RowError(number, "Username", unavailable("username", username)))
         if row["email"]:
             try:
                 validate_email(row["email"])
             except ValidationError:
-                found.append(RowError(number, "Email", "Not an email address."))
+                found.append(RowError(number, "Email", _("Not an email address.")))
         display = row["display_name"] or f"{row['first_name']} {row['last_name']}".strip()
         if row["password"]:
             for problem in password_problems(
@@ -411,7 +420,7 @@ def validate_rows(
         must_change = _flag(row, "must_change_password", found, number)
         admin = _flag(row, "administrator", found, number)
         if admin and not may_make_admins:
-            found.append(RowError(number, "Administrator", "You may not create administrators."))
+            found.append(RowError(number, "Administrator", _("You may not create administrators.")))
         codes = [c.upper() for c in re.split(r"[;,\s]+", row["services"]) if c]
         for code in codes:
             if code not in subscriptions:

@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from core.actors import SYSTEM, recorded_user
@@ -50,7 +52,7 @@ from customers.models import (
     WebhookEvent,
 )
 
-IMPORT_DENIED = "You may not create users here."
+IMPORT_DENIED = gettext_lazy("You may not create users here.")
 IMPORT_TASK = "customers.import_users"
 logger = logging.getLogger("customers.imports")
 
@@ -73,7 +75,7 @@ def check_upload(*, actor: Any, organisation: Organisation, upload, filename: st
     """Read and validate a file; keep its valid rows (encrypted) for the import."""
     require_permission(actor, "add_users", organisation, IMPORT_DENIED)
     if organisation.status not in DIRECTORY_STATES:
-        raise ValidationError("Provision the customer before importing users.")
+        raise ValidationError(_("Provision the customer before importing users."))
     expire_uploads()
     rows = read_rows(upload, filename)
     valid, errors = validate_rows(actor, organisation, rows)
@@ -91,11 +93,11 @@ def check_upload(*, actor: Any, organisation: Organisation, upload, filename: st
 def _refusal(locked: UserImport, only_valid: bool) -> str | None:
     """Why this upload cannot be imported as asked (None: it can)."""
     if locked.state != ImportState.VALIDATED or not locked.rows:
-        return "This upload was imported already or has expired: upload it again."
+        return _("This upload was imported already or has expired: upload it again.")
     if locked.errors and not only_valid:
-        return "The file has errors: correct them, or import only the valid rows."
+        return _("The file has errors: correct them, or import only the valid rows.")
     if any(error["row"] is None for error in locked.errors):
-        return "The valid rows need more users or seats than are left."
+        return _("The valid rows need more users or seats than are left.")
     return None
 
 
@@ -207,14 +209,19 @@ def run_import(*, actor: Any, user_import: UserImport, only_valid: bool = False)
     valid, errors = validate_rows(actor, organisation, [_as_read(row) for row in rows])
     if errors:
         raise ValidationError(
-            "Something changed since the file was checked (a name was taken, a limit "
-            "reached): upload it again to see what."
+            _(
+                "Something changed since the file was checked (a name was taken, a limit "
+                "reached): upload it again to see what."
+            )
         )
     organisation = lock_organisation(organisation)
     check_admission(Admission(Admission.USER, organisation, count=len(valid)))
     usage = user_usage(organisation)
     if usage.allowed is not None and usage.used + len(valid) > usage.allowed:
-        raise ValidationError(f"{organisation.name} has reached its user limit ({usage}).")
+        raise ValidationError(
+            _("%(name)s has reached its user limit (%(usage)s).")
+            % {"name": organisation.name, "usage": usage}
+        )
     if not organisation.users.exists():
         valid[0]["administrator"] = True  # the first user of a customer is an administrator
     users = [

@@ -14,12 +14,14 @@ status and request the job that makes the directory match; the engine reports ba
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +39,8 @@ from customers.models import (
     WebhookEvent,
 )
 
+logger = logging.getLogger("customers.lifecycle")
+
 ALLOWED_MOVES: dict[str, set[str]] = {
     Status.DRAFT: {Status.PROVISIONING, Status.DEPROVISIONED},
     Status.PROVISIONING: {Status.ACTIVE, Status.FAILED},
@@ -49,9 +53,9 @@ ALLOWED_MOVES: dict[str, set[str]] = {
 }
 
 REFUSALS = {
-    Status.DELETED: "Deprovision the customer before deleting it.",
-    Status.DEPROVISIONING: "Suspend the customer before deprovisioning it.",
-    Status.SUSPENDED: "Only an active customer can be suspended.",
+    Status.DELETED: _("Deprovision the customer before deleting it."),
+    Status.DEPROVISIONING: _("Suspend the customer before deprovisioning it."),
+    Status.SUSPENDED: _("Only an active customer can be suspended."),
 }
 
 # Statuses whose people may not sign in (to the portal or, through the job engine, to AD).
@@ -101,7 +105,7 @@ def _save(organisation: Organisation, actor: Any, *fields: str) -> None:
 def _require_lifecycle(actor: Any, organisation: Organisation) -> None:
     """Lifecycle actions are decided one level up: a reseller cannot suspend itself."""
     if not may_decide(actor, organisation, "manage_lifecycle"):
-        raise PermissionDenied("You may not change the lifecycle of this organisation.")
+        raise PermissionDenied(_("You may not change the lifecycle of this organisation."))
 
 
 def _transition(
@@ -189,8 +193,11 @@ def provision_organisation(*, actor: Any, organisation: Organisation) -> Job:
     parent = organisation.parent
     if parent is not None and not parent_ready(parent):
         raise ValidationError(
-            f"Provision {parent.name} first: {organisation.name} is created inside it in the "
-            "directory, and it is not there yet."
+            _(
+                "Provision %(name)s first: %(name2)s is created inside it in the directory, "
+                "and it is not there yet."
+            )
+            % {"name": parent.name, "name2": organisation.name}
         )
     unverified = unverified_upn_domains(organisation)
     if unverified:
@@ -283,7 +290,7 @@ def deprovision_and_delete(
     """
     _require_lifecycle(actor, organisation)
     if confirm_code != organisation.code:
-        raise ValidationError({"confirm_code": "Type the customer's code exactly to confirm."})
+        raise ValidationError({"confirm_code": _("Type the customer's code exactly to confirm.")})
     refuse_while_dependents(organisation, Status.DELETED)
     job = None
     if organisation.status == Status.ACTIVE:
@@ -336,9 +343,9 @@ def delete_organisation(*, actor: Any, organisation: Organisation, confirm_code:
     the rows are purged later.
     """
     if not may_decide(actor, organisation, "manage_lifecycle"):
-        raise PermissionDenied("You may not delete this organisation.")
+        raise PermissionDenied(_("You may not delete this organisation."))
     if confirm_code != organisation.code:
-        raise ValidationError({"confirm_code": "Type the customer's code exactly to confirm."})
+        raise ValidationError({"confirm_code": _("Type the customer's code exactly to confirm.")})
     refuse_while_dependents(organisation, Status.DELETED)
     previous = organisation.status
     _move(organisation, Status.DELETED)
@@ -351,9 +358,9 @@ def delete_organisation(*, actor: Any, organisation: Organisation, confirm_code:
 def restore_organisation(*, actor: Any, organisation: Organisation) -> None:
     """Provider admins may bring back a deleted customer within the retention period."""
     if not has_permission(actor, "manage_catalogue", organisation):
-        raise PermissionDenied("Only provider administrators can restore customers.")
+        raise PermissionDenied(_("Only provider administrators can restore customers."))
     if organisation.deleted_at is None or organisation.deleted_at < retention_cutoff():
-        raise ValidationError("This customer can no longer be restored.")
+        raise ValidationError(_("This customer can no longer be restored."))
     _move(organisation, Status.DEPROVISIONED)
     organisation.deleted_at = None
     _save(organisation, actor, "deleted_at")
@@ -369,21 +376,33 @@ def purge_deleted_organisations() -> int:
     for organisation in Organisation.objects.filter(
         status=Status.DELETED, deleted_at__lt=retention_cutoff()
     ):
-        with transaction.atomic():
-            OrganisationUserObjectPermission.objects.filter(
-                user__organisation=organisation
-            ).delete()
-            RoleGrant.objects.filter(organisation=organisation).delete()
-            organisation.delete()  # cascades to users, domains, contacts, grants; jobs keep a label
-            purged += 1
+        try:
+            with transaction.atomic():
+                OrganisationUserObjectPermission.objects.filter(
+                    user__organisation=organisation
+                ).delete()
+                RoleGrant.objects.filter(organisation=organisation).delete()
+                organisation.delete()  # cascades to users, domains, contacts, grants
+                purged += 1
+        except ProtectedError as error:
+            # Issued invoices, credit notes, payments and ledger rows are legal records that
+            # outlive the customer (on_delete=PROTECT): it stays, deleted, with them.
+            kept = sorted({type(row)._meta.verbose_name for row in error.protected_objects})
+            logger.warning(
+                "%s was not purged: its %s are records to keep", organisation.code, ", ".join(kept)
+            )
     return purged
 
 
 def may_sign_in(user) -> bool:
     """May this person use the portal (and keep an enabled directory account)? Not when they
-    are disabled, or when their organisation is suspended, leaving or gone."""
+    are disabled, before their start date or from their end date, or when their organisation
+    is suspended, leaving or gone."""
     if not user.is_active:
         return False
+    today = timezone.localdate()
+    if user.not_started(today) or user.has_left(today):
+        return False  # a joiner before their start date, a leaver from their end date
     organisation = user.organisation
     return organisation is None or organisation.status not in LOCKED_STATUSES
 
@@ -431,6 +450,15 @@ def job_finished(
     if provisioned:
         # Users made while it was a draft now get the passwords their admins chose.
         release_held_jobs(organisation_id)
+
+
+def adopted(organisation: Organisation, *, actor: Any, guid) -> None:
+    """A tenant taken over from the directory as it is (``provisioning.actions.adoption``):
+    it is in AD already, so it is active and provisioned at once, anchored by its OU's GUID."""
+    organisation.status = Status.ACTIVE
+    organisation.directory_guid = guid
+    organisation.provisioned_at = timezone.now()
+    _save(organisation, actor, "directory_guid", "provisioned_at")
 
 
 def job_retried(job: Job, *, actor: Any) -> None:

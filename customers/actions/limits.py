@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from core.registry import Admission, check_admission
 from core.scoping import within
@@ -89,7 +90,9 @@ def take_user_seat(organisation: Organisation) -> None:
     usage = user_usage(locked)
     if usage.full:
         raise ValidationError(
-            f"{locked.name} has reached its user limit ({usage}).", code="user_limit"
+            _("%(name)s has reached its user limit (%(usage)s).")
+            % {"name": locked.name, "usage": usage},
+            code="user_limit",
         )
 
 
@@ -104,7 +107,10 @@ def check_user_limit(organisation: Organisation, new_limit: int | None) -> None:
         used = seats_taken(organisation)
         if new_limit < used:
             raise ValidationError(
-                {"user_limit": f"It already uses {used}; the limit cannot be lower."}
+                {
+                    "user_limit": _("It already uses %(used)s; the limit cannot be lower.")
+                    % {"used": used}
+                }
             )
     parent = organisation.parent
     if parent is None:
@@ -114,15 +120,22 @@ def check_user_limit(organisation: Organisation, new_limit: int | None) -> None:
         return
     if new_limit is None:
         raise ValidationError(
-            {"user_limit": f"{pool.name} has a limit of {pool.user_limit}: set a number."}
+            {
+                "user_limit": _("%(name)s has a limit of %(user_limit)s: set a number.")
+                % {"name": pool.name, "user_limit": pool.user_limit}
+            }
         )
     siblings = live_children(pool).exclude(pk=organisation.pk).aggregate(total=Sum("user_limit"))
     taken = (siblings["total"] or 0) + pool.users.count()
     if taken + new_limit > pool.user_limit:
         raise ValidationError(
             {
-                "user_limit": f"Only {max(pool.user_limit - taken, 0)} of "
-                f"{pool.name}'s {pool.user_limit} users are left to give."
+                "user_limit": _("Only %(max)s of %(name)s's %(user_limit)s users are left to give.")
+                % {
+                    "max": max(pool.user_limit - taken, 0),
+                    "name": pool.name,
+                    "user_limit": pool.user_limit,
+                }
             }
         )
 
@@ -193,7 +206,8 @@ def take_service_seat(subscription: CustomerService, count: int = 1) -> Customer
     usage = subscription_usage(locked)
     if usage.full:
         raise ValidationError(
-            f"No {locked.service.name} seats left at {locked.organisation.name} ({usage}).",
+            _("No %(name)s seats left at %(name2)s (%(usage)s).")
+            % {"name": locked.service.name, "name2": locked.organisation.name, "usage": usage},
             code="service_limit",
         )
     return locked
@@ -215,12 +229,14 @@ def check_service_allocation(
     if pool is None:
         if parent.parent_id is None:
             return  # the provider offers its catalogue without a pool
-        raise ValidationError("The reseller does not have this service to pass on.")
+        raise ValidationError(_("The reseller does not have this service to pass on."))
     limits = [x for x in (pool.user_limit, pool.plan.user_limit) if x is not None]
     if not limits:
         return
     if new_limit is None:
-        raise ValidationError({"user_limit": f"Set the seats: {parent.name} has a limit."})
+        raise ValidationError(
+            {"user_limit": _("Set the seats: %(name)s has a limit.") % {"name": parent.name}}
+        )
     siblings = (
         CustomerService.objects.filter(organisation__parent=parent, service_id=service_id)
         .exclude(organisation=organisation)
@@ -230,5 +246,8 @@ def check_service_allocation(
     own = UserService.objects.filter(subscription=pool).count()
     if siblings + own + new_limit > min(limits):
         raise ValidationError(
-            {"user_limit": f"Only {max(min(limits) - siblings - own, 0)} seats are left to give."}
+            {
+                "user_limit": _("Only %(max)s seats are left to give.")
+                % {"max": max(min(limits) - siblings - own, 0)}
+            }
         )

@@ -62,7 +62,7 @@ def create_organisation(
     # Only the portal itself creates the root (the provider, when it is set up).
     allowed = actor is SYSTEM if parent is None else has_permission(actor, "add_customer", parent)
     if not allowed:
-        raise PermissionDenied("You may not create customers here.")
+        raise PermissionDenied(_("You may not create customers here."))
     if parent is not None:
         parent = lock_tree(parent)
     organisation = Organisation(
@@ -267,7 +267,7 @@ def update_organisation(
     decided by whoever may change the parent (a customer cannot raise its own user limit).
     """
     require_permission(
-        actor, "change_organisation", organisation, "You may not edit this organisation."
+        actor, "change_organisation", organisation, _("You may not edit this organisation.")
     )
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -277,9 +277,11 @@ def update_organisation(
         value is not None for value in (tags, allowed_roles, restricted_roles)
     )
     if parent_side and not may_decide(actor, organisation, "change_organisation"):
-        raise PermissionDenied("Only the parent reseller or the provider may change these.")
+        raise PermissionDenied(_("Only the parent reseller or the provider may change these."))
     if "code" in changed and organisation.code_locked:
-        raise ValidationError({"code": "The code cannot change once the customer is provisioned."})
+        raise ValidationError(
+            {"code": _("The code cannot change once the customer is provisioned.")}
+        )
     if "user_limit" in changed and organisation.parent_id is not None:
         # Root first, then the parent's pool: the order every insert into the tree takes.
         lock_tree(organisation)
@@ -329,7 +331,7 @@ def make_reseller(*, actor: Any, organisation: Organisation) -> Organisation:
     People give the Reseller service (``catalogue.give_reseller_service``), which calls this.
     """
     if organisation.is_provider:
-        raise ValidationError("The provider is already at the top of the hierarchy.")
+        raise ValidationError(_("The provider is already at the top of the hierarchy."))
     reseller_admin = Role.objects.get(name="Reseller Admin")
     if not (
         may_decide(actor, organisation, "add_customer")
@@ -337,7 +339,7 @@ def make_reseller(*, actor: Any, organisation: Organisation) -> Organisation:
             has_permission(actor, codename, organisation) for codename in reseller_admin.codenames()
         )
     ):
-        raise PermissionDenied("You may not make this customer a reseller.")
+        raise PermissionDenied(_("You may not make this customer a reseller."))
     if organisation.is_reseller:
         return organisation
     organisation.is_reseller = True

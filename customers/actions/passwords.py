@@ -16,6 +16,7 @@ import re
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from customers.models import Organisation, User
 
@@ -55,18 +56,21 @@ def password_problems(
         return floor_problems(password, username=username, display_name=display_name)
     minimum = organisation.password_min_length
     if len(password) < minimum:
-        problems.append(f"Use at least {minimum} characters (this has {len(password)}).")
+        problems.append(
+            _("Use at least %(minimum)s characters (this has %(len)s).")
+            % {"minimum": minimum, "len": len(password)}
+        )
     if organisation.password_complexity:
         if _categories(password) < 3:
             problems.append(
-                "Use at least three of: upper-case letters, lower-case letters, digits, symbols."
+                _("Use at least three of: upper-case letters, lower-case letters, digits, symbols.")
             )
         lowered = password.lower()
         if len(username) >= 3 and username.lower() in lowered:
-            problems.append("The password must not contain the username.")
+            problems.append(_("The password must not contain the username."))
         tokens = [t for t in _TOKEN_SPLIT.split(display_name.lower()) if len(t) >= 3]
         if any(token in lowered for token in tokens):
-            problems.append("The password must not contain parts of the display name.")
+            problems.append(_("The password must not contain parts of the display name."))
     return problems + floor_problems(password, username=username, display_name=display_name)
 
 

@@ -52,7 +52,7 @@ def grantable_roles(actor: User, organisation: Organisation):
 
 def _check_may_grant(actor: User, organisation: Organisation, role: Role) -> None:
     if not has_permission(actor, "grant_roles", organisation):
-        raise PermissionDenied("You may not grant roles on this organisation.")
+        raise PermissionDenied(_("You may not grant roles on this organisation."))
     if role not in grantable_roles(actor, organisation):
         raise PermissionDenied(
             f"You may not grant the role {role.name!r} on {organisation.name!r}."
@@ -74,7 +74,7 @@ def grant_role(*, actor: Any, user: User, organisation: Organisation, role: Role
         home.tree_id == organisation.tree_id and home.lft <= organisation.lft <= home.rght
     ):
         # People hold roles on their own organisation or on organisations below it.
-        raise ValidationError("Roles can only be granted to users of this organisation.")
+        raise ValidationError(_("Roles can only be granted to users of this organisation."))
     grant, created = RoleGrant.objects.get_or_create(
         user=user,
         organisation=organisation,
@@ -108,12 +108,14 @@ def grant_role(*, actor: Any, user: User, organisation: Organisation, role: Role
 def revoke_role(*, actor: Any, grant: RoleGrant) -> None:
     """Remove exactly the permissions that this grant gave and no other grant still gives."""
     if not has_permission(actor, "grant_roles", grant.organisation):
-        raise PermissionDenied("You may not revoke roles on this organisation.")
+        raise PermissionDenied(_("You may not revoke roles on this organisation."))
     # Nobody takes away power they do not hold themselves (as nobody hands it out).
     if not all(
         has_permission(actor, codename, grant.organisation) for codename in grant.role.codenames()
     ):
-        raise PermissionDenied(f"You may not revoke the role {grant.role.name!r}.")
+        raise PermissionDenied(
+            _("You may not revoke the role %(role)s.") % {"role": grant.role.name}
+        )
     user, organisation = grant.user, grant.organisation
     grant.delete()
     record_security_event(

@@ -13,17 +13,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from axes.utils import reset as reset_lockouts
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.actors import SYSTEM, recorded_user
 from core.credentials import encrypt_secret
 from core.jobs import JobKind, held_lock_key, request_job
 from core.models import Job
 from core.scoping import effective_codenames, has_permission, holds_all, unlimited
+from customers import notifications
 from customers.actions import webhooks
 from customers.actions.assignments import _assign, give_directory_account, sync_job
 from customers.actions.catalogue import DIRECTORY_STATES
@@ -44,11 +48,22 @@ from customers.models import (
     WebhookEvent,
 )
 
-USER_DENIED = "You may not do this to this user."
+USER_DENIED = _("You may not do this to this user.")
 
 USERNAME_MAX = 20
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
-EDITABLE_FIELDS = ("first_name", "last_name", "display_name", "email", "upn")
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "display_name",
+    "email",
+    "upn",
+    "language",
+    "starts_on",
+    "ends_on",
+)
+# Fields the portal alone keeps: changing only these needs no directory job.
+PORTAL_ONLY_FIELDS = frozenset({"language"})
 
 
 def username_stem(first_name: str = "", last_name: str = "", upn: str = "") -> str:
@@ -151,6 +166,8 @@ def create_user(
     is_admin: bool = False,
     role: Role | None = None,
     subscriptions: Iterable[CustomerService] | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
 ) -> tuple[User, list[Job]]:
     """Create a user of ``organisation``, checked against its limits and password policy.
 
@@ -160,19 +177,22 @@ def create_user(
     customer's directory account service and ``subscriptions`` (the services chosen on the
     form: their job follows the account's, under the same lock, so they run in that order).
 
+    ``starts_on`` / ``ends_on`` make a joiner or leaver (``customers.actions.joiners``): the
+    account is created disabled until the start date.
+
     Returns the user and the jobs requested: the account's (held until a draft customer is
     provisioned, when a password was chosen) and the services'.
     """
     if not has_permission(actor, "add_users", organisation):
-        raise PermissionDenied("You may not create users here.")
+        raise PermissionDenied(_("You may not create users here."))
     if is_admin and role is None and not has_permission(actor, "grant_roles", organisation):
-        raise PermissionDenied("You may not create administrators here.")
+        raise PermissionDenied(_("You may not create administrators here."))
     if (
         role is not None
         and role.is_admin_role
         and not all(has_permission(actor, codename, organisation) for codename in role.codenames())
     ):
-        raise PermissionDenied("You may not create an administrator here.")
+        raise PermissionDenied(_("You may not create an administrator here."))
     display_name = display_name or f"{first_name} {last_name}".strip()
     username = username or suggest_username(first_name, last_name, upn)
     check_upn_domain(organisation, upn)
@@ -191,7 +211,10 @@ def create_user(
         email=email,
         is_admin=is_admin,
         must_change_password=must_change_password,
+        starts_on=starts_on,
+        ends_on=ends_on,
     )
+    check_dates(person)
     if password:
         person.set_password(password)
     else:
@@ -206,10 +229,11 @@ def create_user(
     chosen = list(subscriptions or ())
     for subscription in chosen:
         if subscription.organisation_id != organisation.pk:
-            raise ValidationError("Services must be the customer's own.")
+            raise ValidationError(_("Services must be the customer's own."))
         _assign(subscription, [person])
     webhooks.emit(WebhookEvent.USER_CREATED, organisation.pk, user_event(person))
     jobs = [_job(JobKind.CREATE_USER, actor, person, password=password)]
+    notifications.welcome(person)  # queued: a worker sends it after the commit
     if jobs[0] is not None and chosen:
         # The account's job gives the directory account; only chosen services need another.
         jobs.append(sync_job(actor=actor, users=[person], subscriptions=chosen))
@@ -227,6 +251,11 @@ def user_event(person: User) -> dict[str, Any]:
     }
 
 
+def check_dates(person: User) -> None:
+    if person.starts_on and person.ends_on and person.ends_on <= person.starts_on:
+        raise ValidationError({"ends_on": "The end date must come after the start date."})
+
+
 def person_subscriptions(person: User) -> list[CustomerService]:
     return [a.subscription for a in person.services.select_related("subscription__service")]
 
@@ -241,8 +270,13 @@ def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | Non
     renamed = "upn" in changes and changes["upn"] != person.upn
     if renamed:
         check_upn_domain(person.organisation, changes["upn"])
+    if "starts_on" in changes and changes["starts_on"] != person.starts_on:
+        person.started_at = None  # the schedule applies the new date
+    if "ends_on" in changes and changes["ends_on"] != person.ends_on:
+        person.left_at = None
     for field, value in changes.items():
         setattr(person, field, value)
+    check_dates(person)
     if (
         renamed
         and person.services.filter(
@@ -253,6 +287,8 @@ def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | Non
     person.full_clean(exclude=["password"])
     person._history_user = recorded_user(actor)
     person.save()
+    if set(changes) <= PORTAL_ONLY_FIELDS:
+        return None
     job = _job(JobKind.UPDATE_USER, actor, person)
     held = person_subscriptions(person)
     if job is not None and renamed and held:
@@ -266,7 +302,7 @@ def set_enabled(*, actor: Any, person: User, enabled: bool) -> Job | None:
     """Disable (cannot sign in, account disabled in AD) or enable a user."""
     _require(actor, "change_users", person)
     if actor.pk is not None and actor.pk == person.pk and not enabled:
-        raise ValidationError("You cannot disable yourself.")
+        raise ValidationError(_("You cannot disable yourself."))
     if person.is_active == enabled:
         return None
     person.is_active = enabled
@@ -288,6 +324,7 @@ def reset_password(
     person.save(update_fields=["password", "must_change_password"])
     _forget_lockouts(person)
     record_security_event(kind=SecurityEventKind.PASSWORD_RESET, actor=actor, subject=person)
+    notifications.password_set_by_admin(person)
     return _job(
         JobKind.RESET_PASSWORD,
         actor,
@@ -324,9 +361,9 @@ def delete_user(*, actor: Any, person: User) -> Job | None:
     """Delete a user; the job deletes the account (found by GUID, else by UPN)."""
     _require(actor, "delete_users", person)
     if actor.pk is not None and actor.pk == person.pk:
-        raise ValidationError("You cannot delete yourself.")
+        raise ValidationError(_("You cannot delete yourself."))
     if person.is_admin and not _other_admins(person) and person.organisation.users.count() > 1:
-        raise ValidationError("This is the customer's only administrator: make another first.")
+        raise ValidationError(_("This is the customer's only administrator: make another first."))
     job = _job(JobKind.DELETE_USER, actor, person)  # the payload keeps its GUID and UPN
     person.delete()
     return job
@@ -337,7 +374,7 @@ def _admin_role(actor: Any, organisation: Organisation) -> Role:
     own = organisation.own_roles.filter(is_admin_role=True).first()
     role = own or Role.objects.get(name="Customer Admin")
     if actor is not SYSTEM and role not in grantable_roles(actor, organisation):
-        raise PermissionDenied(f"You may not grant {role.name}.")
+        raise PermissionDenied(_("You may not grant %(name)s.") % {"name": role.name})
     return role
 
 
@@ -357,9 +394,9 @@ def set_administrator(*, actor: Any, person: User, admin: bool) -> Job | None:
         )
     else:
         if actor.pk is not None and actor.pk == person.pk:
-            raise ValidationError("You cannot remove your own administrator rights.")
+            raise ValidationError(_("You cannot remove your own administrator rights."))
         if not _other_admins(person):
-            raise ValidationError("A customer always keeps at least one administrator.")
+            raise ValidationError(_("A customer always keeps at least one administrator."))
         for grant in RoleGrant.objects.filter(
             user=person, organisation=organisation, role__is_admin_role=True
         ).select_related("organisation", "user"):
@@ -376,11 +413,42 @@ def set_administrator(*, actor: Any, person: User, admin: bool) -> Job | None:
 
 
 @transaction.atomic
+@transaction.atomic
+def set_own_language(*, actor: Any, language: str) -> None:
+    """The signed-in person's own Language ("" = their organisation's default), which
+    outranks every other source (README "Languages"). Only ever one's own: an admin changes
+    someone else's with ``edit_user``."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    if actor.language == language:
+        return
+    actor.language = language
+    actor._history_user = recorded_user(actor)
+    actor.save(update_fields=["language"])
+
+
 def change_own_password(*, person: User, old_password: str, new_password: str) -> Job | None:
     """A user changes their own password: the portal's at once, AD's through a job."""
     if not person.check_password(old_password):
-        raise ValidationError({"old_password": "Your current password is not right."})
+        raise ValidationError({"old_password": _("Your current password is not right.")})
     check_password(  # the portal's floor applies to users of no organisation too
+        person.organisation,
+        new_password,
+        username=person.username,
+        display_name=person.display_name,
+    )
+    person.set_password(new_password)
+    person.must_change_password = False
+    person.save(update_fields=["password", "must_change_password"])
+    record_security_event(kind=SecurityEventKind.PASSWORD_CHANGED, actor=person, subject=person)
+    return _job(JobKind.CHANGE_PASSWORD, person, person, password=new_password)
+
+
+@transaction.atomic
+def set_password_from_link(*, person: User, new_password: str) -> Job | None:
+    """A user sets their password through the welcome e-mail's one-time link (the view has
+    checked its token): the portal's at once, AD's through a job, as a change of their own."""
+    check_password(
         person.organisation,
         new_password,
         username=person.username,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.scoping import has_permission
 from customers.actions.customers import local_admin_identity
@@ -35,42 +36,48 @@ class AdministratorForm(PasswordCheckMixin, StyledFormMixin, forms.Form):
     policy_despite_mismatch = True
 
     create_local_admin = forms.BooleanField(
-        label="Create Local Admin",
+        label=_("Create Local Admin"),
         required=False,
-        help_text="Name the administrator after the customer (spaces become underscores); "
-        "the identity fields below may then stay empty.",
+        help_text=_(
+            "Name the administrator after the customer (spaces become underscores); "
+            "the identity fields below may then stay empty."
+        ),
     )
     cloned_admin_role = forms.ModelChoiceField(
-        label="Cloned Admin Role",
+        label=_("Cloned Admin Role"),
         queryset=Role.objects.none(),
         required=False,
-        empty_label="None: the administrator gets Customer Admin",
-        help_text="A copy of this role, prefixed with the customer name, is created for the "
-        "administrator.",
+        empty_label=_("None: the administrator gets Customer Admin"),
+        help_text=_(
+            "A copy of this role, prefixed with the customer name, is created for the "
+            "administrator."
+        ),
     )
-    default_admin_role = forms.CharField(label="Default Admin Role", required=False, disabled=True)
-    upn_local = forms.CharField(label="UPN", max_length=64, required=False)
-    upn_domain = forms.ChoiceField(label="UPN domain")
+    default_admin_role = forms.CharField(
+        label=_("Default Admin Role"), required=False, disabled=True
+    )
+    upn_local = forms.CharField(label=_("UPN"), max_length=64, required=False)
+    upn_domain = forms.ChoiceField(label=_("UPN domain"))
     username = forms.CharField(
-        label="Username",
+        label=_("Username"),
         max_length=20,
         required=False,
-        help_text="At most 20 characters: letters, digits and . - _",
+        help_text=_("At most 20 characters: letters, digits and . - _"),
     )
-    first_name = forms.CharField(label="First Name", max_length=150, required=False)
-    last_name = forms.CharField(label="Last Name", max_length=150, required=False)
+    first_name = forms.CharField(label=_("First Name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last Name"), max_length=150, required=False)
     display_name = forms.CharField(
-        label="Display Name",
+        label=_("Display Name"),
         max_length=256,
         required=False,
-        help_text="Empty: First Name and Last Name.",
+        help_text=_("Empty: First Name and Last Name."),
     )
-    email = forms.EmailField(label="Email Address", max_length=254, required=False)
+    email = forms.EmailField(label=_("Email Address"), max_length=254, required=False)
     password = forms.CharField(
-        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
     password2 = forms.CharField(
-        label="Repeat Password",
+        label=_("Repeat Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -114,10 +121,10 @@ class AdministratorForm(PasswordCheckMixin, StyledFormMixin, forms.Form):
         else:
             for key in ("upn_local", "username", "first_name", "last_name"):
                 if not cleaned.get(key) and key not in self.errors:
-                    self.add_error(key, "This field is required.")
+                    self.add_error(key, _("This field is required."))
         username = cleaned.get("username") or ""
         if username and not USERNAME.match(username):
-            self.add_error("username", "Use at most 20 letters, digits and . - _ only.")
+            self.add_error("username", _("Use at most 20 letters, digits and . - _ only."))
         elif username and User.objects.filter(username__iexact=username).exists():
             self.add_error("username", unavailable("username", username))
         local = cleaned.get("upn_local") or ""

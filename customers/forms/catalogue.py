@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.models import Permission
+from django.utils.translation import gettext_lazy as _
 
 from core.registry import SERVICE_DRIVER_LABELS
 from customers.actions.catalogue import offered_plans
@@ -18,7 +19,7 @@ def service_driver_choices() -> list[tuple[str, str]]:
 
 
 class ServiceForm(forms.ModelForm):
-    service_type = forms.ChoiceField(label="Type", choices=())
+    service_type = forms.ChoiceField(label=_("Type"), choices=())
 
     class Meta:
         model = Service
@@ -41,10 +42,10 @@ class PlanForm(forms.ModelForm):
 
 
 class ServiceRoleForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=150, help_text="For example: VPN Admin")
-    description = forms.CharField(label="Description", max_length=500, required=False)
+    name = forms.CharField(label=_("Name"), max_length=150, help_text=_("For example: VPN Admin"))
+    description = forms.CharField(label=_("Description"), max_length=500, required=False)
     permissions = forms.ModelMultipleChoiceField(
-        label="Permissions",
+        label=_("Permissions"),
         queryset=Permission.objects.filter(
             content_type__app_label="customers", content_type__model="organisation"
         ).order_by("name"),
@@ -54,9 +55,9 @@ class ServiceRoleForm(forms.Form):
 
 
 class ProvisionForm(forms.Form):
-    plan = forms.ModelChoiceField(label="Service and plan", queryset=Plan.objects.none())
+    plan = forms.ModelChoiceField(label=_("Service and plan"), queryset=Plan.objects.none())
     user_limit = forms.IntegerField(
-        label="Seats", min_value=0, required=False, help_text="Leave empty for no limit."
+        label=_("Seats"), min_value=0, required=False, help_text=_("Leave empty for no limit.")
     )
 
     def __init__(self, *args, organisation, **kwargs):
@@ -66,9 +67,9 @@ class ProvisionForm(forms.Form):
 
 
 class ChangePlanForm(forms.Form):
-    plan = forms.ModelChoiceField(label="Plan", queryset=Plan.objects.none())
+    plan = forms.ModelChoiceField(label=_("Plan"), queryset=Plan.objects.none())
     user_limit = forms.IntegerField(
-        label="Seats", min_value=0, required=False, help_text="Leave empty for no limit."
+        label=_("Seats"), min_value=0, required=False, help_text=_("Leave empty for no limit.")
     )
 
     def __init__(self, *args, subscription: CustomerService, **kwargs):
@@ -81,7 +82,7 @@ class ChangePlanForm(forms.Form):
 
 class DeprovisionForm(forms.Form):
     confirm = forms.BooleanField(
-        label="Take the service from every user who has it", required=False
+        label=_("Take the service from every user who has it"), required=False
     )
 
 
@@ -89,7 +90,7 @@ class UsersForm(forms.Form):
     """Pick users of one customer (the service page's "give to many users")."""
 
     users = forms.ModelMultipleChoiceField(
-        label="Users", queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+        label=_("Users"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, queryset, **kwargs):

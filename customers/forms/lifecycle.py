@@ -7,21 +7,21 @@ from customers.forms.widgets import StyledFormMixin
 
 
 class DeleteForm(StyledFormMixin, forms.Form):
-    confirm_code = forms.CharField(label="Code", max_length=20)
+    confirm_code = forms.CharField(label=_("Code"), max_length=20)
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.fields[
-            "confirm_code"
-        ].help_text = f"Type the customer's code ({organisation.code}) to confirm."
+        self.fields["confirm_code"].help_text = _(
+            "Type the customer's code (%(code)s) to confirm."
+        ) % {"code": organisation.code}
         self.fields["confirm_code"].widget.attrs["autocomplete"] = "off"
         self.style_widgets()
 
     def clean_confirm_code(self) -> str:
         code = self.cleaned_data["confirm_code"].strip()
         if code != self.organisation.code:
-            raise forms.ValidationError("Type the customer's code exactly to confirm.")
+            raise forms.ValidationError(_("Type the customer's code exactly to confirm."))
         return code
 
 

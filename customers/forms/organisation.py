@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -38,7 +39,7 @@ from customers.models.validators import (
 
 # Customers may be created below the provider or a reseller that is in service.
 PARENT_STATES = [Status.DRAFT, Status.PROVISIONING, Status.ACTIVE, Status.FAILED]
-HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour such as #1f6feb.")
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour such as #1f6feb."))
 
 
 def eligible_parents(user: User):
@@ -97,18 +98,23 @@ class OrganisationFieldsMixin(StyledFormMixin):
         two_factor_from: Organisation | None = None,
     ) -> None:
         self.fields["deal_ids_text"] = forms.CharField(
-            label="Deal IDs",
+            label=_("Deal IDs"),
             required=False,
             max_length=1000,
-            help_text="Separate deal IDs with commas.",
+            help_text=_("Separate deal IDs with commas."),
         )
         self.fields["tags_text"] = forms.CharField(
-            label="Tags", required=False, max_length=500, help_text="Separate tags with commas."
+            label=_("Tags"),
+            required=False,
+            max_length=500,
+            help_text=_("Separate tags with commas."),
         )
         self.fields["passwords_never_expire"] = forms.BooleanField(
-            label="Passwords never expire", required=False
+            label=_("Passwords never expire"), required=False
         )
         self.fields["brand_colour"].validators.append(HEX_COLOUR)
+        # Left empty (or not posted by an older client): the organisation keeps its value.
+        self.fields["leaver_retention_days"].required = False
         if two_factor_from is not None:
             # An ancestor requires it for its whole subtree: shown ticked, and not this
             # organisation's to untick.
@@ -128,6 +134,19 @@ class OrganisationFieldsMixin(StyledFormMixin):
                     if inherited[key]
                     else "Empty: inherited from the parent."
                 )
+        if "language" in self.fields:
+            # Empty inherits: say what it inherits, in that language's own name.
+            names = dict(settings.LANGUAGES)
+            inherited = branding_from.effective_language() if branding_from is not None else ""
+            self.fields["language"].choices = [
+                (
+                    "",
+                    _("Inherited (%(language)s)") % {"language": names[inherited]}
+                    if inherited in names
+                    else _("The browser's language"),
+                ),
+                *settings.LANGUAGES,
+            ]
         self.role_choices: list[Role] = (
             grantable_roles(self.actor, role_source) if role_source is not None else []
         )
@@ -137,21 +156,32 @@ class OrganisationFieldsMixin(StyledFormMixin):
                 queryset=Role.objects.filter(pk__in=choice_pks),
                 required=False,
                 label=self.fields[key].label,
-                help_text="Only roles you may grant are listed.",
+                help_text=_("Only roles you may grant are listed."),
             )
-        self.fields["allowed_roles"].label = "Allowed security roles"
-        self.fields["restricted_roles"].label = "Restricted security roles"
+        self.fields["allowed_roles"].label = _("Allowed security roles")
+        self.fields["restricted_roles"].label = _("Restricted security roles")
+
+    def clean_leaver_retention_days(self) -> int:
+        value = self.cleaned_data.get("leaver_retention_days")
+        if value is None:
+            current = getattr(self, "instance", None)
+            return getattr(current, "leaver_retention_days", None) or 30
+        return value
 
     def clean_deal_ids_text(self) -> str:
         for deal in comma_list(self.cleaned_data["deal_ids_text"]):
             if len(deal) > 100:
-                raise forms.ValidationError(f"Each deal ID may have at most 100 characters: {deal}")
+                raise forms.ValidationError(
+                    _("Each deal ID may have at most 100 characters: %(deal)s") % {"deal": deal}
+                )
         return self.cleaned_data["deal_ids_text"]
 
     def clean_tags_text(self) -> str:
         for tag in comma_list(self.cleaned_data["tags_text"]):
             if len(tag) > 50:
-                raise forms.ValidationError(f"Each tag may have at most 50 characters: {tag}")
+                raise forms.ValidationError(
+                    _("Each tag may have at most 50 characters: %(tag)s") % {"tag": tag}
+                )
         return self.cleaned_data["tags_text"]
 
     def clean_code(self) -> str:
@@ -172,7 +202,7 @@ class OrganisationFieldsMixin(StyledFormMixin):
         elif "password_max_age_days" in cleaned and cleaned["password_max_age_days"] is None:
             self.add_error(
                 "password_max_age_days",
-                "Enter the maximum age in days, or tick Passwords never expire.",
+                _("Enter the maximum age in days, or tick Passwords never expire."),
             )
         return cleaned
 
@@ -209,18 +239,18 @@ class OrganisationForm(OrganisationFieldsMixin, forms.ModelForm):
     """The detailed New Customer form with advanced properties."""
 
     parent = ParentChoiceField(
-        label="Hierarchy",
+        label=_("Hierarchy"),
         queryset=Organisation.objects.none(),
         empty_label=None,
-        help_text="The provider or reseller this customer belongs to.",
+        help_text=_("The provider or reseller this customer belongs to."),
     )
     domain_name = forms.CharField(
-        label="Domain Name",
+        label=_("Domain Name"),
         required=False,
         max_length=253,
-        help_text="Such as example.com. Empty: users get the reseller's or provider's domain.",
+        help_text=_("Such as example.com. Empty: users get the reseller's or provider's domain."),
     )
-    domain_aliases = DomainListField(label="Domain Aliases", required=False)
+    domain_aliases = DomainListField(label=_("Domain Aliases"), required=False)
 
     class Meta:
         model = Organisation
@@ -232,9 +262,9 @@ class OrganisationForm(OrganisationFieldsMixin, forms.ModelForm):
         self.actor = actor
         self.fields["parent"].queryset = parents
         self.fields["code"].required = False
-        self.fields[
-            "code"
-        ].help_text = "Letters and digits, unique. Empty: generated from the Full Name."
+        self.fields["code"].help_text = _(
+            "Letters and digits, unique. Empty: generated from the Full Name."
+        )
         parent = initial_parent
         if self.is_bound:
             chosen = str(self.data.get("parent", ""))
@@ -269,12 +299,17 @@ class OrganisationForm(OrganisationFieldsMixin, forms.ModelForm):
         primary = cleaned.get("domain_name")
         aliases = cleaned.get("domain_aliases") or []
         if aliases and not primary and "domain_name" not in self.errors:
-            self.add_error("domain_name", "Enter the Domain Name before adding aliases.")
+            self.add_error("domain_name", _("Enter the Domain Name before adding aliases."))
         if primary and primary in aliases:
-            self.add_error("domain_aliases", f"{primary} is already the Domain Name.")
+            self.add_error(
+                "domain_aliases",
+                _("%(primary)s is already the Domain Name.") % {"primary": primary},
+            )
         duplicates = sorted({a for a in aliases if aliases.count(a) > 1})
         if duplicates:
-            self.add_error("domain_aliases", f"Listed twice: {', '.join(duplicates)}.")
+            self.add_error(
+                "domain_aliases", _("Listed twice: %(join)s.") % {"join": ", ".join(duplicates)}
+            )
         if primary and "domain_name" not in self.errors:
             _check_domains_free(self, "domain_name", [primary])
         if aliases and "domain_aliases" not in self.errors:
@@ -333,10 +368,10 @@ class OrganisationEditForm(OrganisationFieldsMixin, forms.ModelForm):
             for key in PARENT_DECIDED_FORM_FIELDS:
                 if key in self.fields:
                     self.fields[key].disabled = True
-                    self.fields[key].help_text = "Set by the parent reseller or the provider."
+                    self.fields[key].help_text = _("Set by the parent reseller or the provider.")
         if organisation.code_locked:
             self.fields["code"].disabled = True
-            self.fields["code"].help_text = "Locked: the customer is provisioned."
+            self.fields["code"].help_text = _("Locked: the customer is provisioned.")
         self.style_widgets()
 
     def clean_code(self) -> str:
@@ -344,7 +379,7 @@ class OrganisationEditForm(OrganisationFieldsMixin, forms.ModelForm):
             return self.instance.code
         code = (self.cleaned_data.get("code") or "").strip()
         if not code:
-            raise forms.ValidationError("This field is required.")
+            raise forms.ValidationError(_("This field is required."))
         return super().clean_code()
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -370,11 +405,11 @@ class QuickCreateForm(StyledFormMixin, forms.Form):
     """Quick create: name, email contact and a domain; the rest is defaulted."""
 
     parent = ParentChoiceField(
-        label="Hierarchy", queryset=Organisation.objects.none(), empty_label=None
+        label=_("Hierarchy"), queryset=Organisation.objects.none(), empty_label=None
     )
-    name = forms.CharField(label="Full Name", max_length=200)
-    email = forms.EmailField(label="Email Address", max_length=254)
-    domain_name = forms.CharField(label="Domain Name", max_length=253)
+    name = forms.CharField(label=_("Full Name"), max_length=200)
+    email = forms.EmailField(label=_("Email Address"), max_length=254)
+    domain_name = forms.CharField(label=_("Domain Name"), max_length=253)
 
     def __init__(self, *args, parents, initial_parent=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -386,7 +421,7 @@ class QuickCreateForm(StyledFormMixin, forms.Form):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
         if not name.strip():
-            raise forms.ValidationError("Enter the customer's full name.")
+            raise forms.ValidationError(_("Enter the customer's full name."))
         return name
 
     def clean_domain_name(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from customers.actions.organisations import domain_problems
 from customers.actions.roles import grantable_roles
@@ -34,7 +35,7 @@ def free_domain_name(value: str, organisation: Organisation | None = None) -> st
 
 
 class DomainForm(StyledFormMixin, forms.Form):
-    name = forms.CharField(label="Domain Name", max_length=253)
+    name = forms.CharField(label=_("Domain Name"), max_length=253)
 
     def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,8 +54,8 @@ class UserChoiceField(forms.ModelChoiceField):
 class GrantForm(StyledFormMixin, forms.Form):
     """Grant a role to a user of this organisation; only grantable roles are offered."""
 
-    user = UserChoiceField(label="User", queryset=User.objects.none())
-    role = forms.ModelChoiceField(label="Role", queryset=Role.objects.none())
+    user = UserChoiceField(label=_("User"), queryset=User.objects.none())
+    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.none())
 
     def __init__(self, *args, organisation: Organisation, actor: User, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from customers.actions.catalogue import HELD
 from customers.actions.import_rows import check_upload_size
@@ -27,6 +29,29 @@ def offered_subscriptions(organisation: Organisation):
     )
 
 
+def language_choices(organisation: Organisation | None) -> list[tuple[str, str]]:
+    """A person's Language: their organisation's default (named, so they see what empty
+    means), or one of the portal's languages, each in its own language."""
+    inherited = organisation.effective_language() if organisation is not None else ""
+    names = dict(settings.LANGUAGES)
+    default = (
+        _("Organisation's default (%(language)s)") % {"language": names[inherited]}
+        if inherited in names
+        else _("The browser's language")
+    )
+    return [("", default), *settings.LANGUAGES]
+
+
+class LanguageForm(forms.Form):
+    """A person's own Language (My language)."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(self, *args, person: User, **kwargs):
+        super().__init__(*args, initial={"language": person.language}, **kwargs)
+        self.fields["language"].choices = language_choices(person.organisation)
+
+
 class SubscriptionChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: CustomerService) -> str:
         return f"{obj.service.name} ({obj.plan.name})"
@@ -36,10 +61,10 @@ class PasswordPair(PasswordCheckMixin, forms.Form):
     """A password typed twice, checked against ``organisation``'s policy in ``clean``."""
 
     password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(render_value=False)
+        label=_("Password"), strip=False, widget=forms.PasswordInput(render_value=False)
     )
     password_repeat = forms.CharField(
-        label="Repeat password", strip=False, widget=forms.PasswordInput(render_value=False)
+        label=_("Repeat password"), strip=False, widget=forms.PasswordInput(render_value=False)
     )
 
 
@@ -53,7 +78,7 @@ class UpnMixin:
         if not local:
             return ""
         if "@" in local:
-            self.add_error("upn_local", "Type only the part before the @.")
+            self.add_error("upn_local", _("Type only the part before the @."))
             return ""
         try:
             validate_upn_local(local)
@@ -69,25 +94,60 @@ class UpnMixin:
         return upn
 
 
-class UserCreateForm(UpnMixin, PasswordPair):
-    upn_local = forms.CharField(label="UPN", max_length=64, help_text="The part before the @.")
-    domain = forms.ChoiceField(label="Domain")
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DatesMixin:
+    """Start and end dates (joiners and leavers); the end must come after the start."""
+
+    def check_dates(self, cleaned: dict) -> None:
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_on", _("The end date must come after the start date."))
+
+
+def date_fields() -> dict[str, forms.DateField]:
+    return {
+        "starts_on": forms.DateField(
+            label=_("Start date"),
+            required=False,
+            widget=date_input(),
+            help_text=_("The account is created disabled and enabled on this day."),
+        ),
+        "ends_on": forms.DateField(
+            label=_("End date"),
+            required=False,
+            widget=date_input(),
+            help_text=_(
+                "Disabled on this day and its services released; removed after the "
+                "customer's leaver retention period."
+            ),
+        ),
+    }
+
+
+class UserCreateForm(DatesMixin, UpnMixin, PasswordPair):
+    upn_local = forms.CharField(
+        label=_("UPN"), max_length=64, help_text=_("The part before the @.")
+    )
+    domain = forms.ChoiceField(label=_("Domain"))
     username = forms.CharField(
-        label="Username",
+        label=_("Username"),
         max_length=20,
         required=False,
-        help_text="Made from the names when left empty. At most 20 of A-Z 0-9 . - _",
+        help_text=_("Made from the names when left empty. At most 20 of A-Z 0-9 . - _"),
     )
-    first_name = forms.CharField(label="First Name", max_length=150, required=False)
-    last_name = forms.CharField(label="Last Name", max_length=150, required=False)
-    display_name = forms.CharField(label="Display Name", max_length=256, required=False)
-    email = forms.EmailField(label="Email", required=False)
+    first_name = forms.CharField(label=_("First Name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last Name"), max_length=150, required=False)
+    display_name = forms.CharField(label=_("Display Name"), max_length=256, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
     must_change_password = forms.BooleanField(
-        label="Must change password at next logon", required=False, initial=True
+        label=_("Must change password at next logon"), required=False, initial=True
     )
-    is_admin = forms.BooleanField(label="Administrator", required=False)
+    is_admin = forms.BooleanField(label=_("Administrator"), required=False)
     services = SubscriptionChoice(
-        label="Services",
+        label=_("Services"),
         queryset=CustomerService.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -105,11 +165,15 @@ class UserCreateForm(UpnMixin, PasswordPair):
         "password_repeat",
         "must_change_password",
         "is_admin",
+        "starts_on",
+        "ends_on",
         "services",
     ]
 
     def __init__(self, *args, organisation: Organisation, may_make_admins: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields.update(date_fields())
+        self.order_fields(self.field_order)
         self.organisation = organisation
         self.fields["domain"].choices = domain_choices(organisation)
         self.fields["services"].queryset = offered_subscriptions(organisation)
@@ -122,26 +186,30 @@ class UserCreateForm(UpnMixin, PasswordPair):
         username = cleaned.get("username") or ""
         if username:
             if not USERNAME_PATTERN.match(username):
-                self.add_error("username", "At most 20 of letters, digits and . - _")
+                self.add_error("username", _("At most 20 of letters, digits and . - _"))
             elif User.objects.filter(username__iexact=username).exists():
                 self.add_error("username", unavailable("username", username))
         display = cleaned.get("display_name") or " ".join(
             filter(None, [cleaned.get("first_name"), cleaned.get("last_name")])
         )
         self.check_pair(cleaned, username or cleaned["upn"].partition("@")[0], display)
+        self.check_dates(cleaned)
         return cleaned
 
 
-class UserEditForm(UpnMixin, forms.Form):
-    upn_local = forms.CharField(label="UPN", max_length=64, help_text="The part before the @.")
-    domain = forms.ChoiceField(label="Domain")
-    first_name = forms.CharField(label="First Name", max_length=150, required=False)
-    last_name = forms.CharField(label="Last Name", max_length=150, required=False)
-    display_name = forms.CharField(label="Display Name", max_length=256, required=False)
-    email = forms.EmailField(label="Email", required=False)
+class UserEditForm(DatesMixin, UpnMixin, forms.Form):
+    upn_local = forms.CharField(
+        label=_("UPN"), max_length=64, help_text=_("The part before the @.")
+    )
+    domain = forms.ChoiceField(label=_("Domain"))
+    first_name = forms.CharField(label=_("First Name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last Name"), max_length=150, required=False)
+    display_name = forms.CharField(label=_("Display Name"), max_length=256, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
 
     def __init__(self, *args, person: User, **kwargs):
-        local, _, domain = (person.upn or "").partition("@")
+        local, _at, domain = (person.upn or "").partition("@")
         initial = {
             "upn_local": local,
             "domain": domain,
@@ -149,9 +217,14 @@ class UserEditForm(UpnMixin, forms.Form):
             "last_name": person.last_name,
             "display_name": person.display_name,
             "email": person.email,
+            "language": person.language,
+            "starts_on": person.starts_on,
+            "ends_on": person.ends_on,
         }
         super().__init__(*args, initial=initial, **kwargs)
+        self.fields.update(date_fields())
         self.person = person
+        self.fields["language"].choices = language_choices(person.organisation)
         choices = domain_choices(person.organisation)
         if domain and (domain, f"@{domain}") not in choices:
             choices.append((domain, f"@{domain}"))
@@ -160,10 +233,20 @@ class UserEditForm(UpnMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         cleaned["upn"] = self.upn_from(cleaned, exclude_pk=self.person.pk)
+        self.check_dates(cleaned)
         return cleaned
 
     def changes(self) -> dict:
-        fields = ("first_name", "last_name", "display_name", "email", "upn")
+        fields = (
+            "first_name",
+            "last_name",
+            "display_name",
+            "email",
+            "upn",
+            "language",
+            "starts_on",
+            "ends_on",
+        )
         return {
             f: self.cleaned_data[f]
             for f in fields
@@ -173,7 +256,7 @@ class UserEditForm(UpnMixin, forms.Form):
 
 class ResetPasswordForm(PasswordPair):
     must_change_password = forms.BooleanField(
-        label="Must change password at next logon", required=False, initial=True
+        label=_("Must change password at next logon"), required=False, initial=True
     )
 
     def __init__(self, *args, person: User, **kwargs):
@@ -189,7 +272,7 @@ class ResetPasswordForm(PasswordPair):
 
 class OwnPasswordForm(PasswordPair):
     old_password = forms.CharField(
-        label="Current password", strip=False, widget=forms.PasswordInput
+        label=_("Current password"), strip=False, widget=forms.PasswordInput
     )
     field_order = ["old_password", "password", "password_repeat"]
 
@@ -197,8 +280,8 @@ class OwnPasswordForm(PasswordPair):
         super().__init__(*args, **kwargs)
         self.person = person
         self.organisation = person.organisation
-        self.fields["password"].label = "New password"
-        self.fields["password_repeat"].label = "Repeat new password"
+        self.fields["password"].label = _("New password")
+        self.fields["password_repeat"].label = _("Repeat new password")
 
     def clean(self):
         cleaned = super().clean()
@@ -209,7 +292,7 @@ class OwnPasswordForm(PasswordPair):
 
 class ServicesForm(forms.Form):
     services = SubscriptionChoice(
-        label="Services",
+        label=_("Services"),
         queryset=CustomerService.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -233,17 +316,17 @@ class ServicesForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="CSV or XLSX file", help_text="Use the template's columns.")
+    file = forms.FileField(label=_("CSV or XLSX file"), help_text=_("Use the template's columns."))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".xlsx")):
-            raise ValidationError("Upload a .csv or .xlsx file.")
+            raise ValidationError(_("Upload a .csv or .xlsx file."))
         check_upload_size(upload)  # before anything reads it
         return upload
 
 
 class ImportConfirmForm(forms.Form):
     only_valid = forms.BooleanField(
-        label="Import only the valid rows (skip the rows with errors)", required=False
+        label=_("Import only the valid rows (skip the rows with errors)"), required=False
     )

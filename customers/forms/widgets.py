@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from customers.models.validators import normalise_domain, validate_domain_name
 
@@ -86,7 +87,9 @@ class DomainListField(forms.Field):
         errors = []
         for name in value:
             if len(name) > 253:
-                errors.append(ValidationError(f"{name[:40]}…: at most 253 characters."))
+                errors.append(
+                    ValidationError(_("%(name)s…: at most 253 characters.") % {"name": name[:40]})
+                )
                 continue
             try:
                 validate_domain_name(name)

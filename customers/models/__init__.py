@@ -1,8 +1,10 @@
 """Organisations, their people, roles and the grants that give those people power."""
 
 from customers.models.api_keys import ApiKey
+from customers.models.branding import PortalHost, Theme
 from customers.models.contact import Contact
 from customers.models.domain import Domain
+from customers.models.email import Audience, CustomerEmail, NoticeKind
 from customers.models.imports import ImportState, UserImport
 from customers.models.organisation import Organisation, OrganisationType, Status, Tag
 from customers.models.permissions import (
@@ -30,16 +32,20 @@ from customers.models.webhooks import (
 
 __all__ = [
     "ApiKey",
+    "Audience",
     "Contact",
+    "CustomerEmail",
     "CustomerService",
     "DeliveryState",
     "Domain",
     "ImportState",
+    "NoticeKind",
     "Organisation",
     "OrganisationGroupObjectPermission",
     "OrganisationType",
     "OrganisationUserObjectPermission",
     "Plan",
+    "PortalHost",
     "Role",
     "RoleGrant",
     "SecurityEvent",
@@ -49,6 +55,7 @@ __all__ = [
     "Status",
     "SubscriptionStatus",
     "Tag",
+    "Theme",
     "User",
     "UserImport",
     "UserService",

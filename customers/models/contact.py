@@ -1,9 +1,11 @@
 """Contact persons of an organisation (the Contact Details tab)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.history import ActingHistory
 from customers.models.indexes import trigram_index
 
 
@@ -13,12 +15,12 @@ class Contact(models.Model):
     organisation = models.ForeignKey(
         "customers.Organisation", on_delete=models.CASCADE, related_name="contacts"
     )
-    name = models.CharField("Name", max_length=200)
-    phone = models.CharField("Phone Number", max_length=40, blank=True)
-    email = models.EmailField("Email Address", blank=True)
-    role = models.CharField("Role", max_length=100, blank=True)
+    name = models.CharField(_("Name"), max_length=200)
+    phone = models.CharField(_("Phone Number"), max_length=40, blank=True)
+    email = models.EmailField(_("Email Address"), blank=True)
+    role = models.CharField(_("Role"), max_length=100, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
     objects = ScopedManager()
 
     scope_path = "organisation__"

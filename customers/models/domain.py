@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.history import ActingHistory
 from customers.models.indexes import trigram_index
 from customers.models.validators import UNAVAILABLE_FIELD, normalise_domain, validate_domain_name
 
@@ -37,13 +38,13 @@ class Domain(models.Model):
         "customers.Organisation", on_delete=models.CASCADE, related_name="domains"
     )
     name = models.CharField(
-        "Domain Name",
+        _("Domain Name"),
         max_length=253,
         unique=True,
         validators=[validate_domain_name],
         error_messages={"unique": UNAVAILABLE_FIELD["domain"]},
     )
-    is_primary = models.BooleanField("Primary", default=False)
+    is_primary = models.BooleanField(_("Primary"), default=False)
     created = models.DateTimeField(auto_now_add=True)
     verification_token = models.CharField(
         _("Verification token"), max_length=64, default=new_verification_token, editable=False
@@ -65,7 +66,9 @@ class Domain(models.Model):
     last_check_result = models.CharField(max_length=300, blank=True, editable=False)
 
     # A check that finds nothing changes nothing worth a history row; a verification does.
-    history = HistoricalRecords(excluded_fields=["last_checked_at", "last_check_result"])
+    history = HistoricalRecords(
+        excluded_fields=["last_checked_at", "last_check_result"], bases=[ActingHistory]
+    )
     objects = ScopedManager()
 
     scope_path = "organisation__"

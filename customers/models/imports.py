@@ -2,14 +2,15 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.scoping import ScopedManager
 
 
 class ImportState(models.TextChoices):
-    VALIDATED = "validated", "Validated"
-    QUEUED = "queued", "Importing"
-    IMPORTED = "imported", "Imported"
+    VALIDATED = "validated", _("Validated")
+    QUEUED = "queued", _("Importing")
+    IMPORTED = "imported", _("Imported")
 
 
 class UserImport(models.Model):
@@ -34,7 +35,7 @@ class UserImport(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     rows_valid = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
-    rows = models.TextField(blank=True, help_text="The valid rows, encrypted; erased after use.")
+    rows = models.TextField(blank=True, help_text=_("The valid rows, encrypted; erased after use."))
     imported = models.PositiveIntegerField(default=0)
     job = models.ForeignKey(
         "core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -45,7 +46,7 @@ class UserImport(models.Model):
     )
     queued_at = models.DateTimeField(null=True, blank=True)
     only_valid = models.BooleanField(default=False)
-    failure = models.TextField(blank=True, help_text="Why the last import was refused.")
+    failure = models.TextField(blank=True, help_text=_("Why the last import was refused."))
 
     objects = ScopedManager()
 

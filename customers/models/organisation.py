@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,25 +16,27 @@ from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
 
 from core.scoping import RestrictedManager, ScopedTreeQuerySet
+from customers.models.branding import Theme
+from customers.models.history import ActingHistory
 from customers.models.indexes import PostgresGistIndex, trigram_index
 from customers.models.validators import UNAVAILABLE_FIELD, validate_code
 
 
 class OrganisationType(models.TextChoices):
-    STANDARD = "standard", "Standard"
-    TEST = "test", "Test"
-    DEMO = "demo", "Demo"
+    STANDARD = "standard", _("Standard")
+    TEST = "test", _("Test")
+    DEMO = "demo", _("Demo")
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PROVISIONING = "provisioning", "Provisioning"
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    DEPROVISIONING = "deprovisioning", "Deprovisioning"
-    DEPROVISIONED = "deprovisioned", "Deprovisioned"
-    DELETED = "deleted", "Deleted"
-    FAILED = "failed", "Failed"
+    DRAFT = "draft", _("Draft")
+    PROVISIONING = "provisioning", _("Provisioning")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    DEPROVISIONING = "deprovisioning", _("Deprovisioning")
+    DEPROVISIONED = "deprovisioned", _("Deprovisioned")
+    DELETED = "deleted", _("Deleted")
+    FAILED = "failed", _("Failed")
 
 
 # On the way out of the directory, or gone: nothing new may be given to or put below them.
@@ -67,19 +70,19 @@ class Organisation(MPTTModel):
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
     code = models.CharField(
-        "Code",
+        _("Code"),
         max_length=20,
         unique=True,
         validators=[validate_code],
         error_messages={"unique": UNAVAILABLE_FIELD["code"]},
-        help_text="Unique short code, letters and digits. Locked once provisioned.",
+        help_text=_("Unique short code, letters and digits. Locked once provisioned."),
     )
-    name = models.CharField("Full Name", max_length=200)
+    name = models.CharField(_("Full Name"), max_length=200)
     is_reseller = models.BooleanField(
-        "Reseller", default=False, help_text="Resellers may create customers of their own."
+        _("Reseller"), default=False, help_text=_("Resellers may create customers of their own.")
     )
     customer_type = models.CharField(
-        "Customer Type",
+        _("Customer Type"),
         max_length=10,
         choices=OrganisationType.choices,
         default=OrganisationType.STANDARD,
@@ -88,58 +91,76 @@ class Organisation(MPTTModel):
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
 
-    contact_name = models.CharField("Contact Name", max_length=200, blank=True)
-    email = models.EmailField("Email Address", max_length=254, blank=True)
-    phone = models.CharField("Phone Number", max_length=40, blank=True)
-    address = models.CharField("Address", max_length=250, blank=True)
-    city = models.CharField("City", max_length=100, blank=True)
-    state = models.CharField("State", max_length=100, blank=True)
-    zip_code = models.CharField("ZIP Code", max_length=20, blank=True)
-    country = models.CharField("Country", max_length=100, blank=True)
-    description = models.TextField("Description", max_length=1000, blank=True)
-    extended_name = models.CharField("Extended Name", max_length=200, blank=True)
-    external_id = models.CharField("External Customer ID", max_length=100, blank=True)
-    account_id = models.CharField("Account ID", max_length=100, blank=True)
-    deal_ids = models.JSONField("Deal IDs", default=list, blank=True)
-    public_sector = models.BooleanField("Public Sector", default=False)
-    inactive_billing = models.BooleanField("Inactive Billing", default=False)
+    contact_name = models.CharField(_("Contact Name"), max_length=200, blank=True)
+    email = models.EmailField(_("Email Address"), max_length=254, blank=True)
+    phone = models.CharField(_("Phone Number"), max_length=40, blank=True)
+    address = models.CharField(_("Address"), max_length=250, blank=True)
+    city = models.CharField(_("City"), max_length=100, blank=True)
+    state = models.CharField(_("State"), max_length=100, blank=True)
+    zip_code = models.CharField(_("ZIP Code"), max_length=20, blank=True)
+    country = models.CharField(_("Country"), max_length=100, blank=True)
+    description = models.TextField(_("Description"), max_length=1000, blank=True)
+    extended_name = models.CharField(_("Extended Name"), max_length=200, blank=True)
+    external_id = models.CharField(_("External Customer ID"), max_length=100, blank=True)
+    account_id = models.CharField(_("Account ID"), max_length=100, blank=True)
+    deal_ids = models.JSONField(_("Deal IDs"), default=list, blank=True)
+    public_sector = models.BooleanField(_("Public Sector"), default=False)
+    inactive_billing = models.BooleanField(_("Inactive Billing"), default=False)
+    # Empty: inherit the parent's (the provider's empty means the browser's); see
+    # effective_language and README "Languages".
     language = models.CharField(
-        "Default language", max_length=10, choices=settings.LANGUAGES, default="en"
+        _("Default language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("The language of the portal and e-mails for this organisation's users."),
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="organisations")
 
     # Branding: empty means "inherit from the parent".
-    brand_name = models.CharField("Brand name", max_length=100, blank=True)
+    brand_name = models.CharField(_("Brand name"), max_length=100, blank=True)
     brand_colour = models.CharField(
-        "Brand colour", max_length=7, blank=True, help_text="Hex colour such as #1f6feb."
+        _("Brand colour"), max_length=7, blank=True, help_text=_("Hex colour such as #1f6feb.")
+    )
+    # Empty: the nearest ancestor's Active Theme holds (effective_branding). Chosen among the
+    # Available Themes: those of its ancestors, and its own if it is a reseller
+    # (customers.actions.themes.available_themes).
+    active_theme = models.ForeignKey(
+        "customers.Theme",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Active Theme"),
     )
 
     # Account settings: the customer's password policy (a fine-grained policy in AD).
     password_min_length = models.PositiveSmallIntegerField(
-        "Minimum password length",
+        _("Minimum password length"),
         default=8,
         validators=[MinValueValidator(1), MaxValueValidator(255)],
     )
-    password_complexity = models.BooleanField("Require complex passwords", default=True)
+    password_complexity = models.BooleanField(_("Require complex passwords"), default=True)
     password_history = models.PositiveSmallIntegerField(
-        "Password history", default=12, validators=[MaxValueValidator(1024)]
+        _("Password history"), default=12, validators=[MaxValueValidator(1024)]
     )
     password_max_age_days = models.PositiveIntegerField(
-        "Maximum password age (days)",
+        _("Maximum password age (days)"),
         null=True,
         blank=True,
         default=90,
         validators=[MinValueValidator(1), MaxValueValidator(999)],
-        help_text="Leave empty: passwords never expire.",
+        help_text=_("Leave empty: passwords never expire."),
     )
     lockout_threshold = models.PositiveSmallIntegerField(
-        "Lockout threshold",
+        _("Lockout threshold"),
         default=10,
         validators=[MaxValueValidator(999)],
-        help_text="Failed logons before the account locks; 0 never locks.",
+        help_text=_("Failed logons before the account locks; 0 never locks."),
     )
     lockout_duration_minutes = models.PositiveIntegerField(
-        "Lockout duration (minutes)", default=30, validators=[MaxValueValidator(99999)]
+        _("Lockout duration (minutes)"), default=30, validators=[MaxValueValidator(99999)]
     )
     # Holds on the whole subtree: a provider or reseller that sets it sets it for every
     # organisation below, which cannot switch it off (customers.actions.two_factor).
@@ -152,20 +173,26 @@ class Organisation(MPTTModel):
         ),
     )
     user_limit = models.PositiveIntegerField(
-        "User limit", null=True, blank=True, help_text="Leave empty for no limit."
+        _("User limit"), null=True, blank=True, help_text=_("Leave empty for no limit.")
+    )
+    leaver_retention_days = models.PositiveIntegerField(
+        _("Leaver retention (days)"),
+        default=30,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("How long a leaver's disabled account is kept after their end date."),
     )
 
     allowed_roles = models.ManyToManyField(
         "customers.Role",
         blank=True,
         related_name="allowed_in",
-        verbose_name="Allowed security roles",
+        verbose_name=_("Allowed security roles"),
     )
     restricted_roles = models.ManyToManyField(
         "customers.Role",
         blank=True,
         related_name="restricted_in",
-        verbose_name="Restricted security roles",
+        verbose_name=_("Restricted security roles"),
     )
 
     directory_guid = models.UUIDField(null=True, blank=True, editable=False)
@@ -183,7 +210,9 @@ class Organisation(MPTTModel):
         editable=False,
     )
 
-    history = HistoricalRecords(excluded_fields=["lft", "rght", "tree_id", "level", "updated"])
+    history = HistoricalRecords(
+        excluded_fields=["lft", "rght", "tree_id", "level", "updated"], bases=[ActingHistory]
+    )
 
     objects = OrganisationManager()
 
@@ -343,14 +372,66 @@ class Organisation(MPTTModel):
             (node for node in reversed(self.ancestor_list()) if node.require_two_factor), None
         )
 
+    def effective_language(self) -> str:
+        """The Default language set here, else the nearest ancestor's (the ancestors fetched
+        once, shared with the breadcrumb); "" when none sets one: the browser decides."""
+        if self.language:
+            return self.language
+        if self.parent_id is None:
+            return ""
+        return next((node.language for node in reversed(self.ancestor_list()) if node.language), "")
+
     def effective_branding(self) -> dict[str, str]:
-        """Branding set here, or else inherited from the nearest ancestor that sets it."""
-        branding = {"brand_name": self.brand_name, "brand_colour": self.brand_colour}
-        if all(branding.values()):
-            return branding
-        for ancestor in reversed(self.ancestor_list()):
-            for key in branding:
-                branding[key] = branding[key] or getattr(ancestor, key)
+        """The look of the portal for this organisation's people (a dict every page, e-mail
+        and PDF reads).
+
+        The nearest Active Theme (this organisation's, else its nearest ancestor's) gives
+        product name, colours, logo and support details; a Brand name or colour set on an
+        organisation nearer than that theme's wins for that key. ``brand_name`` and
+        ``brand_colour`` stay the keys the templates have always read. One query for the
+        theme, and none when no organisation of the chain has one.
+        """
+        chain = [self, *reversed(self.ancestor_list())]  # nearest first
+        with_theme = next((node for node in chain if node.active_theme_id), None)
+        theme = None
+        if with_theme is not None:
+            theme = self.__dict__.get("_theme_cache")
+            if theme is None or theme.pk != with_theme.active_theme_id:
+                theme = Theme.objects.filter(pk=with_theme.active_theme_id).defer("logo").first()
+                self.__dict__["_theme_cache"] = theme
+        branding = {
+            "brand_name": "",
+            "brand_colour": "",
+            "accent_colour": "",
+            "logo_url": "",
+            "support_email": "",
+            "support_phone": "",
+            "support_url": "",
+            "sign_in_text": "",
+            "theme_id": "",
+            "theme_name": "",
+        }
+        for node in chain:
+            branding["brand_name"] = branding["brand_name"] or node.brand_name
+            branding["brand_colour"] = branding["brand_colour"] or node.brand_colour
+            if node is with_theme:
+                break
+        if theme is not None:
+            branding["brand_name"] = branding["brand_name"] or theme.product_name
+            branding["brand_colour"] = branding["brand_colour"] or theme.primary_colour
+            branding.update(
+                accent_colour=theme.accent_colour,
+                logo_url=theme.logo_url(),
+                support_email=theme.support_email,
+                support_phone=theme.support_phone,
+                support_url=theme.support_url,
+                sign_in_text=theme.sign_in_text,
+                theme_id=str(theme.pk),
+                theme_name=theme.name,
+            )
+        branding["version"] = hashlib.sha256(
+            "|".join(f"{k}={v}" for k, v in sorted(branding.items())).encode()
+        ).hexdigest()[:12]
         return branding
 
 
@@ -450,6 +531,7 @@ FIELD_GROUPS: tuple[FieldGroup, ...] = (
             _F("lockout_duration_minutes", similar=True),
             _F("require_two_factor", similar=True),
             _F("user_limit", parent_decides=True, similar=True),
+            _F("leaver_retention_days", similar=True),
         ),
         advanced=True,
     ),

@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.history import ActingHistory
 
 
 class Role(models.Model):
@@ -15,16 +17,16 @@ class Role(models.Model):
     was cloned for (``organisation``); the others belong to the whole system.
     """
 
-    name = models.CharField("Name", max_length=150, unique=True)
-    description = models.CharField("Description", max_length=500, blank=True)
+    name = models.CharField(_("Name"), max_length=150, unique=True)
+    description = models.CharField(_("Description"), max_length=500, blank=True)
     permissions = models.ManyToManyField(
         Permission, blank=True, limit_choices_to={"content_type__app_label": "customers"}
     )
     is_builtin = models.BooleanField(default=False, editable=False)
     is_admin_role = models.BooleanField(
-        "Administrator role",
+        _("Administrator role"),
         default=False,
-        help_text="Holders count as administrators of the organisation.",
+        help_text=_("Holders count as administrators of the organisation."),
     )
     organisation = models.ForeignKey(
         "customers.Organisation",
@@ -32,7 +34,7 @@ class Role(models.Model):
         null=True,
         blank=True,
         related_name="own_roles",
-        help_text="Set for roles that belong to one customer, such as cloned admin roles.",
+        help_text=_("Set for roles that belong to one customer, such as cloned admin roles."),
     )
     service = models.ForeignKey(
         "customers.Service",
@@ -40,7 +42,7 @@ class Role(models.Model):
         null=True,
         blank=True,
         related_name="roles",
-        help_text="Service security roles are grantable only where the service is provisioned.",
+        help_text=_("Service security roles are grantable only where the service is provisioned."),
     )
     cloned_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="clones"
@@ -75,7 +77,7 @@ class RoleGrant(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
     objects = ScopedManager()
 
     scope_path = "organisation__"

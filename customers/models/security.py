@@ -27,6 +27,8 @@ class SecurityEventKind(models.TextChoices):
     )
     SESSION_ENDED = "session_ended", _("Session ended")
     SESSIONS_ENDED_BY_ADMIN = "sessions_ended_by_admin", _("Sessions ended by an administrator")
+    ACTING_STARTED = "acting_started", _("Login to CP started")
+    ACTING_ENDED = "acting_ended", _("Login to CP ended")
 
 
 class SecurityEvent(models.Model):

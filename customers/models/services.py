@@ -4,37 +4,39 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedManager
+from customers.models.history import ActingHistory
 from customers.models.validators import validate_code
 
 
 class ServiceType(models.TextChoices):
     """Built-in kinds of service. Each has a directory behaviour in ``provisioning``."""
 
-    RESELLER = "reseller", "Reseller"
-    DIRECTORY_ACCOUNT = "directory_account", "Directory account"
-    SECURITY_GROUP = "security_group", "Security group"
-    HOME_FOLDER = "home_folder", "Home folder"
-    MAIL_ATTRIBUTES = "mail_attributes", "Mail attributes"
+    RESELLER = "reseller", _("Reseller")
+    DIRECTORY_ACCOUNT = "directory_account", _("Directory account")
+    SECURITY_GROUP = "security_group", _("Security group")
+    HOME_FOLDER = "home_folder", _("Home folder")
+    MAIL_ATTRIBUTES = "mail_attributes", _("Mail attributes")
 
 
 class Service(models.Model):
     """A service in the provider's catalogue (VPN, File Share, Reseller, ...)."""
 
-    code = models.CharField("Code", max_length=20, unique=True, validators=[validate_code])
-    name = models.CharField("Name", max_length=100, unique=True)
-    description = models.TextField("Description", blank=True, max_length=2000)
+    code = models.CharField(_("Code"), max_length=20, unique=True, validators=[validate_code])
+    name = models.CharField(_("Name"), max_length=100, unique=True)
+    description = models.TextField(_("Description"), blank=True, max_length=2000)
     service_type = models.CharField(
-        "Type",
+        _("Type"),
         max_length=50,
-        help_text="What the service does in the directory.",
+        help_text=_("What the service does in the directory."),
     )
-    settings = models.JSONField("Settings", default=dict, blank=True)
-    is_active = models.BooleanField("Available", default=True)
+    settings = models.JSONField(_("Settings"), default=dict, blank=True)
+    is_active = models.BooleanField(_("Available"), default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
 
     class Meta:
         ordering = ["name"]
@@ -47,20 +49,20 @@ class Plan(models.Model):
     """A way to buy a service (Standard, Premium): settings, a user limit and prices."""
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="plans")
-    name = models.CharField("Name", max_length=100)
-    settings = models.JSONField("Settings", default=dict, blank=True)
+    name = models.CharField(_("Name"), max_length=100)
+    settings = models.JSONField(_("Settings"), default=dict, blank=True)
     user_limit = models.PositiveIntegerField(
-        "User limit", null=True, blank=True, help_text="Leave empty for no limit."
+        _("User limit"), null=True, blank=True, help_text=_("Leave empty for no limit.")
     )
     price_per_user_month = models.DecimalField(
-        "Price per user per month",
+        _("Price per user per month"),
         max_digits=10,
         decimal_places=2,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     setup_fee = models.DecimalField(
-        "Setup fee",
+        _("Setup fee"),
         max_digits=10,
         decimal_places=2,
         default=Decimal("0"),
@@ -68,14 +70,14 @@ class Plan(models.Model):
     )
     # What a prepaid customer's balance pays for each seat of this plan each day.
     unit_rate = models.DecimalField(
-        "Units per seat per day",
+        _("Units per seat per day"),
         max_digits=10,
         decimal_places=2,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
 
     class Meta:
         ordering = ["service__name", "name"]
@@ -86,10 +88,10 @@ class Plan(models.Model):
 
 
 class SubscriptionStatus(models.TextChoices):
-    PROVISIONING = "provisioning", "Provisioning"
-    ACTIVE = "active", "Active"
-    DEPROVISIONING = "deprovisioning", "Deprovisioning"
-    FAILED = "failed", "Failed"
+    PROVISIONING = "provisioning", _("Provisioning")
+    ACTIVE = "active", _("Active")
+    DEPROVISIONING = "deprovisioning", _("Deprovisioning")
+    FAILED = "failed", _("Failed")
 
 
 class CustomerService(models.Model):
@@ -104,14 +106,14 @@ class CustomerService(models.Model):
     )
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="subscriptions")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
-    user_limit = models.PositiveIntegerField("Seats", null=True, blank=True)
+    user_limit = models.PositiveIntegerField(_("Seats"), null=True, blank=True)
     status = models.CharField(
         max_length=20, choices=SubscriptionStatus.choices, default=SubscriptionStatus.PROVISIONING
     )
     directory_guid = models.UUIDField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ActingHistory])
     objects = ScopedManager()
 
     scope_path = "organisation__"

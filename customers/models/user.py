@@ -1,11 +1,14 @@
 """People: portal logins and directory accounts are the same users."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedQuerySet
+from customers.models.history import ActingHistory
 from customers.models.indexes import trigram_index
 from customers.models.validators import UNAVAILABLE_FIELD, validate_upn
 
@@ -23,10 +26,10 @@ class User(AbstractUser):
     """
 
     username = models.CharField(
-        "Username",
+        _("Username"),
         max_length=20,
         unique=True,
-        help_text="At most 20 characters: letters, digits and . - _",
+        help_text=_("At most 20 characters: letters, digits and . - _"),
         error_messages={"unique": UNAVAILABLE_FIELD["username"]},
     )
     organisation = models.ForeignKey(
@@ -37,7 +40,7 @@ class User(AbstractUser):
         related_name="users",
     )
     upn = models.CharField(
-        "UPN",
+        _("UPN"),
         max_length=254,
         unique=True,
         null=True,
@@ -45,11 +48,23 @@ class User(AbstractUser):
         validators=[validate_upn],
         error_messages={"unique": UNAVAILABLE_FIELD["upn"]},
     )
-    display_name = models.CharField("Display Name", max_length=256, blank=True)
+    display_name = models.CharField(_("Display Name"), max_length=256, blank=True)
     is_admin = models.BooleanField(
-        "Administrator", default=False, help_text="Administrators manage their organisation."
+        _("Administrator"), default=False, help_text=_("Administrators manage their organisation.")
     )
-    must_change_password = models.BooleanField("Must change password at next logon", default=False)
+    must_change_password = models.BooleanField(
+        _("Must change password at next logon"), default=False
+    )
+    # Empty: the organisation's Default language (README "Languages").
+    language = models.CharField(
+        _("Language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        db_default="",  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
+        help_text=_("Empty: the organisation's default language."),
+    )
     directory_guid = models.UUIDField(null=True, blank=True, editable=False)
     # The logon name the account has in the directory: the username, unless the domain
     # already had it (another tenant's account, one made by hand) and AD was given a
@@ -62,6 +77,34 @@ class User(AbstractUser):
         default="",
         db_default="",  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
     )
+    # Notice kinds (customers.models.NoticeKind) this user turned off on /users/me/email/.
+    email_opt_outs = models.JSONField(_("E-mail notices turned off"), default=list, blank=True)
+
+    # Who created and changed the account, and who acted as whom. Never the password hash,
+    # and not the sign-in time (portal.apps keeps sign-ins out of history altogether).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], bases=[ActingHistory])
+
+    # Joiners and leavers (customers.actions.joiners, run hourly by beat): before
+    # ``starts_on`` the account exists but is disabled; from ``ends_on`` it is disabled, its
+    # services are released, and after the organisation's leaver retention it is removed.
+    starts_on = models.DateField(
+        _("Start date"),
+        null=True,
+        blank=True,
+        help_text=_("The account is created disabled and enabled on this day."),
+    )
+    ends_on = models.DateField(
+        _("End date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The account is disabled on this day and its services released; it is removed "
+            "after the organisation's leaver retention period."
+        ),
+    )
+    # When the schedule applied the start or end date (so the hourly run does it once).
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    left_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CanopyUserManager()
 
@@ -96,9 +139,29 @@ class User(AbstractUser):
             self.directory_sam_account_name.lower() != self.username.lower()
         )
 
+    def wants_email(self, kind: str) -> bool:
+        """Whether a notice of ``kind`` goes to this user (an address, not turned off)."""
+        return bool(self.email) and kind not in (self.email_opt_outs or [])
+
+    def not_started(self, today) -> bool:
+        return self.starts_on is not None and self.starts_on > today
+
+    def has_left(self, today) -> bool:
+        return self.ends_on is not None and self.ends_on <= today
+
     @property
     def enabled(self) -> bool:
         return self.is_active
+
+    def effective_language(self) -> str:
+        """The language this person's pages and e-mails use, by README's "Languages" order:
+        their own choice, else their organisation's (inherited); "" when neither says, so a
+        page follows the browser and an e-mail LANGUAGE_CODE."""
+        if self.language:
+            return self.language
+        if self.organisation_id is None:
+            return ""
+        return self.organisation.effective_language()
 
     def save(self, *args, **kwargs):
         if self.upn:

@@ -4,6 +4,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 # A name is unique across every tenant. Saying who holds it, or even that "another customer"
 # does, tells one tenant about another: every clash reads the same, wherever the name is.
@@ -38,7 +39,7 @@ DOMAIN_PATTERN = re.compile(
 # an AD attribute, a mail address and part of home-folder paths, so nothing that quotes,
 # escapes or walks a path (quotes, backslashes, slashes, spaces, "..") gets through.
 UPN_LOCAL_PATTERN = re.compile(r"^[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*$")
-UPN_LOCAL_MESSAGE = (
+UPN_LOCAL_MESSAGE = _(
     "Use letters, digits and . _ - + only before the @: no spaces, quotes or backslashes, "
     "and no dot at the start, at the end or twice in a row."
 )
@@ -53,14 +54,14 @@ def validate_upn(value: str) -> None:
     """``local@domain``: a safe local part (``validate_upn_local``) and a domain name."""
     local, at, domain = (value or "").strip().rpartition("@")
     if not at:
-        raise ValidationError("Enter a UPN such as jane.doe@example.com.", code="invalid")
+        raise ValidationError(_("Enter a UPN such as jane.doe@example.com."), code="invalid")
     validate_upn_local(local)
     validate_domain_name(domain)
 
 
 def validate_code(value: str) -> None:
     if not CODE_PATTERN.match(value or ""):
-        raise ValidationError("Use letters and digits only (A-Z, a-z, 0-9).", code="invalid")
+        raise ValidationError(_("Use letters and digits only (A-Z, a-z, 0-9)."), code="invalid")
 
 
 def normalise_domain(value: str) -> str:
@@ -70,7 +71,9 @@ def normalise_domain(value: str) -> str:
 def validate_domain_name(value: str) -> None:
     if not DOMAIN_PATTERN.match(normalise_domain(value)):
         raise ValidationError(
-            "Enter a domain name such as example.com (letters, digits and hyphens, "
-            "separated by dots).",
+            _(
+                "Enter a domain name such as example.com (letters, digits and hyphens, "
+                "separated by dots)."
+            ),
             code="invalid",
         )

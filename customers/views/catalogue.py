@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.scoping import has_permission
@@ -206,7 +207,7 @@ def _users_post(request, subscription: CustomerService, *, give: bool):
         raise PermissionDenied
     form = UsersForm(request.POST, queryset=subscription.organisation.users.all())
     if not form.is_valid():
-        messages.error(request, "Choose at least one user of this customer.")
+        messages.error(request, _("Choose at least one user of this customer."))
         return redirect("catalogue:subscription_detail", subscription.pk)
     users = list(form.cleaned_data["users"])
     change = assignments.give_service if give else assignments.take_service
@@ -214,7 +215,8 @@ def _users_post(request, subscription: CustomerService, *, give: bool):
     return run_action(
         request,
         lambda: change(actor=request.user, subscription=subscription, users=users),
-        success=f"{subscription.service.name} {verb} {len(users)} users.",
+        success=_("%(name)s %(verb)s %(len)s users.")
+        % {"name": subscription.service.name, "verb": verb, "len": len(users)},
         redirect_to=reverse("catalogue:subscription_detail", args=[subscription.pk]),
     )
 
@@ -244,7 +246,7 @@ def subscription_plan(request, pk: int):
             actor=request.user, subscription=subscription, **form.cleaned_data
         ),
         form=form,
-        success="Plan changed.",
+        success=_("Plan changed."),
         redirect_to=reverse("catalogue:subscription_detail", args=[subscription.pk]),
     ) or render(request, "catalogue/change_plan.html", {"form": form, "subscription": subscription})
 
@@ -263,7 +265,7 @@ def subscription_deprovision(request, pk: int):
             actor=request.user, subscription=subscription, confirm=form.cleaned_data["confirm"]
         ),
         form=form,
-        success=f"{subscription.service.name} is being removed.",
+        success=_("%(name)s is being removed.") % {"name": subscription.service.name},
         redirect_to=reverse("catalogue:customer_services", args=[organisation.pk]),
     ) or render(
         request,

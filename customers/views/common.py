@@ -71,6 +71,12 @@ def page_context(request, organisation: Organisation, tab: str) -> dict:
         and organisation.status != Status.DELETED
         and has_permission(user, "manage_services", parent_side),
         "add_admin": on_org("add_users") and organisation.status != Status.DELETED,
+        # Login to CP: from a customer below one's own organisation, never from inside one.
+        "login_to_cp": not organisation.is_provider
+        and organisation.pk != getattr(user, "organisation_id", None)
+        and getattr(request, "acting_actor", None) is None
+        and organisation.status != Status.DELETED
+        and on_org("change_users"),
         "move": not organisation.is_provider
         and organisation.status not in CLOSED_STATES
         and has_permission(user, "add_customer", parent_side),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from core.views import require, run_action, visible_or_404
 from customers.actions.contacts import add_contact, delete_contact, update_contact
@@ -48,7 +49,11 @@ def contact_list(request, pk: int):
     elif request.method == "POST":
         require(request, "change_organisation", organisation)
     response = form is not None and _saved(
-        request, pk, form, partial(add_contact, organisation=organisation), "Contact {name} added."
+        request,
+        pk,
+        form,
+        partial(add_contact, organisation=organisation),
+        _("Contact {name} added."),
     )
     if response:
         return response
@@ -61,7 +66,7 @@ def contact_edit(request, pk: int, contact_pk: int):
     organisation, contact = _changing(request, pk, contact_pk)
     form = ContactForm(request.POST or None, instance=Contact.objects.get(pk=contact.pk))
     response = _saved(
-        request, pk, form, partial(update_contact, contact=contact), "Contact {name} saved."
+        request, pk, form, partial(update_contact, contact=contact), _("Contact {name} saved.")
     )
     if response:
         return response
@@ -76,7 +81,7 @@ def contact_delete(request, pk: int, contact_pk: int):
     organisation, contact = _changing(request, pk, contact_pk)
     if request.method == "POST":
         delete_contact(actor=request.user, contact=contact)
-        messages.success(request, f"Contact {contact.name} deleted.")
+        messages.success(request, _("Contact %(name)s deleted.") % {"name": contact.name})
         return redirect("customers:contacts", pk=pk)
     context = page_context(request, organisation, "contacts")
     context["contact"] = contact

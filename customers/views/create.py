@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from core.scoping import decider, has_permission, may_decide
 from core.views import form_errors_from, visible_or_404
@@ -55,12 +56,17 @@ def _finish(request, organisation, job):
     if job is not None:
         messages.success(
             request,
-            f"{organisation.name} was saved and its provisioning job is queued. "
-            "Now create its administrator.",
+            _(
+                "%(name)s was saved and its provisioning job is queued. "
+                "Now create its administrator."
+            )
+            % {"name": organisation.name},
         )
     else:
         messages.success(
-            request, f"{organisation.name} was saved as a draft. Now create its administrator."
+            request,
+            _("%(name)s was saved as a draft. Now create its administrator.")
+            % {"name": organisation.name},
         )
     return redirect("customers:wizard_admin", pk=organisation.pk)
 
@@ -103,7 +109,7 @@ def customer_create(request):
                 return _finish(request, organisation, job)
     else:
         form = OrganisationForm(**kwargs)
-    return _render_form(request, form, title="New Customer")
+    return _render_form(request, form, title=_("New Customer"))
 
 
 def _render_form(request, form, *, title, similar_to=None):
@@ -193,5 +199,8 @@ def customer_create_similar(request, pk: int):
         initial=initial, actor=request.user, parents=_queryset_of(parents), initial_parent=parent
     )
     return _render_form(
-        request, form, title=f"New Customer similar to {source.name}", similar_to=source
+        request,
+        form,
+        title=_("New Customer similar to %(name)s") % {"name": source.name},
+        similar_to=source,
     )

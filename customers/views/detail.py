@@ -63,6 +63,12 @@ def customer_detail(request, pk: int):
             "may_adopt": has_permission(user, "add_users", organisation),
             "may_delete_accounts": has_permission(user, "delete_users", organisation),
             "may_delete_groups": has_permission(user, "manage_jobs", organisation),
+            # Login to CP: the customer's administrators (the rule is checked on the POST).
+            "login_to_cp_admins": (
+                list(organisation.users.filter(is_admin=True, is_active=True, is_superuser=False))
+                if context["may"]["login_to_cp"]
+                else []
+            ),
         }
     )
     return render(request, "customers/detail.html", context)

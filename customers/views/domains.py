@@ -38,7 +38,7 @@ def _changing(request, pk: int, domain_pk: int) -> tuple[Organisation, Domain]:
 def _applied(request, organisation) -> None:
     """Domains are UPN suffixes in AD: a provisioned customer's change is applied by a job."""
     if apply_organisation_edit(actor=request.user, organisation=organisation):
-        messages.info(request, "An update job applies the change to Active Directory.")
+        messages.info(request, _("An update job applies the change to Active Directory."))
 
 
 @login_required
@@ -81,7 +81,7 @@ def domain_remove(request, pk: int, domain_pk: int):
     response = run_action(
         request,
         lambda: remove_alias(actor=request.user, domain=domain),
-        success=f"{domain.name} removed.",
+        success=_("%(name)s removed.") % {"name": domain.name},
         then=lambda: _applied(request, organisation),
         redirect_to=reverse("customers:domains", args=[pk]),
     )
@@ -97,7 +97,7 @@ def domain_remove(request, pk: int, domain_pk: int):
 def domain_make_primary(request, pk: int, domain_pk: int):
     organisation, domain = _changing(request, pk, domain_pk)
     make_primary(actor=request.user, domain=domain)
-    messages.success(request, f"{domain.name} is now the primary domain.")
+    messages.success(request, _("%(name)s is now the primary domain.") % {"name": domain.name})
     _applied(request, organisation)
     return redirect("customers:domains", pk=pk)
 

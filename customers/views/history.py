@@ -14,14 +14,19 @@ from django.utils.translation import gettext as _
 from core.views import visible_or_404
 from customers.actions.api_keys import described_key
 from customers.actions.organisations import RELATIONS_REASON
-from customers.models import Contact, Domain, Organisation, RoleGrant
+from customers.models import Contact, CustomerEmail, Domain, Organisation, RoleGrant, User
 from customers.views.common import StaffNames, page_context
 
 SHOWN = 200
+WHO = ("history_user", "history_acting_actor")
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 IGNORED = {"id", "history_id", "history_date", "history_change_reason", "history_type"}
 IGNORED |= {"history_user", "history_user_id", "created", "updated", "parent", "created_by"}
-IGNORED |= {"directory_guid", "lft", "rght", "tree_id", "level"}
+IGNORED |= {"directory_guid", "lft", "rght", "tree_id", "level", "sent_by"}
+IGNORED |= {"history_acting_actor"}
+# A user's own history: what the account's page shows (never the password: not recorded).
+IGNORED |= {"date_joined", "is_staff", "is_superuser", "must_change_password"}
+IGNORED |= {"directory_sam_account_name"}
 
 
 @dataclass
@@ -89,6 +94,13 @@ def _events(records, subject: str, label_of, names: dict, name_of: StaffNames) -
             previous[record.id] = record
             continue
         who = name_of(record.history_user, username=True)
+        acting_actor = getattr(record, "history_acting_actor", None)
+        if acting_actor is not None:
+            # Login to CP: the real person first, then the account they acted as.
+            who = _("%(actor)s acting as %(target)s") % {
+                "actor": name_of(acting_actor, username=True),
+                "target": who,
+            }
         key = described_key(getattr(record, "history_change_reason", None))
         if key is not None:
             who = _("key %(key)s of %(owner)s") % {"key": key, "owner": who}
@@ -112,7 +124,9 @@ def customer_history(request, pk: int):
     names: dict = {}
     name_of = StaffNames(request.user)
     grants = list(
-        RoleGrant.history.filter(organisation_id=pk).select_related("history_user", "user", "role")
+        RoleGrant.history.filter(organisation_id=pk).select_related(
+            "history_user", "history_acting_actor", "user", "role"
+        )
     )
     for grant in grants:
         names[("user", grant.user_id)] = name_of(grant.user) if grant.user else f"#{grant.user_id}"
@@ -120,23 +134,37 @@ def customer_history(request, pk: int):
     names[("organisation", organisation.pk)] = organisation.name
     events = (
         _events(
-            Organisation.history.filter(id=pk).select_related("history_user"),
+            Organisation.history.filter(id=pk).select_related(*WHO),
             "Customer",
             lambda r: r.name,
             names,
             name_of,
         )
         + _events(
-            Domain.history.filter(organisation_id=pk).select_related("history_user"),
+            Domain.history.filter(organisation_id=pk).select_related(*WHO),
             "Domain",
             lambda r: r.name,
             names,
             name_of,
         )
         + _events(
-            Contact.history.filter(organisation_id=pk).select_related("history_user"),
+            Contact.history.filter(organisation_id=pk).select_related(*WHO),
             "Contact",
             lambda r: r.name,
+            names,
+            name_of,
+        )
+        + _events(
+            User.history.filter(organisation_id=pk).select_related(*WHO),
+            "User",
+            lambda r: r.username,
+            names,
+            name_of,
+        )
+        + _events(
+            CustomerEmail.history.filter(organisation_id=pk).select_related(*WHO),
+            "E-mail",
+            lambda r: r.subject,
             names,
             name_of,
         )
@@ -148,3 +176,18 @@ def customer_history(request, pk: int):
     context = page_context(request, organisation, "history")
     context["events"] = events[:SHOWN]
     return render(request, "customers/history.html", context)
+
+
+def user_history(person: User, viewer) -> list[Event]:
+    """The changes to one user's account, newest first (the user page's History)."""
+    name_of = StaffNames(viewer)
+    names = {("organisation", person.organisation_id): str(person.organisation or "")}
+    events = _events(
+        User.history.filter(id=person.pk).select_related(*WHO),
+        "User",
+        lambda r: r.username,
+        names,
+        name_of,
+    )
+    events.sort(key=lambda e: e.when, reverse=True)
+    return events[:SHOWN]

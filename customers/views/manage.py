@@ -72,9 +72,9 @@ def customer_edit(request, pk: int):
 
 def _edit_saved(job, *, provision: bool) -> str:
     if job is not None and provision:
-        return "Saved. The provisioning job is queued."
+        return _("Saved. The provisioning job is queued.")
     if job is not None:
-        return "Saved. An update job applies the change to Active Directory."
+        return _("Saved. An update job applies the change to Active Directory.")
     return "Saved."
 
 
@@ -91,32 +91,36 @@ ACTIONS = {
     "provision": Action(
         "Provision",
         "Provision",
-        "Creates the customer's organisational unit, groups and password policy in Active "
-        "Directory. A job does the work; its progress shows on the Jobs tab.",
+        _(
+            "Creates the customer's organisational unit, groups and password policy in Active "
+            "Directory. A job does the work; its progress shows on the Jobs tab."
+        ),
         provision_organisation,
-        "Provisioning is queued.",
+        _("Provisioning is queued."),
     ),
     "suspend": Action(
         "Suspend",
         "Suspend",
-        "Disables the customer's accounts: its users cannot sign in until it is resumed.",
+        _("Disables the customer's accounts: its users cannot sign in until it is resumed."),
         suspend_organisation,
-        "The customer is suspended; a job disables its accounts.",
+        _("The customer is suspended; a job disables its accounts."),
     ),
     "resume": Action(
         "Resume",
         "Resume",
-        "Enables the customer's accounts again.",
+        _("Enables the customer's accounts again."),
         resume_organisation,
-        "The customer is active again; a job enables its accounts.",
+        _("The customer is active again; a job enables its accounts."),
     ),
     "deprovision": Action(
         "Deprovision",
         "Deprovision",
-        "Removes the customer's whole subtree from Active Directory. Its portal records stay "
-        "until it is deleted.",
+        _(
+            "Removes the customer's whole subtree from Active Directory. Its portal records stay "
+            "until it is deleted."
+        ),
         deprovision_organisation,
-        "Deprovisioning is under way.",
+        _("Deprovisioning is under way."),
     ),
 }
 
@@ -287,16 +291,18 @@ CONFIRMED = {
     "restore": Action(
         "Restore",
         "Restore",
-        "Brings the deleted customer back as deprovisioned; provision it to use it again.",
+        _("Brings the deleted customer back as deprovisioned; provision it to use it again."),
         restore_organisation,
         "{name} is restored (deprovisioned).",
     ),
     "make_reseller": Action(
         "Make reseller",
         "Make reseller",
-        "The customer is given the Reseller service and becomes a reseller: its "
-        "administrators receive the Reseller Admin role and may create customers and "
-        "sub-resellers of their own, and see only that subtree.",
+        _(
+            "The customer is given the Reseller service and becomes a reseller: its "
+            "administrators receive the Reseller Admin role and may create customers and "
+            "sub-resellers of their own, and see only that subtree."
+        ),
         give_reseller_service,
         "{name} is now a reseller.",
     ),

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.views import form_errors_from, require, visible_or_404
@@ -34,7 +35,10 @@ def role_list(request, pk: int):
         except ValidationError as error:
             form_errors_from(form, error)
         else:
-            messages.success(request, f"{data['user']} now holds {data['role']}.")
+            messages.success(
+                request,
+                _("%(data)s now holds %(data2)s.") % {"data": data["user"], "data2": data["role"]},
+            )
             return redirect("customers:roles", pk=pk)
     grants = (
         RoleGrant.objects.restrict(request.user, "view")
@@ -65,5 +69,7 @@ def role_revoke(request, pk: int, grant_pk: int):
     )
     require(request, "grant_roles", organisation)
     revoke_role(actor=request.user, grant=grant)
-    messages.success(request, f"{grant.role} revoked from {grant.user}.")
+    messages.success(
+        request, _("%(role)s revoked from %(user)s.") % {"role": grant.role, "user": grant.user}
+    )
     return redirect("customers:roles", pk=pk)

@@ -7,12 +7,15 @@ service function, and render.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,9 +25,11 @@ from core.views import require, run_action, visible_or_404
 from customers.actions import two_factor as two_factor_actions
 from customers.actions import users as actions
 from customers.actions.assignments import set_user_services
+from customers.actions.joiners import SOON_DAYS
 from customers.actions.limits import subscription_usage, user_usage
 from customers.filters import UserFilter
 from customers.forms.users import (
+    LanguageForm,
     OwnPasswordForm,
     ResetPasswordForm,
     ServicesForm,
@@ -33,6 +38,7 @@ from customers.forms.users import (
     offered_subscriptions,
 )
 from customers.models import Organisation, User
+from customers.views.history import user_history
 
 
 def visible_user(request, pk: int) -> User:
@@ -66,6 +72,9 @@ def user_list(request):
         "may_add": may_add and not acting.is_provider,
         # The bulk "Give a service" offers what the service filter offers (read once).
         "services": filterset.form.fields["service"].widget.choices,
+        # Who starts or leaves within SOON_DAYS is marked (joiners and leavers).
+        "today": (today := timezone.localdate()),
+        "soon_until": today + timedelta(days=SOON_DAYS),
     }
     return render(request, "users/user_list.html", context)
 
@@ -111,13 +120,15 @@ def _create_user(request, organisation: Organisation, data: dict):
         must_change_password=data["must_change_password"],
         is_admin=data.get("is_admin", False),
         subscriptions=data["services"],
+        starts_on=data.get("starts_on"),
+        ends_on=data.get("ends_on"),
     )
 
 
 def _created(created) -> str:
     person, jobs = created
     note = " A job is creating the directory account." if jobs else ""
-    return f"Created {person.username}.{note}"
+    return _("Created %(username)s.%(note)s") % {"username": person.username, "note": note}
 
 
 @login_required
@@ -151,6 +162,7 @@ def user_detail(request, pk: int):
         },
         "two_factor": may_reset and two_factor_actions.has_two_factor(person),
         "jobs": person.directory_jobs.all()[:10] if may("view_jobs") else [],
+        "history": user_history(person, me),
     }
     return render(request, "users/user_detail.html", context)
 
@@ -164,7 +176,7 @@ def user_edit(request, pk: int):
         request,
         lambda: actions.edit_user(actor=request.user, person=person, changes=form.changes()),
         form=form,
-        success=f"Saved {person.username}.",
+        success=_("Saved %(username)s.") % {"username": person.username},
         redirect_to=reverse("users:detail", args=[person.pk]),
     ) or render(request, "users/user_edit.html", {"form": form, "person": person})
 
@@ -194,7 +206,7 @@ def _action(request, pk: int, codename: str | None, done: str, run, **arguments)
 @require_POST
 def user_disable(request, pk: int):
     return _action(
-        request, pk, "change_users", "Disabled {person}.", actions.set_enabled, enabled=False
+        request, pk, "change_users", _("Disabled {person}."), actions.set_enabled, enabled=False
     )
 
 
@@ -202,7 +214,7 @@ def user_disable(request, pk: int):
 @require_POST
 def user_enable(request, pk: int):
     return _action(
-        request, pk, "change_users", "Enabled {person}.", actions.set_enabled, enabled=True
+        request, pk, "change_users", _("Enabled {person}."), actions.set_enabled, enabled=True
     )
 
 
@@ -212,7 +224,7 @@ def user_unlock(request, pk: int):
     person = visible_user(request, pk)
     if not actions.may_reset(request.user, person):
         raise PermissionDenied
-    return _action(request, pk, None, "Unlocked {person}.", actions.unlock_user)
+    return _action(request, pk, None, _("Unlocked {person}."), actions.unlock_user)
 
 
 @login_required
@@ -232,14 +244,14 @@ def user_services(request, pk: int):
     require(request, "assign_services", person.organisation)
     form = ServicesForm(request.POST, organisation=person.organisation, person=person)
     if not form.is_valid():
-        messages.error(request, "Choose services of this customer.")
+        messages.error(request, _("Choose services of this customer."))
         return redirect("users:detail", person.pk)
     return run_action(
         request,
         lambda: set_user_services(
             actor=request.user, user=person, subscriptions=form.cleaned_data["services"]
         ),
-        success=f"Saved the services of {person.username}.",
+        success=_("Saved the services of %(username)s.") % {"username": person.username},
         redirect_to=reverse("users:detail", args=[person.pk]),
     )
 
@@ -260,7 +272,7 @@ def user_reset_password(request, pk: int):
             must_change_password=form.cleaned_data["must_change_password"],
         ),
         form=form,
-        success=f"Set a new password for {person.username}.",
+        success=_("Set a new password for %(username)s.") % {"username": person.username},
         redirect_to=reverse("users:detail", args=[person.pk]),
     ) or render(request, "users/reset_password.html", {"form": form, "person": person})
 
@@ -297,7 +309,9 @@ def user_delete(request, pk: int):
             except ValidationError as refused:
                 error = " ".join(refused.messages)
             else:
-                messages.success(request, f"Deleted {person.username}.")
+                messages.success(
+                    request, _("Deleted %(username)s.") % {"username": person.username}
+                )
                 return redirect("users:list")
     return render(request, "users/user_delete.html", {"person": person, "error": error})
 
@@ -310,6 +324,27 @@ def my_services(request):
     """An end user's own services (and, for anyone, their own account)."""
     held = request.user.services.select_related("subscription__service", "subscription__plan")
     return render(request, "users/my_services.html", {"held": held})
+
+
+def _saved_in_new_language(request) -> str:
+    """The confirmation in the language just chosen (this request began in the old one)."""
+    translation.activate(request.user.effective_language() or translation.get_language())
+    return _("Your language was saved.")
+
+
+@login_required
+def my_language(request):
+    """One's own Language: it outranks the organisation's default and the browser's."""
+    form = LanguageForm(request.POST or None, person=request.user)
+    return run_action(
+        request,
+        lambda: actions.set_own_language(
+            actor=request.user, language=form.cleaned_data["language"]
+        ),
+        form=form,
+        success=lambda _result: _saved_in_new_language(request),
+        redirect_to="users:my_language",
+    ) or render(request, "users/my_language.html", {"form": form})
 
 
 @login_required
@@ -329,6 +364,6 @@ def my_password(request):
         request,
         change,
         form=form,
-        success="Your password was changed.",
+        success=_("Your password was changed."),
         redirect_to="users:my_services",
     ) or render(request, "users/my_password.html", {"form": form})

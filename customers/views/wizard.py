@@ -13,6 +13,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from core.models import Job
 from core.scoping import decider, has_permission
@@ -80,7 +81,11 @@ def wizard_admin(request, pk: int):
             form_errors_from(form, error)
         else:
             note = " Its directory account is being created." if job else ""
-            messages.success(request, f"Administrator {user.username} ({user.upn}) created.{note}")
+            messages.success(
+                request,
+                _("Administrator %(username)s (%(upn)s) created.%(note)s")
+                % {"username": user.username, "upn": user.upn, "note": note},
+            )
             return redirect("customers:wizard_services", pk=pk)
     return render(
         request, "customers/wizard/administrator.html", _context(organisation, "admin", form=form)

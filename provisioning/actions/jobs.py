@@ -41,7 +41,7 @@ def may_manage_job(actor: Any, job: Job) -> bool:
 
 def _require_manage_jobs(actor: Any, job: Job) -> None:
     if not may_manage_job(actor, job):
-        raise PermissionDenied("You may not retry or cancel this job.")
+        raise PermissionDenied(_("You may not retry or cancel this job."))
 
 
 def _log_entry(job: Job, when, level: str, message: str) -> dict:
@@ -62,8 +62,10 @@ def retry_job(*, actor: Any, job: Job) -> Job:
         (job.payload or {}).get(SECRET_ERASED) or (job.kind in PASSWORD_KINDS and not job.secret)
     ):
         raise ValidationError(
-            "This job's password was erased when it failed, so it cannot be retried. "
-            "Set a new password for the user instead."
+            _(
+                "This job's password was erased when it failed, so it cannot be retried. "
+                "Set a new password for the user instead."
+            )
         )
     now = timezone.now()
     entry = _log_entry(job, now, "info", f"Retried by {actor}")
@@ -77,7 +79,7 @@ def retry_job(*, actor: Any, job: Job) -> Job:
         worker="",
     )
     if changed != 1:
-        raise ValidationError("Only a failed job can be retried.")
+        raise ValidationError(_("Only a failed job can be retried."))
     job.refresh_from_db()
     job.log = [*job.log, entry]
     job.save(update_fields=["log"])
@@ -95,7 +97,9 @@ def cancel_job(*, actor: Any, job: Job) -> Job:
         state=JobState.CANCELLED, finished=now, secret="", run_after=None
     )
     if changed != 1:
-        raise ValidationError("Only a queued job can be cancelled; this one has started or ended.")
+        raise ValidationError(
+            _("Only a queued job can be cancelled; this one has started or ended.")
+        )
     job.refresh_from_db()
     job.log = [*job.log, _log_entry(job, now, "warning", f"Cancelled by {actor}")]
     job.save(update_fields=["log"])
@@ -109,9 +113,11 @@ def cancel_job(*, actor: Any, job: Job) -> Job:
 def request_repair(*, actor: Any, organisation: Organisation) -> Job:
     """Start a job that applies everything the portal says about ``organisation`` again."""
     if not has_permission(actor, "manage_jobs", organisation):
-        raise PermissionDenied("You may not repair this organisation's directory objects.")
+        raise PermissionDenied(_("You may not repair this organisation's directory objects."))
     if organisation.directory_guid is None:
-        raise ValidationError("This organisation is not provisioned; there is nothing to repair.")
+        raise ValidationError(
+            _("This organisation is not provisioned; there is nothing to repair.")
+        )
     return request_job(kind=JobKind.REPAIR_ORGANISATION, organisation=organisation, actor=actor)
 
 

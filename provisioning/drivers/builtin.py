@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from customers.models import CustomerService, User
 from provisioning.drivers import ServiceDriver, register_driver, settings
 from provisioning.drivers.helpers import (
@@ -21,7 +23,7 @@ class Reseller(ServiceDriver):
     Nothing in the directory: a reseller's customers nest under its OU anyway."""
 
     code = "reseller"
-    label = "Reseller"
+    label = _("Reseller")
 
 
 @register_driver
@@ -29,7 +31,7 @@ class DirectoryAccount(ServiceDriver):
     """The user's AD account itself. Every user has it; the user jobs make the account."""
 
     code = "directory_account"
-    label = "Directory account"
+    label = _("Directory account")
 
 
 @register_driver
@@ -37,7 +39,7 @@ class SecurityGroup(ServiceDriver):
     """A per-customer group (VPN, File Share, Remote Apps): membership is the service."""
 
     code = "security_group"
-    label = "Security group"
+    label = _("Security group")
 
     def provision_customer(self, subscription: CustomerService) -> list[Step]:
         return [ensure_service_group(subscription)]
@@ -67,7 +69,7 @@ class HomeFolder(ServiceDriver):
     """
 
     code = "home_folder"
-    label = "Home folder"
+    label = _("Home folder")
 
     def _values(self, subscription: CustomerService):
         options = settings(subscription)
@@ -107,7 +109,7 @@ class MailAttributes(ServiceDriver):
     name at each of the customer's other domains)."""
 
     code = "mail_attributes"
-    label = "Mail attributes"
+    label = _("Mail attributes")
 
     def give(self, subscription: CustomerService, users: list[User]) -> list[Step]:
         # Only verified domains become mail addresses.

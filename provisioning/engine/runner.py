@@ -24,8 +24,9 @@ from django.utils import timezone
 
 from core import tracing
 from core.credentials import CredentialError
-from core.jobs import SECRET_ERASED
+from core.jobs import FAILURE_NOTIFIED, SECRET_ERASED
 from core.models import Job, JobState
+from customers import notifications
 from customers.actions import webhooks
 from customers.models import WebhookEvent
 from directory import PasswordRejectedError, PermanentDirectoryError, TransientDirectoryError
@@ -197,11 +198,19 @@ def _fail(job: Job, claim: rows.Claim, ctx: StepContext, message: str) -> str:
         fields = ctx.pending_fields()
         fields["error"] = message
         fields["secret"] = ""
+        payload = dict(job.payload or {})
         if job.secret:
-            fields["payload"] = {**(job.payload or {}), SECRET_ERASED: True}
+            payload[SECRET_ERASED] = True
+        # The organisation's admins hear of a job's failure once, not again after each retry.
+        notify = not payload.get(FAILURE_NOTIFIED)
+        payload[FAILURE_NOTIFIED] = True
+        fields["payload"] = payload
         if not rows.finish(claim, JobState.FAILED, **fields):
             return "lost"
         _report(job, WebhookEvent.JOB_FAILED, JobState.FAILED, message)
+        if notify:
+            job.error = message
+            notifications.job_failed(job)  # queued: sent after this commit
         try:
             plan = plan_for(job.kind)
         except UnknownJobKind:

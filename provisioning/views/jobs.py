@@ -82,13 +82,13 @@ def _act_on_job(request, pk: int, action, success: str):
 @login_required
 @require_POST
 def job_retry(request, pk: int):
-    return _act_on_job(request, pk, actions.retry_job, "The job is queued to run again.")
+    return _act_on_job(request, pk, actions.retry_job, _("The job is queued to run again."))
 
 
 @login_required
 @require_POST
 def job_cancel(request, pk: int):
-    return _act_on_job(request, pk, actions.cancel_job, "The job was cancelled.")
+    return _act_on_job(request, pk, actions.cancel_job, _("The job was cancelled."))
 
 
 def _visible_organisation(request, pk: int) -> Organisation:

@@ -6,12 +6,9 @@ double debit."""
 from __future__ import annotations
 
 import datetime
-import os
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from billing.actions.usage import run_daily_usage
 from billing.models import BillingAccount, Cause, Transaction
@@ -19,9 +16,9 @@ from billing.tasks import daily_usage
 from core.actors import SYSTEM
 from customers.models import CustomerService, Organisation, User, UserService
 from tests.cast import build_cast
+from tests.fixtures.billing_worker import billing_worker
 from tests.fixtures.catalogue import vpn_plan
 from tests.fixtures.waiting import wait_until
-from tests.provisioning.workers import PrivateRedis, Worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.serial]
 
@@ -76,47 +73,8 @@ def _many_prepaid_customers(parent: Organisation, count: int) -> list[int]:
     return [a.pk for a in accounts]
 
 
-@pytest.fixture
-def private_broker(tmp_path, monkeypatch, settings):
-    from portal.celery import app
-
-    server = PrivateRedis(tmp_path)
-    previous = app.conf.broker_url
-
-    def point_at(url: str) -> None:
-        settings.CELERY_BROKER_URL = url
-        monkeypatch.setenv("CELERY_BROKER_URL", url)
-        app.conf.broker_url = url
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    point_at(server.url)
-    yield server
-    point_at(previous)
-    server.kill()
-
-
-def _worker(tmp_path, broker_url: str) -> Worker:
-    db = connection.settings_dict
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST", "DJANGO_SETTINGS"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        DATABASE_URL=(
-            f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        CELERY_BROKER_URL=broker_url,
-        SECRET_KEY=settings.SECRET_KEY,
-        BILLING_DAILY_BATCH="1",
-        LOG_LEVEL="INFO",
-    )
-    worker = Worker(env, tmp_path / "worker.log")
-    worker.wait_ready()
-    return worker
+def _worker(tmp_path, broker_url: str):
+    return billing_worker(tmp_path, broker_url, BILLING_DAILY_BATCH="1")
 
 
 def _debited() -> int:

@@ -24,6 +24,8 @@ from customers.models import Organisation, Status
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+GERMAN_MONTHS = "Januar Februar März April Mai Juni Juli August September Oktober November Dezember"
+GERMAN_MONTHS = GERMAN_MONTHS.split()
 DAY = datetime.timedelta(days=1)
 
 
@@ -91,6 +93,22 @@ def test_licence_reminders_30_7_and_1_days_before_each_once(cast, mailoutbox):
     assert sorted(
         LicenceReminder.objects.filter(account=account).values_list("days_before", flat=True)
     ) == [1, 7, 30]
+
+
+def test_a_licence_reminder_speaks_the_organisations_language(cast, mailoutbox):
+    Organisation.objects.filter(pk=cast.reseller.pk).update(language="de")  # inherited
+    cast.customer.email = "billing@customer.example"
+    cast.customer.save()
+    account = account_for(Organisation.objects.get(pk=cast.customer.pk))
+    expiry = TODAY + 20 * DAY
+    update_profile(actor=SYSTEM, account=account, changes={"licence_expiry_date": expiry})
+
+    run_daily_checks(TODAY, actor=SYSTEM)
+
+    mail = mailoutbox[-1]
+    german_date = f"{expiry.day}. {GERMAN_MONTHS[expiry.month - 1]} {expiry.year}"
+    assert mail.subject == f"Customer One: Lizenz läuft am {german_date} ab"
+    assert "Die Lizenz von Customer One läuft am" in mail.body
 
 
 def test_an_expired_licence_blocks_new_users_when_the_provider_says_so(cast):

@@ -79,7 +79,7 @@ def test_the_login_page_runs_under_its_policy(watched):
 
 def test_an_administrators_pages_run_under_their_policy(live_cast, watched):
     cast = live_cast
-    # A brand colour (the one inline style, allowed by nonce) and a job with a progress bar.
+    # A brand colour (a style sheet of its own, /branding.css) and a job with a progress bar.
     Organisation.objects.filter(pk=cast.customer.pk).update(
         brand_colour="#7a1f5c", status=Status.ACTIVE
     )
@@ -105,6 +105,9 @@ def test_an_administrators_pages_run_under_their_policy(live_cast, watched):
         f"/customers/{cast.customer.pk}/jobs/",
         f"/customers/{cast.customer.pk}/history/",
         f"/customers/{cast.customer.pk}/security-log/",
+        f"/customers/{cast.customer.pk}/themes/",
+        f"/customers/{cast.reseller.pk}/themes/",
+        f"/customers/{cast.reseller.pk}/themes/new/",
         "/customers/new/",
         "/users/",
         f"/users/organisations/{cast.customer.pk}/new/",

@@ -13,7 +13,7 @@ every operation of the API (each method each API view answers) needs its own row
 
 from __future__ import annotations
 
-from tests.matrix import api, billing, customers, portal, provisioning
+from tests.matrix import api, billing, customers, portal, provisioning, reports, themes
 from tests.matrix.shapes import ROLES, Row
 
 __all__ = ["MATRIX", "ROLES", "Row"]
@@ -28,4 +28,4 @@ def _collect(*modules) -> dict[str, Row]:
     return matrix
 
 
-MATRIX = _collect(portal, customers, provisioning, api, billing)
+MATRIX = _collect(portal, customers, provisioning, api, billing, reports, themes)

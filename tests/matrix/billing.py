@@ -8,6 +8,7 @@ its own admins see it (the export is 200) but a change is a 403; a sibling resel
 from __future__ import annotations
 
 from tests.fixtures.billing import awaiting_purchase, customer_account, reseller_offer
+from tests.fixtures.invoices import billed_customer, credit_note, issued_invoice
 from tests.matrix.shapes import DECIDES_CUSTOMER_ONE, Row, as_post, expect
 
 
@@ -26,6 +27,16 @@ def _account_state(cast):
 
 def _purchase_state(cast):
     return awaiting_purchase(cast).__class__.objects.get(pk=awaiting_purchase(cast).pk).state
+
+
+def _invoices_state(cast):
+    from billing.models import CreditNote, Invoice, Payment
+
+    return (
+        Payment.objects.count(),
+        CreditNote.objects.count(),
+        list(Invoice.objects.values_list("pk", "status", "total")),
+    )
 
 
 def _offer_state(cast):
@@ -83,5 +94,75 @@ ROWS = {
         data=lambda cast: {"name": "Renamed", "units": "10", "price": "1", "is_active": "on"},
         statuses=as_post(KEEPS_RESELLER_ONE_OFFERS),
         unchanged=_offer_state,
+    ),
+    # Postpaid: Customer One's invoices (its admins see and download them; the admins above
+    # it record payments and credit notes), Reseller One's drafts and run.
+    "billing:invoices": Row(
+        args=lambda cast: [issued_invoice(cast).customer_id], statuses=SEES_CUSTOMER_ONE_BILLING
+    ),
+    "billing:invoices POST": Row(
+        method="post",
+        args=lambda cast: [issued_invoice(cast).customer_id],
+        data=lambda cast: {
+            "form": "payment",
+            "payment-amount": "10.00",
+            "payment-received_on": "2026-12-01",
+            "payment-method": "transfer",
+        },
+        statuses=as_post(DECIDES_CUSTOMER_ONE),
+        unchanged=_invoices_state,
+    ),
+    "billing:invoice": Row(
+        args=lambda cast: [cast.customer.pk, issued_invoice(cast).pk],
+        statuses=SEES_CUSTOMER_ONE_BILLING,
+    ),
+    "billing:invoice POST": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk, issued_invoice(cast).pk],
+        data=lambda cast: {
+            "form": "credit",
+            "credit-reason": "Matrix",
+            "credit-line": str(issued_invoice(cast).lines.get().pk),
+            "credit-amount": "1.00",
+        },
+        statuses=as_post(DECIDES_CUSTOMER_ONE),
+        unchanged=_invoices_state,
+    ),
+    "billing:invoice_pdf": Row(
+        args=lambda cast: [cast.customer.pk, issued_invoice(cast).pk],
+        statuses=SEES_CUSTOMER_ONE_BILLING,
+    ),
+    "billing:credit_note_pdf": Row(
+        args=lambda cast: [cast.customer.pk, credit_note(cast).pk],
+        statuses=SEES_CUSTOMER_ONE_BILLING,
+    ),
+    "billing:drafts": Row(
+        args=lambda cast: [billed_customer(cast).organisation.parent_id],
+        statuses=KEEPS_RESELLER_ONE_OFFERS,
+    ),
+    "billing:drafts POST": Row(
+        method="post",
+        args=lambda cast: [billed_customer(cast).organisation.parent_id],
+        data=lambda cast: {"form": "run", "run-period": "2026-11"},
+        statuses=as_post(KEEPS_RESELLER_ONE_OFFERS),
+        unchanged=_invoices_state,
+    ),
+    "billing:statement": Row(
+        args=lambda cast: [issued_invoice(cast).customer_id], statuses=SEES_CUSTOMER_ONE_BILLING
+    ),
+    "billing:statement_pdf": Row(
+        args=lambda cast: [issued_invoice(cast).customer_id], statuses=SEES_CUSTOMER_ONE_BILLING
+    ),
+    # The issuer's money reports (Reseller One's own business).
+    "billing:report_receivables": Row(
+        args=lambda cast: [issued_invoice(cast).issuer_id], statuses=KEEPS_RESELLER_ONE_OFFERS
+    ),
+    "billing:report_revenue": Row(
+        args=lambda cast: [issued_invoice(cast).issuer_id], statuses=KEEPS_RESELLER_ONE_OFFERS
+    ),
+    "billing:report_journal": Row(
+        args=lambda cast: [issued_invoice(cast).issuer_id],
+        query="?period=2026-12&format=csv",
+        statuses=KEEPS_RESELLER_ONE_OFFERS,
     ),
 }

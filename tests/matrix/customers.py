@@ -117,6 +117,20 @@ def _end_user_session(cast):
     )[0]
 
 
+def _mailed_contact(cast):
+    from customers.models import Contact
+
+    return Contact.objects.get_or_create(
+        organisation=cast.customer, name="Mailed Contact", defaults={"email": "c@example.com"}
+    )[0]
+
+
+def _emails_sent(cast):
+    from customers.models import CustomerEmail
+
+    return CustomerEmail.objects.filter(organisation=cast.customer).count()
+
+
 def _end_user_sessions(cast):
     from customers.models import UserSession
 
@@ -279,6 +293,20 @@ ROWS: dict[str, Row] = {
     "customers:users": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "customers:jobs": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
     "customers:history": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
+    # Send E-Mail: who may change the customer; a refused send leaves no record.
+    "customers:send_email": Row(
+        method="post",
+        args=lambda cast: [cast.customer.pk],
+        data=lambda cast: {
+            "audience": ["contacts"],
+            "subject": "Hi",
+            "body": "Hello",
+            "send": "1",
+            "_": _mailed_contact(cast).pk,
+        },
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_emails_sent,
+    ),
     # The Security log is for administrators: Help Desk sees the customer but not its log.
     "customers:security_log": Row(
         args=lambda cast: [cast.customer.pk], statuses=CHANGES_CUSTOMER_ONE
@@ -411,6 +439,7 @@ ROWS: dict[str, Row] = {
     ),
     "users:my_services": Row(),
     "users:my_password": Row(),
+    "users:my_language": Row(),
     "users:my_sessions": Row(),
     # Only one's own sessions: anyone else's is not found.
     "users:end_my_session": Row(
@@ -429,6 +458,8 @@ ROWS: dict[str, Row] = {
     # One's own two-factor sign-in: everyone may set it up; new recovery codes without an app
     # are refused with a message (302); turning off without an app is a form error (200).
     "users:my_two_factor": Row(),
+    # One's own e-mail choices: everyone has them.
+    "users:my_email": Row(),
     "users:my_two_factor_enrol": Row(),
     "users:my_recovery_codes": Row(method="post", statuses=expect(302)),
     "users:my_two_factor_remove": Row(

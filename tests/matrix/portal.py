@@ -11,9 +11,18 @@ ROWS: dict[str, Row] = {
     "logout": Row(method="post", statuses=expect(302, anonymous=302)),
     # The code step: nobody in the cast has an app, so everyone is sent on to the dashboard
     # (tests/customers/users/test_two_factor.py covers those who have one).
+    # Django's set_language: sets the language cookie and goes back, for anyone.
+    "set_language": Row(
+        method="post",
+        data=lambda cast: {"language": "de", "next": "/"},
+        statuses=expect(302, anonymous=302),
+    ),
     "two_factor_verify": Row(statuses=expect(302)),
     "password_change": Row(),
     "password_change_done": Row(),
+    # The welcome e-mail's one-time link: open to anyone holding a good token; a bad one is
+    # refused the same for everyone (tests/customers/test_notifications.py uses good ones).
+    "set_password": Row(args=lambda cast: ["MQ", "bad-token"], statuses=expect(400, anonymous=400)),
     "switch_context": Row(
         method="post",
         data=lambda cast: {"organisation": cast.customer.pk},

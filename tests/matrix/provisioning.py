@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.matrix.shapes import MANAGES_CUSTOMER_ONE_JOBS, SEES_CUSTOMER_ONE, Row, as_post
+from tests.matrix.shapes import (
+    CREATES_CUSTOMERS,
+    MANAGES_CUSTOMER_ONE_JOBS,
+    SEES_CUSTOMER_ONE,
+    Row,
+    as_post,
+    expect,
+)
 
 
 def _job_state(cast):
@@ -41,7 +48,22 @@ def _quarantine_state(cast):
     return QuarantinedObject.objects.get(pk=_quarantined(cast).pk).state
 
 
+def _adoption(cast):
+    """A tenant being adopted below Reseller One (its OU not read yet)."""
+    from provisioning.models import Adoption
+
+    return Adoption.objects.get_or_create(
+        parent=cast.reseller, ou_dn="OU=LEGACY,OU=Hosting,DC=canopy,DC=test"
+    )[0]
+
+
 ROWS: dict[str, Row] = {
+    "provisioning:adoption_start": Row(statuses=CREATES_CUSTOMERS),
+    # Only those who may create customers below Reseller One see its adoptions.
+    "provisioning:adoption_detail": Row(
+        args=lambda cast: [_adoption(cast).pk],
+        statuses=expect(200, reseller2_admin=404, customer_admin=404, help_desk=404, end_user=404),
+    ),
     "provisioning:job_list": Row(),
     "provisioning:organisation_choices": Row(query="?q=one"),
     "provisioning:job_detail": Row(
@@ -60,6 +82,11 @@ ROWS: dict[str, Row] = {
         args=lambda cast: [cast.customer_job.pk],
         statuses=MANAGES_CUSTOMER_ONE_JOBS,
         unchanged=_job_state,
+    ),
+    # The customer page's Information tab: whoever sees the customer (jobs and accounts only
+    # for who may see those).
+    "provisioning:customer_information": Row(
+        args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE
     ),
     "provisioning:check_directory": Row(
         args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE

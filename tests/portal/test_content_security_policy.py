@@ -103,11 +103,16 @@ def test_a_lock_out_and_the_login_page_carry_the_policy_too(cast, settings):
     assert_strict_policy(response, "lock-out")
 
 
-def test_an_organisations_brand_colour_is_the_one_inline_style_and_carries_the_nonce(cast, login):
+def test_an_organisations_brand_colour_comes_as_a_style_sheet_not_an_inline_style(cast, login):
     cast.customer.brand_colour = "#123456"
     cast.customer.save()
-    response = login(cast.customer_admin).get(reverse("dashboard"))
+    client = login(cast.customer_admin)
+    response = client.get(reverse("dashboard"))
     page = response.content.decode()
-    nonce = re.search(r'<style nonce="([^"]+)">:root \{ --canopy-brand: #123456; \}', page)
-    assert nonce, "the brand colour style is missing or has no nonce"
-    assert f"'nonce-{nonce.group(1)}'" in directives(response)["style-src"]
+    assert "<style" not in page
+    assert not any("nonce" in value for value in directives(response)["style-src"])
+    href = re.search(r'<link rel="stylesheet" href="(/branding\.css\?v=[0-9a-f]+)">', page)
+    assert href, "the theme's style sheet is not linked"
+    sheet = client.get(href.group(1))
+    assert sheet["Content-Type"] == "text/css; charset=utf-8"
+    assert "--canopy-brand: #123456;" in sheet.content.decode()

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0018_billing_permissions_and_unit_rate'),
+        ('customers', '0024_user_language_db_default'),
     ]
 
     operations = [

@@ -1,0 +1,318 @@
+"""The monthly run: one draft invoice per postpaid customer and period, from the daily usage
+snapshots.
+
+Each issuer bills its direct children (the provider its resellers and direct customers, a
+reseller its customers), so the issuer of an account is its organisation's parent. For each
+postpaid customer whose billing is active, the draft has:
+
+- a line per subscription: seats x the plan's price per user per month, prorated by the
+  seat-days of the period's snapshots (days the customer was suspended are not billed);
+- the plan's setup fee, in the period the subscription was created;
+- the unit offers bought on credit in the period (units credited, payment due).
+
+The run reads the usage of a batch of customers in three queries and writes the batch's
+drafts in one transaction of a fixed number of statements (``BILLING_INVOICE_BATCH``
+customers; a killed worker loses only its open batch). Running a period again rewrites the
+drafts (the same lines, unless the usage changed) and leaves issued invoices alone; the
+unique (customer, period) makes a second draft impossible, so a run killed halfway is
+finished by the next one, without a gap or a duplicate.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from billing.actions.accounts import may_manage
+from billing.actions.tax import RateTable, Tax, issuer_country, tax_for
+from billing.models import (
+    BillingAccount,
+    BillingMode,
+    Invoice,
+    InvoiceLine,
+    LineKind,
+    Purchase,
+    PurchaseState,
+    UsageSnapshot,
+    money,
+)
+from core.actors import SYSTEM
+from core.scoping import has_permission
+from customers.models import CustomerService, Organisation
+
+logger = logging.getLogger("billing.invoicing")
+
+BATCH = 500
+ZERO = Decimal("0")
+SUSPENDED = "suspended"
+
+
+def period_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The calendar month holding ``day``: its first and last day."""
+    start = day.replace(day=1)
+    return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
+
+
+def previous_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    return period_of(today.replace(day=1) - datetime.timedelta(days=1))
+
+
+@dataclass
+class LineDraft:
+    kind: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    net: Decimal
+    subscription_id: int | None = None
+    purchase_id: int | None = None
+
+
+@dataclass
+class MonthlyRun:
+    period_start: datetime.date
+    drafted: int = 0
+    skipped: int = 0
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def seats_line(
+    name: str, seat_days: int, price: Decimal, days_in_period: int, subscription_id: int | None
+) -> LineDraft:
+    """Seats x price per user per month, prorated by seat-days: ``seat_days`` of a
+    ``days_in_period``-day month at ``price`` a seat-month, rounded half-up once."""
+    quantity = (Decimal(seat_days) / days_in_period).quantize(Decimal("0.0001"))
+    return LineDraft(
+        kind=LineKind.SEATS,
+        description=_("%(name)s: %(days)s seat-days") % {"name": name, "days": seat_days},
+        quantity=quantity,
+        unit_price=price,
+        net=money(Decimal(seat_days) * price / days_in_period),
+        subscription_id=subscription_id,
+    )
+
+
+def _usage(ids: list[int], start: datetime.date, end: datetime.date) -> dict[int, list[LineDraft]]:
+    """Every line of the batch's customers for the period, by organisation (three queries)."""
+    days = (end - start).days + 1
+    lines: dict[int, list[LineDraft]] = defaultdict(list)
+    rows = (
+        UsageSnapshot.objects.filter(organisation_id__in=ids, day__range=(start, end))
+        .exclude(organisation_status=SUSPENDED)
+        .values(
+            "organisation_id",
+            "subscription_id",
+            "subscription__service__name",
+            "subscription__plan__name",
+            "subscription__plan__price_per_user_month",
+        )
+        .annotate(seat_days=Sum("seats"))
+        .order_by("organisation_id", "subscription__service__name", "subscription_id")
+    )
+    for row in rows:
+        if not row["seat_days"]:
+            continue
+        name = f"{row['subscription__service__name']} {row['subscription__plan__name']}"
+        lines[row["organisation_id"]].append(
+            seats_line(
+                name,
+                row["seat_days"],
+                row["subscription__plan__price_per_user_month"],
+                days,
+                row["subscription_id"],
+            )
+        )
+    setups = CustomerService.objects.filter(
+        organisation_id__in=ids, created__date__range=(start, end), plan__setup_fee__gt=0
+    ).values_list("organisation_id", "pk", "service__name", "plan__name", "plan__setup_fee")
+    for organisation_id, pk, service, plan, fee in setups.order_by("service__name"):
+        lines[organisation_id].append(
+            LineDraft(
+                kind=LineKind.SETUP,
+                description=_("Setup fee: %(name)s") % {"name": f"{service} {plan}"},
+                quantity=Decimal(1),
+                unit_price=fee,
+                net=money(fee),
+                subscription_id=pk,
+            )
+        )
+    purchases = Purchase.objects.filter(
+        account__organisation_id__in=ids,
+        state=PurchaseState.CREDITED_UNPAID,
+        created__date__range=(start, end),
+    ).values_list("account__organisation_id", "pk", "description", "units", "price")
+    for organisation_id, pk, description, units, price in purchases.order_by("created", "pk"):
+        lines[organisation_id].append(
+            LineDraft(
+                kind=LineKind.UNITS,
+                description=_("%(units)s units: %(description)s")
+                % {"units": units, "description": description},
+                quantity=Decimal(1),
+                unit_price=price,
+                net=money(price),
+                purchase_id=pk,
+            )
+        )
+    return lines
+
+
+@dataclass
+class Draft:
+    account: BillingAccount
+    issuer_id: int
+    lines: list[LineDraft]
+    tax: Tax
+
+
+def _write_drafts(
+    drafts: list[Draft], start: datetime.date, end: datetime.date, run: MonthlyRun
+) -> None:
+    """Write a batch of customers' drafts for the period in one transaction and a fixed
+    number of statements, whatever the batch's size: lock the invoices there are, insert the
+    missing ones (``ON CONFLICT DO NOTHING``: a concurrent run's win), replace the drafts'
+    lines, update their totals. Issued invoices are left alone; a customer with nothing to
+    bill gets no invoice."""
+    ids = [d.account.organisation_id for d in drafts]
+    with transaction.atomic():
+        invoices = _locked(ids, start)
+        missing = [
+            Invoice(
+                issuer_id=d.issuer_id,
+                customer_id=d.account.organisation_id,
+                period_start=start,
+                period_end=end,
+                currency=d.account.currency,
+            )
+            for d in drafts
+            if d.account.organisation_id not in invoices and d.lines
+        ]
+        if missing:
+            Invoice.objects.bulk_create(missing, ignore_conflicts=True)
+            invoices = _locked(ids, start)
+        open_drafts = {cid: i for cid, i in invoices.items() if i.is_draft}
+        InvoiceLine.objects.filter(invoice__in=[i.pk for i in open_drafts.values()]).delete()
+        lines: list[InvoiceLine] = []
+        for draft in drafts:
+            invoice = open_drafts.get(draft.account.organisation_id)
+            if invoice is None:
+                run.skipped += 1
+                continue
+            made = [
+                InvoiceLine(
+                    invoice=invoice,
+                    position=position,
+                    kind=line.kind,
+                    description=line.description[:300],
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    net=line.net,
+                    vat_rate=draft.tax.rate,
+                    vat=money(line.net * draft.tax.rate / 100),
+                    subscription_id=line.subscription_id,
+                    purchase_id=line.purchase_id,
+                )
+                for position, line in enumerate(draft.lines, start=1)
+            ]
+            lines += made
+            invoice.issuer_id = draft.issuer_id
+            invoice.currency = draft.account.currency
+            invoice.tax_treatment = draft.tax.treatment
+            invoice.tax_note = draft.tax.note[:300]
+            invoice.subtotal = sum((line.net for line in made), ZERO)
+            invoice.tax = sum((line.vat for line in made), ZERO)
+            invoice.total = invoice.subtotal + invoice.tax
+            run.drafted += 1
+        InvoiceLine.objects.bulk_create(lines)
+        if open_drafts:
+            Invoice.objects.bulk_update(
+                list(open_drafts.values()),
+                ["issuer", "currency", "tax_treatment", "tax_note", "subtotal", "tax", "total"],
+            )
+
+
+def _locked(ids: list[int], start: datetime.date) -> dict[int, Invoice]:
+    rows = Invoice.objects.select_for_update().filter(customer_id__in=ids, period_start=start)
+    return {invoice.customer_id: invoice for invoice in rows.order_by("customer_id")}
+
+
+def billed_accounts(issuer: Organisation | None = None, customer: Organisation | None = None):
+    """Postpaid accounts with active billing, with their organisation and its parent."""
+    accounts = BillingAccount.objects.filter(
+        billing_mode=BillingMode.POSTPAID,
+        organisation__inactive_billing=False,
+        organisation__parent__isnull=False,
+    )
+    if issuer is not None:
+        accounts = accounts.filter(organisation__parent=issuer)
+    if customer is not None:
+        accounts = accounts.filter(organisation=customer)
+    return accounts.select_related("organisation").order_by("organisation_id")
+
+
+def run_period(
+    day: datetime.date,
+    *,
+    actor: Any,
+    issuer: Organisation | None = None,
+    customer: Organisation | None = None,
+    batch: int = BATCH,
+    stop_after: int | None = None,
+) -> MonthlyRun:
+    """Draft the invoices of the period holding ``day``: every issuer's (the beat task,
+    ``actor`` SYSTEM), one issuer's, or one customer's again (an admin of its issuer).
+    ``stop_after`` (invoices, checked between batches) is for the fault tests."""
+    if actor is not SYSTEM:
+        if customer is not None:
+            allowed = may_manage(actor, customer)
+        else:
+            allowed = issuer is not None and may_manage_issuer(actor, issuer)
+        if not allowed:
+            raise PermissionDenied(_("You may not run the invoices of this organisation."))
+    start, end = period_of(day)
+    run = MonthlyRun(period_start=start)
+    rates = RateTable()
+    accounts = list(billed_accounts(issuer, customer))
+    parents = {a.organisation.parent_id for a in accounts}
+    countries = {
+        a.organisation_id: issuer_country(a)
+        for a in BillingAccount.objects.filter(organisation_id__in=parents)
+    }
+    for offset in range(0, len(accounts), batch):
+        if stop_after is not None and run.drafted >= stop_after:
+            break
+        chunk = accounts[offset : offset + batch]
+        usage = _usage([a.organisation_id for a in chunk], start, end)
+        drafts = []
+        for account in chunk:
+            organisation = account.organisation
+            home = countries.get(organisation.parent_id) or issuer_country(None)
+            try:
+                tax = tax_for(account, home, end, rates)
+            except ValidationError as error:
+                run.failed[organisation.pk] = " ".join(error.messages)
+                logger.warning("invoice of %s for %s: %s", organisation.code, start, error)
+                continue
+            drafts.append(Draft(account, organisation.parent_id, usage[organisation.pk], tax))
+        if drafts:
+            _write_drafts(drafts, start, end, run)
+    return run
+
+
+def may_manage_issuer(actor: Any, issuer: Organisation) -> bool:
+    """An issuer's own admins (``manage_billing`` on it) run and issue its invoices."""
+    return has_permission(actor, "manage_billing", issuer)
+
+
+def period_label(start: datetime.date) -> str:
+    return formats.date_format(start, "F Y")
