@@ -196,7 +196,8 @@ class _Checker:
             in_ou = []
         by_guid = {account.guid: account for account in in_ou}
         matched: dict[int, Account] = {}
-        for user in org.users.select_related("organisation").order_by("pk"):
+        people = org.users.filter(is_service_account=False)  # no directory account
+        for user in people.select_related("organisation").order_by("pk"):
             self.report.checked += 1
             account = by_guid.get(user.directory_guid) if user.directory_guid else None
             if account is None and user.directory_guid:

@@ -148,6 +148,12 @@ def _webhook(cast):
     return _webhook(cast)
 
 
+def _service_account(cast):
+    from tests.matrix.api import _service_account
+
+    return _service_account(cast)
+
+
 def _webhook_delivery(cast):
     from tests.matrix.api import _webhook_delivery
 
@@ -272,6 +278,13 @@ ROWS: dict[str, Row] = {
         args=lambda cast: [cast.customer.pk, _end_user_grant(cast).pk],
         statuses=as_post(CHANGES_CUSTOMER_ONE),
         unchanged=_state,
+    ),
+    # Service accounts: those who create users and grant roles on the customer.
+    "customers:service_accounts": Row(
+        args=lambda c: [c.customer.pk], statuses=CHANGES_CUSTOMER_ONE
+    ),
+    "customers:service_account_keys": Row(
+        args=lambda c: [c.customer.pk, _service_account(c).pk], statuses=CHANGES_CUSTOMER_ONE
     ),
     # Webhooks: the customer's administrators; Help Desk sees the customer, not these.
     "customers:webhooks": Row(args=lambda c: [c.customer.pk], statuses=CHANGES_CUSTOMER_ONE),
