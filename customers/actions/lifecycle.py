@@ -29,8 +29,15 @@ from core.actors import recorded_user
 from core.jobs import JobKind, cancel_held_jobs, release_held_jobs, request_job
 from core.models import Job
 from core.scoping import has_permission, may_decide
+from customers.actions import webhooks
 from customers.actions.verification import unverified_upn_domains
-from customers.models import Organisation, OrganisationUserObjectPermission, RoleGrant, Status
+from customers.models import (
+    Organisation,
+    OrganisationUserObjectPermission,
+    RoleGrant,
+    Status,
+    WebhookEvent,
+)
 
 logger = logging.getLogger("customers.lifecycle")
 
@@ -76,7 +83,18 @@ def _move(organisation: Organisation, target: str) -> None:
             f"{Status(target).label.lower()}.",
         )
         raise ValidationError(reason, code="lifecycle")
+    _report_move(organisation, organisation.status, target)
     organisation.status = target
+
+
+def _report_move(organisation: Organisation, before: str, after: str) -> None:
+    """The lifecycle webhook event, in the transaction that moves it."""
+    if before != after:
+        webhooks.emit(
+            WebhookEvent.LIFECYCLE_CHANGED,
+            organisation.pk,
+            {"id": organisation.pk, "code": organisation.code, "from": before, "to": after},
+        )
 
 
 def _save(organisation: Organisation, actor: Any, *fields: str) -> None:
@@ -421,6 +439,7 @@ def job_finished(
         and organisation.status == Status.DEPROVISIONED
         and not dependents(organisation, Status.DELETED).exists()
     ):
+        _report_move(organisation, organisation.status, Status.DELETED)
         organisation.status = Status.DELETED
         organisation.status_before_deletion = Status.DEPROVISIONED
         organisation.deleted_at = timezone.now()
