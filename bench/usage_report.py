@@ -7,8 +7,9 @@ by default) with ``--services`` subscriptions per customer and ``--days`` days o
 (written straight by SQL: seats vary by subscription and day), then rolls each day up as the
 daily run does (``billing.actions.reports.roll_up``, timed per day). Then, alternating:
 
-- Canopy: ``billing.reports.usage.daily_totals(root, month)``: the rollup rows of the issuers
-  inside the subtree plus the root's own snapshots (two queries);
+- Canopy: ``billing.reports.usage.daily_totals(root, month)``: for a subtree of more than
+  ``DIRECT_UP_TO`` organisations the rollup rows of the issuers inside it plus the root's own
+  snapshots (two queries); for a smaller one its snapshots directly (one query);
 - baseline: one ``SELECT service, day, SUM(seats)`` over every snapshot in the subtree
   (the snapshot table's own index on (day, organisation), joined to the tree).
 
@@ -43,7 +44,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from billing.actions.reports import roll_up  # noqa: E402
-from billing.models import UsageRollup  # noqa: E402
+from billing.models import UsageRollup, UsageSnapshot  # noqa: E402
 from billing.reports.usage import Period, daily_totals  # noqa: E402
 from core.scoping import FOREST_SPAN  # noqa: E402
 from customers.management.scale import seed_scale  # noqa: E402
@@ -77,53 +78,58 @@ GROUP BY sv.name, u.day
 
 
 def seed(organisations: int, services: int, days: int) -> Organisation:
-    root = Organisation.objects.filter(code=f"{PREFIX}P").first()
-    if root is not None:
-        return root
+    """The tree, subscriptions, snapshots and rollups, each step skipped when done already
+    (a run stopped halfway resumes where it stopped)."""
     started = time.perf_counter()
-    root = seed_scale(organisations=organisations, users=0, prefix=PREFIX)
+    root = Organisation.objects.filter(code=f"{PREFIX}P").first()
+    if root is None:
+        root = seed_scale(organisations=organisations, users=0, prefix=PREFIX)
     customers = list(
         Organisation.objects.filter(
             code__startswith=PREFIX, is_reseller=False, parent__isnull=False
         ).values_list("pk", flat=True)
     )
-    plans = []
-    for number in range(services):
-        service = Service.objects.create(
-            code=f"{PREFIX}SVC{number}", name=f"Bench {number}", service_type="security_group"
+    plans = list(Plan.objects.filter(service__code__startswith=f"{PREFIX}SVC"))
+    if not plans:
+        for number in range(services):
+            service = Service.objects.create(
+                code=f"{PREFIX}SVC{number}", name=f"Bench {number}", service_type="security_group"
+            )
+            plans.append(Plan.objects.create(service=service, name="Standard"))
+        CustomerService.objects.bulk_create(
+            [
+                CustomerService(organisation_id=c, service=p.service, plan=p, status="active")
+                for c in customers
+                for p in plans
+            ],
+            batch_size=5000,
         )
-        plans.append(Plan.objects.create(service=service, name="Standard"))
-    CustomerService.objects.bulk_create(
-        [
-            CustomerService(organisation_id=c, service=p.service, plan=p, status="active")
-            for c in customers
-            for p in plans
-        ],
-        batch_size=5000,
-    )
     last = FIRST_DAY + datetime.timedelta(days=days - 1)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            SNAPSHOTS_SQL,
-            {"first": FIRST_DAY, "last": last, "services": [p.service_id for p in plans]},
-        )
-        snapshots = cursor.rowcount
-        cursor.execute("ANALYZE")
+    if not UsageSnapshot.objects.filter(day=last).exists():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                SNAPSHOTS_SQL,
+                {"first": FIRST_DAY, "last": last, "services": [p.service_id for p in plans]},
+            )
+            cursor.execute("ANALYZE")
     print(
-        f"seeded {len(customers)} customers, {len(customers) * services} subscriptions, "
-        f"{snapshots} snapshots in {time.perf_counter() - started:.0f} s"
+        f"seeded {len(customers)} customers, {len(customers) * len(plans)} subscriptions, "
+        f"{UsageSnapshot.objects.count()} snapshots; {time.perf_counter() - started:.0f} s"
     )
     rolled = []
+    done = set(UsageRollup.objects.values_list("day", flat=True).distinct())
     for n in range(days):
+        day = FIRST_DAY + datetime.timedelta(days=n)
+        if day in done:
+            continue
         started = time.perf_counter()
-        roll_up(FIRST_DAY + datetime.timedelta(days=n))
+        roll_up(day)
         rolled.append(time.perf_counter() - started)
+    if rolled:
+        print(f"roll_up per day: median {statistics.median(rolled):.2f} s")
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print(
-        f"roll_up per day: median {statistics.median(rolled):.2f} s; "
-        f"{UsageRollup.objects.count()} rollup rows in all"
-    )
+        cursor.execute("ANALYZE billing_usagerollup")
+    print(f"{UsageRollup.objects.count()} rollup rows in all")
     root.refresh_from_db()
     return root
 
@@ -164,7 +170,7 @@ def compare(label: str, root: Organisation, period: Period, rounds: int) -> None
         assert got == expected, f"{label}: the rollup and the snapshots disagree"
     ratio = statistics.median(theirs) / statistics.median(ours)
     print(
-        f"{label}: chart from the rollup {statistics.median(ours) * 1000:.1f} ms, "
+        f"{label}: Canopy's chart {statistics.median(ours) * 1000:.1f} ms, "
         f"summing the snapshots {statistics.median(theirs) * 1000:.1f} ms: "
         f"{ratio:.1f}x faster"
     )

@@ -1,4 +1,5 @@
 """What billing adds to the Customers list (through ``core.registry.ListExtension``): the
+Balance Due (invoices less credit notes and payments) and the filter "overdue", the unit
 balance, credit quota, Quota Effective Date, License Expiry Date and Storage Region columns,
 the sorts on them, the filters "below warn level", "at or below cutoff", "licence expires
 within 30 days" and Storage Region, and the same columns in the CSV export.
@@ -13,11 +14,20 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import BillingAccount, CreditQuota, StorageRegion
+from billing.models import (
+    BillingAccount,
+    CreditNote,
+    CreditQuota,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    StorageRegion,
+)
 from core.registry import ListExtension
 
 EXPIRING_DAYS = 30
@@ -35,8 +45,34 @@ def _quota_value(field: str) -> Subquery:
     return Subquery(current.values(field)[:1])
 
 
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _total(queryset, field: str) -> Coalesce:
+    """The sum of ``field`` over ``queryset``'s rows of the outer organisation, or 0."""
+    summed = (
+        queryset.filter(customer=OuterRef("pk"))
+        .order_by()
+        .values("customer")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(summed, output_field=MONEY), Value(0, output_field=MONEY))
+
+
+def balance_due() -> object:
+    """Issued invoices less credit notes and payments (billing.actions.payments.balance_due,
+    as one expression of the list's query)."""
+    return (
+        _total(Invoice.objects.exclude(status=InvoiceStatus.DRAFT), "total")
+        - _total(CreditNote.objects.all(), "total")
+        - _total(Payment.objects.all(), "amount")
+    )
+
+
 def annotations() -> dict[str, Subquery]:
     return {
+        "balance_due": balance_due(),
         "billing_balance": _account_value("balance"),
         "credit_quota": _quota_value("amount"),
         "quota_effective_date": _quota_value("effective_date"),
@@ -81,6 +117,16 @@ def _regions(queryset, name, value):
     return queryset.filter(Exists(placed))
 
 
+def _invoices(queryset, name, value):
+    if value != "overdue":
+        return queryset
+    overdue = Invoice.objects.filter(customer=OuterRef("pk"), status=InvoiceStatus.OVERDUE)
+    return queryset.filter(Exists(overdue))
+
+
+INVOICE_STATES = [("overdue", _("Overdue invoices"))]
+
+
 def filters(scope) -> dict[str, django_filters.Filter]:
     regions = StorageRegion.objects.filter(
         Q(provider__in=scope.filter(parent__isnull=True).values("pk"))
@@ -92,6 +138,13 @@ def filters(scope) -> dict[str, django_filters.Filter]:
             choices=BALANCE_STATES,
             empty_label=_("Any balance"),
             method=_balance,
+            widget=forms.Select(attrs={"class": "form-select"}),
+        ),
+        "invoices": django_filters.ChoiceFilter(
+            label=_("Invoices"),
+            choices=INVOICE_STATES,
+            empty_label=_("Any invoices"),
+            method=_invoices,
             widget=forms.Select(attrs={"class": "form-select"}),
         ),
         "licence": django_filters.ChoiceFilter(
@@ -113,6 +166,7 @@ def filters(scope) -> dict[str, django_filters.Filter]:
 
 
 COLUMNS = [
+    ("balance_due", _("Balance Due"), True),
     ("billing_balance", _("Balance"), True),
     ("credit_quota", _("Credit Quota"), True),
     ("quota_effective_date", _("Quota Effective Date"), True),

@@ -79,7 +79,7 @@ def monthly_invoices(day: str | None = None) -> dict[str, object]:
     """Draft last month's invoices (or those of the month holding ``day``, ISO): safe to run
     again, it resumes and leaves issued invoices alone."""
     when = datetime.date.fromisoformat(day) if day else previous_period(timezone.localdate())[0]
-    run = run_period(when, actor=SYSTEM)
+    run = run_period(when, actor=SYSTEM, batch=settings.BILLING_INVOICE_BATCH)
     logger.info(
         "monthly invoices %s: %d drafted, %d skipped, %d failed",
         run.period_start,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing.views import accounts, invoices, offers, reports, statements
+from billing.views import accounts, finance, invoices, offers, reports, statements
 
 app_name = "billing"
 
@@ -35,5 +35,8 @@ urlpatterns = [
         reports.licence_download,
         name="report_licence_download",
     ),
+    path("<int:pk>/reports/receivables/", finance.receivables, name="report_receivables"),
+    path("<int:pk>/reports/revenue/", finance.revenue, name="report_revenue"),
+    path("<int:pk>/reports/journal/", finance.journal, name="report_journal"),
     path("<int:pk>/reports/monthly/", reports.report_subscription, name="report_subscription"),
 ]

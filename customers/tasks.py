@@ -7,6 +7,7 @@ import logging
 
 from celery import shared_task
 
+from customers.actions import webhooks
 from customers.actions.imports import expire_uploads as expire
 from customers.actions.imports import import_queued, requeue_stale_imports
 from customers.actions.joiners import apply_schedules
@@ -40,6 +41,27 @@ def import_users(user_import_id: int) -> None:
 @shared_task(name="customers.requeue_stale_imports", ignore_result=True)
 def requeue_imports() -> int:
     return requeue_stale_imports()
+
+
+@shared_task(name="customers.deliver_webhook", ignore_result=True)
+def deliver_webhook(delivery_id: int) -> None:
+    """One attempt at a webhook delivery; a failure schedules the next with backoff."""
+    webhooks.deliver(delivery_id)
+
+
+@shared_task(name="customers.sweep_webhook_deliveries", ignore_result=True)
+def sweep_webhook_deliveries() -> int:
+    """Send again the deliveries whose message was lost."""
+    return webhooks.sweep_deliveries()
+
+
+@shared_task(name="customers.purge_webhook_deliveries", ignore_result=True)
+def purge_webhook_deliveries() -> int:
+    """Forget deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS."""
+    purged = webhooks.purge_deliveries()
+    if purged:
+        logger.info("purged %d old webhook deliveries", purged)
+    return purged
 
 
 @shared_task(name="customers.joiners_and_leavers", ignore_result=True)

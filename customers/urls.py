@@ -17,9 +17,11 @@ from customers.views import (
     picker,
     roles,
     security,
+    service_accounts,
     themes,
     two_factor,
     users,
+    webhooks,
     wizard,
 )
 from customers.views import list as listing
@@ -82,6 +84,28 @@ urlpatterns = [
         "<int:pk>/keys/<int:key_pk>/revoke/",
         api_keys.customer_api_key_revoke,
         name="api_key_revoke",
+    ),
+    path(
+        "<int:pk>/service-accounts/",
+        service_accounts.service_account_list,
+        name="service_accounts",
+    ),
+    path(
+        "<int:pk>/service-accounts/<int:user_pk>/keys/",
+        service_accounts.service_account_keys,
+        name="service_account_keys",
+    ),
+    path("<int:pk>/webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("<int:pk>/webhooks/<int:webhook_pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path(
+        "<int:pk>/webhooks/<int:webhook_pk>/remove/",
+        webhooks.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "<int:pk>/webhooks/deliveries/<int:delivery_pk>/resend/",
+        webhooks.delivery_resend,
+        name="webhook_delivery_resend",
     ),
     path("<int:pk>/send-email/", email.customer_send_email, name="send_email"),
     path("<int:pk>/history/", history.customer_history, name="history"),

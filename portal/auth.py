@@ -54,6 +54,8 @@ class UsernameOrUpnBackend(ModelBackend):
     """Sign in with a username or a UPN; users of suspended organisations cannot sign in."""
 
     def user_can_authenticate(self, user):
+        if getattr(user, "is_service_account", False):
+            return False  # a program's identity: it acts only through its API keys
         return may_sign_in(user) or (user.is_superuser and user.is_active)
 
     def get_user(self, user_id):

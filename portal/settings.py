@@ -317,6 +317,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrganisationStatusEnum": "customers.models.organisation.Status",
         "SubscriptionStatusEnum": "customers.models.services.SubscriptionStatus",
+        "WebhookEventEnum": "customers.models.webhooks.WebhookEvent",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -489,11 +490,26 @@ CELERY_BEAT_SCHEDULE = {
     # Joiners and leavers: start and end dates applied (customers.actions.joiners).
     "joiners-and-leavers": {"task": "customers.joiners_and_leavers", "schedule": 60 * 60.0},
     "requeue-stale-imports": {"task": "customers.requeue_stale_imports", "schedule": 60.0},
+    "sweep-webhook-deliveries": {"task": "customers.sweep_webhook_deliveries", "schedule": 60.0},
+    "purge-webhook-deliveries": {
+        "task": "customers.purge_webhook_deliveries",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "check-pending-domains": {
         "task": "customers.check_pending_domains",
         "schedule": env.float("DOMAIN_CHECK_INTERVAL_SECONDS", default=10 * 60.0),
     },
 }
+
+# --- Webhooks (customers.actions.webhooks) -------------------------------------------------------
+# Deliveries go to public HTTPS addresses only; allow internal ones (loopback, private) for
+# tests and closed networks.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+# A CA bundle to check endpoints' certificates against (empty: the system's).
+WEBHOOK_CA_FILE = env.str("WEBHOOK_CA_FILE", default="")
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 
 # --- Jobs ---------------------------------------------------------------------------------------
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=8)
@@ -510,6 +526,8 @@ if RECONCILE_MODE not in ("report", "repair"):
 
 # Billing (README "Billing"): the currency of accounts whose issuer has none of its own.
 BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+# Customers whose drafts the monthly run writes per transaction: a killed worker loses one batch.
+BILLING_INVOICE_BATCH = env.int("BILLING_INVOICE_BATCH", default=500)
 # The issuer's country for VAT when its own billing account names none (two letters).
 BILLING_COUNTRY = env.str("BILLING_COUNTRY", default="DE").upper()
 # Where invoice and statement PDFs are kept: never served as static files, only through the

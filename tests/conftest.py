@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.directory_tenants",
     "tests.fixtures.dns",
     "tests.fixtures.smtp",
+    "tests.fixtures.https_receiver",
     "tests.fixtures.billing_worker",
 ]
 

@@ -216,7 +216,7 @@ def test_domains_in_the_directory_stay_usable_and_drafts_domains_must_be_verifie
 
 
 BEFORE_FOREST = [("customers", "0023_historicaluser_start_and_end_dates")]
-FOREST = [("customers", "0024_organisation_forest")]
+FOREST = [("customers", "0025_organisation_forest")]
 
 # A provider's tree as django-mptt numbered it before the forest: code, parent, lft, rght, level.
 ONE_TREE = [

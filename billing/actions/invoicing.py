@@ -10,11 +10,12 @@ postpaid customer whose billing is active, the draft has:
 - the plan's setup fee, in the period the subscription was created;
 - the unit offers bought on credit in the period (units credited, payment due).
 
-The run reads the usage of a batch of customers in three queries, then writes each draft in
-a transaction of its own: a constant number of queries per invoice. Running a period again
-rewrites the drafts (the same lines, unless the usage changed) and leaves issued invoices
-alone; the unique (customer, period) makes a second draft impossible, so a run killed halfway
-is finished by the next one, without a gap or a duplicate.
+The run reads the usage of a batch of customers in three queries and writes the batch's
+drafts in one transaction of a fixed number of statements (``BILLING_INVOICE_BATCH``
+customers; a killed worker loses only its open batch). Running a period again rewrites the
+drafts (the same lines, unless the usage changed) and leaves issued invoices alone; the
+unique (customer, period) makes a second draft impossible, so a run killed halfway is
+finished by the next one, without a gap or a duplicate.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -166,43 +167,48 @@ def _usage(ids: list[int], start: datetime.date, end: datetime.date) -> dict[int
     return lines
 
 
-def _write_draft(
-    account: BillingAccount,
-    issuer_id: int,
-    start: datetime.date,
-    end: datetime.date,
-    lines: list[LineDraft],
-    tax: Tax,
-) -> Invoice | None:
-    """The customer's draft for the period, with these lines; None if it is issued already
-    or there is nothing to bill. Six queries whatever the lines."""
+@dataclass
+class Draft:
+    account: BillingAccount
+    issuer_id: int
+    lines: list[LineDraft]
+    tax: Tax
+
+
+def _write_drafts(
+    drafts: list[Draft], start: datetime.date, end: datetime.date, run: MonthlyRun
+) -> None:
+    """Write a batch of customers' drafts for the period in one transaction and a fixed
+    number of statements, whatever the batch's size: lock the invoices there are, insert the
+    missing ones (``ON CONFLICT DO NOTHING``: a concurrent run's win), replace the drafts'
+    lines, update their totals. Issued invoices are left alone; a customer with nothing to
+    bill gets no invoice."""
+    ids = [d.account.organisation_id for d in drafts]
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update()
-            .filter(customer_id=account.organisation_id, period_start=start)
-            .first()
-        )
-        if invoice is None and not lines:
-            return None  # nothing to bill: no invoice
-        if invoice is None:
-            try:
-                with transaction.atomic():
-                    invoice = Invoice.objects.create(
-                        issuer_id=issuer_id,
-                        customer_id=account.organisation_id,
-                        period_start=start,
-                        period_end=end,
-                        currency=account.currency,
-                    )
-            except IntegrityError:  # another run made it meanwhile: take that one
-                invoice = Invoice.objects.select_for_update().get(
-                    customer_id=account.organisation_id, period_start=start
-                )
-        if not invoice.is_draft:
-            return None
-        InvoiceLine.objects.filter(invoice=invoice).delete()
-        made = InvoiceLine.objects.bulk_create(
-            [
+        invoices = _locked(ids, start)
+        missing = [
+            Invoice(
+                issuer_id=d.issuer_id,
+                customer_id=d.account.organisation_id,
+                period_start=start,
+                period_end=end,
+                currency=d.account.currency,
+            )
+            for d in drafts
+            if d.account.organisation_id not in invoices and d.lines
+        ]
+        if missing:
+            Invoice.objects.bulk_create(missing, ignore_conflicts=True)
+            invoices = _locked(ids, start)
+        open_drafts = {cid: i for cid, i in invoices.items() if i.is_draft}
+        InvoiceLine.objects.filter(invoice__in=[i.pk for i in open_drafts.values()]).delete()
+        lines: list[InvoiceLine] = []
+        for draft in drafts:
+            invoice = open_drafts.get(draft.account.organisation_id)
+            if invoice is None:
+                run.skipped += 1
+                continue
+            made = [
                 InvoiceLine(
                     invoice=invoice,
                     position=position,
@@ -211,31 +217,61 @@ def _write_draft(
                     quantity=line.quantity,
                     unit_price=line.unit_price,
                     net=line.net,
-                    vat_rate=tax.rate,
-                    vat=money(line.net * tax.rate / 100),
+                    vat_rate=draft.tax.rate,
+                    vat=money(line.net * draft.tax.rate / 100),
                     subscription_id=line.subscription_id,
                     purchase_id=line.purchase_id,
                 )
-                for position, line in enumerate(lines, start=1)
+                for position, line in enumerate(draft.lines, start=1)
             ]
-        )
-        invoice.issuer_id = issuer_id
-        invoice.currency = account.currency
-        invoice.tax_treatment = tax.treatment
-        invoice.tax_note = tax.note[:300]
-        invoice.subtotal = sum((line.net for line in made), ZERO)
-        invoice.tax = sum((line.vat for line in made), ZERO)
-        invoice.total = invoice.subtotal + invoice.tax
-        Invoice.objects.filter(pk=invoice.pk).update(
-            issuer_id=issuer_id,
-            currency=invoice.currency,
-            tax_treatment=invoice.tax_treatment,
-            tax_note=invoice.tax_note,
-            subtotal=invoice.subtotal,
-            tax=invoice.tax,
-            total=invoice.total,
-        )
-    return invoice
+            lines += made
+            invoice.issuer_id = draft.issuer_id
+            invoice.currency = draft.account.currency
+            invoice.tax_treatment = draft.tax.treatment
+            invoice.tax_note = draft.tax.note[:300]
+            invoice.subtotal = sum((line.net for line in made), ZERO)
+            invoice.tax = sum((line.vat for line in made), ZERO)
+            invoice.total = invoice.subtotal + invoice.tax
+            run.drafted += 1
+        InvoiceLine.objects.bulk_create(lines)
+        _update_totals(list(open_drafts.values()))
+
+
+TOTALS = ["issuer_id", "currency", "tax_treatment", "tax_note", "subtotal", "tax", "total"]
+TOTALS_SQL = """
+UPDATE {table} AS i SET {assignments}
+FROM (VALUES {rows}) AS v(id, {columns})
+WHERE i.id = v.id
+"""
+
+
+def _update_totals(invoices: list[Invoice]) -> None:
+    """The drafts' totals in one ``UPDATE ... FROM (VALUES ...)``: Django's ``bulk_update``
+    builds a CASE per field and row, which took 14 of 18 seconds for 1,000 drafts."""
+    if not invoices:
+        return
+    if connection.vendor != "postgresql":
+        Invoice.objects.bulk_update(invoices, [name.removesuffix("_id") for name in TOTALS])
+        return
+    row = "(%s, %s, %s, %s, %s, %s::numeric, %s::numeric, %s::numeric)"
+    sql = TOTALS_SQL.format(
+        table=Invoice._meta.db_table,
+        assignments=", ".join(f"{name} = v.{name}" for name in TOTALS),
+        rows=", ".join([row] * len(invoices)),
+        columns=", ".join(TOTALS),
+    )
+    params = [
+        value
+        for invoice in invoices
+        for value in [invoice.pk, *(getattr(invoice, name) for name in TOTALS)]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _locked(ids: list[int], start: datetime.date) -> dict[int, Invoice]:
+    rows = Invoice.objects.select_for_update().filter(customer_id__in=ids, period_start=start)
+    return {invoice.customer_id: invoice for invoice in rows.order_by("customer_id")}
 
 
 def billed_accounts(issuer: Organisation | None = None, customer: Organisation | None = None):
@@ -263,7 +299,7 @@ def run_period(
 ) -> MonthlyRun:
     """Draft the invoices of the period holding ``day``: every issuer's (the beat task,
     ``actor`` SYSTEM), one issuer's, or one customer's again (an admin of its issuer).
-    ``stop_after`` (invoices) is for the fault tests and the benchmark."""
+    ``stop_after`` (invoices, checked between batches) is for the fault tests."""
     if actor is not SYSTEM:
         if customer is not None:
             allowed = may_manage(actor, customer)
@@ -281,26 +317,23 @@ def run_period(
         for a in BillingAccount.objects.filter(organisation_id__in=parents)
     }
     for offset in range(0, len(accounts), batch):
+        if stop_after is not None and run.drafted >= stop_after:
+            break
         chunk = accounts[offset : offset + batch]
         usage = _usage([a.organisation_id for a in chunk], start, end)
+        drafts = []
         for account in chunk:
-            if stop_after is not None and run.drafted >= stop_after:
-                return run
             organisation = account.organisation
             home = countries.get(organisation.parent_id) or issuer_country(None)
             try:
                 tax = tax_for(account, home, end, rates)
-                made = _write_draft(
-                    account, organisation.parent_id, start, end, usage[organisation.pk], tax
-                )
             except ValidationError as error:
                 run.failed[organisation.pk] = " ".join(error.messages)
                 logger.warning("invoice of %s for %s: %s", organisation.code, start, error)
                 continue
-            if made is None:
-                run.skipped += 1
-            else:
-                run.drafted += 1
+            drafts.append(Draft(account, organisation.parent_id, usage[organisation.pk], tax))
+        if drafts:
+            _write_drafts(drafts, start, end, run)
     return run
 
 

@@ -21,7 +21,8 @@ from billing.models import (
 )
 from core.actors import recorded_user
 from core.scoping import decider, has_permission
-from customers.models import Organisation
+from customers.actions import webhooks
+from customers.models import Organisation, WebhookEvent
 
 
 def require_offer_manager(actor: Any, issuer: Organisation) -> None:
@@ -105,4 +106,15 @@ def record_payment(*, actor: Any, purchase: Purchase, reference: str = "") -> Pu
     locked.payment_reference = reference.strip()[:100]
     locked.paid_at = timezone.now()
     locked.save()
+    webhooks.emit(
+        WebhookEvent.PAYMENT_RECORDED,
+        locked.account.organisation_id,
+        {
+            "purchase": locked.pk,
+            "organisation": locked.account.organisation_id,
+            "offer": locked.offer.name if locked.offer_id else "",
+            "reference": locked.payment_reference,
+            "paid_at": locked.paid_at,
+        },
+    )
     return locked

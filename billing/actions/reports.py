@@ -22,7 +22,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -31,6 +32,7 @@ from billing.reports import files, licence, usage
 from core.actors import SYSTEM
 from core.scoping import has_permission
 from customers.models import CustomerService, Organisation
+from customers.notifications import language_of
 
 logger = logging.getLogger("billing.reports")
 
@@ -171,7 +173,7 @@ def send_report(subscription_id: int, period_start: datetime.date) -> bool:
     (a role taken away stops the e-mail). Returns whether it went; a failure to send is
     kept on the subscription and raised (the task retries)."""
     subscription = (
-        ReportSubscription.objects.select_related("user", "organisation")
+        ReportSubscription.objects.select_related("user__organisation", "organisation")
         .filter(pk=subscription_id)
         .first()
     )
@@ -188,11 +190,29 @@ def send_report(subscription_id: int, period_start: datetime.date) -> bool:
         )
         return False
     period = usage.Period.month_of(period_start)
+    # In the recipient's language (their own, else their organisation's): the headers too.
+    with translation.override(language_of(person, person.organisation)):
+        message = _report_message(subscription, period)
+    try:
+        message.send()
+    except OSError as error:
+        ReportSubscription.objects.filter(pk=subscription_id).update(
+            last_error=f"{type(error).__name__}: {error}"[:ERROR_MAX]
+        )
+        raise
+    ReportSubscription.objects.filter(pk=subscription_id).update(
+        last_sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def _report_message(subscription: ReportSubscription, period: usage.Period) -> EmailMessage:
+    organisation, person = subscription.organisation, subscription.user
     name, data = report_file(subscription.report, organisation, period, subscription.file_format)
     values = {
         "report": subscription.get_report_display(),
         "name": organisation.name,
-        "period": period.start.strftime("%B %Y"),
+        "period": date_format(period.start, "F Y"),
     }
     message = EmailMessage(
         subject=_("%(report)s report of %(name)s, %(period)s") % values,
@@ -205,14 +225,4 @@ def send_report(subscription_id: int, period_start: datetime.date) -> bool:
         to=[person.email],
     )
     message.attach(name, data, files.CONTENT_TYPES[subscription.file_format].split(";")[0])
-    try:
-        message.send()
-    except OSError as error:
-        ReportSubscription.objects.filter(pk=subscription_id).update(
-            last_error=f"{type(error).__name__}: {error}"[:ERROR_MAX]
-        )
-        raise
-    ReportSubscription.objects.filter(pk=subscription_id).update(
-        last_sent_at=timezone.now(), last_error=""
-    )
-    return True
+    return message

@@ -24,6 +24,7 @@ from billing.forms.reports import DownloadForm, PeriodForm, SubscriptionForm
 from billing.models import FileFormat, ReportKind, ReportSubscription
 from billing.reports import files, licence, usage
 from core.charts import legend, line_chart
+from core.scoping import has_permission
 from core.views import require, run_action, visible_or_404
 from customers.models import Organisation
 from customers.views.common import page_context
@@ -46,6 +47,7 @@ def _context(request, organisation: Organisation, report: str) -> dict:
     context.update(
         {
             "report": report,
+            "may_finance": has_permission(request.user, "manage_billing", organisation),
             "subscription": subscription,
             "subscription_form": SubscriptionForm(
                 initial={

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from core.actors import SYSTEM
 from core.scoping import has_permission
 from customers.actions.lifecycle import may_sign_in
+from customers.actions.service_accounts import may_manage_service_accounts
 from customers.actions.users import may_act_on
 from customers.models import ApiKey, Organisation, User
 from customers.models.api_keys import LAST_USED_EVERY, digest, split_key
@@ -54,7 +55,13 @@ def create_api_key(
 
     People make their own keys only: a key acts as its owner, so making one for someone else
     would be acting as them."""
-    if actor is not SYSTEM and getattr(actor, "pk", None) != owner.pk:
+    if (
+        actor is not SYSTEM
+        and getattr(actor, "pk", None) != owner.pk
+        and not (
+            owner.is_service_account and may_manage_service_accounts(actor, owner.organisation)
+        )
+    ):
         raise PermissionDenied(_("You may only make API keys for yourself."))
     errors: dict[str, list[str]] = {}
     if not Organisation.objects.restrict(owner, "view").filter(pk=organisation.pk).exists():

@@ -82,7 +82,8 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        # Stored as JSON: a message translated lazily (a validator's) becomes text here.
+        return {"row": self.row, "column": str(self.column), "message": str(self.message)}
 
 
 class ImportFileError(ValidationError):

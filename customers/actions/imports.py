@@ -27,6 +27,7 @@ from core.jobs import JobKind, request_job
 from core.models import Job
 from core.registry import Admission, check_admission
 from core.scoping import require_permission
+from customers.actions import webhooks
 from customers.actions.assignments import take_service_seats
 from customers.actions.catalogue import DIRECTORY_STATES, HELD
 from customers.actions.import_rows import (
@@ -36,7 +37,7 @@ from customers.actions.import_rows import (
 )
 from customers.actions.limits import lock_organisation, user_usage
 from customers.actions.roles import grant_role
-from customers.actions.users import _admin_role
+from customers.actions.users import _admin_role, user_event
 from customers.models import (
     CustomerService,
     ImportState,
@@ -48,6 +49,7 @@ from customers.models import (
     User,
     UserImport,
     UserService,
+    WebhookEvent,
 )
 
 IMPORT_DENIED = gettext_lazy("You may not create users here.")
@@ -245,6 +247,7 @@ def run_import(*, actor: Any, user_import: UserImport, only_valid: bool = False)
         for user in admins:
             grant_role(actor=SYSTEM, user=user, organisation=organisation, role=role)
     _give_services(organisation, users, valid)
+    webhooks.emit(WebhookEvent.USER_CREATED, organisation.pk, [user_event(u) for u in users])
     passwords = {str(u.pk): row["password"] for u, row in zip(users, valid, strict=True)}
     job = request_job(
         kind=JobKind.IMPORT_USERS,

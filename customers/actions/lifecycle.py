@@ -14,12 +14,14 @@ status and request the job that makes the directory match; the engine reports ba
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,8 +29,17 @@ from core.actors import recorded_user
 from core.jobs import JobKind, cancel_held_jobs, release_held_jobs, request_job
 from core.models import Job
 from core.scoping import has_permission, may_decide
+from customers.actions import webhooks
 from customers.actions.verification import unverified_upn_domains
-from customers.models import Organisation, OrganisationUserObjectPermission, RoleGrant, Status
+from customers.models import (
+    Organisation,
+    OrganisationUserObjectPermission,
+    RoleGrant,
+    Status,
+    WebhookEvent,
+)
+
+logger = logging.getLogger("customers.lifecycle")
 
 ALLOWED_MOVES: dict[str, set[str]] = {
     Status.DRAFT: {Status.PROVISIONING, Status.DEPROVISIONED},
@@ -72,7 +83,18 @@ def _move(organisation: Organisation, target: str) -> None:
             f"{Status(target).label.lower()}.",
         )
         raise ValidationError(reason, code="lifecycle")
+    _report_move(organisation, organisation.status, target)
     organisation.status = target
+
+
+def _report_move(organisation: Organisation, before: str, after: str) -> None:
+    """The lifecycle webhook event, in the transaction that moves it."""
+    if before != after:
+        webhooks.emit(
+            WebhookEvent.LIFECYCLE_CHANGED,
+            organisation.pk,
+            {"id": organisation.pk, "code": organisation.code, "from": before, "to": after},
+        )
 
 
 def _save(organisation: Organisation, actor: Any, *fields: str) -> None:
@@ -354,13 +376,21 @@ def purge_deleted_organisations() -> int:
     for organisation in Organisation.objects.filter(
         status=Status.DELETED, deleted_at__lt=retention_cutoff()
     ):
-        with transaction.atomic():
-            OrganisationUserObjectPermission.objects.filter(
-                user__organisation=organisation
-            ).delete()
-            RoleGrant.objects.filter(organisation=organisation).delete()
-            organisation.delete()  # cascades to users, domains, contacts, grants; jobs keep a label
-            purged += 1
+        try:
+            with transaction.atomic():
+                OrganisationUserObjectPermission.objects.filter(
+                    user__organisation=organisation
+                ).delete()
+                RoleGrant.objects.filter(organisation=organisation).delete()
+                organisation.delete()  # cascades to users, domains, contacts, grants
+                purged += 1
+        except ProtectedError as error:
+            # Issued invoices, credit notes, payments and ledger rows are legal records that
+            # outlive the customer (on_delete=PROTECT): it stays, deleted, with them.
+            kept = sorted({type(row)._meta.verbose_name for row in error.protected_objects})
+            logger.warning(
+                "%s was not purged: its %s are records to keep", organisation.code, ", ".join(kept)
+            )
     return purged
 
 
@@ -409,6 +439,7 @@ def job_finished(
         and organisation.status == Status.DEPROVISIONED
         and not dependents(organisation, Status.DELETED).exists()
     ):
+        _report_move(organisation, organisation.status, Status.DELETED)
         organisation.status = Status.DELETED
         organisation.status_before_deletion = Status.DEPROVISIONED
         organisation.deleted_at = timezone.now()

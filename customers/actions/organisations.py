@@ -16,6 +16,7 @@ from core.actors import SYSTEM, recorded_user
 from core.jobs import JobKind, request_job
 from core.models import Job
 from core.scoping import ensure_still_visible, has_permission, may_decide, require_permission
+from customers.actions import webhooks
 from customers.actions.codes import generate_code
 from customers.actions.limits import check_service_allocation, check_user_limit
 from customers.actions.roles import grant_role
@@ -28,6 +29,7 @@ from customers.models import (
     ServiceType,
     SubscriptionStatus,
     Tag,
+    WebhookEvent,
 )
 from customers.models.organisation import CLOSED_STATES, EDITABLE_FIELDS, PARENT_DECIDED_FIELDS
 from customers.models.validators import normalise_domain, unavailable
@@ -93,6 +95,17 @@ def create_organisation(
     if tags:
         organisation.tags.set(tags)
     ensure_still_visible(actor, organisation)
+    webhooks.emit(
+        WebhookEvent.CUSTOMER_CREATED,
+        organisation.pk,
+        {
+            "id": organisation.pk,
+            "code": organisation.code,
+            "name": organisation.name,
+            "parent": organisation.parent_id,
+            "status": organisation.status,
+        },
+    )
     return organisation
 
 

@@ -28,6 +28,7 @@ from core.jobs import JobKind, held_lock_key, request_job
 from core.models import Job
 from core.scoping import effective_codenames, has_permission, holds_all, unlimited
 from customers import notifications
+from customers.actions import webhooks
 from customers.actions.assignments import _assign, give_directory_account, sync_job
 from customers.actions.catalogue import DIRECTORY_STATES
 from customers.actions.limits import take_user_seat
@@ -44,6 +45,7 @@ from customers.models import (
     ServiceType,
     Status,
     User,
+    WebhookEvent,
 )
 
 USER_DENIED = _("You may not do this to this user.")
@@ -229,12 +231,24 @@ def create_user(
         if subscription.organisation_id != organisation.pk:
             raise ValidationError(_("Services must be the customer's own."))
         _assign(subscription, [person])
+    webhooks.emit(WebhookEvent.USER_CREATED, organisation.pk, user_event(person))
     jobs = [_job(JobKind.CREATE_USER, actor, person, password=password)]
     notifications.welcome(person)  # queued: a worker sends it after the commit
     if jobs[0] is not None and chosen:
         # The account's job gives the directory account; only chosen services need another.
         jobs.append(sync_job(actor=actor, users=[person], subscriptions=chosen))
     return person, [job for job in jobs if job is not None]
+
+
+def user_event(person: User) -> dict[str, Any]:
+    """What a ``user.created`` webhook says about the person."""
+    return {
+        "id": person.pk,
+        "organisation": person.organisation_id,
+        "username": person.username,
+        "upn": person.upn,
+        "display_name": person.display_name,
+    }
 
 
 def check_dates(person: User) -> None:

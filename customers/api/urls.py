@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from customers.api.views import catalogue, domains, imports, roles
+from customers.api.views import (
+    catalogue,
+    domains,
+    imports,
+    roles,
+    service_accounts,
+    webhooks,
+)
 from customers.api.views import organisations as views
 
 ORGANISATION = "organisations/<int:pk>/"
@@ -64,6 +71,30 @@ urlpatterns = [
     # Bulk import
     path(f"{ORGANISATION}imports/", imports.ImportCreate.as_view(), name="import-create"),
     path("imports/<int:pk>/", imports.ImportDetail.as_view(), name="import-detail"),
+    # Service accounts
+    path(
+        f"{ORGANISATION}service-accounts/",
+        service_accounts.ServiceAccountList.as_view(),
+        name="service-account-list",
+    ),
+    path(
+        "service-accounts/<int:pk>/keys/",
+        service_accounts.ServiceAccountKeyCreate.as_view(),
+        name="service-account-key-create",
+    ),
+    # Webhooks
+    path(f"{ORGANISATION}webhooks/", webhooks.WebhookList.as_view(), name="webhook-list"),
+    path("webhooks/<int:pk>/", webhooks.WebhookDetail.as_view(), name="webhook-detail"),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        webhooks.DeliveryList.as_view(),
+        name="webhook-delivery-list",
+    ),
+    path(
+        "webhook-deliveries/<int:pk>/resend/",
+        webhooks.DeliveryResend.as_view(),
+        name="webhook-delivery-resend",
+    ),
     path("customers/", views.CustomerCreate.as_view(), name="customer-create"),
     path("users/", views.UserList.as_view(), name="user-list"),
     path("users/<int:pk>/", views.UserDetail.as_view(), name="user-detail"),

@@ -22,6 +22,13 @@ from customers.models.services import (
     UserService,
 )
 from customers.models.user import User
+from customers.models.webhooks import (
+    DeliveryState,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+)
 
 __all__ = [
     "ApiKey",
@@ -29,6 +36,7 @@ __all__ = [
     "Contact",
     "CustomerEmail",
     "CustomerService",
+    "DeliveryState",
     "Domain",
     "ImportState",
     "NoticeKind",
@@ -52,4 +60,8 @@ __all__ = [
     "UserImport",
     "UserService",
     "UserSession",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
 ]

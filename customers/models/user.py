@@ -49,6 +49,14 @@ class User(AbstractUser):
         error_messages={"unique": UNAVAILABLE_FIELD["upn"]},
     )
     display_name = models.CharField(_("Display Name"), max_length=256, blank=True)
+    # A program's identity, made by an admin to own API keys: no password, never signs in to
+    # the browser, has no directory account.
+    is_service_account = models.BooleanField(
+        _("Service account"),
+        default=False,
+        editable=False,
+        help_text=_("Owns API keys for a program; cannot sign in to the portal."),
+    )
     is_admin = models.BooleanField(
         _("Administrator"), default=False, help_text=_("Administrators manage their organisation.")
     )
@@ -62,6 +70,7 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         blank=True,
         default="",
+        db_default="",  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
         help_text=_("Empty: the organisation's default language."),
     )
     directory_guid = models.UUIDField(null=True, blank=True, editable=False)

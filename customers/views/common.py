@@ -62,6 +62,7 @@ def page_context(request, organisation: Organisation, tab: str) -> dict:
         "grant": on_org("grant_roles"),
         "jobs": on_org("view_jobs"),
         "security_log": on_org("grant_roles"),
+        "service_accounts": on_org("add_users") and on_org("grant_roles"),
         "lifecycle": not organisation.is_provider and decides_lifecycle,
         "similar": not organisation.is_provider
         and has_permission(user, "add_customer", parent_side),

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.views import form_errors_from, require, visible_or_404
 from customers.actions.email import recipient_count, send_customer_email, set_email_opt_outs
@@ -40,7 +41,11 @@ def customer_send_email(request, pk: int):
             else:
                 messages.success(
                     request,
-                    _("Your message was queued for %(count)d recipients.")
+                    ngettext(
+                        "Your message was queued for %(count)d recipient.",
+                        "Your message was queued for %(count)d recipients.",
+                        record.recipient_count,
+                    )
                     % {"count": record.recipient_count},
                 )
                 return redirect("customers:send_email", pk=organisation.pk)

@@ -27,6 +27,8 @@ from core.credentials import CredentialError
 from core.jobs import FAILURE_NOTIFIED, SECRET_ERASED
 from core.models import Job, JobState
 from customers import notifications
+from customers.actions import webhooks
+from customers.models import WebhookEvent
 from directory import PasswordRejectedError, PermanentDirectoryError, TransientDirectoryError
 from provisioning.engine import metrics, rows
 from provisioning.engine.backoff import retry_delay
@@ -156,6 +158,22 @@ def _run(job: Job, claim: rows.Claim, heartbeat: Heartbeat) -> str:
         return _fail(job, claim, ctx, INTERNAL_ERROR_MESSAGE.format(job_id=job.pk))
 
 
+def _report(job: Job, event: str, state: str, error: str) -> None:
+    """The job's webhook event, in the transaction that ends it."""
+    webhooks.emit(
+        event,
+        job.organisation_id,
+        {
+            "id": job.pk,
+            "kind": job.kind,
+            "state": state,
+            "organisation": job.organisation_id,
+            "target": job.target_label,
+            "error": error,
+        },
+    )
+
+
 def _succeed(job: Job, claim: rows.Claim, ctx: StepContext) -> str:
     plan = plan_for(job.kind)
     ctx.log(f"Done: {ctx.steps_done} steps")
@@ -164,6 +182,7 @@ def _succeed(job: Job, claim: rows.Claim, ctx: StepContext) -> str:
         fields.update(steps_done=ctx.steps_done, steps_total=ctx.steps_done, error="", secret="")
         if not rows.finish(claim, JobState.SUCCEEDED, **fields):
             return "lost"
+        _report(job, WebhookEvent.JOB_SUCCEEDED, JobState.SUCCEEDED, "")
         if plan.on_success is not None:
             plan.on_success(job)
     return "succeeded"
@@ -188,6 +207,7 @@ def _fail(job: Job, claim: rows.Claim, ctx: StepContext, message: str) -> str:
         fields["payload"] = payload
         if not rows.finish(claim, JobState.FAILED, **fields):
             return "lost"
+        _report(job, WebhookEvent.JOB_FAILED, JobState.FAILED, message)
         if notify:
             job.error = message
             notifications.job_failed(job)  # queued: sent after this commit

@@ -23,7 +23,9 @@ def organisation_of(job: Job) -> Organisation:
 
 
 def _users(organisation: Organisation):
-    return list(organisation.users.select_related("organisation").order_by("pk"))
+    # Service accounts act only in the portal, through API keys: no directory account.
+    users = organisation.users.filter(is_service_account=False)
+    return list(users.select_related("organisation").order_by("pk"))
 
 
 def full_steps(organisation: Organisation) -> list[Step]:

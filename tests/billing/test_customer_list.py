@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from billing.actions.accounts import account_for, update_profile
 from billing.actions.ledger import credit
+from billing.actions.payments import mark_overdue
 from billing.actions.provider import set_storage_regions
 from billing.actions.quotas import set_credit_quota
 from billing.models import StorageRegion
 from core.actors import SYSTEM
+from tests.fixtures.invoices import issued_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +109,16 @@ def test_the_csv_has_the_billing_columns_and_follows_the_filters(cast, login, bi
         "EU West",
     )
     assert row["Expiry"] == (TODAY + 10 * DAY).isoformat()
+
+
+def test_the_balance_due_column_sorts_and_the_overdue_filter_finds_late_payers(cast, login):
+    invoice = issued_invoice(cast)  # 119.00, due 2026-12-31
+    client = login(cast.reseller_admin)
+    url = reverse("customers:list")
+    page = client.get(url, {"sort": "-balance_due"})
+    assert names(page)[0] == "Customer One"
+    assert b"Balance Due" in page.content and b"119.00" in page.content
+    assert names(client.get(url, {"invoices": "overdue"})) == []
+    mark_overdue(invoice.due_on + DAY, actor=SYSTEM)
+    assert names(client.get(url, {"invoices": "overdue"})) == ["Customer One"]
+    assert "invoices" in client.get(url, {"invoices": "late"}).context["filter"].form.errors

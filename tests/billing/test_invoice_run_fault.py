@@ -1,6 +1,6 @@
 """The monthly run survives its worker being killed halfway: a real worker on a private
-broker (tests/fixtures/billing_worker.py), SIGKILLed while it writes one draft per
-transaction; the next run finishes without a gap or a duplicate."""
+broker (tests/fixtures/billing_worker.py), SIGKILLed while it writes one customer's draft per
+transaction (BILLING_INVOICE_BATCH=1); the next run finishes without a gap or a duplicate."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_a_monthly_run_killed_halfway_is_finished_by_the_next_without_gap_or_dup
     cast = build_cast()
     BillingAccount.objects.create(organisation=cast.reseller, tax_country="DE")
     _many_postpaid_customers(cast.reseller, CUSTOMERS)
-    worker = billing_worker(tmp_path, private_broker.url)
+    worker = billing_worker(tmp_path, private_broker.url, BILLING_INVOICE_BATCH="1")
     try:
         monthly_invoices.delay(PERIOD.isoformat())
         wait_until(lambda: Invoice.objects.count() >= 20, 60, "the worker never started")

@@ -25,7 +25,8 @@ from billing.models import (
     money,
 )
 from core.actors import SYSTEM
-from customers.models import CustomerService
+from customers.actions.lifecycle import purge_deleted_organisations
+from customers.models import CustomerService, Organisation
 from tests.factories import OrganisationFactory
 from tests.fixtures.catalogue import subscribe
 from tests.fixtures.invoices import (
@@ -306,3 +307,16 @@ def test_twenty_concurrent_issues_take_twenty_consecutive_numbers(cast):
     assert not [r for r in results if isinstance(r, Exception)]
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == [f"RONE-2026-{n:06d}" for n in range(1, 21)]
+
+
+def test_a_deleted_customer_with_invoices_is_not_purged_and_the_purge_goes_on(cast, caplog):
+    invoice = issued_invoice(cast)
+    plain = OrganisationFactory(parent=cast.reseller, code="GONE")
+    long_ago = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    Organisation.objects.filter(pk__in=[cast.customer.pk, plain.pk]).update(
+        status="deleted", deleted_at=long_ago
+    )
+    assert purge_deleted_organisations() == 1
+    assert not Organisation.objects.filter(pk=plain.pk).exists()
+    assert Invoice.objects.get(pk=invoice.pk).customer_id == cast.customer.pk
+    assert "CONE was not purged" in caplog.text

@@ -145,3 +145,27 @@ def test_a_person_who_lost_the_role_receives_nothing_and_the_page_says_why(
     assert smtp.messages == []
     subscription.refresh_from_db()
     assert "may no longer see this report" in subscription.last_error
+
+
+def test_the_file_and_the_message_are_in_the_recipients_language(
+    used, smtp, monkeypatch, django_capture_on_commit_callbacks
+):
+    cast = used
+    messages: list[tuple[str, list]] = []
+    monkeypatch.setattr(
+        current_app, "send_task", lambda name, args=(), **kw: messages.append((name, args))
+    )
+    cast.customer_admin.email = "cadmin@customer.example"
+    cast.customer_admin.language = "de"
+    cast.customer_admin.save()
+    subscribe_report(
+        actor=cast.customer_admin, organisation=cast.customer, report="usage", file_format="csv"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_monthly_reports(FIRST_OF_DECEMBER, actor=SYSTEM)
+    run_messages(messages)
+    [message] = smtp.messages
+    assert message["Subject"] == "Bericht Nutzung von Customer One, November 2026"
+    [attachment] = list(message.iter_attachments())
+    header = next(csv.reader(io.StringIO(attachment.get_content())))
+    assert header[:5] == ["Code", "Kunde", "Dienst", "Spitze", "Durchschnitt"]

@@ -1,5 +1,7 @@
-"""Billing in the browser: the cutoff refusal on the add-user form, and the Units tab's
-credit form with its error on the field."""
+"""Billing in the browser: the cutoff refusal on the add-user form, the Units tab's credit
+form with its error on the field, and an invoice's PDF downloaded from the Invoices tab."""
+
+import subprocess
 
 import pytest
 from playwright.sync_api import expect
@@ -10,6 +12,7 @@ from core.actors import SYSTEM
 from customers.models import User
 from tests.browser.conftest import browser_test
 from tests.factories import PASSWORD
+from tests.fixtures.invoices import issued_invoice
 
 pytestmark = browser_test
 
@@ -52,3 +55,20 @@ def test_the_parents_admin_credits_units_and_sees_errors_on_the_field(
     page.click("#adjust-units button[type=submit]")
     expect(page.locator("[data-field=balance]")).to_contain_text("25.00")
     expect(page.locator("#ledger")).to_contain_text("Welcome credit")
+
+
+def test_a_customer_admin_downloads_an_invoice_pdf_from_the_invoices_tab(live_cast, open_as):
+    cast = live_cast
+    invoice = issued_invoice(cast)
+    page = open_as(cast.customer_admin)
+    page.goto(f"/customers/{cast.customer.pk}/")
+    page.click("ul.nav-tabs >> text=Invoices")
+    expect(page.locator("#invoice-list")).to_contain_text(invoice.number)
+    with page.expect_download() as download:
+        page.click(f"#invoice-list >> text=Download {invoice.number}")
+    saved = download.value
+    assert saved.suggested_filename == f"{invoice.number}.pdf"
+    text = subprocess.run(
+        ["pdftotext", saved.path(), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert invoice.number in text and "119.00 EUR" in text

@@ -226,6 +226,64 @@ def _job_count(cast):
     return Job.objects.filter(organisation=cast.customer).count()
 
 
+def _webhook(cast):
+    from core.credentials import encrypt_secret
+    from customers.models import Webhook
+
+    return Webhook.objects.get_or_create(
+        organisation=cast.customer,
+        url="https://8.8.8.8/canopy",
+        defaults={"events": ["user.created"], "secret": encrypt_secret("whsec_matrix")},
+    )[0]
+
+
+def _webhook_delivery(cast):
+    from customers.models import WebhookDelivery
+
+    return WebhookDelivery.objects.get_or_create(
+        webhook=_webhook(cast), event="user.created", defaults={"state": "failed"}
+    )[0]
+
+
+def _webhooks(cast):
+    from customers.models import Webhook, WebhookDelivery
+
+    return (
+        sorted(Webhook.objects.values_list("url", "is_active")),
+        sorted(WebhookDelivery.objects.values_list("pk", "state")),
+    )
+
+
+def _service_account(cast):
+    from customers.actions.service_accounts import create_service_account
+    from customers.models import Role, User
+
+    found = User.objects.filter(organisation=cast.customer, is_service_account=True).first()
+    return found or create_service_account(
+        actor=cast.customer_admin,
+        organisation=cast.customer,
+        name="Matrix Sync",
+        role=Role.objects.get(name="Help Desk"),
+    )
+
+
+def _service_accounts(cast):
+    from customers.models import ApiKey, User
+
+    return (
+        sorted(User.objects.filter(is_service_account=True).values_list("username", flat=True)),
+        ApiKey.objects.filter(owner__is_service_account=True).count(),
+    )
+
+
+def _in_ten_days(cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.now() + timedelta(days=10)).isoformat()
+
+
 CATALOGUE = api(403, provider_admin=200)
 DECIDES_SERVICES = api(200, reseller2_admin=404, customer_admin=403, help_desk=403, end_user=404)
 
@@ -592,6 +650,74 @@ ROWS: dict[str, Row] = {
         args=lambda c: [_in_directory(c).pk],
         statuses=api(202, reseller2_admin=404, end_user=404, help_desk=403),
         unchanged=_job_count,
+        api=True,
+    ),
+    # Webhooks: the organisation's administrators (Help Desk sees the customer, not these).
+    "api:webhook-list": Row(
+        args=lambda c: [c.customer.pk], statuses=CHANGES_CUSTOMER_ONE, api=True
+    ),
+    "api:webhook-list POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk],
+        data=lambda c: {"url": "https://8.8.4.4/canopy", "events": ["job.failed"]},
+        statuses=api(201, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_webhooks,
+        api=True,
+    ),
+    "api:webhook-detail": Row(
+        args=lambda c: [_webhook(c).pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=404),
+        api=True,
+    ),
+    "api:webhook-detail PATCH": Row(
+        method="patch",
+        args=lambda c: [_webhook(c).pk],
+        data=lambda c: {"is_active": False},
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=404),
+        unchanged=_webhooks,
+        api=True,
+    ),
+    "api:webhook-detail DELETE": Row(
+        method="delete",
+        args=lambda c: [_webhook(c).pk],
+        statuses=api(204, reseller2_admin=404, end_user=404, help_desk=404),
+        unchanged=_webhooks,
+        api=True,
+    ),
+    "api:webhook-delivery-list": Row(
+        args=lambda c: [_webhook(c).pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, help_desk=404),
+        api=True,
+    ),
+    "api:webhook-delivery-resend POST": Row(
+        method="post",
+        args=lambda c: [_webhook_delivery(c).pk],
+        statuses=api(202, reseller2_admin=404, end_user=404, help_desk=404),
+        unchanged=_webhooks,
+        api=True,
+    ),
+    # Service accounts: those who create users and grant roles on the organisation.
+    "api:service-account-list": Row(
+        args=lambda c: [c.customer.pk], statuses=CHANGES_CUSTOMER_ONE, api=True
+    ),
+    "api:service-account-list POST": Row(
+        method="post",
+        args=lambda c: [c.customer.pk],
+        data=lambda c: {"name": "Matrix PSA", "role": _help_desk_role(c)},
+        statuses=api(201, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_service_accounts,
+        api=True,
+    ),
+    "api:service-account-key-create POST": Row(
+        method="post",
+        args=lambda c: [_service_account(c).pk],
+        data=lambda c: {
+            "name": "matrix",
+            "scopes": ["view_users"],
+            "expires_at": _in_ten_days(c),
+        },
+        statuses=api(201, reseller2_admin=404, end_user=404, help_desk=403),
+        unchanged=_service_accounts,
         api=True,
     ),
 }

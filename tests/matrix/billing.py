@@ -153,4 +153,16 @@ ROWS = {
     "billing:statement_pdf": Row(
         args=lambda cast: [issued_invoice(cast).customer_id], statuses=SEES_CUSTOMER_ONE_BILLING
     ),
+    # The issuer's money reports (Reseller One's own business).
+    "billing:report_receivables": Row(
+        args=lambda cast: [issued_invoice(cast).issuer_id], statuses=KEEPS_RESELLER_ONE_OFFERS
+    ),
+    "billing:report_revenue": Row(
+        args=lambda cast: [issued_invoice(cast).issuer_id], statuses=KEEPS_RESELLER_ONE_OFFERS
+    ),
+    "billing:report_journal": Row(
+        args=lambda cast: [issued_invoice(cast).issuer_id],
+        query="?period=2026-12&format=csv",
+        statuses=KEEPS_RESELLER_ONE_OFFERS,
+    ),
 }

@@ -142,6 +142,30 @@ def _end_user_services(cast):
     return sorted(cast.end_user.services.values_list("subscription_id", flat=True))
 
 
+def _webhook(cast):
+    from tests.matrix.api import _webhook
+
+    return _webhook(cast)
+
+
+def _service_account(cast):
+    from tests.matrix.api import _service_account
+
+    return _service_account(cast)
+
+
+def _webhook_delivery(cast):
+    from tests.matrix.api import _webhook_delivery
+
+    return _webhook_delivery(cast)
+
+
+def _webhooks(cast):
+    from tests.matrix.api import _webhooks
+
+    return _webhooks(cast)
+
+
 ROWS: dict[str, Row] = {
     "customers:list": Row(),
     "customers:detail": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),
@@ -254,6 +278,30 @@ ROWS: dict[str, Row] = {
         args=lambda cast: [cast.customer.pk, _end_user_grant(cast).pk],
         statuses=as_post(CHANGES_CUSTOMER_ONE),
         unchanged=_state,
+    ),
+    # Service accounts: those who create users and grant roles on the customer.
+    "customers:service_accounts": Row(
+        args=lambda c: [c.customer.pk], statuses=CHANGES_CUSTOMER_ONE
+    ),
+    "customers:service_account_keys": Row(
+        args=lambda c: [c.customer.pk, _service_account(c).pk], statuses=CHANGES_CUSTOMER_ONE
+    ),
+    # Webhooks: the customer's administrators; Help Desk sees the customer, not these.
+    "customers:webhooks": Row(args=lambda c: [c.customer.pk], statuses=CHANGES_CUSTOMER_ONE),
+    "customers:webhook_detail": Row(
+        args=lambda c: [c.customer.pk, _webhook(c).pk], statuses=CHANGES_CUSTOMER_ONE
+    ),
+    "customers:webhook_delete": Row(
+        method="post",
+        args=lambda c: [c.customer.pk, _webhook(c).pk],
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_webhooks,
+    ),
+    "customers:webhook_delivery_resend": Row(
+        method="post",
+        args=lambda c: [c.customer.pk, _webhook_delivery(c).pk],
+        statuses=as_post(CHANGES_CUSTOMER_ONE),
+        unchanged=_webhooks,
     ),
     "customers:users": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE_USERS),
     "customers:jobs": Row(args=lambda cast: [cast.customer.pk], statuses=SEES_CUSTOMER_ONE),

@@ -107,7 +107,7 @@ def _run(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0023_historicaluser_start_and_end_dates"),
+        ("customers", "0024_user_language_db_default"),
     ]
 
     operations = [
