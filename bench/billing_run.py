@@ -79,14 +79,15 @@ def seed(customers_wanted: int) -> int:
     if service is not None:
         return service.pk
     started = time.perf_counter()
-    seed_scale(organisations=int(customers_wanted * 1.03) + 10, users=0, prefix=prefix)
+    if not Organisation.objects.filter(code__startswith=prefix).exists():  # a seed cut short
+        seed_scale(organisations=int(customers_wanted * 1.03) + 10, users=0, prefix=prefix)
     customers = list(
         Organisation.objects.filter(
             code__startswith=prefix, is_reseller=False, parent__isnull=False
         ).order_by("pk")[:customers_wanted]
     )
     service = Service.objects.create(
-        code=f"{prefix}SVC", name="Bench mail", service_type="security_group"
+        code=f"{prefix}SVC", name=f"Bench mail {customers_wanted}", service_type="security_group"
     )
     plan = Plan.objects.create(service=service, name="Standard", price_per_user_month=PRICE)
     VatRate.objects.get_or_create(
@@ -181,6 +182,12 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     service = seed(args.customers)
+    # Only this N's customers are postpaid (one database may hold several seeds).
+    seeded = BillingAccount.objects.filter(organisation__code__startswith="BR")
+    seeded.update(billing_mode=BillingMode.PREPAID)
+    seeded.filter(organisation__code__startswith=f"BR{args.customers}X").update(
+        billing_mode=BillingMode.POSTPAID
+    )
     ours, theirs = [], []
     drafted = queries = rows = 0
     for _ in range(args.rounds):

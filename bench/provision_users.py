@@ -134,11 +134,13 @@ def clean_up(config, scratch: str, made: dict) -> None:
     provider = made.get("provider")
     if provider is not None:
         from core.models import Job
+        from core.scoping import within
         from customers.models import Organisation, User
 
-        Job.objects.filter(organisation__tree_id=provider.tree_id).delete()
-        User.objects.filter(organisation__tree_id=provider.tree_id).delete()
-        Organisation.objects.filter(tree_id=provider.tree_id).order_by("-level").delete()
+        provider.refresh_from_db()
+        Job.objects.filter(within(provider, "organisation__")).delete()
+        User.objects.filter(within(provider, "organisation__")).delete()
+        Organisation.objects.filter(within(provider)).order_by("-tree_id", "-level").delete()
 
 
 def main() -> None:

@@ -45,6 +45,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from core.actors import SYSTEM  # noqa: E402
+from core.scoping import within  # noqa: E402
 from customers.actions.roles import grant_role  # noqa: E402
 from customers.management.scale import seed_scale  # noqa: E402
 from customers.models import Organisation, Role, User  # noqa: E402
@@ -108,11 +109,7 @@ def prepare(size: int, users_per_org: int) -> tuple[Organisation, Organisation, 
 def measure(size: int, users_per_org: int, seconds: float) -> str:
     root, reseller, admin, seeding = prepare(size, users_per_org)
     # Known in advance, outside the timing: the ids of the reseller's subtree.
-    subtree_ids = list(
-        Organisation.objects.filter(
-            tree_id=reseller.tree_id, lft__gte=reseller.lft, lft__lte=reseller.rght
-        ).values_list("pk", flat=True)
-    )
+    subtree_ids = list(Organisation.objects.filter(within(reseller)).values_list("pk", flat=True))
 
     def scoped():
         fresh = User.objects.get(pk=admin.pk)  # a new request: nothing cached
@@ -135,7 +132,7 @@ def measure(size: int, users_per_org: int, seconds: float) -> str:
     if baseline_plan != "index" and size >= 10_000:
         raise SystemExit(f"The baseline scans every organisation at {size}: not a fair baseline.")
     scoped_time, baseline_time = timed_pair(scoped, baseline, seconds=seconds)
-    users = User.objects.filter(organisation__tree_id=root.tree_id).count()
+    users = User.objects.filter(within(root, "organisation__")).count()
     return (
         f"{size:>14} {users:>10} {seeding:>10.1f} {len(queries) - 1:>8} {scoped_plan:>12} "
         f"{baseline_plan:>14} "

@@ -91,9 +91,9 @@ def prepare(size: int) -> tuple[Organisation, float]:
 
 def measure(size: int) -> list[str]:
     root, seeding = prepare(size)
-    resellers = Organisation.objects.filter(tree_id=root.tree_id, is_reseller=True, level=1)
-    first = resellers.order_by("lft").first()
-    last = resellers.order_by("-lft").first()
+    resellers = Organisation.objects.filter(parent=root, is_reseller=True)
+    first = resellers.order_by("tree_id").first()
+    last = resellers.order_by("-tree_id").first()
     customer = first.get_children().filter(is_reseller=False).first()
     writes = {
         "create": lambda: create_organisation(actor=SYSTEM, parent=first, name="Bench new"),

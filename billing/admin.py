@@ -6,13 +6,23 @@ from django.contrib import admin
 from billing.models import (
     BillingAccount,
     BillingSettings,
+    CreditNote,
+    CreditNoteLine,
     CreditQuota,
+    DocumentSequence,
+    Invoice,
+    InvoiceLine,
     LicenceReminder,
+    Payment,
+    PaymentAllocation,
     Purchase,
+    ReportSubscription,
     StorageRegion,
     Transaction,
     UnitOffer,
+    UsageRollup,
     UsageSnapshot,
+    VatRate,
 )
 
 
@@ -76,3 +86,67 @@ class BillingSettingsAdmin(ReadOnlyAdmin):
 @admin.register(StorageRegion)
 class StorageRegionAdmin(ReadOnlyAdmin):
     list_display = ["name", "provider"]
+
+
+@admin.register(VatRate)
+class VatRateAdmin(admin.ModelAdmin):
+    """The VAT rate table the provider keeps: a new rate is a new row from its date on (rows
+    of the past stay, so old invoices can be checked against them)."""
+
+    list_display = ["country", "rate", "valid_from"]
+    list_filter = ["country"]
+    ordering = ["country", "-valid_from"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["number", "customer", "issuer", "period_start", "status", "total", "currency"]
+    list_filter = ["status", "tax_treatment"]
+    list_select_related = ["customer", "issuer"]
+    search_fields = ["number", "customer__name", "customer__code"]
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyAdmin):
+    list_display = ["number", "invoice", "customer", "issued_on", "total", "reason"]
+    list_select_related = ["invoice", "customer"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["received_on", "customer", "amount", "currency", "method", "reference"]
+    list_select_related = ["customer"]
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(ReadOnlyAdmin):
+    list_display = ["invoice", "position", "description", "net", "vat_rate", "vat"]
+    list_select_related = ["invoice"]
+
+
+@admin.register(CreditNoteLine)
+class CreditNoteLineAdmin(ReadOnlyAdmin):
+    list_display = ["credit_note", "description", "net", "vat"]
+    list_select_related = ["credit_note"]
+
+
+@admin.register(DocumentSequence)
+class DocumentSequenceAdmin(ReadOnlyAdmin):
+    list_display = ["issuer", "kind", "year", "next_number"]
+    list_select_related = ["issuer"]
+
+
+@admin.register(PaymentAllocation)
+class PaymentAllocationAdmin(ReadOnlyAdmin):
+    list_display = ["payment", "invoice", "amount"]
+    list_select_related = ["payment", "invoice"]
+
+
+@admin.register(UsageRollup)
+class UsageRollupAdmin(ReadOnlyAdmin):
+    pass
+
+
+@admin.register(ReportSubscription)
+class ReportSubscriptionAdmin(ReadOnlyAdmin):
+    pass

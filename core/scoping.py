@@ -2,9 +2,10 @@
 
 Every grant is a django-guardian object permission on an organisation (direct foreign-key
 rows, ``OrganisationUserObjectPermission``) and holds on that organisation's whole subtree.
-A subtree is an MPTT range ``(tree_id, lft, rght)``, so "everything the user may view" is a
-union of ranges: one query fetches every range the user holds, for every permission at once,
-and the result is cached on the user object, which Django builds afresh for each request.
+A subtree is an MPTT range ``(tree_id, lft, rght)``, or a provider's whole forest (below), so
+"everything the user may view" is a union of ranges: one query fetches every range the user
+holds, for every permission at once, and the result is cached on the user object, which Django
+builds afresh for each request.
 
 Models opt in with two class attributes:
 
@@ -46,20 +47,52 @@ _CACHE_ATTRIBUTE = "_canopy_scope"
 _LIMITS_ATTRIBUTE = "_canopy_limits"
 EVERYTHING = "__all__"
 
+# The organisations are a forest of django-mptt trees, not one tree per provider: a write
+# renumbers only the tree it happens in. A provider's tree id is a multiple of FOREST_SPAN and
+# its tree holds the provider alone; each organisation directly below it (a reseller or a
+# customer) roots a tree of its own, with an id among the next FOREST_SPAN - 1. "Below the
+# provider" is then the tree-id range [provider's id, provider's id + FOREST_SPAN), which the
+# (tree_id, lft) index serves as it serves a subtree.
+FOREST_SPAN = 1_000_000
+
+
+def forest_of(tree_id: int) -> int:
+    """The tree id of the provider whose forest holds tree ``tree_id``."""
+    return tree_id - tree_id % FOREST_SPAN
+
+
+def is_forest_root(tree_id: int) -> bool:
+    """Is ``tree_id`` a provider's own tree (whose subtree is its whole forest)?"""
+    return tree_id % FOREST_SPAN == 0
+
 
 @dataclass(frozen=True, order=True)
 class SubtreeRange:
-    """One organisation's subtree: every node with the same tree and lft inside [lft, rght]."""
+    """One organisation's subtree: every node with the same tree and lft inside [lft, rght];
+    a provider's: every tree of its forest."""
 
     tree_id: int
     lft: int
     rght: int
 
+    @property
+    def whole_forest(self) -> bool:
+        return is_forest_root(self.tree_id)
+
     def contains(self, tree_id: int, lft: int) -> bool:
+        if self.whole_forest:
+            return self.tree_id <= tree_id < self.tree_id + FOREST_SPAN
         return tree_id == self.tree_id and self.lft <= lft <= self.rght
 
     def q(self, path: str = "") -> Q:
         """A filter for organisations (reached through ``path``) inside this subtree."""
+        if self.whole_forest:
+            return Q(
+                **{
+                    f"{path}tree_id__gte": self.tree_id,
+                    f"{path}tree_id__lt": self.tree_id + FOREST_SPAN,
+                }
+            )
         return Q(
             **{
                 f"{path}tree_id": self.tree_id,
@@ -127,7 +160,7 @@ def _merge(ranges: set[SubtreeRange]) -> tuple[SubtreeRange, ...]:
     merged: list[SubtreeRange] = []
     for candidate in sorted(ranges):
         last = merged[-1] if merged else None
-        if last and last.tree_id == candidate.tree_id and candidate.rght <= last.rght:
+        if last and last.contains(candidate.tree_id, candidate.lft):
             continue
         merged.append(candidate)
     return tuple(merged)
@@ -229,14 +262,16 @@ def effective_codenames(user, organisation: Organisation) -> set[str]:
         return {"__superuser__"}
     if user is None or user.pk is None:
         return set()
+    in_tree = Q(
+        content_object__tree_id=organisation.tree_id,
+        content_object__lft__lte=organisation.lft,
+        content_object__rght__gte=organisation.lft,
+    )
+    # The provider roots a tree of its own: its grants hold on every tree of its forest.
+    on_provider = Q(content_object__tree_id=forest_of(organisation.tree_id))
     return set(
         _model("OrganisationUserObjectPermission")
-        .objects.filter(
-            user_id=user.pk,
-            content_object__tree_id=organisation.tree_id,
-            content_object__lft__lte=organisation.lft,
-            content_object__rght__gte=organisation.lft,
-        )
+        .objects.filter(in_tree | on_provider, user_id=user.pk)
         .values_list("permission__codename", flat=True)
     )
 

@@ -173,7 +173,21 @@ def rdn_value(dn: str) -> str:
 
 
 def dn_key(dn: str) -> DnKey:
-    """A normalised, hashable form of `dn` for comparisons (AD compares DNs ignoring case)."""
+    """A normalised, hashable form of `dn` for comparisons (AD compares DNs ignoring case).
+
+    A DN without escapes, quotes or multi-valued RDNs (nearly all of them) takes a fast
+    path: a reconcile of 10,000 accounts compares tens of thousands of DNs."""
+    if not any(char in dn for char in '\\"+'):
+        if not dn:
+            return ()
+        key = []
+        for part in dn.split(","):
+            attr, equals, value = part.partition("=")
+            if not equals:
+                break  # not a DN we can read simply: the full parser says why
+            key.append(((attr.strip().casefold(), value.strip(" ").casefold()),))
+        else:
+            return tuple(key)
     return tuple(
         tuple(sorted((attr.casefold(), value.casefold()) for attr, value in parse_rdn(part)))
         for part in split_dn(dn)

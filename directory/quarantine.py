@@ -92,27 +92,61 @@ def quarantine_dn(tenant_dn: str) -> str:
     return ou_dn(tenant_dn, QUARANTINE_OU)
 
 
+@dataclass
+class LevelRead:
+    """One level of a tenant's OU a caller has read already (in pages, for its own work):
+    the accounts and groups on it the walk below should consider, and the containers on it
+    to descend into. `accounts_and_groups_below` then does not read that level again."""
+
+    found: list[Found]
+    containers: list[str]
+
+
+def is_container(entry: Entry) -> bool:
+    classes = {str(value).lower() for value in entry["attributes"].get("objectClass", [])}
+    return not classes & {"user", "group"}
+
+
+def level_pages(conn: Connection, parent_dn: str, page_size: int = ops.DEFAULT_PAGE_SIZE):
+    """The accounts, groups and containers directly below `parent_dn`, a page at a time,
+    with what `Found` and `directory.Account` need. Raises `NoSuchObjectError` if
+    `parent_dn` does not exist."""
+    return ops.search_pages(
+        conn, parent_dn, _LEVEL_FILTER, scope=LEVEL, attributes=_READ, page_size=page_size
+    )
+
+
 def accounts_and_groups_below(
-    conn: Connection, tenant_dn: str, *, skip: list[str] | tuple[str, ...] = ()
+    conn: Connection,
+    tenant_dn: str,
+    *,
+    skip: list[str] | tuple[str, ...] = (),
+    already: dict[str, LevelRead] | None = None,
 ) -> list[Found]:
     """Every account and group anywhere below `tenant_dn`, except below the DNs in `skip`
     (a child tenant's OU, the Quarantine OU). Read one level at a time, so a skipped subtree
-    (a reseller's customers, thousands of accounts) is never read at all. Raises
-    `NoSuchObjectError` if `tenant_dn` does not exist."""
+    (a reseller's customers, thousands of accounts) is never read at all; a level in
+    `already` (keyed by its DN) is taken as the caller read it. Raises `NoSuchObjectError`
+    if `tenant_dn` does not exist."""
     skipped = {dn_key(dn) for dn in skip}
+    done = {dn_key(dn): level for dn, level in (already or {}).items()}
     found: list[Found] = []
     pending = [tenant_dn]
     while pending:
         parent = pending.pop()
+        level = done.get(dn_key(parent))
+        if level is not None:
+            found.extend(level.found)
+            pending.extend(dn for dn in level.containers if dn_key(dn) not in skipped)
+            continue
         try:
-            entries = ops.search(conn, parent, _LEVEL_FILTER, scope=LEVEL, attributes=_READ)
+            pages = list(level_pages(conn, parent))
         except NoSuchObjectError:
             if parent == tenant_dn:
                 raise
             continue  # moved or deleted while we looked
-        for entry in entries:
-            classes = {str(v).lower() for v in entry["attributes"].get("objectClass", [])}
-            if classes & {"user", "group"}:
+        for entry in (entry for page in pages for entry in page):
+            if not is_container(entry):
                 found.append(Found.from_entry(entry))
             elif dn_key(entry["dn"]) not in skipped:
                 pending.append(entry["dn"])

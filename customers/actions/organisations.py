@@ -153,13 +153,24 @@ def hold_reseller_service(organisation: Organisation) -> None:
         )
 
 
-def lock_tree(node: Organisation) -> Organisation:
-    """Lock the tree's root row and return ``node`` with fresh tree values.
+def lock_tree(node: Organisation, *others: Organisation) -> Organisation:
+    """Lock the root row of ``node``'s tree (and of each of ``others``') and return ``node``
+    with fresh tree values.
 
     django-mptt computes new positions from the parent's ``rght`` in memory; two inserts in
-    one tree at once would both use the same value. The root lock serialises them.
+    one tree at once would both use the same value. The root lock serialises them, per tree
+    only: each organisation directly below the provider roots its own tree, so writes under
+    different resellers do not wait for each other. The provider's tree is the provider
+    alone; its lock serialises the choice of a new top-level tree's id. Several trees are
+    locked in tree-id order, so two moves in opposite directions cannot deadlock.
     """
-    Organisation.objects.select_for_update().filter(tree_id=node.tree_id, level=0).first()
+    tree_ids = sorted({n.tree_id for n in (node, *others)})
+    list(
+        Organisation.objects.select_for_update()
+        .filter(tree_id__in=tree_ids, tree_parent__isnull=True)
+        .order_by("tree_id")
+        .values_list("pk", flat=True)
+    )
     return Organisation.objects.get(pk=node.pk)
 
 
@@ -369,9 +380,7 @@ def _move_problem(organisation: Organisation, new_parent: Organisation) -> str |
             "name": organisation.name,
             "parent": new_parent.name,
         }
-    if new_parent.tree_id == organisation.tree_id and organisation.lft <= new_parent.lft <= (
-        organisation.rght
-    ):
+    if organisation.holds(new_parent):
         return _("An organisation cannot be moved below itself or its own customers.")
     if not (new_parent.is_reseller or new_parent.is_provider):
         return _("%(name)s is not a reseller: only resellers have customers.") % {
@@ -407,7 +416,7 @@ def move_organisation(*, actor: Any, organisation: Organisation, new_parent: Org
         and has_permission(actor, "add_customer", new_parent)
     ):
         raise PermissionDenied(_("You may not move this organisation there."))
-    organisation = lock_tree(organisation)
+    organisation = lock_tree(organisation, new_parent)
     new_parent = Organisation.objects.get(pk=new_parent.pk)
     problem = _move_problem(organisation, new_parent)
     if problem:
@@ -422,8 +431,8 @@ def move_organisation(*, actor: Any, organisation: Organisation, new_parent: Org
             check_service_allocation(organisation, subscription.service_id, subscription.user_limit)
     except ValidationError as error:
         raise ValidationError({"new_parent": error.messages}) from error
-    organisation.parent = before
-    organisation.move_to(new_parent, "last-child")
+    # Organisation.save moves it in django-mptt's forest: into the new parent's tree, or to a
+    # tree of its own when the new parent is the provider.
     organisation._history_user = recorded_user(actor)
     organisation._change_reason = f"Moved from {before.name} to {new_parent.name}"
     organisation.save()

@@ -70,9 +70,7 @@ def grant_role(*, actor: Any, user: User, organisation: Organisation, role: Role
     # Fresh tree values: instances loaded earlier may predate inserts elsewhere in the tree.
     home = Organisation.objects.filter(pk=user.organisation_id).first()
     organisation.refresh_from_db(fields=["tree_id", "lft", "rght"])
-    if home is None or not (
-        home.tree_id == organisation.tree_id and home.lft <= organisation.lft <= home.rght
-    ):
+    if home is None or not home.holds(organisation):
         # People hold roles on their own organisation or on organisations below it.
         raise ValidationError(_("Roles can only be granted to users of this organisation."))
     grant, created = RoleGrant.objects.get_or_create(

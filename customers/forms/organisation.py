@@ -53,7 +53,7 @@ def eligible_parents(user: User):
 
 class ParentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Organisation) -> str:
-        return f"{'— ' * obj.level}{obj.name} ({obj.code})"
+        return f"{'— ' * obj.depth}{obj.name} ({obj.code})"
 
 
 class RoleChoiceField(forms.ModelMultipleChoiceField):

@@ -1,8 +1,10 @@
 """Bulk data for benchmarks: a whole tenant tree written with bulk inserts.
 
-Saving 100,000 MPTT nodes one by one would rewrite ``lft``/``rght`` of half the tree on every
-insert. Here the shape is planned in memory, nested-set numbers assigned by one walk, and rows
-inserted level by level (parents first, so their primary keys exist) in large batches.
+Saving 100,000 MPTT nodes one by one would rewrite ``lft``/``rght`` of a tree on every
+insert. Here the shape is planned in memory, nested-set numbers assigned by one walk per tree
+(the provider alone in its own, each organisation directly below it rooting one of its
+forest's: ``core.scoping.FOREST_SPAN``), and rows inserted level by level (parents first, so
+their primary keys exist) in large batches.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import F
 
 from core.actors import SYSTEM
+from core.scoping import within
 from customers.actions.roles import grant_role
 from customers.management.demo import fresh_password
 from customers.models import (
@@ -36,6 +39,8 @@ class PlannedNode:
     is_reseller: bool
     level: int
     children: list[PlannedNode] = field(default_factory=list)
+    tree: int = 0  # which tree of the forest: 0 the provider's, k the k-th top-level one's
+    tree_level: int = 0
     lft: int = 0
     rght: int = 0
     row: Organisation | None = None
@@ -57,21 +62,23 @@ def plan_tree(prefix: str, organisations: int, fanout: int = 50) -> PlannedNode:
         parent.children.append(
             PlannedNode(f"{prefix}C{n}", f"{prefix} Customer {n}", False, parent.level + 1)
         )
-    _number(root)
+    root.lft, root.rght = 1, 2
+    for tree, top in enumerate(root.children, start=1):
+        _number(top, tree)
     return root
 
 
-def _number(root: PlannedNode) -> None:
-    """Assign nested-set numbers without recursion (the tree can be deep)."""
+def _number(top: PlannedNode, tree: int) -> None:
+    """Assign one tree's nested-set numbers without recursion (the tree can be deep)."""
     counter = 1
-    stack: list[tuple[PlannedNode, bool]] = [(root, False)]
+    stack: list[tuple[PlannedNode, bool]] = [(top, False)]
     while stack:
         node, done = stack.pop()
         if done:
             node.rght = counter
             counter += 1
             continue
-        node.lft = counter
+        node.lft, node.tree, node.tree_level = counter, tree, node.level - 1
         counter += 1
         stack.append((node, True))
         stack.extend((child, False) for child in reversed(node.children))
@@ -95,7 +102,7 @@ def seed_scale(
 ) -> Organisation:
     """Insert a tree of ``organisations`` nodes and ``users`` users spread over customers."""
     report = progress or (lambda stage, done, total: None)
-    tree_id = (Organisation.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
+    forest = Organisation.objects.next_tree_id(None)
     root = plan_tree(prefix, organisations)
     allowed = list(Role.objects.filter(name__in=["Customer Admin", "Help Desk", "User"]))
     done = 0
@@ -107,10 +114,11 @@ def seed_scale(
                 name=node.name,
                 is_reseller=node.is_reseller,
                 parent=parent.row if parent else None,
-                tree_id=tree_id,
+                tree_parent=parent.row if parent and parent is not root else None,
+                tree_id=forest + node.tree,
                 lft=node.lft,
                 rght=node.rght,
-                level=node.level,
+                level=node.tree_level,
             )
             for node, parent in level
         ]
@@ -179,7 +187,8 @@ def mid_size_reseller(root: Organisation) -> Organisation:
     """The reseller whose subtree is the median size among the tree's resellers: what a
     typical reseller admin sees, neither the smallest nor the nested giant."""
     resellers = list(
-        Organisation.objects.filter(tree_id=root.tree_id, is_reseller=True, level__gt=0)
+        Organisation.objects.filter(within(root), is_reseller=True)
+        .exclude(pk=root.pk)
         .annotate(size=F("rght") - F("lft"))
         .order_by("size", "lft")
     )

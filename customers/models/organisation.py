@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
+from django.db.models import Max, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 from django.urls import reverse
@@ -15,7 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from mptt.models import MPTTModel, TreeForeignKey
 from simple_history.models import HistoricalRecords
 
-from core.scoping import RestrictedManager, ScopedTreeQuerySet
+from core.scoping import (
+    FOREST_SPAN,
+    RestrictedManager,
+    ScopedTreeQuerySet,
+    SubtreeRange,
+    forest_of,
+    is_forest_root,
+)
 from customers.models.branding import Theme
 from customers.models.history import ActingHistory
 from customers.models.indexes import PostgresGistIndex, trigram_index
@@ -58,6 +66,92 @@ class Tag(models.Model):
 class OrganisationManager(RestrictedManager.from_queryset(ScopedTreeQuerySet)):
     """Default manager: a tree manager whose querysets can be restricted to a user's scope."""
 
+    def next_tree_id(self, provider: Organisation | None) -> int:
+        """A free tree id: the next provider's forest (``provider`` None), or the next tree
+        of ``provider``'s forest. Call with the provider's row locked (``lock_tree``)."""
+        if provider is None:
+            top = self.aggregate(top=Max("tree_id"))["top"] or 0
+            return forest_of(top) + FOREST_SPAN
+        forest = forest_of(provider.tree_id)
+        top = self.filter(tree_id__gte=forest, tree_id__lt=forest + FOREST_SPAN).aggregate(
+            top=Max("tree_id")
+        )["top"]
+        tree_id = (top or forest) + 1
+        if tree_id >= forest + FOREST_SPAN:
+            raise ValueError(f"{provider} has no free tree id left.")
+        return tree_id
+
+    def _get_next_tree_id(self):
+        # django-mptt's own choice (the highest id + 1) would put a tree outside its forest;
+        # Organisation.save places every root before mptt looks.
+        raise RuntimeError("Organisation trees are placed by Organisation.save (the forest).")
+
+    def rebuild(self, batch_size: int = 1000, **filters) -> None:
+        """Rebuild every tree from the ``parent`` links: the tree parents first (none for a
+        provider and for what is directly below one), then each tree's nested-set numbers.
+        A root keeps its tree id when it is already a right one; others get a free one."""
+        if filters:
+            raise ValueError("Organisation trees are rebuilt whole.")
+        rows = {o.pk: o for o in self.all().order_by("tree_id", "lft", "pk")}
+        by_parent: dict[int | None, list[Organisation]] = {}
+        for row in rows.values():
+            by_parent.setdefault(row.parent_id, []).append(row)
+        taken: set[int] = set()
+        providers = by_parent.get(None, [])
+        for provider in providers:
+            if (
+                not provider.tree_id
+                or not is_forest_root(provider.tree_id)
+                or (provider.tree_id in taken)
+            ):
+                provider.tree_id = 0
+            taken.add(provider.tree_id)
+        next_forest = max(taken | {0})
+        for provider in providers:
+            if provider.tree_id == 0:
+                next_forest = forest_of(next_forest) + FOREST_SPAN
+                provider.tree_id = next_forest
+                taken.add(next_forest)
+        updated: list[Organisation] = []
+
+        def number(node: Organisation, tree_id: int, left: int, level: int) -> int:
+            # Recursion is fine: the hierarchy is a few levels deep.
+            node.tree_id, node.lft, node.level = tree_id, left, level
+            right = left + 1
+            for child in by_parent.get(node.pk, []):
+                child.tree_parent_id = node.pk
+                right = number(child, tree_id, right, level + 1) + 1
+            node.rght = right
+            updated.append(node)
+            return right
+
+        for provider in providers:
+            forest = provider.tree_id
+            provider.tree_parent_id, provider.lft, provider.rght, provider.level = None, 1, 2, 0
+            tops = by_parent.get(provider.pk, [])
+            kept: dict[int, Organisation] = {}
+            for top in tops:
+                if forest < top.tree_id < forest + FOREST_SPAN and top.tree_id not in kept:
+                    kept[top.tree_id] = top
+            following = max([forest, *kept])
+            for top in tops:
+                if kept.get(top.tree_id) is not top:
+                    following += 1
+                    top.tree_id = following
+                top.tree_parent_id = None
+                number(top, top.tree_id, 1, 0)
+        # First the providers, and every other row below its parent for now, so no two roots
+        # share a tree id in between (the unique index checks row by row); then the rest.
+        self.bulk_update(providers, ["tree_id", "tree_parent", "lft", "rght", "level"])
+        for row in updated:
+            row._final_tree_parent_id, row.tree_parent_id = row.tree_parent_id, row.parent_id
+        self.bulk_update(updated, ["tree_parent"], batch_size=batch_size)
+        for row in updated:
+            row.tree_parent_id = row._final_tree_parent_id
+        self.bulk_update(
+            updated, ["tree_id", "tree_parent", "lft", "rght", "level"], batch_size=batch_size
+        )
+
 
 class Organisation(MPTTModel):
     """A tenant: the provider (root), a reseller, or a customer.
@@ -66,8 +160,20 @@ class Organisation(MPTTModel):
     subtree; see ``core.scoping``.
     """
 
-    parent = TreeForeignKey(
+    # The business parent: the provider, reseller or sub-reseller this one belongs to.
+    parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    # django-mptt's parent: the same, except that whatever sits directly below a provider
+    # roots a tree of its own (None here), so a write renumbers one reseller's tree, not the
+    # provider's 100,000 organisations (see core.scoping.FOREST_SPAN). Kept by save().
+    tree_parent = TreeForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="tree_children",
     )
     code = models.CharField(
         _("Code"),
@@ -211,7 +317,8 @@ class Organisation(MPTTModel):
     )
 
     history = HistoricalRecords(
-        excluded_fields=["lft", "rght", "tree_id", "level", "updated"], bases=[ActingHistory]
+        excluded_fields=["lft", "rght", "tree_id", "level", "tree_parent", "updated"],
+        bases=[ActingHistory],
     )
 
     objects = OrganisationManager()
@@ -224,8 +331,19 @@ class Organisation(MPTTModel):
     }
     scope_path = ""
 
+    class MPTTMeta:
+        parent_attr = "tree_parent"
+
     class Meta:
         ordering = ["tree_id", "lft"]
+        constraints = [
+            # One root per tree: two writes that picked the same new tree id fail, not merge.
+            models.UniqueConstraint(
+                fields=["tree_id"],
+                condition=Q(tree_parent__isnull=True),
+                name="organisation_one_root_per_tree",
+            ),
+        ]
         indexes = [
             # django-mptt adds this index to the model at runtime only, so no migration ever
             # created it; declared here it is migrated (and mptt does not add a second one).
@@ -274,6 +392,109 @@ class Organisation(MPTTModel):
     def get_absolute_url(self) -> str:
         return reverse("customers:detail", args=[self.pk])
 
+    # ---- The forest: business parent -> django-mptt's tree parent -------------------------
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded_parent_id = self.__dict__.get("parent_id")
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "parent" in fields or "parent_id" in fields:
+            self._loaded_parent_id = self.__dict__.get("parent_id")
+
+    def save(self, *args, **kwargs) -> None:
+        self._place_in_forest()
+        super().save(*args, **kwargs)
+        self._loaded_parent_id = self.parent_id
+
+    def _place_in_forest(self) -> None:
+        """Set ``tree_parent`` (and, for a new tree, its id) from ``parent`` before django-mptt
+        inserts or moves the node: below a reseller, the reseller's tree; directly below the
+        provider, a tree of its own in the provider's forest; a provider, a forest of its own.
+        Moves between trees are mptt's; becoming a top-level organisation is done here."""
+        adding = self._state.adding
+        if self.parent_id is None:
+            if not adding and not is_forest_root(self.tree_id):
+                raise ValueError("An organisation below a provider cannot become a provider.")
+            if adding and not self.lft:
+                self._new_root(Organisation.objects.next_tree_id(None))
+            return
+        if self.tree_parent_id == self.parent_id:
+            return
+        if self.tree_parent_id is None and not adding and self.parent_id == self._loaded_parent_id:
+            return  # a top-level organisation that stays where it is
+        if not adding and is_forest_root(self.tree_id):
+            raise ValueError("The provider is at the top of the hierarchy and cannot be moved.")
+        parent = self.parent
+        if parent.parent_id is not None:
+            if not adding and self.tree_parent_id is None:
+                # A root joins another tree: it stops being a root first, or for a moment
+                # two roots would share that tree's id (the unique index checks each row).
+                Organisation.objects.filter(pk=self.pk).update(tree_parent=parent)
+            self.tree_parent = parent  # mptt inserts or moves it into the parent's tree
+            return
+        # Directly below a provider: a tree of its own.
+        tree_id = Organisation.objects.next_tree_id(parent)
+        if adding:
+            self._new_root(tree_id)
+        elif self.tree_parent_id is not None:
+            self.refresh_from_db(fields=["lft", "rght", "tree_id", "level"])
+            Organisation._tree_manager._make_child_root_node(self, new_tree_id=tree_id)
+        elif forest_of(self.tree_id) != forest_of(tree_id):
+            # A whole top-level tree to another provider's forest: one id changes.
+            Organisation.objects.filter(tree_id=self.tree_id).update(tree_id=tree_id)
+            self.tree_id = tree_id
+
+    def move_to(self, target: Organisation, position: str = "last-child") -> None:
+        """Make this the last child of ``target`` (django-mptt's call, kept for the business
+        parent: the forest's tree parent follows in ``save``)."""
+        if position != "last-child":
+            raise ValueError("Organisations move only as the last child of their new parent.")
+        self.parent = target
+        self.save()
+
+    def _new_root(self, tree_id: int) -> None:
+        self.tree_parent = None
+        self.tree_id, self.lft, self.rght, self.level = tree_id, 1, 2, 0
+
+    @property
+    def depth(self) -> int:
+        """How far below its provider: 0 for the provider, 1 for a top-level reseller."""
+        if self.parent_id is None:
+            return 0
+        return self.level + 1
+
+    @property
+    def subtree(self) -> SubtreeRange:
+        """This organisation and everything below it, as the scoping API sees it."""
+        return SubtreeRange(self.tree_id, self.lft, self.rght)
+
+    def holds(self, other: Organisation) -> bool:
+        """Is ``other`` this organisation or below it?"""
+        return self.subtree.contains(other.tree_id, other.lft)
+
+    @property
+    def _roots_forest(self) -> bool:
+        """Is this a provider, whose subtree is its whole forest (not its one-node tree)?"""
+        return self.tree_id is not None and is_forest_root(self.tree_id)
+
+    def get_descendants(self, include_self: bool = False):
+        if not self._roots_forest:
+            return super().get_descendants(include_self=include_self)
+        below = self._tree_manager.filter(self.subtree.q())
+        return below if include_self else below.exclude(pk=self.pk)
+
+    def get_descendant_count(self) -> int:
+        if not self._roots_forest:
+            return super().get_descendant_count()
+        return self.get_descendants().count()
+
+    def get_children(self):
+        if not self._roots_forest:
+            return super().get_children()
+        return self._tree_manager.filter(parent=self)
+
     @property
     def kind(self) -> str:
         """Provider, Reseller or Customer: what this organisation is in the hierarchy."""
@@ -317,7 +538,9 @@ class Organisation(MPTTModel):
             f") SELECT id FROM up",
             [start],
         )
-        return self._tree_manager.filter(pk__in=chain).order_by("-lft" if ascending else "lft")
+        # A provider's tree id is below its forest's other trees: (tree_id, lft) is root first.
+        order = ["-tree_id", "-lft"] if ascending else ["tree_id", "lft"]
+        return self._tree_manager.filter(pk__in=chain).order_by(*order)
 
     @classmethod
     def ancestors_of(cls, organisations) -> list[Organisation]:

@@ -97,10 +97,7 @@ def build_tree(nodes: list[Organisation]) -> list[TreeNode]:
     stack: list[TreeNode] = []
     for organisation in nodes:
         node = TreeNode(organisation)
-        while stack and not (
-            stack[-1].organisation.tree_id == organisation.tree_id
-            and stack[-1].organisation.lft < organisation.lft < stack[-1].organisation.rght
-        ):
+        while stack and not stack[-1].organisation.holds(organisation):
             stack.pop()
         (stack[-1].children if stack else roots).append(node)
         stack.append(node)

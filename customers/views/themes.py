@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -229,25 +230,21 @@ def portal_host_remove(request, pk: int, host_pk: int):
 
 
 def theme_logo(request, pk: int, version: str):
-    """A theme's logo, to whoever's pages show it (their branding's theme: signed in, acting
-    or on the reseller's host name) and to those who may see its owner; a 404 to anyone else.
-    Served only as the image type found at upload, never sniffed, never as a page."""
+    """A theme's logo, for whoever has its URL: pages wearing the theme, the reseller's
+    sign-in page, and e-mails (a mail client is signed in nowhere). The URL's version is
+    keyed with SECRET_KEY and changes with the theme, so it is not guessed from the theme's
+    number and an old URL stops working; any other is a 404. Served only as the image type
+    found at upload, never sniffed, never as a page."""
     theme = Theme.objects.filter(pk=pk).exclude(logo_type="").first()
-    branding = branding_for(request)
-    shown = theme is not None and branding.get("theme_id") == str(theme.pk)
-    if theme is None or not (
-        shown
-        or (
-            request.user.is_authenticated
-            and Theme.objects.restrict(request.user, "view").filter(pk=pk).exists()
-        )
+    if (
+        theme is None
+        or not constant_time_compare(version, theme.version)
+        or theme.logo_type not in LOGO_TYPES.values()
     ):
-        raise Http404
-    if theme.logo_type not in LOGO_TYPES.values():
         raise Http404
     response = HttpResponse(bytes(theme.logo), content_type=theme.logo_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = 'inline; filename="logo"'
     # The URL names the theme's version: a changed logo is a new URL.
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

@@ -19,17 +19,22 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ldap3 import Connection
 
 from core.jobs import JobKind
 from core.models import DriftReport, Job, JobState
+from core.scoping import within
 from customers.models import Organisation, Status, User
 from directory import (
     Account,
     DirectoryError,
+    Found,
+    LevelRead,
+    NoSuchObjectError,
     ObjectSummary,
     account_differences,
     check_password_policy,
@@ -39,7 +44,8 @@ from directory import (
     find_account_by_upn,
     get_connection,
     get_members,
-    list_accounts,
+    is_container,
+    level_pages,
     list_upn_suffixes,
     ou_dn,
     parent_of,
@@ -55,6 +61,17 @@ from provisioning.models import DirectoryObject
 logger = logging.getLogger("provisioning.actions.reconcile")
 
 MISSING, DIFFERENT, EXTRA = "missing", "different", "extra"
+
+
+Progress = Callable[[int, int], None]
+
+
+class Member(NamedTuple):
+    """What the membership check needs of a matched account: its DN (as a key), for people."""
+
+    key: Any
+    username: str
+    is_admin: bool
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,7 @@ class _Checker:
         # Where the organisation's OU is now: its children are expected below it there, so
         # a renamed OU is one difference, not one per object inside it.
         self.org_dn = layout_.organisation_dn(self.organisation)
+        self.users_level: LevelRead | None = None
 
     @property
     def users_ou(self) -> str:
@@ -187,20 +205,49 @@ class _Checker:
             if domain.lower() not in have:
                 self.report.add(MISSING, "UPN suffix", domain)
 
-    def users(self) -> dict[int, Account]:
+    def users(self, progress: Progress | None = None) -> dict[int, Member]:
+        """Every account, compared a page at a time: the Users OU is read in pages of
+        accounts, each page's portal users fetched by GUID in one query, so memory holds a
+        page (and a small key per user), not the tenant. Users not found there are looked
+        for by GUID anywhere, then by UPN, as before."""
         org = self.organisation
         users_ou = self.users_ou
+        total = org.users.filter(is_service_account=False).count()
+        matched: dict[int, Member] = {}
+        level = LevelRead(found=[], containers=[])
         try:
-            in_ou = list_accounts(self.conn, users_ou)
-        except DirectoryError:
-            in_ou = []
-        by_guid = {account.guid: account for account in in_ou}
-        matched: dict[int, Account] = {}
+            for page in level_pages(self.conn, users_ou):
+                entries = []
+                for entry in page:
+                    if is_container(entry):
+                        level.containers.append(entry["dn"])
+                    elif "group" in {str(c).lower() for c in entry["attributes"]["objectClass"]}:
+                        level.found.append(Found.from_entry(entry))
+                    else:
+                        entries.append(entry)
+                portal = {
+                    user.directory_guid: user
+                    for user in org.users.filter(
+                        directory_guid__in=[entry["guid"] for entry in entries]
+                    ).select_related("organisation")
+                }
+                for entry in entries:
+                    user = portal.get(entry["guid"])
+                    if user is None:
+                        level.found.append(Found.from_entry(entry))
+                        continue
+                    self.match(user, Account.from_entry(entry), users_ou, matched)
+                if progress is not None:
+                    progress(len(matched), total)
+            self.users_level = level
+        except NoSuchObjectError:
+            pass  # the Users OU is missing: reported by sub_ous, every account below
         people = org.users.filter(is_service_account=False)  # no directory account
-        for user in people.select_related("organisation").order_by("pk"):
-            self.report.checked += 1
-            account = by_guid.get(user.directory_guid) if user.directory_guid else None
-            if account is None and user.directory_guid:
+        for user in people.select_related("organisation").order_by("pk").iterator(2000):
+            if user.pk in matched:
+                continue
+            account = None
+            if user.directory_guid:
                 account = find_account_by_guid(self.conn, user.directory_guid)
             if account is None:
                 account = find_account_by_upn(self.conn, steps.upn_of(user), base=users_ou)
@@ -212,17 +259,29 @@ class _Checker:
                         "deleted and made again by someone else",
                     )
             if account is None:
+                self.report.checked += 1
                 self.report.add(MISSING, "account", user.username, f"expected in {users_ou}")
                 continue
-            matched[user.pk] = account
-            self.account(user, account, users_ou)
+            self.match(user, account, users_ou, matched)
+        if progress is not None:
+            progress(len(matched), total)
         return matched
+
+    def match(self, user: User, account: Account, users_ou: str, matched: dict) -> None:
+        self.report.checked += 1
+        matched[user.pk] = Member(dn_key(account.dn), user.username, user.is_admin)
+        self.account(user, account, users_ou)
 
     def strays(self) -> None:
         """Accounts and groups anywhere in the organisation's OU the portal does not know
         (a repair quarantines them)."""
         try:
-            found, others = unknown_below(self.conn, self.org_dn, self.organisation)
+            found, others = unknown_below(
+                self.conn,
+                self.org_dn,
+                self.organisation,
+                already={self.users_ou: self.users_level} if self.users_level else None,
+            )
         except DirectoryError:
             return
         for stray in found:
@@ -256,19 +315,16 @@ class _Checker:
                 else "disabled, the portal says enabled",
             )
 
-    def memberships(
-        self, groups: dict[str, ObjectSummary | None], accounts: dict[int, Account]
-    ) -> None:
-        users = {user.pk: user for user in self.organisation.users.all()}
+    def memberships(self, groups: dict[str, ObjectSummary | None], members: dict[int, Member]):
         for key, admins_only in ((layout.KEY_ALL_USERS, False), (layout.KEY_ADMINS, True)):
             group = groups.get(key)
             if group is None:
                 continue
             name = group.cn or group.dn
             wanted = {
-                dn_key(account.dn): users[pk].username
-                for pk, account in accounts.items()
-                if users[pk].is_admin or not admins_only
+                member.key: member.username
+                for member in members.values()
+                if member.is_admin or not admins_only
             }
             have = {dn_key(dn): dn for dn in get_members(self.conn, group.dn)}
             for member_key, username in wanted.items():
@@ -279,9 +335,14 @@ class _Checker:
                     self.report.add(EXTRA, "membership", f"{dn} in {name}")
 
 
-def check_organisation(organisation: Organisation, conn: Connection | None = None) -> Report:
+def check_organisation(
+    organisation: Organisation,
+    conn: Connection | None = None,
+    progress: Progress | None = None,
+) -> Report:
     """Compare a provisioned organisation with the directory (reads only), on `conn` (a
-    job's connection) or the process's own."""
+    job's connection) or the process's own; ``progress(done, total)`` hears how many of its
+    accounts have been compared, after each page."""
     report = Report(organisation=organisation)
     if organisation.directory_guid is None:
         report.error = f"{organisation.name} is not provisioned in the directory; nothing to check."
@@ -298,7 +359,7 @@ def check_organisation(organisation: Organisation, conn: Connection | None = Non
         groups = checker.groups()
         checker.policy(groups.get(layout.KEY_ALL_USERS))
         checker.suffixes()
-        accounts = checker.users()
+        accounts = checker.users(progress)
         checker.memberships(groups, accounts)
         checker.strays()
     except DirectoryError as exc:
@@ -345,10 +406,8 @@ def request_reconciles(*, actor: Any, provider: Organisation, mode: str) -> int:
     if mode not in (RECONCILE_REPORT, RECONCILE_REPAIR):
         raise ValueError(f"a reconcile mode is report or repair, not {mode!r}")
     # The tree as it is now: organisations added since ``provider`` was read moved its edges.
-    tree = Organisation.objects.filter(pk=provider.pk).values("tree_id", "lft", "rght").get()
-    organisations = organisations_to_check().filter(
-        tree_id=tree["tree_id"], lft__gte=tree["lft"], rght__lte=tree["rght"]
-    )
+    tree = Organisation.objects.only("tree_id", "lft", "rght").get(pk=provider.pk)
+    organisations = organisations_to_check().filter(within(tree))
     busy = set(
         Job.objects.filter(
             kind=JobKind.RECONCILE,

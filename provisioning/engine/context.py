@@ -84,6 +84,15 @@ class StepContext:
         self._dirty["payload"] = self.job.payload
         self.flush(force=True)
 
+    def progress(self, done: int, total: int) -> None:
+        """Progress inside one long step (a reconcile reading 10,000 accounts): the job's
+        bar shows ``done`` of ``total`` while it runs, and this step counts as the last
+        unit, so the bar ends full when it is done. Written at most every FLUSH_SECONDS."""
+        self.steps_total = total + 1
+        self.steps_done = min(done, total)
+        self._dirty.update(steps_total=self.steps_total, steps_done=self.steps_done)
+        self.flush()
+
     def then(self, steps: list[Step]) -> None:
         """Run these steps right after the current one (for work discovered while running,
         such as one step per account found in an OU); the progress total grows with them."""

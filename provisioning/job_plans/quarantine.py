@@ -20,6 +20,7 @@ from core.models import Job, QuarantinedObject, QuarantineState
 from customers.models import Organisation, User
 from directory import (
     Found,
+    LevelRead,
     accounts_and_groups_below,
     delete_quarantined,
     dn_of,
@@ -54,7 +55,10 @@ def known_guids(organisation: Organisation) -> set[uuid.UUID]:
 
 
 def unknown_below(
-    conn: Connection, organisation_dn: str, organisation: Organisation
+    conn: Connection,
+    organisation_dn: str,
+    organisation: Organisation,
+    already: dict[str, LevelRead] | None = None,
 ) -> tuple[list[Found], list[Found]]:
     """Accounts and groups below the organisation's OU that it does not know, leaving out its
     customers' OUs (theirs to check) and its Quarantine OU (already set aside): (strays,
@@ -71,7 +75,7 @@ def unknown_below(
     known = known_guids(organisation)
     unknown = [
         found
-        for found in accounts_and_groups_below(conn, organisation_dn, skip=skip)
+        for found in accounts_and_groups_below(conn, organisation_dn, skip=skip, already=already)
         if found.guid not in known
     ]
     guids = [found.guid for found in unknown]

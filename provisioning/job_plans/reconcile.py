@@ -26,7 +26,7 @@ def reconcile(job: Job) -> list[Step]:
         ctx.note(f"{len(after.drift)} difference(s) left")
 
     def compare(ctx: StepContext) -> None:
-        report = check_organisation(organisation, ctx.conn)
+        report = check_organisation(organisation, ctx.conn, progress=ctx.progress)
         if report.error:
             ctx.note(report.error)
         ctx.state["drift_report"] = keep(report, job=job, repair=repair)

@@ -7,16 +7,23 @@ import pytest
 from django.utils import timezone
 
 from billing.actions.usage import run_daily_usage
+from billing.reports import usage
 from core.actors import SYSTEM
 from tests.billing.usage_data import give, mail_plan
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
-# Provider admin's dashboard: session, user, home organisation, the signed-in session's row,
-# scope, organisation counts, job counts, user count, recent jobs, and the usage summary's
-# two (the rollup; the snapshots of the top of the subtree).
-PROVIDER_DASHBOARD_QUERIES = 11
+# An admin's dashboard: session, user, home organisation, the signed-in session's row,
+# scope, organisation counts, drift, job counts, user count, recent jobs (a reseller admin's
+# one more), and the usage summary: one query over the snapshots of a subtree below
+# DIRECT_UP_TO organisations, two above it or for a provider's whole forest (the rollup,
+# the snapshots of the top).
+DASHBOARD_QUERIES = {
+    ("provider_admin", "rollup"): 12,
+    ("reseller_admin", "direct"): 12,
+    ("reseller_admin", "rollup"): 13,
+}
 
 
 def days():
@@ -59,21 +66,31 @@ def test_the_reports_entry_follows_the_organisation_acted_in(cast, login):
     assert 'href="/billing/' not in login(cast.help_desk).get("/").content.decode()
 
 
+@pytest.mark.parametrize("who, path", sorted(DASHBOARD_QUERIES))
 def test_the_dashboard_costs_the_same_queries_with_ten_times_the_customers(
-    cast, login, django_assert_num_queries
+    cast, login, django_assert_num_queries, monkeypatch, who, path
 ):
+    if path == "rollup":
+        monkeypatch.setattr(usage, "DIRECT_UP_TO", 0)
+    expected = DASHBOARD_QUERIES[(who, path)]
     snapshot_month(cast)
-    client = login(cast.provider_admin)
+    client = login(getattr(cast, who))
     client.get("/")  # sessions and caches warm
-    with django_assert_num_queries(PROVIDER_DASHBOARD_QUERIES):
+    with django_assert_num_queries(expected):
         client.get("/")
     for n in range(10):
         reseller = OrganisationFactory(
-            name=f"More {n}", code=f"MORE{n}", parent=cast.provider, is_reseller=True
+            name=f"More {n}", code=f"MORE{n}", parent=cast.reseller, is_reseller=True
         )
         give(OrganisationFactory(name=f"Sub {n}", code=f"SUB{n}", parent=reseller), 2)
     for day in days():
         run_daily_usage(day, actor=SYSTEM)
-    with django_assert_num_queries(PROVIDER_DASHBOARD_QUERIES):
+    with django_assert_num_queries(expected):
         page = client.get("/")
-    assert ("VPN", 30, 30) in summary(page)
+    # Customer One's 2 and Deep Customer's 3, 2 in each of ten more; the provider also 5 of
+    # Customer Two.
+    assert (
+        "VPN",
+        30 if who == "provider_admin" else 25,
+        30 if who == "provider_admin" else 25,
+    ) in (summary(page))

@@ -8,8 +8,8 @@ import re
 from playwright.sync_api import expect
 
 from customers.models import Organisation, SecurityEvent, SecurityEventKind, Status, User
-from tests.browser.conftest import browser_test
-from tests.fixtures.themes import reseller_theme, theme_of
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, browser_test
+from tests.fixtures.themes import reseller_host, reseller_theme, theme_of
 
 pytestmark = browser_test
 
@@ -94,3 +94,32 @@ def test_the_customers_admin_sees_its_own_theme_in_its_colour(live_cast, open_as
     # The colour arrives through /branding.css (the CSP allows no inline style).
     colour = page.eval_on_selector(".canopy-navbar", "e => getComputedStyle(e).backgroundColor")
     assert colour == "rgb(122, 31, 92)"  # #7a1f5c
+
+
+def test_the_sign_in_page_on_a_resellers_host_name_wears_its_theme(
+    live_cast, live_server, chromium
+):
+    """A real browser asks for the reseller's own host name (mapped to the live server by
+    Chromium's resolver rules, as DNS would): the sign-in page is the reseller's."""
+    cast = live_cast
+    reseller_theme(cast)
+    host = reseller_host(cast)
+    port = live_server.url.rsplit(":", 1)[1]
+    rules = f"--host-resolver-rules=MAP {host.host_name} 127.0.0.1,MAP unknown.example 127.0.0.1"
+    # A second Chromium of the same Playwright: resolver rules are a launch argument.
+    browser = chromium.browser_type.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, rules], headless=True
+    )
+    try:
+        page = browser.new_page()
+        page.goto(f"http://{host.host_name}:{port}/login/")
+        expect(page.locator("h1")).to_have_text("Log in to Reseller One Cloud")
+        expect(page.locator("#sign-in-text")).to_have_text("Welcome to the reseller's portal.")
+        expect(page.locator("img.canopy-sign-in-logo")).to_be_visible()
+        colour = page.eval_on_selector(".canopy-navbar", "e => getComputedStyle(e).backgroundColor")
+        assert colour == "rgb(122, 31, 92)"
+        # A host nobody registered is refused, as ALLOWED_HOSTS always did.
+        refused = page.goto(f"http://unknown.example:{port}/login/")
+        assert refused is not None and refused.status == 400
+    finally:
+        browser.close()

@@ -10,6 +10,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, translation
 
@@ -114,10 +115,10 @@ def test_the_welcome_is_in_the_organisations_inherited_language_and_its_reseller
     person, callbacks = create(cast, django_capture_on_commit_callbacks, email="jane@example.com")
     run_mail_worker(callbacks)
     message = smtp.messages[0]
-    assert "Reseller Cloud" in message["Subject"]
+    assert message["Subject"] == "Willkommen bei Reseller Cloud"
     text = message.get_body(("plain",)).get_content()
-    # Until the German catalogue lands, Django's own translations show the language: the
-    # date of the account is written the German way.
+    assert text.startswith("Hallo Jane Doe,")
+    # Dates follow the language too: the account's date is written the German way.
     with translation.override("de"):
         german = formats.date_format(person.date_joined, "DATE_FORMAT")
     with translation.override("en"):
@@ -129,15 +130,23 @@ def test_the_welcome_is_in_the_organisations_inherited_language_and_its_reseller
 def test_a_users_own_language_wins_over_the_organisations(
     active_cast, smtp, django_capture_on_commit_callbacks
 ):
-
     cast = active_cast
     Organisation.objects.filter(pk=cast.customer.pk).update(language="de")
     cast.refresh()
-    person = UserFactory(organisation=cast.customer, email="fr@example.com")
-    person.language = "fr"  # the i18n issue's field; read with getattr until it lands
-    assert notifications.language_of(person, cast.customer) == "fr"
-    del person.language
-    assert notifications.language_of(person, cast.customer) == "de"
+    french = UserFactory(organisation=cast.customer, email="fr@example.com", language="fr")
+    german = UserFactory(organisation=cast.customer, email="de@example.com")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for person in (french, german):
+            user_actions.reset_password(
+                actor=cast.customer_admin, person=person, password=CHOSEN_PASSWORD
+            )
+    run_mail_worker(callbacks)
+    subjects = {tuple(to): m["Subject"].strip() for to, m in zip(smtp.recipients, smtp.messages)}
+    assert subjects == {
+        ("fr@example.com",): "Canopy : votre mot de passe a été modifié",
+        ("de@example.com",): "Canopy: Ihr Passwort wurde geändert",
+    }
+    assert notifications.language_of(None, None) == settings.LANGUAGE_CODE
 
 
 def test_an_admins_password_reset_tells_the_user_without_the_password(

@@ -15,9 +15,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
-from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 
+from core.scoping import FOREST_SPAN, within
 from customers.actions.codes import generate_code
 from customers.filters import OrganisationFilter
 from customers.management.scale import PlannedNode, plan_tree
@@ -32,7 +32,18 @@ pytestmark = [
 ]
 
 SIZE = 20_000
-VARYING = ["id", "code", "name", "is_reseller", "parent_id", "lft", "rght", "level"]
+VARYING = [
+    "id",
+    "code",
+    "name",
+    "is_reseller",
+    "parent_id",
+    "tree_parent_id",
+    "tree_id",
+    "lft",
+    "rght",
+    "level",
+]
 
 
 def _walk(root: PlannedNode) -> list[tuple[PlannedNode, PlannedNode | None]]:
@@ -45,15 +56,16 @@ def _walk(root: PlannedNode) -> list[tuple[PlannedNode, PlannedNode | None]]:
 
 
 def insert_tree(prefix: str, size: int, *, people: bool = False) -> Organisation:
-    """``size`` organisations in a tree of their own; with ``people``, a domain and a user per
-    customer."""
+    """``size`` organisations in a forest of their own (the seed's layout: the provider alone
+    in its tree, one tree per organisation directly below it); with ``people``, a domain and
+    a user per customer."""
     planned = _walk(plan_tree(prefix, size))
     root_plan = planned[0][0]
     # The root goes through the ORM, so every column has its model default; the rest of the
     # tree copies those columns from it and brings its own names and nested-set numbers.
     root = Organisation(code=root_plan.code, name=root_plan.name, is_reseller=True)
-    tree_id = (Organisation.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
-    root.tree_id, root.lft, root.rght, root.level = tree_id, root_plan.lft, root_plan.rght, 0
+    tree_id = Organisation.objects.next_tree_id(None)
+    root.tree_id, root.lft, root.rght, root.level = tree_id, 1, 2, 0
     Organisation.objects.bulk_create([root])
     ids = {id(root_plan): root.pk}
     with connection.cursor() as cursor:
@@ -72,23 +84,25 @@ def insert_tree(prefix: str, size: int, *, people: bool = False) -> Organisation
                 node.name,
                 node.is_reseller,
                 ids[id(parent)],
+                None if parent is root_plan else ids[id(parent)],
+                tree_id + node.tree,
                 node.lft,
                 node.rght,
-                node.level,
+                node.tree_level,
             )
             # In tree order: the tree indexes then grow at one end, which is far cheaper.
-            for node, parent in sorted(planned[1:], key=lambda pair: pair[0].lft)
+            for node, parent in sorted(planned[1:], key=lambda pair: (pair[0].tree, pair[0].lft))
         ]
         copied = [
             field.column
             for field in Organisation._meta.concrete_fields
-            if field.column not in [*VARYING, "tree_id"]
+            if field.column not in VARYING
         ]
-        types = ["bigint", "text", "text", "boolean", "bigint", "integer", "integer", "integer"]
+        types = ["bigint", "text", "text", "boolean", "bigint", "bigint"] + ["integer"] * 4
         cursor.execute(
             f"""
-            INSERT INTO customers_organisation ({", ".join([*VARYING, "tree_id", *copied])})
-            SELECT {", ".join(f"u.{c}" for c in VARYING)}, root.tree_id,
+            INSERT INTO customers_organisation ({", ".join([*VARYING, *copied])})
+            SELECT {", ".join(f"u.{c}" for c in VARYING)},
                    {", ".join(f"root.{c}" for c in copied)}
             FROM customers_organisation root,
                  unnest({", ".join(f"%s::{t}[]" for t in types)}) AS u({", ".join(VARYING)})
@@ -105,9 +119,10 @@ def insert_tree(prefix: str, size: int, *, people: bool = False) -> Organisation
                 )
                 SELECT id, lower(code) || '.plans.example', true, now(),
                     md5(random()::text), '', ''
-                FROM customers_organisation WHERE tree_id = %s AND NOT is_reseller
+                FROM customers_organisation
+                WHERE tree_id >= %s AND tree_id < %s AND NOT is_reseller
                 """,
-                [tree_id],
+                [tree_id, tree_id + FOREST_SPAN],
             )
             cursor.execute(
                 """
@@ -118,9 +133,10 @@ def insert_tree(prefix: str, size: int, *, people: bool = False) -> Organisation
                 SELECT '!', false, lower(code), 'Plan', code, '', false, true, now(),
                        lower(code) || '@' || lower(code) || '.plans.example', 'Plan ' || code,
                        false, false, id
-                FROM customers_organisation WHERE tree_id = %s AND NOT is_reseller
+                FROM customers_organisation
+                WHERE tree_id >= %s AND tree_id < %s AND NOT is_reseller
                 """,
-                [tree_id],
+                [tree_id, tree_id + FOREST_SPAN],
             )
         for table in ("customers_organisation", "customers_domain", "customers_user"):
             # A bulk load leaves every new entry of a GIN index in its pending list, which
@@ -144,6 +160,16 @@ def big_tree(db):
 @pytest.fixture
 def big_tree_with_people(db):
     return insert_tree("QP", SIZE, people=True)
+
+
+def spread_customers(provider: Organisation) -> dict[float, Organisation]:
+    """Customers early, in the middle and late in the provider's forest (a btree on lft
+    alone would read half a tree for the middle one)."""
+    customers = Organisation.objects.filter(within(provider), is_reseller=False).order_by(
+        "tree_id", "lft"
+    )
+    count = customers.count()
+    return {f: customers[int(count * f)] for f in (0.05, 0.25, 0.5, 0.75, 0.95)}
 
 
 def captured(run) -> list[str]:
@@ -206,10 +232,9 @@ def test_no_query_of_the_scoping_api_scans_every_organisation(big_tree):
     # Ancestors (the breadcrumb, branding, the directory's OU path) of customers early, in
     # the middle and late in the tree: a btree on lft alone would read half the tree for
     # the middle one.
-    customers = Organisation.objects.filter(tree_id=big_tree.tree_id, is_reseller=False)
+    customers = spread_customers(big_tree)
     ancestor_queries = []
-    for fraction in (0.05, 0.25, 0.5, 0.75, 0.95):
-        customer = customers.filter(lft__gte=int(big_tree.rght * fraction)).order_by("lft")[0]
+    for fraction, customer in customers.items():
         ancestor_queries += captured(lambda c=customer: list(c.get_ancestors()))
         ancestor_queries += captured(
             lambda c=customer: list(c.get_ancestors(ascending=True, include_self=True))
@@ -251,10 +276,9 @@ def organisation_rows_read(sql: str) -> int:
 
 
 def test_ancestors_read_only_the_ancestors(big_tree):
-    customers = Organisation.objects.filter(tree_id=big_tree.tree_id, is_reseller=False)
+    customers = spread_customers(big_tree)
     read = {}
-    for fraction in (0.05, 0.25, 0.5, 0.75, 0.95):
-        customer = customers.filter(lft__gte=int(big_tree.rght * fraction)).order_by("lft")[0]
+    for fraction, customer in customers.items():
         (sql,) = captured(lambda c=customer: list(c.get_ancestors()))
         read[fraction] = organisation_rows_read(sql)
     assert max(read.values()) <= 100, read

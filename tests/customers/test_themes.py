@@ -146,10 +146,16 @@ def test_deleting_a_theme_lets_its_wearers_inherit_again(cast, login):
     assert Organisation.objects.get(pk=cast.reseller.pk).active_theme_id is None
 
 
-def test_a_logo_is_not_served_across_tenants(cast, login):
+def test_a_logo_needs_its_keyed_url(cast, login):
     theme = reseller_theme(cast)
-    assert login(cast.customer2_admin).get(theme.logo_url()).status_code == 404
-    assert Client().get(theme.logo_url()).status_code == 404
+    # An e-mail client, signed in nowhere, loads the URL the mail carries.
+    assert Client().get(theme.logo_url()).status_code == 200
+    # Guessing by the theme's number does not work, nor does an old version.
+    wrong = reverse("theme_logo", args=[theme.pk, "0" * 20])
+    assert login(cast.customer2_admin).get(wrong).status_code == 404
+    old = theme.logo_url()
+    Theme.objects.get(pk=theme.pk).save()
+    assert Client().get(old).status_code == 404
 
 
 # --- White-label host names ------------------------------------------------------------------
@@ -205,3 +211,43 @@ def test_a_host_name_is_taken_once(cast, login):
         {"host_name": "portal.reseller.example"},
     )
     assert PortalHost.objects.count() == 1
+
+
+# --- Query counts --------------------------------------------------------------------------
+
+# The Themes tab of a reseller: session, user, scope, page context, the organisation and its
+# ancestors, the theme worn, the Available Themes, its own themes and its host names.
+THEMES_TAB_QUERIES = 13
+
+
+def count_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # the session's first-request writes out of the way
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_a_theme_costs_a_page_one_query(cast, login):
+    client = login(cast.customer_admin)
+    url = reverse("dashboard")
+    without = count_queries(client, url)
+    reseller_theme(cast)
+    assert count_queries(client, url) == without + 1
+
+
+def test_the_themes_tab_keeps_its_query_count(cast, login, django_assert_num_queries):
+    reseller_theme(cast)
+    theme_of(cast.reseller, name="Second")
+    reseller_host(cast)
+    client = login(cast.reseller_admin)
+    url = reverse("customers:themes", args=[cast.reseller.pk])
+    client.get(url)
+    with django_assert_num_queries(THEMES_TAB_QUERIES):
+        client.get(url)
+    theme_of(cast.reseller, name="Third")
+    reseller_host(cast, "second.reseller-one.example")
+    with django_assert_num_queries(THEMES_TAB_QUERIES):  # flat in the number of themes
+        client.get(url)

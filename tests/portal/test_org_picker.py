@@ -22,6 +22,7 @@ def bulk_customers(parent: Organisation, count: int, prefix: str = "Bulk") -> No
             lft=0,
             rght=0,
             tree_id=parent.tree_id,
+            tree_parent=parent,  # not a second root of the tree; the rebuild places it
             level=parent.level + 1,
         )
         for n in range(count)

@@ -75,3 +75,18 @@ def test_the_preview_shows_what_will_be_made_and_problems_stop_the_adoption(cast
     assert "is taken in the portal" in response.content.decode()
     adoption.refresh_from_db()
     assert adoption.state == AdoptionState.READY and adoption.organisation is None
+
+
+def test_the_dashboard_lists_customers_whose_last_check_left_drift(cast, login):
+    from core.models import DriftReport
+    from customers.models import Organisation
+
+    Organisation.objects.filter(pk=cast.customer.pk).update(
+        directory_guid="00000000-0000-4000-8000-0000000000c1"
+    )
+    DriftReport.objects.create(organisation=cast.customer, found=3, remaining=2)
+    page = login(cast.reseller_admin).get(reverse("dashboard")).content.decode()
+    assert "Customers with drift" in page and "2 differences" in page
+    DriftReport.objects.create(organisation=cast.customer, found=2, remaining=0)
+    page = login(cast.reseller_admin).get(reverse("dashboard")).content.decode()
+    assert "Customers with drift" not in page

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0025_webhooks'),
+        ('customers', '0026_webhooks'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0024_user_language_db_default'),
+        ('customers', '0025_organisation_forest'),
     ]
 
     operations = [
