@@ -215,7 +215,7 @@ def test_domains_in_the_directory_stay_usable_and_drafts_domains_must_be_verifie
     assert len(tokens) == 3
 
 
-BEFORE_FOREST = [("customers", "0023_historicaluser_start_and_end_dates")]
+BEFORE_FOREST = [("customers", "0024_user_language_db_default")]
 FOREST = [("customers", "0025_organisation_forest")]
 
 # A provider's tree as django-mptt numbered it before the forest: code, parent, lft, rght, level.
@@ -232,7 +232,7 @@ TREE_FIELDS = ("tree_id", "lft", "rght", "level", "tree_parent_id")
 
 
 def test_the_forest_migration_splits_each_provider_tree_and_puts_it_back():
-    """Issue 15: customers 0024 gives every organisation directly below a provider a tree
+    """Issue 15: customers 0025 gives every organisation directly below a provider a tree
     of its own, renumbered from 1, and the reverse migration restores the one tree."""
     apps = _migrate(BEFORE_FOREST).loader.project_state(BEFORE_FOREST).apps
     try:

@@ -212,7 +212,8 @@ class _Checker:
         for by GUID anywhere, then by UPN, as before."""
         org = self.organisation
         users_ou = self.users_ou
-        total = org.users.filter(is_service_account=False).count()
+        people = org.users.filter(is_service_account=False)  # no directory account
+        total = people.count()
         matched: dict[int, Member] = {}
         level = LevelRead(found=[], containers=[])
         try:
@@ -227,7 +228,7 @@ class _Checker:
                         entries.append(entry)
                 portal = {
                     user.directory_guid: user
-                    for user in org.users.filter(
+                    for user in people.filter(
                         directory_guid__in=[entry["guid"] for entry in entries]
                     ).select_related("organisation")
                 }
@@ -242,7 +243,6 @@ class _Checker:
             self.users_level = level
         except NoSuchObjectError:
             pass  # the Users OU is missing: reported by sub_ous, every account below
-        people = org.users.filter(is_service_account=False)  # no directory account
         for user in people.select_related("organisation").order_by("pk").iterator(2000):
             if user.pk in matched:
                 continue

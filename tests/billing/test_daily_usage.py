@@ -96,10 +96,10 @@ def test_a_run_stopped_halfway_finishes_on_the_next_without_gap_or_double(cast):
 
 
 def test_the_daily_debit_crossing_the_warn_level_sends_one_email(
-    cast, mailoutbox, django_capture_on_commit_callbacks
+    cast, smtp, django_capture_on_commit_callbacks
 ):
-    """Django's locmem outbox for now: the SMTP test server arrives with the issue "Running
-    a provider business in the browser"."""
+    """The mail is queued on commit and sent by a task (eager under the smtp fixture), as a
+    real SMTP server receives it."""
     seats(cast.customer, 5, rate="1")
     cast.customer.email = "billing@customer.example"
     cast.customer.save()
@@ -108,6 +108,7 @@ def test_the_daily_debit_crossing_the_warn_level_sends_one_email(
     with django_capture_on_commit_callbacks(execute=True):
         run_daily_usage(DAY, actor=SYSTEM)  # 12 -> 7: crosses 8
         run_daily_usage(DAY + datetime.timedelta(days=1), actor=SYSTEM)  # 7 -> 2: still below
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == ["billing@customer.example"]
-    assert "7.00" in mailoutbox[0].body and "8.00" in mailoutbox[0].body
+    assert len(smtp.messages) == 1
+    assert smtp.recipients[0] == ["billing@customer.example"]
+    body = smtp.messages[0].get_content()
+    assert "7.00" in body and "8.00" in body
