@@ -5,6 +5,7 @@ ValidationError from it becomes a 400 with the same messages the form shows)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
@@ -48,6 +49,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(read_only=True)
     # May be empty: an address, or "" (not an email format).
     email = serializers.CharField(read_only=True)
+    # "" is "inherited" (the nearest organisation above that sets one).
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, allow_blank=True, read_only=True)
 
     class Meta:
         model = Organisation
