@@ -96,6 +96,14 @@ class OrganisationEditSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
 
+class DeleteSerializer(serializers.Serializer):
+    """Delete asks for the customer's code, as the Delete page does."""
+
+    confirm_code = serializers.CharField(
+        max_length=64, help_text="The customer's code, typed exactly to confirm."
+    )
+
+
 class QuickCustomerSerializer(serializers.Serializer):
     """Quick create, as on the Quick Create page: name, email address, domain."""
 

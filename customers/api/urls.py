@@ -26,6 +26,16 @@ urlpatterns = [
         )
         for action in ("provision", "suspend", "resume", "deprovision")
     ],
+    path(
+        "organisations/<int:pk>/delete/",
+        views.OrganisationDelete.as_view(),
+        name="organisation-delete",
+    ),
+    path(
+        "organisations/<int:pk>/restore/",
+        views.OrganisationRestore.as_view(),
+        name="organisation-restore",
+    ),
     path("organisations/<int:pk>/contacts/", views.ContactList.as_view(), name="contact-list"),
     path(
         "organisations/<int:pk>/contacts/<int:contact_pk>/",

@@ -20,6 +20,7 @@ CHANGES_CUSTOMER_ONE = api(200, reseller2_admin=404, end_user=404, help_desk=403
 DECIDES_CUSTOMER_ONE = api(
     202, reseller2_admin=404, end_user=404, customer_admin=403, help_desk=403
 )
+SEES_CUSTOMER_ONE_BILLING = api(200, reseller2_admin=404, end_user=404, help_desk=404)
 MANAGES_CUSTOMER_ONE_JOBS = api(200, reseller2_admin=404, end_user=404, help_desk=403)
 
 
@@ -27,6 +28,29 @@ def _with_status(organisation, status):
     from customers.models import Organisation
 
     Organisation.objects.filter(pk=organisation.pk).update(status=status)
+    return organisation
+
+
+def _invoice(cast):
+    from tests.fixtures.invoices import issued_invoice
+
+    return issued_invoice(cast)
+
+
+def _account(cast):
+    from tests.fixtures.billing import customer_account
+
+    return customer_account(cast)
+
+
+def _deleted(organisation):
+    from django.utils import timezone
+
+    from customers.models import Organisation
+
+    Organisation.objects.filter(pk=organisation.pk).update(
+        status="deleted", status_before_deletion="deprovisioned", deleted_at=timezone.now()
+    )
     return organisation
 
 
@@ -334,6 +358,44 @@ ROWS: dict[str, Row] = {
         statuses=api(404, provider_admin=200, reseller_admin=200),
         unchanged=_deep_state,
         api=True,
+    ),
+    # Active Customer One: suspended, then deprovisioned by a job that deletes it (202).
+    "api:organisation-delete POST": Row(
+        method="post",
+        args=lambda c: [_with_status(c.customer, "active").pk],
+        data=lambda c: {"confirm_code": c.customer.code},
+        statuses=DECIDES_CUSTOMER_ONE,
+        unchanged=_state,
+        api=True,
+    ),
+    # A deleted customer's own people may not sign in, so their keys are refused (401).
+    "api:organisation-restore POST": Row(
+        method="post",
+        args=lambda c: [_deleted(c.customer).pk],
+        statuses=api(
+            403,
+            provider_admin=200,
+            reseller2_admin=404,
+            customer_admin=401,
+            help_desk=401,
+            end_user=401,
+        ),
+        unchanged=_state,
+        api=True,
+    ),
+    # Billing, read-only through restrict(user, "view") (view_billing): lists are filtered,
+    # a document out of sight (or without view_billing, as the help desk) is a 404.
+    "api:invoice-list": Row(args=lambda c: _invoice(c) and [], api=True, statuses=api(200)),
+    "api:invoice-detail": Row(
+        args=lambda c: [_invoice(c).pk], statuses=SEES_CUSTOMER_ONE_BILLING, api=True
+    ),
+    "api:invoice-pdf": Row(
+        args=lambda c: [_invoice(c).pk], statuses=SEES_CUSTOMER_ONE_BILLING, api=True
+    ),
+    "api:payment-list": Row(api=True, statuses=api(200)),
+    "api:billing-account-list": Row(args=lambda c: _account(c) and [], api=True, statuses=api(200)),
+    "api:billing-account-detail": Row(
+        args=lambda c: [_account(c).pk], statuses=SEES_CUSTOMER_ONE_BILLING, api=True
     ),
     "api:contact-list": Row(args=lambda c: [c.customer.pk], statuses=SEES_CUSTOMER_ONE, api=True),
     "api:contact-list POST": Row(

@@ -17,12 +17,15 @@ from rest_framework.views import APIView
 from core.api.pagination import ByIdCursor
 from core.api.safe_writes import IF_MATCH, check_if_match, etag_for, idempotent, with_etag
 from core.api.serializers import ACCEPTED, accepted, job_url
+from core.scoping import decider, has_permission
 from core.views import visible_or_404
 from customers.actions.contacts import add_contact, delete_contact, update_contact
 from customers.actions.customers import create_customer, edit_customer
 from customers.actions.lifecycle import (
+    deprovision_and_delete,
     deprovision_organisation,
     provision_organisation,
+    restore_organisation,
     resume_organisation,
     suspend_organisation,
 )
@@ -37,6 +40,7 @@ from customers.actions.users import (
 from customers.actions.verification import upn_domain_names
 from customers.api.serializers import (
     ContactSerializer,
+    DeleteSerializer,
     OrganisationDetailSerializer,
     OrganisationEditSerializer,
     OrganisationSerializer,
@@ -144,6 +148,43 @@ class OrganisationLifecycle(APIView):
             raise PermissionDenied
         job = self.ACTIONS[self.action](actor=request.user, organisation=organisation)
         return accepted(request, [job])
+
+
+class OrganisationDelete(APIView):
+    """Deprovision and delete, as the customer page's Delete: suspended first if active,
+    deprovisioned by a job that deletes it when it succeeds (202 with that job), or deleted at
+    once when it is a draft or already deprovisioned (200, no job). Asks for the customer's
+    code, as the page does; a provider admin can restore it within the retention period."""
+
+    @extend_schema(request=DeleteSerializer, responses=ACCEPTED)
+    @idempotent
+    def post(self, request, pk: int):
+        organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+        # As the Delete page: refused before the code is asked for.
+        if organisation.is_provider or not has_permission(
+            request.user, "manage_lifecycle", decider(organisation)
+        ):
+            raise PermissionDenied
+        incoming = DeleteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        job = deprovision_and_delete(
+            actor=request.user,
+            organisation=organisation,
+            confirm_code=incoming.validated_data["confirm_code"],
+        )
+        return accepted(request, [job])
+
+
+class OrganisationRestore(APIView):
+    """Bring a deleted customer back as deprovisioned (provider admins, within the retention
+    period), as the customer page's Restore; 200, no job."""
+
+    @extend_schema(request=None, responses=ACCEPTED)
+    @idempotent
+    def post(self, request, pk: int):
+        organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+        restore_organisation(actor=request.user, organisation=organisation)
+        return accepted(request, [])
 
 
 class CustomerCreate(APIView):
