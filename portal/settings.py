@@ -318,6 +318,7 @@ SPECTACULAR_SETTINGS = {
         "OrganisationStatusEnum": "customers.models.organisation.Status",
         "SubscriptionStatusEnum": "customers.models.services.SubscriptionStatus",
         "WebhookEventEnum": "customers.models.webhooks.WebhookEvent",
+        "InvoiceStatusEnum": "billing.models.invoices.InvoiceStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -27,10 +27,6 @@ def _invoices(user):
 
 
 class InvoiceFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        choices=[c for c in InvoiceStatus.choices if c[0] != InvoiceStatus.DRAFT]
-    )
-
     class Meta:
         model = Invoice
         fields = ["status", "customer"]
