@@ -45,10 +45,14 @@ def issuer_branding(issuer: Organisation | None) -> dict[str, str]:
     return branding
 
 
+def safe_fetcher() -> URLFetcher:
+    """WeasyPrint's fetcher for documents: ``data:`` URIs only (no network, no files)."""
+    return URLFetcher(allowed_protocols={"data"})
+
+
 def render_pdf(template: str, context: dict[str, Any], issuer: Organisation | None = None) -> bytes:
     html = render_to_string(template, {**context, "branding": issuer_branding(issuer)})
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, url_fetcher=safe_fetcher()).write_pdf()
 
 
 def store_pdf(document: Any, name: str, data: bytes) -> None:

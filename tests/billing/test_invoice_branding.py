@@ -6,11 +6,13 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from django.urls import reverse
+from weasyprint import HTML
 
-from billing.actions.documents import issuer_branding
+from billing.actions.documents import issuer_branding, safe_fetcher
 from customers.models import Organisation
 from tests.fixtures.invoices import credit_note, issued_invoice
-from tests.fixtures.themes import reseller_theme, theme_of
+from tests.fixtures.themes import png_bytes, reseller_theme, theme_of
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +70,29 @@ def test_the_logo_is_embedded_and_bad_colours_are_dropped(cast):
     assert branding["logo_data"].startswith("data:image/png;base64,")
     assert branding["accent_colour"] == "#114477"
     assert issuer_branding(None) == {}
+
+
+def test_the_statement_pdf_wears_the_theme_of_the_customers_issuer(cast, login, tmp_path):
+    reseller_theme(cast)
+    issued_invoice(cast)
+    response = login(cast.customer_admin).get(
+        reverse("billing:statement_pdf", args=[cast.customer.pk]),
+        {"start": "2026-12-01", "end": "2026-12-31"},
+    )
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(response.content)
+    text = pdf_text(str(path))
+    assert "Reseller One Cloud" in text and "help@reseller.example" in text
+    assert len(pdf_images(str(path))) == 1
+
+
+def test_rendering_fetches_nothing_but_data_uris(tmp_path, settings):
+    """A stored value or template that names a file or a web address draws nothing."""
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(png_bytes())
+    html = f'<img src="file://{secret}"><img src="http://127.0.0.1:9/x.png">'
+    out = tmp_path / "out.pdf"
+    out.write_bytes(HTML(string=html).write_pdf())
+    assert len(pdf_images(str(out))) == 1  # WeasyPrint's default fetcher reads the file
+    out.write_bytes(HTML(string=html, url_fetcher=safe_fetcher()).write_pdf())
+    assert pdf_images(str(out)) == []
