@@ -27,8 +27,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from billing.models import FileFormat, ReportKind, ReportSubscription, UsageRollup, UsageSnapshot
-from billing.reports import files, licence, usage
+from billing.models import (
+    FINANCE_REPORTS,
+    FileFormat,
+    ReportKind,
+    ReportSubscription,
+    UsageRollup,
+    UsageSnapshot,
+)
+from billing.reports import files, finance, licence, usage
 from core.actors import SYSTEM
 from core.scoping import has_permission
 from customers.models import CustomerService, Organisation
@@ -66,8 +73,17 @@ def roll_up(day: datetime.date) -> int:
         return cursor.rowcount
 
 
-def _require_viewer(actor: Any, organisation: Organisation) -> None:
-    if not has_permission(actor, "view_billing", organisation):
+def may_see_report(person: Any, organisation: Organisation, report: str) -> bool:
+    """Whether ``person`` may see ``report`` on ``organisation``, as its page decides: Usage
+    and Licence with ``view_billing``; the money reports (Receivables, Revenue and margin,
+    the journal) only on a reseller and with ``manage_billing`` there."""
+    if report in FINANCE_REPORTS:
+        return organisation.is_reseller and has_permission(person, "manage_billing", organisation)
+    return has_permission(person, "view_billing", organisation)
+
+
+def _require_viewer(actor: Any, organisation: Organisation, report: str = "") -> None:
+    if not may_see_report(actor, organisation, report or ReportKind.USAGE):
         raise PermissionDenied(
             _("You may not see the reports of %(name)s.") % {"name": organisation}
         )
@@ -78,7 +94,7 @@ def subscribe_report(
 ) -> ReportSubscription:
     """``actor`` gets ``report`` on ``organisation`` by e-mail each month, as ``file_format``
     (a second subscription to the same report changes the format)."""
-    _require_viewer(actor, organisation)
+    _require_viewer(actor, organisation, report)
     if actor is SYSTEM or not getattr(actor, "pk", None):
         raise ValidationError(_("Only a person can subscribe to a report."))
     if report not in ReportKind.values:
@@ -100,7 +116,7 @@ def subscribe_report(
 
 def unsubscribe_report(*, actor: Any, organisation: Organisation, report: str) -> int:
     """Stop ``actor``'s monthly e-mail of ``report`` on ``organisation``."""
-    _require_viewer(actor, organisation)
+    _require_viewer(actor, organisation, report)
     deleted, _detail = ReportSubscription.objects.filter(
         user_id=getattr(actor, "pk", None), organisation=organisation, report=report
     ).delete()
@@ -149,7 +165,11 @@ def report_file(
     report: str, organisation: Organisation, period: usage.Period, file_format: str
 ) -> tuple[str, bytes]:
     """(file name, bytes) of ``report`` on ``organisation``'s subtree: the usage over
-    ``period``, the licences as they are now."""
+    ``period``, the licences as they are now; the money reports as their pages give them for
+    that month: the journal of ``period``, receivables as of the 1st after it (when the
+    task runs), revenue and margin of ``period``."""
+    if report in FINANCE_REPORTS:
+        return _finance_file(report, organisation, period, file_format)
     if report == ReportKind.USAGE:
         stem = f"usage-{organisation.code}-{period.start:%Y-%m}"
         data = files.table_file(
@@ -165,6 +185,22 @@ def report_file(
             sheet=_("Licences"),
         )
     return files.filename_for(stem, file_format), data
+
+
+def _finance_file(
+    report: str, organisation: Organisation, period: usage.Period, file_format: str
+) -> tuple[str, bytes]:
+    if report == ReportKind.JOURNAL:
+        stem = f"journal-{organisation.code}-{period.start:%Y-%m}"
+        headers, rows = finance.journal(organisation, period.start, period.end)
+    elif report == ReportKind.RECEIVABLES:
+        as_of = period.end + datetime.timedelta(days=1)
+        stem = f"receivables-{organisation.code}-{as_of:%Y-%m-%d}"
+        headers, rows = finance.receivables(organisation)
+    else:
+        stem = f"revenue-{organisation.code}-{period.start:%Y-%m}"
+        headers, rows, _summary = finance.revenue_and_margin(organisation, period.start, period.end)
+    return files.filename_for(stem, file_format), files.table_file(headers, rows, file_format)
 
 
 def send_report(subscription_id: int, period_start: datetime.date) -> bool:
@@ -183,7 +219,7 @@ def send_report(subscription_id: int, period_start: datetime.date) -> bool:
     if (
         not person.is_active
         or not person.email
-        or not has_permission(person, "view_billing", organisation)
+        or not may_see_report(person, organisation, subscription.report)
     ):
         ReportSubscription.objects.filter(pk=subscription_id).update(
             last_error=_("Not sent: the recipient may no longer see this report.")[:ERROR_MAX]

@@ -30,10 +30,17 @@ from billing.models.quotas import (
     LicenceReminder,
     StorageRegion,
 )
-from billing.models.reports import FileFormat, ReportKind, ReportSubscription, UsageRollup
+from billing.models.reports import (
+    FINANCE_REPORTS,
+    FileFormat,
+    ReportKind,
+    ReportSubscription,
+    UsageRollup,
+)
 from billing.models.usage import UsageSnapshot
 
 __all__ = [
+    "FINANCE_REPORTS",
     "OPEN_STATUSES",
     "BillingAccount",
     "BillingMode",

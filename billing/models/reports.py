@@ -48,6 +48,14 @@ class UsageRollup(models.Model):
 class ReportKind(models.TextChoices):
     USAGE = "usage", _("Usage")
     LICENCE = "licence", _("Licence")
+    RECEIVABLES = "receivables", _("Receivables")
+    REVENUE = "revenue", _("Revenue and margin")
+    JOURNAL = "journal", _("Accounting export")
+
+
+# An issuer's money reports: its own business, for whoever may manage its billing, and only
+# on a reseller (or the provider): a customer bills nobody.
+FINANCE_REPORTS = frozenset({ReportKind.RECEIVABLES, ReportKind.REVENUE, ReportKind.JOURNAL})
 
 
 class FileFormat(models.TextChoices):
@@ -69,7 +77,7 @@ class ReportSubscription(models.Model):
     organisation = models.ForeignKey(
         "customers.Organisation", on_delete=models.CASCADE, related_name="report_subscriptions"
     )
-    report = models.CharField(_("Report"), max_length=10, choices=ReportKind.choices)
+    report = models.CharField(_("Report"), max_length=20, choices=ReportKind.choices)
     file_format = models.CharField(
         _("Format"), max_length=4, choices=FileFormat.choices, default=FileFormat.CSV
     )

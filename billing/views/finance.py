@@ -17,12 +17,13 @@ from django.utils import timezone
 from billing.actions.invoicing import period_of, previous_period
 from billing.forms.invoices import StatementForm, parse_month
 from billing.reports import files, finance
+from billing.views.reports import monthly_context
 from core.views import require, visible_or_404
 from customers.models import Organisation
 from customers.views.common import page_context
 
 
-def _issuer(request, pk: int) -> Organisation:
+def issuer_of(request, pk: int) -> Organisation:
     issuer = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     if not issuer.is_reseller:
         raise Http404  # a customer bills nobody
@@ -37,13 +38,13 @@ def _format(request) -> str | None:
 
 def _page(request, issuer, template, report, **extra):
     context = page_context(request, issuer, "reports")
-    context.update({"report": report, **extra})
+    context.update({"report": report, **monthly_context(request, issuer, report), **extra})
     return render(request, template, context)
 
 
 @login_required
 def receivables(request, pk: int):
-    issuer = _issuer(request, pk)
+    issuer = issuer_of(request, pk)
     headers, rows = finance.receivables(issuer)
     file_format = _format(request)
     if file_format:
@@ -64,7 +65,7 @@ def _months(request) -> tuple[StatementForm, datetime.date, datetime.date]:
 
 @login_required
 def revenue(request, pk: int):
-    issuer = _issuer(request, pk)
+    issuer = issuer_of(request, pk)
     form, start, end = _months(request)
     headers, rows, summary = finance.revenue_and_margin(issuer, start, end)
     file_format = _format(request)
@@ -84,7 +85,7 @@ def revenue(request, pk: int):
 
 @login_required
 def journal(request, pk: int):
-    issuer = _issuer(request, pk)
+    issuer = issuer_of(request, pk)
     month = parse_month(request.GET.get("period")) or previous_period(timezone.localdate())[0]
     start, end = period_of(month)
     headers, rows = finance.journal(issuer, start, end)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from billing.actions.reports import subscribe_report, unsubscribe_report
 from billing.forms.reports import DownloadForm, PeriodForm, SubscriptionForm
-from billing.models import FileFormat, ReportKind, ReportSubscription
+from billing.models import FINANCE_REPORTS, FileFormat, ReportKind, ReportSubscription
 from billing.reports import files, licence, usage
 from core.charts import legend, line_chart
 from core.scoping import has_permission
@@ -30,7 +30,13 @@ from customers.models import Organisation
 from customers.views.common import page_context
 
 PAGE = 50
-PAGES = {ReportKind.USAGE: "billing:report_usage", ReportKind.LICENCE: "billing:report_licence"}
+PAGES = {
+    ReportKind.USAGE: "billing:report_usage",
+    ReportKind.LICENCE: "billing:report_licence",
+    ReportKind.RECEIVABLES: "billing:report_receivables",
+    ReportKind.REVENUE: "billing:report_revenue",
+    ReportKind.JOURNAL: "billing:report_journal",
+}
 
 
 def _subject(request, pk: int) -> Organisation:
@@ -39,22 +45,29 @@ def _subject(request, pk: int) -> Organisation:
     return organisation
 
 
-def _context(request, organisation: Organisation, report: str) -> dict:
-    context = page_context(request, organisation, "reports")
+def monthly_context(request, organisation: Organisation, report: str) -> dict:
+    """What the "Subscribe monthly" control (billing/reports/_monthly.html) needs."""
     subscription = ReportSubscription.objects.filter(
         user_id=request.user.pk, organisation=organisation, report=report
     ).first()
+    return {
+        "subscription": subscription,
+        "subscription_form": SubscriptionForm(
+            initial={
+                "report": report,
+                "file_format": subscription.file_format if subscription else FileFormat.CSV,
+            }
+        ),
+    }
+
+
+def _context(request, organisation: Organisation, report: str) -> dict:
+    context = page_context(request, organisation, "reports")
     context.update(
         {
             "report": report,
             "may_finance": has_permission(request.user, "manage_billing", organisation),
-            "subscription": subscription,
-            "subscription_form": SubscriptionForm(
-                initial={
-                    "report": report,
-                    "file_format": subscription.file_format if subscription else FileFormat.CSV,
-                }
-            ),
+            **monthly_context(request, organisation, report),
         }
     )
     return context
@@ -174,10 +187,17 @@ def licence_download(request, pk: int):
 @login_required
 @require_POST
 def report_subscription(request, pk: int):
-    """Subscribe monthly (or Unsubscribe): the report's file by e-mail on the 1st."""
-    organisation = _subject(request, pk)
-    form = SubscriptionForm(request.POST)
+    """Subscribe monthly (or Unsubscribe): the report's file by e-mail on the 1st. A money
+    report (Receivables, Revenue and margin, the journal) asks what its page asks: a
+    reseller, and ``manage_billing`` on it."""
     report = request.POST.get("monthly-report", "")
+    if report in FINANCE_REPORTS:
+        from billing.views.finance import issuer_of  # it imports this module
+
+        organisation = issuer_of(request, pk)
+    else:
+        organisation = _subject(request, pk)
+    form = SubscriptionForm(request.POST)
     back = reverse(PAGES.get(report, "billing:report_usage"), args=[organisation.pk])
     if request.POST.get("unsubscribe"):
         return run_action(
