@@ -114,6 +114,7 @@ def create_credit_note(
         data = render_pdf(
             "billing/pdf/credit_note.html",
             {"note": note, "invoice": locked, "lines": drafts},
+            issuer=locked.issuer,
         )
         store_pdf(note, f"{note.number}.pdf", data)
     return note

@@ -50,7 +50,7 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
 
 
 def render_invoice(invoice: Invoice) -> None:
-    data = render_pdf("billing/pdf/invoice.html", invoice_context(invoice))
+    data = render_pdf("billing/pdf/invoice.html", invoice_context(invoice), issuer=invoice.issuer)
     store_pdf(invoice, f"{invoice.number}.pdf", data)
 
 

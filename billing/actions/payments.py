@@ -16,10 +16,10 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.actions.issuing import require_issuer_admin
@@ -36,6 +36,8 @@ from billing.models import (
     money,
 )
 from core.actors import recorded_user
+from core.mail import queue_email
+from customers import notifications
 from customers.models import Organisation
 
 ZERO = Decimal("0")
@@ -182,31 +184,50 @@ def enqueue_reminder(invoice_id: int) -> None:
 
 def send_reminder(invoice_id: int) -> bool:
     """E-mail the reminder of an overdue invoice to the customer's billing contacts and
-    admins (Django's mail API; the task calls it)."""
-    invoice = Invoice.objects.select_related("customer").get(pk=invoice_id)
-    account = (
-        BillingAccount.objects.select_related("organisation")
-        .filter(organisation=invoice.customer)
-        .first()
-    )
+    admins: one message each, in the recipient's language (an admin's own choice, else the
+    customer's Default language) and the issuer's theme (the sender's, issue 12), queued
+    through ``core.mail`` so a refusing relay is tried again. The task calls it."""
+    invoice = Invoice.objects.select_related("customer", "issuer").get(pk=invoice_id)
+    customer = invoice.customer
+    account = BillingAccount.objects.select_related("organisation").filter(organisation=customer)
+    account = account.first()
     to = recipients(account) if account is not None else []
     if not to:
         return False
+    people = {
+        person.email: person
+        for person in customer.users.filter(is_admin=True, is_active=True, email__in=to)
+    }
+    brand = notifications.branding(invoice.issuer)
     values = {
         "number": invoice.number,
-        "name": invoice.customer.name,
+        "name": customer.name,
         "due": invoice.due,
         "currency": invoice.currency,
         "due_on": invoice.due_on.isoformat() if invoice.due_on else "",
-        "issuer": invoice.issuer_details.get("name", ""),
+        "issuer": invoice.issuer_details.get("name", "") or brand["name"],
     }
-    subject = _("Payment reminder: invoice %(number)s is overdue") % values
-    body = (
-        _(
-            "Dear %(name)s,\n\ninvoice %(number)s was due on %(due_on)s; %(due)s %(currency)s "
-            "are still open. Please pay at your earliest convenience.\n\n%(issuer)s"
+    for address in to:
+        language = notifications.language_of(people.get(address), customer)
+        with translation.override(language):
+            subject = _("Payment reminder: invoice %(number)s is overdue") % values
+            message = (
+                _(
+                    "Dear %(name)s,\n\ninvoice %(number)s was due on %(due_on)s; %(due)s "
+                    "%(currency)s are still open. Please pay at your earliest convenience."
+                    "\n\n%(issuer)s"
+                )
+                % values
+            )
+            context = {"brand": brand, "subject": subject, "message": message}
+            body = render_to_string("emails/invoice_reminder.txt", context)
+            html = render_to_string("emails/invoice_reminder.html", context)
+        queue_email(
+            subject=subject,
+            body=body,
+            html=html,
+            to=[address],
+            reply_to=[brand["support_email"]] if brand["support_email"] else [],
+            kind="invoice_reminder",
         )
-        % values
-    )
-    send_mail(subject, body, None, to)
     return True

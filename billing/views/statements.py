@@ -111,7 +111,9 @@ def statement_pdf(request, pk: int):
     organisation = _customer(request, pk)
     _form, start, end = _range(request)
     data = render_pdf(
-        "billing/pdf/statement.html", {"statement": statement_for(organisation, start, end)}
+        "billing/pdf/statement.html",
+        {"statement": statement_for(organisation, start, end)},
+        issuer=organisation.parent,
     )
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = (

@@ -17,6 +17,7 @@ from billing.models import CreditNote, Immutable, Invoice, InvoiceStatus
 from billing.tasks import invoice_reminder
 from core.actors import SYSTEM
 from tests.fixtures.invoices import issued_invoice
+from tests.fixtures.themes import reseller_theme
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,30 @@ def test_an_overdue_invoice_gets_one_reminder_by_e_mail(
     message = smtp.messages[0]
     assert "RONE-2026-000001" in message["Subject"]
     assert "billing@customer.example" in smtp.recipients[0]
-    assert "119.00 EUR" in message.get_content()
+    assert "119.00 EUR" in message.get_body(("plain",)).get_content()
+
+
+def test_the_reminder_wears_the_issuers_theme_and_speaks_the_customers_language(
+    cast, smtp, monkeypatch, django_capture_on_commit_callbacks
+):
+    reseller_theme(cast)
+    cast.customer.email = "billing@customer.example"
+    cast.customer.language = "de"
+    cast.customer.save()
+    invoice = issued_invoice(cast)
+    monkeypatch.setattr(payments, "enqueue_reminder", lambda pk: invoice_reminder(pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mark_overdue(datetime.date(2027, 1, 1), actor=SYSTEM) == [invoice.pk]
+    to_customer = [m for m in smtp.messages if m["To"] == "billing@customer.example"]
+    assert len(to_customer) == 1  # one message per recipient
+    message = to_customer[0]
+    assert "Zahlungserinnerung" in message["Subject"]
+    assert message["Reply-To"] == "help@reseller.example"
+    text = message.get_body(("plain",)).get_content()
+    assert "noch offen" in text and "Reseller One Cloud" in text
+    assert "help@reseller.example" in text
+    html = message.get_body(("html",)).get_content()
+    assert "Reseller One Cloud" in html and "/logo" in html
 
 
 def test_a_full_credit_note_credits_the_invoice(cast):
