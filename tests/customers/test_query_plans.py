@@ -129,10 +129,10 @@ def insert_tree(prefix: str, size: int, *, people: bool = False) -> Organisation
                 INSERT INTO customers_user (
                     password, is_superuser, username, first_name, last_name, email, is_staff,
                     is_active, date_joined, upn, display_name, is_admin, must_change_password,
-                    organisation_id, language, email_opt_outs)
+                    organisation_id, language, email_opt_outs, is_service_account)
                 SELECT '!', false, lower(code), 'Plan', code, '', false, true, now(),
                        lower(code) || '@' || lower(code) || '.plans.example', 'Plan ' || code,
-                       false, false, id, '', '[]'::jsonb
+                       false, false, id, '', '[]'::jsonb, false
                 FROM customers_organisation
                 WHERE tree_id >= %s AND tree_id < %s AND NOT is_reseller
                 """,
