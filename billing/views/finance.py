@@ -10,25 +10,14 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from billing.actions.invoicing import period_of, previous_period
 from billing.forms.invoices import StatementForm, parse_month
 from billing.reports import files, finance
-from billing.views.reports import monthly_context
-from core.views import require, visible_or_404
-from customers.models import Organisation
+from billing.views.reports import issuer_of, monthly_context
 from customers.views.common import page_context
-
-
-def issuer_of(request, pk: int) -> Organisation:
-    issuer = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    if not issuer.is_reseller:
-        raise Http404  # a customer bills nobody
-    require(request, "manage_billing", issuer)
-    return issuer
 
 
 def _format(request) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +43,16 @@ def _subject(request, pk: int) -> Organisation:
     organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
     require(request, "view_billing", organisation)
     return organisation
+
+
+def issuer_of(request, pk: int) -> Organisation:
+    """The reseller whose money reports (Receivables, Revenue and margin, the journal) these
+    are: a customer bills nobody (404); ``manage_billing`` on it is needed (403)."""
+    issuer = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
+    if not issuer.is_reseller:
+        raise Http404  # a customer bills nobody
+    require(request, "manage_billing", issuer)
+    return issuer
 
 
 def monthly_context(request, organisation: Organisation, report: str) -> dict:
@@ -191,12 +201,8 @@ def report_subscription(request, pk: int):
     report (Receivables, Revenue and margin, the journal) asks what its page asks: a
     reseller, and ``manage_billing`` on it."""
     report = request.POST.get("monthly-report", "")
-    if report in FINANCE_REPORTS:
-        from billing.views.finance import issuer_of  # it imports this module
-
-        organisation = issuer_of(request, pk)
-    else:
-        organisation = _subject(request, pk)
+    subject = issuer_of if report in FINANCE_REPORTS else _subject
+    organisation = subject(request, pk)
     form = SubscriptionForm(request.POST)
     back = reverse(PAGES.get(report, "billing:report_usage"), args=[organisation.pk])
     if request.POST.get("unsubscribe"):
