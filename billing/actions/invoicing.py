@@ -29,9 +29,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import Sum
-from django.utils import formats
+from django.db import connection, models, transaction
+from django.db.models import F, Sum
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from billing.actions.accounts import may_manage
@@ -107,31 +107,28 @@ def _usage(ids: list[int], start: datetime.date, end: datetime.date) -> dict[int
     """Every line of the batch's customers for the period, by organisation (three queries)."""
     days = (end - start).days + 1
     lines: dict[int, list[LineDraft]] = defaultdict(list)
-    rows = (
+    # The seat-days alone, then the batch's subscriptions (name, price) apart: joining the
+    # plan and service to every snapshot before grouping made the database do it 30 times a
+    # subscription.
+    seat_days = (
         UsageSnapshot.objects.filter(organisation_id__in=ids, day__range=(start, end))
         .exclude(organisation_status=SUSPENDED)
-        .values(
-            "organisation_id",
-            "subscription_id",
-            "subscription__service__name",
-            "subscription__plan__name",
-            "subscription__plan__price_per_user_month",
-        )
+        .values_list("organisation_id", "subscription_id")
         .annotate(seat_days=Sum("seats"))
-        .order_by("organisation_id", "subscription__service__name", "subscription_id")
+        .order_by()
     )
-    for row in rows:
-        if not row["seat_days"]:
-            continue
-        name = f"{row['subscription__service__name']} {row['subscription__plan__name']}"
-        lines[row["organisation_id"]].append(
-            seats_line(
-                name,
-                row["seat_days"],
-                row["subscription__plan__price_per_user_month"],
-                days,
-                row["subscription_id"],
-            )
+    rows = [row for row in seat_days if row[2]]
+    subscriptions = {
+        pk: (service, plan, price)
+        for pk, service, plan, price in CustomerService.objects.filter(
+            pk__in={row[1] for row in rows}
+        ).values_list("pk", "service__name", "plan__name", "plan__price_per_user_month")
+    }
+    rows.sort(key=lambda row: (row[0], subscriptions[row[1]][0], row[1]))
+    for organisation_id, subscription_id, count in rows:
+        service, plan, price = subscriptions[subscription_id]
+        lines[organisation_id].append(
+            seats_line(f"{service} {plan}", count, price, days, subscription_id)
         )
     setups = CustomerService.objects.filter(
         organisation_id__in=ids, created__date__range=(start, end), plan__setup_fee__gt=0
@@ -187,41 +184,42 @@ def _write_drafts(
     with transaction.atomic():
         invoices = _locked(ids, start)
         missing = [
-            Invoice(
-                issuer_id=d.issuer_id,
-                customer_id=d.account.organisation_id,
-                period_start=start,
-                period_end=end,
-                currency=d.account.currency,
-            )
+            {
+                "issuer_id": d.issuer_id,
+                "customer_id": d.account.organisation_id,
+                "period_start": start,
+                "period_end": end,
+                "currency": d.account.currency,
+            }
             for d in drafts
             if d.account.organisation_id not in invoices and d.lines
         ]
         if missing:
-            Invoice.objects.bulk_create(missing, ignore_conflicts=True)
+            insert_rows(Invoice, missing, ignore_conflicts=True)
             invoices = _locked(ids, start)
         open_drafts = {cid: i for cid, i in invoices.items() if i.is_draft}
         InvoiceLine.objects.filter(invoice__in=[i.pk for i in open_drafts.values()]).delete()
-        lines: list[InvoiceLine] = []
+        lines: list[dict[str, Any]] = []
         for draft in drafts:
             invoice = open_drafts.get(draft.account.organisation_id)
             if invoice is None:
                 run.skipped += 1
                 continue
+            rate = draft.tax.rate
             made = [
-                InvoiceLine(
-                    invoice=invoice,
-                    position=position,
-                    kind=line.kind,
-                    description=line.description[:300],
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    net=line.net,
-                    vat_rate=draft.tax.rate,
-                    vat=money(line.net * draft.tax.rate / 100),
-                    subscription_id=line.subscription_id,
-                    purchase_id=line.purchase_id,
-                )
+                {
+                    "invoice_id": invoice.pk,
+                    "position": position,
+                    "kind": line.kind,
+                    "description": line.description[:300],
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "net": line.net,
+                    "vat_rate": rate,
+                    "vat": money(line.net * rate / 100),
+                    "subscription_id": line.subscription_id,
+                    "purchase_id": line.purchase_id,
+                }
                 for position, line in enumerate(draft.lines, start=1)
             ]
             lines += made
@@ -229,12 +227,44 @@ def _write_drafts(
             invoice.currency = draft.account.currency
             invoice.tax_treatment = draft.tax.treatment
             invoice.tax_note = draft.tax.note[:300]
-            invoice.subtotal = sum((line.net for line in made), ZERO)
-            invoice.tax = sum((line.vat for line in made), ZERO)
+            invoice.subtotal = sum((line["net"] for line in made), ZERO)
+            invoice.tax = sum((line["vat"] for line in made), ZERO)
             invoice.total = invoice.subtotal + invoice.tax
             run.drafted += 1
-        InvoiceLine.objects.bulk_create(lines)
+        insert_rows(InvoiceLine, lines)
         _update_totals(list(open_drafts.values()))
+
+
+def insert_rows(
+    model: type[models.Model], rows: list[dict[str, Any]], *, ignore_conflicts: bool = False
+) -> None:
+    """``INSERT`` ``rows`` (column: value, the same columns in each) in one statement, every
+    other column at its field's default. ``bulk_create`` prepares every field of every row
+    through the field API: at 1,000 invoices a run spent more time there than in PostgreSQL.
+    No primary keys come back."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=ignore_conflicts)
+        return
+    given = list(rows[0])
+    defaults = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.attname in given:
+            continue
+        value = timezone.now() if getattr(f, "auto_now_add", False) else f.get_default()
+        defaults[f.column] = f.get_db_prep_save(value, connection)
+    columns = [model._meta.get_field(name).column for name in given] + list(defaults)
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 (names)
+        f"VALUES {', '.join([placeholders] * len(rows))}"
+        + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+    )
+    constant = list(defaults.values())
+    params = [value for row in rows for value in [*row.values(), *constant]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 TOTALS = ["issuer_id", "currency", "tax_treatment", "tax_note", "subtotal", "tax", "total"]
@@ -270,7 +300,11 @@ def _update_totals(invoices: list[Invoice]) -> None:
 
 
 def _locked(ids: list[int], start: datetime.date) -> dict[int, Invoice]:
-    rows = Invoice.objects.select_for_update().filter(customer_id__in=ids, period_start=start)
+    rows = (
+        Invoice.objects.select_for_update()
+        .filter(customer_id__in=ids, period_start=start)
+        .only("pk", "customer_id", "status")
+    )
     return {invoice.customer_id: invoice for invoice in rows.order_by("customer_id")}
 
 
@@ -285,7 +319,11 @@ def billed_accounts(issuer: Organisation | None = None, customer: Organisation |
         accounts = accounts.filter(organisation__parent=issuer)
     if customer is not None:
         accounts = accounts.filter(organisation=customer)
-    return accounts.select_related("organisation").order_by("organisation_id")
+    # The organisation's code and parent, not the organisation: building 100,000 tree nodes
+    # cost more than writing their invoices.
+    return accounts.annotate(
+        issuer_id=F("organisation__parent_id"), organisation_code=F("organisation__code")
+    ).order_by("organisation_id")
 
 
 def run_period(
@@ -311,7 +349,7 @@ def run_period(
     run = MonthlyRun(period_start=start)
     rates = RateTable()
     accounts = list(billed_accounts(issuer, customer))
-    parents = {a.organisation.parent_id for a in accounts}
+    parents = {a.issuer_id for a in accounts}
     countries = {
         a.organisation_id: issuer_country(a)
         for a in BillingAccount.objects.filter(organisation_id__in=parents)
@@ -323,15 +361,14 @@ def run_period(
         usage = _usage([a.organisation_id for a in chunk], start, end)
         drafts = []
         for account in chunk:
-            organisation = account.organisation
-            home = countries.get(organisation.parent_id) or issuer_country(None)
+            home = countries.get(account.issuer_id) or issuer_country(None)
             try:
                 tax = tax_for(account, home, end, rates)
             except ValidationError as error:
-                run.failed[organisation.pk] = " ".join(error.messages)
-                logger.warning("invoice of %s for %s: %s", organisation.code, start, error)
+                run.failed[account.organisation_id] = " ".join(error.messages)
+                logger.warning("invoice of %s for %s: %s", account.organisation_code, start, error)
                 continue
-            drafts.append(Draft(account, organisation.parent_id, usage[organisation.pk], tax))
+            drafts.append(Draft(account, account.issuer_id, usage[account.organisation_id], tax))
         if drafts:
             _write_drafts(drafts, start, end, run)
     return run
