@@ -15,6 +15,7 @@ from billing.actions.accounts import may_manage
 from billing.actions.documents import render_pdf, store_pdf
 from billing.actions.invoicing import may_manage_issuer, period_of
 from billing.actions.numbering import next_number
+from billing.actions.provider import payment_terms
 from billing.models import BillingAccount, DocumentKind, Invoice, InvoiceStatus
 from customers.models import Organisation
 
@@ -72,7 +73,7 @@ def issue_invoice(*, actor: Any, invoice: Invoice, today: datetime.date | None =
             )
         }
         customer_account = accounts.get(locked.customer_id)
-        terms = customer_account.payment_terms_days if customer_account else 30
+        terms = payment_terms(locked.customer, customer_account)
         locked.number = next_number(locked.issuer, DocumentKind.INVOICE, today)
         locked.status = InvoiceStatus.ISSUED
         locked.issued_on = today

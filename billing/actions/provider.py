@@ -1,5 +1,5 @@
 """The provider's billing settings: what happens after the cutoff's grace period and on
-licence expiry, for every account in its tree."""
+licence expiry, and the default payment terms, for every account in its tree."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing.models import BillingSettings, StorageRegion
+from billing.models import BillingAccount, BillingSettings, StorageRegion
 from core.actors import save_recorded
 from core.scoping import forest_of, has_permission
 from customers.models import Organisation
@@ -26,6 +26,14 @@ def settings_for(organisation: Organisation) -> BillingSettings:
     provider = provider_of(organisation)
     found = BillingSettings.objects.filter(provider=provider).first()
     return found or BillingSettings(provider=provider)
+
+
+def payment_terms(organisation: Organisation, account: BillingAccount | None) -> int:
+    """Days from issue to due of ``organisation``'s invoices: its account's own terms, else
+    its provider's default (30 days until the provider sets one)."""
+    if account is not None and account.payment_terms_days is not None:
+        return account.payment_terms_days
+    return settings_for(organisation).payment_terms_days
 
 
 def save_settings(*, actor: Any, settings: BillingSettings) -> BillingSettings:

@@ -21,7 +21,15 @@ class ProfileForm(StyledFormMixin, forms.ModelForm):
         fields = PROFILE_FIELDS
         widgets = {"licence_expiry_date": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, offers=None, regions=None, read_only: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        offers=None,
+        regions=None,
+        default_terms: int | None = None,
+        read_only: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["product_offer"].queryset = (
             offers if offers is not None else UnitOffer.objects.none()
@@ -36,16 +44,19 @@ class ProfileForm(StyledFormMixin, forms.ModelForm):
                 self.fields[name].help_text = _("Empty: the organisation's (%(value)s).") % {
                     "value": inherited
                 }
-        # Empty means the usual 30 days (a form that does not show the field keeps them).
-        self.fields["payment_terms_days"].required = False
+        # Empty: the provider's default, shown so the admin knows what empty means.
+        terms = self.fields["payment_terms_days"]
+        terms.widget.attrs["min"] = 0
+        if default_terms is not None:
+            terms.widget.attrs["placeholder"] = default_terms
+            terms.help_text = _(
+                "An invoice is due this many days after it is issued. Empty: the provider's "
+                "default (%(days)s days)."
+            ) % {"days": default_terms}
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
         self.style_widgets()
-
-    def clean_payment_terms_days(self):
-        days = self.cleaned_data.get("payment_terms_days")
-        return 30 if days is None else days
 
 
 class AddOfferForm(StyledFormMixin, forms.Form):
@@ -125,7 +136,7 @@ class BillingSettingsForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = BillingSettings
-        fields = ["cutoff_action", "cutoff_grace_days", "expiry_action"]
+        fields = ["cutoff_action", "cutoff_grace_days", "expiry_action", "payment_terms_days"]
 
     def __init__(self, *args, regions=(), **kwargs):
         super().__init__(*args, prefix="settings", **kwargs)

@@ -1,7 +1,12 @@
 """Accounts that pay: a billing account per organisation, the offers an issuer sells, the
 append-only ledger of units and the purchases waiting for payment."""
 
-from billing.models.account import BillingAccount, BillingMode
+from billing.models.account import (
+    DEFAULT_PAYMENT_TERMS_DAYS,
+    MAX_PAYMENT_TERMS_DAYS,
+    BillingAccount,
+    BillingMode,
+)
 from billing.models.invoices import (
     OPEN_STATUSES,
     CreditNote,
@@ -40,7 +45,9 @@ from billing.models.reports import (
 from billing.models.usage import UsageSnapshot
 
 __all__ = [
+    "DEFAULT_PAYMENT_TERMS_DAYS",
     "FINANCE_REPORTS",
+    "MAX_PAYMENT_TERMS_DAYS",
     "OPEN_STATUSES",
     "BillingAccount",
     "BillingMode",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from stdnum import vatin
@@ -19,6 +20,9 @@ from core.scoping import ScopedManager
 
 UNITS = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0")
+# Payment terms: 30 days unless the provider or the account says otherwise, at most a year.
+DEFAULT_PAYMENT_TERMS_DAYS = 30
+MAX_PAYMENT_TERMS_DAYS = 365
 
 
 class BillingMode(models.TextChoices):
@@ -59,9 +63,13 @@ class BillingAccount(models.Model):
         blank=True,
         help_text=_("Printed on the invoices of a tax-exempt customer."),
     )
+    # Empty: the provider's default (BillingSettings.payment_terms_days), read when an
+    # invoice is issued, so changing the default reaches every account that has none.
     payment_terms_days = models.PositiveSmallIntegerField(
         _("Payment terms (days)"),
-        default=30,
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_PAYMENT_TERMS_DAYS)],
         help_text=_("An invoice is due this many days after it is issued."),
     )
     credit_customer = models.BooleanField(

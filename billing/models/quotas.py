@@ -4,12 +4,12 @@ the licence reminders sent, and each provider's billing settings."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from billing.models.account import UNITS
+from billing.models.account import DEFAULT_PAYMENT_TERMS_DAYS, MAX_PAYMENT_TERMS_DAYS, UNITS
 
 
 class CreditQuota(models.Model):
@@ -98,6 +98,15 @@ class BillingSettings(models.Model):
         max_length=12,
         choices=ExpiryAction.choices,
         default=ExpiryAction.WARN,
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("Payment terms (days)"),
+        default=DEFAULT_PAYMENT_TERMS_DAYS,
+        validators=[MaxValueValidator(MAX_PAYMENT_TERMS_DAYS)],
+        help_text=_(
+            "An invoice is due this many days after it is issued, unless its customer's "
+            "billing account has payment terms of its own."
+        ),
     )
 
     scope_path = "provider__"

@@ -111,15 +111,18 @@ def account_tab(request, pk: int):
         account = _require_manage(request, organisation)
     else:
         account = _account(organisation)
+    provider = provider_of(organisation)
+    provider_settings = settings_for(provider)
     form = ProfileForm(
         request.POST if which == "profile" else None,
         instance=account,
         offers=offers_for(account),
-        regions=StorageRegion.objects.filter(provider=provider_of(organisation)),
+        regions=StorageRegion.objects.filter(provider=provider),
+        default_terms=provider_settings.payment_terms_days,
         read_only=not manage,
     )
     quota_form = CreditQuotaForm(request.POST if which == "quota" else None)
-    rules = settings_for(organisation) if settings_here else None
+    rules = provider_settings if settings_here else None
     settings_form = (
         BillingSettingsForm(
             request.POST if which == "settings" else None,

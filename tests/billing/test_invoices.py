@@ -16,6 +16,7 @@ from billing.actions.issuing import issue_invoice
 from billing.actions.tax import RateTable, tax_for
 from billing.models import (
     BillingAccount,
+    BillingSettings,
     Immutable,
     Invoice,
     InvoiceLine,
@@ -205,6 +206,25 @@ def test_issuing_numbers_the_invoice_and_dates_it(cast):
     assert invoice.customer_details["name"] == "Customer One"
     with pytest.raises(ValidationError, match="issued already"):
         issue_invoice(actor=SYSTEM, invoice=invoice)
+
+
+@pytest.mark.parametrize(
+    ("account_terms", "provider_terms", "due_on"),
+    [
+        (None, None, datetime.date(2026, 12, 31)),  # nobody chose: 30 days
+        (None, 45, datetime.date(2027, 1, 15)),  # the provider's default
+        (14, 45, datetime.date(2026, 12, 15)),  # the account's own terms win
+        (0, None, DEC_1),  # due on receipt
+    ],
+)
+def test_the_due_date_follows_the_payment_terms(cast, account_terms, provider_terms, due_on):
+    draft = draft_invoice(cast)
+    BillingAccount.objects.filter(organisation=cast.customer).update(
+        payment_terms_days=account_terms
+    )
+    if provider_terms is not None:
+        BillingSettings.objects.create(provider=cast.provider, payment_terms_days=provider_terms)
+    assert issue_invoice(actor=SYSTEM, invoice=draft, today=DEC_1).due_on == due_on
 
 
 def test_only_the_issuers_admins_issue(cast):

@@ -13,7 +13,7 @@ from billing.actions.accounts import account_for, update_profile
 from billing.actions.ledger import credit, debit
 from billing.actions.provider import settings_for
 from billing.actions.quotas import set_credit_quota
-from billing.models import Transaction, UnitOffer
+from billing.models import BillingSettings, Transaction, UnitOffer
 from core.actors import SYSTEM
 from tests.customers.users.test_user_admin import create_form
 from tests.fixtures.billing import reseller_offer
@@ -21,7 +21,7 @@ from tests.fixtures.billing import reseller_offer
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-QUERIES_BILLING_TAB = 14
+QUERIES_BILLING_TAB = 15
 
 
 def test_the_parents_admin_sees_the_profile_form_and_saves_it(cast, login):
@@ -51,6 +51,22 @@ def test_the_parents_admin_sees_the_profile_form_and_saves_it(cast, login):
     )
 
 
+def test_payment_terms_are_edited_on_the_profile_and_default_to_the_providers(cast, login):
+    BillingSettings.objects.create(provider=cast.provider, payment_terms_days=45)
+    client = login(cast.reseller_admin)
+    url = reverse("billing:account", args=[cast.customer.pk])
+    page = client.get(url)
+    assert b"Payment terms (days)" in page.content
+    assert b"the provider&#x27;s default (45 days)" in page.content
+    profile = {"billing_mode": "postpaid", "currency": "EUR", "tax_country": "DE"}
+    assert client.post(url, {**profile, "payment_terms_days": "14"}).status_code == 302
+    assert account_for(cast.customer).payment_terms_days == 14
+    assert client.post(url, {**profile, "payment_terms_days": ""}).status_code == 302
+    assert account_for(cast.customer).payment_terms_days is None
+    refused = client.post(url, {**profile, "payment_terms_days": "400"})
+    assert "payment_terms_days" in refused.context["form"].errors
+
+
 def test_profile_errors_are_on_their_fields(cast, login):
     response = login(cast.reseller_admin).post(
         reverse("billing:account", args=[cast.customer.pk]),
@@ -77,7 +93,8 @@ def test_the_billing_tab_keeps_its_query_count(cast, login, django_assert_num_qu
     client.get(url)  # warm the session
     # Session, user, the session's row (an ended session signs out), the user's organisation
     # (with the banner's question), scope, the
-    # customer, its account, its provider, today's quota, its consumption, the quota history,
+    # customer, its account, its provider, its provider's settings (the default payment
+    # terms), today's quota, its consumption, the quota history,
     # the breadcrumb's ancestors, the offers and the storage regions for the form.
     with django_assert_num_queries(QUERIES_BILLING_TAB):
         client.get(url)
@@ -242,6 +259,7 @@ def test_only_the_providers_admin_sees_and_saves_the_provider_settings(cast, log
             "settings-cutoff_action": "suspend",
             "settings-cutoff_grace_days": "2",
             "settings-expiry_action": "block_users",
+            "settings-payment_terms_days": "21",
             "settings-regions": "EU West\n\nUS East\n",
         },
     )
@@ -251,6 +269,7 @@ def test_only_the_providers_admin_sees_and_saves_the_provider_settings(cast, log
         "US East",
     ]
     assert settings_for(cast.customer).expiry_action == "block_users"
+    assert settings_for(cast.customer).payment_terms_days == 21
     reseller_page = reverse("billing:account", args=[cast.reseller.pk])
     refused = login(cast.reseller_admin).post(reseller_page, {"form": "settings"})
     assert refused.status_code == 403

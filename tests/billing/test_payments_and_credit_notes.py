@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from billing.actions import payments
 from billing.actions.credit_notes import create_credit_note
+from billing.actions.issuing import issue_invoice
 from billing.actions.payments import balance_due, mark_overdue, record_payment_received
-from billing.models import CreditNote, Immutable, Invoice, InvoiceStatus
+from billing.models import BillingAccount, CreditNote, Immutable, Invoice, InvoiceStatus
 from billing.tasks import invoice_reminder
 from core.actors import SYSTEM
-from tests.fixtures.invoices import issued_invoice
+from tests.fixtures.invoices import draft_invoice, issued_invoice
 from tests.fixtures.themes import reseller_theme
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,16 @@ def test_an_overdue_invoice_gets_one_reminder_by_e_mail(
     assert "RONE-2026-000001" in message["Subject"]
     assert "billing@customer.example" in smtp.recipients[0]
     assert "119.00 EUR" in message.get_body(("plain",)).get_content()
+
+
+def test_an_invoice_is_overdue_after_its_customers_payment_terms(cast):
+    invoice = draft_invoice(cast)
+    BillingAccount.objects.filter(organisation=cast.customer).update(payment_terms_days=14)
+    invoice = issue_invoice(actor=SYSTEM, invoice=invoice, today=DEC_1)
+    assert invoice.due_on == datetime.date(2026, 12, 15)
+    assert mark_overdue(datetime.date(2026, 12, 15), actor=SYSTEM) == []
+    assert mark_overdue(datetime.date(2026, 12, 16), actor=SYSTEM) == [invoice.pk]
+    assert _status(invoice) == InvoiceStatus.OVERDUE
 
 
 def test_the_reminder_wears_the_issuers_theme_and_speaks_the_customers_language(
