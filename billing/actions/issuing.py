@@ -16,7 +16,8 @@ from billing.actions.documents import render_pdf, store_pdf
 from billing.actions.invoicing import may_manage_issuer, period_of
 from billing.actions.numbering import next_number
 from billing.actions.provider import payment_terms
-from billing.models import BillingAccount, DocumentKind, Invoice, InvoiceStatus
+from billing.actions.tax import RateTable, issuer_country, tax_for
+from billing.models import BillingAccount, DocumentKind, Invoice, InvoiceStatus, TaxTreatment
 from customers.models import Organisation
 
 
@@ -55,6 +56,24 @@ def render_invoice(invoice: Invoice) -> None:
     store_pdf(invoice, f"{invoice.number}.pdf", data)
 
 
+def check_tax(
+    invoice: Invoice, account: BillingAccount, issuer_account: BillingAccount | None
+) -> None:
+    """Refuse to issue a draft whose VAT is no longer what the customer's profile and the
+    rate table give (a tax country or VAT number changed, a rate added or removed since the
+    run): a clear error, never an invoice with the wrong tax."""
+    tax = tax_for(account, issuer_country(issuer_account), invoice.period_end, RateTable())
+    rates = set(invoice.lines.values_list("vat_rate", flat=True))
+    if tax.treatment != invoice.tax_treatment or rates - {tax.rate}:
+        raise ValidationError(
+            _(
+                "The VAT of this customer changed since the draft was made (now: "
+                "%(treatment)s, %(rate)s %%): run the period again, then issue."
+            )
+            % {"treatment": TaxTreatment(tax.treatment).label, "rate": tax.rate}
+        )
+
+
 def issue_invoice(*, actor: Any, invoice: Invoice, today: datetime.date | None = None) -> Invoice:
     """Issue one draft (the issuer's admins). Refused: already issued, or nothing on it."""
     require_issuer_admin(actor, invoice.customer)
@@ -73,6 +92,8 @@ def issue_invoice(*, actor: Any, invoice: Invoice, today: datetime.date | None =
             )
         }
         customer_account = accounts.get(locked.customer_id)
+        if customer_account is not None:
+            check_tax(locked, customer_account, accounts.get(locked.issuer_id))
         terms = payment_terms(locked.customer, customer_account)
         locked.number = next_number(locked.issuer, DocumentKind.INVOICE, today)
         locked.status = InvoiceStatus.ISSUED

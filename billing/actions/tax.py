@@ -4,7 +4,9 @@
 - the customer's tax country is the issuer's (or unknown): the issuer country's rate;
 - both in the EU, the customer a business with a valid VAT number (python-stdnum checks its
   format and check digits): reverse charge, 0 %, with the legal note;
-- both in the EU, no valid VAT number (a consumer): the issuer country's rate;
+- both in the EU, no valid VAT number (a consumer in another member state): the customer
+  country's rate, declared through the One-Stop Shop (OSS), with a note; a country missing
+  from the rate table is an error, never the issuer's rate;
 - otherwise the customer is outside the issuer's tax area: outside the scope of VAT.
 """
 
@@ -92,5 +94,15 @@ def tax_for(
                 )
                 % {"number": vatin.compact(number)},
             )
-        return Tax(TaxTreatment.DOMESTIC, rates.rate(home, day), "")
+        rate = rates.rate(there, day)
+        return Tax(
+            TaxTreatment.ONE_STOP_SHOP,
+            rate,
+            _(
+                "VAT of %(country)s at %(rate)s %%: a consumer in another EU member state "
+                "(Article 58, Council Directive 2006/112/EC), declared through the One-Stop "
+                "Shop."
+            )
+            % {"country": there, "rate": rate},
+        )
     return Tax(TaxTreatment.OUTSIDE_SCOPE, ZERO, _("Outside the scope of VAT."))

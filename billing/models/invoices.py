@@ -104,6 +104,7 @@ OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID, InvoiceStatus.
 class TaxTreatment(models.TextChoices):
     DOMESTIC = "domestic", _("Domestic")
     REVERSE_CHARGE = "reverse_charge", _("Reverse charge")
+    ONE_STOP_SHOP = "oss", _("EU One-Stop Shop")
     OUTSIDE_SCOPE = "outside_scope", _("Outside the scope of VAT")
     EXEMPT = "exempt", _("Tax exempt")
 

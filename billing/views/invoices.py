@@ -9,6 +9,7 @@ static files.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from billing.actions.accounts import may_manage
 from billing.actions.credit_notes import create_credit_note
-from billing.actions.invoicing import may_manage_issuer, previous_period, run_period
+from billing.actions.invoicing import MonthlyRun, may_manage_issuer, previous_period, run_period
 from billing.actions.issuing import issue_invoice, issue_period
 from billing.actions.payments import balance_due, record_payment_received
 from billing.forms.invoices import CreditNoteForm, PaymentReceivedForm, PeriodForm, parse_month
@@ -185,6 +186,18 @@ def credit_note_pdf(request, pk: int, note_pk: int):
     return _pdf(get_object_or_404(notes, pk=note_pk))
 
 
+def _not_drafted(request, run: MonthlyRun) -> None:
+    """Who got no draft and why (a missing VAT rate, say): an error beside the count."""
+    if not run.failed:
+        return
+    names = dict(Organisation.objects.filter(pk__in=run.failed).values_list("pk", "name"))
+    messages.error(
+        request,
+        _("Not drafted: %(failures)s")
+        % {"failures": "; ".join(f"{names[pk]}: {why}" for pk, why in run.failed.items())},
+    )
+
+
 @login_required
 def drafts(request, pk: int):
     """An issuer's drafts of a period: preview them, run the period, issue them all."""
@@ -205,16 +218,23 @@ def drafts(request, pk: int):
         return f"{reverse('billing:drafts', args=[issuer.pk])}?period={period}"
 
     done = None
+    runs: list[MonthlyRun] = []
+
+    def run_the_period() -> MonthlyRun:
+        runs.append(run_period(run_form.month, actor=user, issuer=issuer))
+        return runs[0]
+
     if which == "run":
         done = run_action(
             request,
-            lambda: run_period(run_form.month, actor=user, issuer=issuer),
+            run_the_period,
             success=lambda run: (
                 _("%(drafted)s invoices drafted, %(skipped)s issued already.")
                 % {"drafted": run.drafted, "skipped": run.skipped}
             ),
             redirect_to=back,
             form=run_form,
+            then=lambda: _not_drafted(request, runs[0]),
         )
     elif which == "issue":
         done = run_action(

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from billing.actions.payments import record_payment_received
-from billing.models import Invoice, Payment
+from billing.models import BillingAccount, Invoice, Payment
 from core.actors import SYSTEM
 from tests.fixtures.invoices import PERIOD, billed_customer, draft_invoice, issued_invoice
 
@@ -89,6 +89,27 @@ def test_the_drafts_page_runs_and_issues_a_period(cast, login):
     assert b"Customer One" in page.content and b"119.00" in page.content
     assert client.post(url, {"form": "issue", "run-period": "2026-11"}).status_code == 302
     assert Invoice.objects.get(period_start=PERIOD).number == "RONE-2026-000001"
+
+
+def test_the_drafts_page_says_who_was_not_drafted_and_why(cast, login):
+    billed_customer(cast)
+    BillingAccount.objects.filter(organisation=cast.customer).update(tax_country="NL")
+    client = login(cast.reseller_admin)
+    url = reverse("billing:drafts", args=[cast.reseller.pk])
+    page = client.post(url, {"form": "run", "run-period": "2026-11"}, follow=True)
+    assert b"0 invoices drafted" in page.content
+    assert b"Not drafted: Customer One: There is no VAT rate for NL" in page.content
+
+
+def test_issuing_a_stale_draft_from_the_drafts_page_shows_the_error(cast, login):
+    draft_invoice(cast)
+    BillingAccount.objects.filter(organisation=cast.customer).update(tax_country="FR")
+    client = login(cast.reseller_admin)
+    url = reverse("billing:drafts", args=[cast.reseller.pk])
+    page = client.post(url, {"form": "issue", "run-period": "2026-11"})
+    assert page.status_code == 200
+    assert b"run the period again" in page.content
+    assert Invoice.objects.get().is_draft
 
 
 def test_the_statement_shows_opening_and_closing_balances(cast, login):

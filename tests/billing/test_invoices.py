@@ -47,6 +47,7 @@ pytestmark = pytest.mark.django_db
 NOV_30 = datetime.date(2026, 11, 30)
 DEC_1 = datetime.date(2026, 12, 1)
 REVERSE = "Reverse charge"
+OSS_FR = "VAT of FR at 20.00 %: a consumer in another EU member state"
 
 
 @pytest.mark.parametrize(
@@ -54,8 +55,13 @@ REVERSE = "Reverse charge"
     [
         ("DE", "", False, TaxTreatment.DOMESTIC, "19.00", ""),
         ("FR", "FR40303265045", False, TaxTreatment.REVERSE_CHARGE, "0", REVERSE),
-        ("FR", "FR40303265046", False, TaxTreatment.DOMESTIC, "19.00", ""),  # bad check digits
-        ("FR", "", False, TaxTreatment.DOMESTIC, "19.00", ""),  # an EU consumer
+        # A consumer in another member state (no number, or a bad one) pays its own country's
+        # rate, through the One-Stop Shop.
+        ("FR", "FR40303265046", False, TaxTreatment.ONE_STOP_SHOP, "20.00", OSS_FR),
+        ("FR", "", False, TaxTreatment.ONE_STOP_SHOP, "20.00", OSS_FR),
+        ("AT", "", False, TaxTreatment.ONE_STOP_SHOP, "20.00", "VAT of AT at 20.00 %"),
+        ("at", "", False, TaxTreatment.ONE_STOP_SHOP, "20.00", "One-Stop Shop"),
+        ("AT", "ATU13585627", False, TaxTreatment.REVERSE_CHARGE, "0", REVERSE),
         ("US", "", False, TaxTreatment.OUTSIDE_SCOPE, "0", "Outside the scope"),
         ("CH", "CHE-123.456.788", False, TaxTreatment.OUTSIDE_SCOPE, "0", "Outside the scope"),
         ("DE", "", True, TaxTreatment.EXEMPT, "0", "Exempt from VAT: charity"),
@@ -77,6 +83,50 @@ def test_the_tax_of_a_customer(country, vat_number, exempt, treatment, rate, not
 def test_a_missing_rate_is_a_plain_error_not_a_zero_rate():
     with pytest.raises(ValidationError, match="no VAT rate for DE"):
         tax_for(BillingAccount(tax_country="DE"), "DE", NOV_30, RateTable())
+
+
+def test_an_eu_consumer_whose_country_has_no_rate_is_an_error_not_the_issuers_rate():
+    vat_rates()  # DE, FR and AT only
+    with pytest.raises(ValidationError, match="no VAT rate for NL"):
+        tax_for(BillingAccount(tax_country="NL"), "DE", NOV_30, RateTable())
+
+
+def test_an_eu_consumer_without_a_rate_gets_no_draft_and_the_run_says_why(cast):
+    billed_customer(cast)
+    BillingAccount.objects.filter(organisation=cast.customer).update(tax_country="NL")
+    run = run_period(PERIOD, actor=SYSTEM)
+    assert run.drafted == 0
+    assert "no VAT rate for NL" in run.failed[cast.customer.pk]
+    assert not Invoice.objects.exists()
+
+
+def test_an_eu_consumers_invoice_is_taxed_at_its_countrys_rate_with_the_note(cast):
+    billed_customer(cast, seats=10)
+    BillingAccount.objects.filter(organisation=cast.customer).update(tax_country="FR")
+    run_period(PERIOD, actor=SYSTEM)
+    invoice = issue_invoice(actor=SYSTEM, invoice=Invoice.objects.get(), today=DEC_1)
+    assert (invoice.tax_treatment, invoice.tax, invoice.total) == (
+        TaxTreatment.ONE_STOP_SHOP,
+        Decimal("20.00"),
+        Decimal("120.00"),
+    )
+    assert OSS_FR in invoice.tax_note
+    text = subprocess.run(
+        ["pdftotext", invoice.pdf.path, "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "One-Stop" in text
+
+
+def test_a_draft_whose_vat_changed_since_the_run_is_not_issued(cast):
+    draft = draft_invoice(cast)  # a German customer: 19 %
+    account = BillingAccount.objects.filter(organisation=cast.customer)
+    account.update(tax_country="FR")
+    with pytest.raises(ValidationError, match="run the period again"):
+        issue_invoice(actor=SYSTEM, invoice=draft, today=DEC_1)
+    account.update(tax_country="NL")  # no rate at all
+    with pytest.raises(ValidationError, match="no VAT rate for NL"):
+        issue_invoice(actor=SYSTEM, invoice=draft, today=DEC_1)
+    assert Invoice.objects.get(pk=draft.pk).is_draft
 
 
 @pytest.mark.parametrize(
