@@ -62,15 +62,10 @@ def monthly_reports() -> dict[str, object]:
     return {"period": run.period.start.isoformat(), "queued": len(run.queued)}
 
 
-@shared_task(
-    name="billing.send_report",
-    ignore_result=True,
-    autoretry_for=(OSError,),
-    retry_backoff=60,
-    max_retries=5,
-)
+@shared_task(name="billing.send_report", ignore_result=True)
 def send_report(subscription_id: int, period_start: str) -> bool:
-    """Send one subscription's report file (``billing.actions.reports.send_report``)."""
+    """Build one subscription's report file and queue its e-mail
+    (``billing.actions.reports.send_report``); ``core.send_email`` sends it and retries."""
     return send_report_file(subscription_id, datetime.date.fromisoformat(period_start))
 
 

@@ -5,11 +5,13 @@ enqueues ``core.send_email`` in ``transaction.on_commit``: nothing is sent from 
 request, and a rolled-back transaction sends nothing. The task sends through the configured
 ``EMAIL_URL`` and, when the relay refuses or cannot be reached, logs the failure and tries
 again with a doubling wait (``EMAIL_MAX_RETRIES``, ``EMAIL_RETRY_MAX_SECONDS``). The
-broker carries the message's text, never a password: notices hold links, not secrets.
+broker carries the message's text and its attachments (base64, a monthly report's file),
+never a password: notices hold links, not secrets.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 from collections.abc import Iterable
@@ -28,6 +30,23 @@ SEND_EMAIL_TASK = "core.send_email"
 
 
 @dataclass
+class Attachment:
+    """A file sent with a message; ``data`` is the content in base64, so the message stays
+    plain JSON on its way through the broker."""
+
+    name: str
+    content_type: str
+    data: str
+
+    @classmethod
+    def of(cls, name: str, content: bytes, content_type: str) -> Attachment:
+        return cls(name, content_type, base64.b64encode(content).decode("ascii"))
+
+    def content(self) -> bytes:
+        return base64.b64decode(self.data)
+
+
+@dataclass
 class OutgoingEmail:
     """One message as the worker will send it: JSON-serialisable plain values."""
 
@@ -38,6 +57,13 @@ class OutgoingEmail:
     from_email: str = ""
     reply_to: list[str] = field(default_factory=list)
     kind: str = ""  # which notice (for the log): "welcome", "job_failed", "send_email"...
+    attachments: list[Attachment] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # From the broker each attachment arrives as the dict ``asdict`` made of it.
+        self.attachments = [
+            a if isinstance(a, Attachment) else Attachment(**a) for a in self.attachments
+        ]
 
     def message(self) -> EmailMultiAlternatives:
         message = EmailMultiAlternatives(
@@ -49,6 +75,8 @@ class OutgoingEmail:
         )
         if self.html:
             message.attach_alternative(self.html, "text/html")
+        for attachment in self.attachments:
+            message.attach(attachment.name, attachment.content(), attachment.content_type)
         return message
 
 
@@ -65,8 +93,10 @@ def queue_email(
     from_email: str = "",
     reply_to: Iterable[str] = (),
     kind: str = "",
+    attachments: Iterable[Attachment] = (),
 ) -> OutgoingEmail | None:
-    """Send this message from a worker once the caller's transaction commits.
+    """Send this message from a worker once the caller's transaction commits, with
+    ``attachments`` (``Attachment.of(name, bytes, content type)``).
 
     Returns what will be sent (None when there is no recipient)."""
     recipients = _clean(to)
@@ -80,6 +110,7 @@ def queue_email(
         from_email=from_email,
         reply_to=_clean(reply_to),
         kind=kind,
+        attachments=list(attachments),
     )
     data = asdict(outgoing)
     transaction.on_commit(partial(enqueue, data))

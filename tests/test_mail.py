@@ -7,15 +7,19 @@ captured on-commit callbacks is the worker's turn: the ``smtp`` fixture runs Cel
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import asdict
 
 import pytest
 from django.db import transaction
 
-from core.mail import queue_email, retry_delay
+from core.mail import Attachment, OutgoingEmail, queue_email, retry_delay
 from tests.fixtures.smtp import point_at, run_mail_worker
 
 pytestmark = pytest.mark.django_db
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def test_a_queued_message_waits_for_the_commit_then_the_worker_sends_it(
@@ -37,6 +41,33 @@ def test_a_queued_message_waits_for_the_commit_then_the_worker_sends_it(
     assert message["Bcc"] is None
     assert message.get_body(("plain",)).get_content().strip() == "Plain words"
     assert message.get_body(("html",)).get_content().strip() == "<p>Plain words</p>"
+
+
+def test_an_attachment_crosses_the_broker_as_json_and_arrives_whole(
+    smtp, django_capture_on_commit_callbacks
+):
+    content = bytes(range(256)) * 4  # binary, not text
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        outgoing = queue_email(
+            subject="Report",
+            body="Attached.",
+            to=["a@example.com"],
+            attachments=[
+                Attachment.of("report.xlsx", content, XLSX),
+                Attachment.of("report.csv", b"Kunde;Spitze\nCONE;4\n", "text/csv"),
+            ],
+        )
+    data = json.loads(json.dumps(asdict(outgoing)))  # what the broker carries
+    assert data["attachments"][0]["name"] == "report.xlsx"
+    assert OutgoingEmail(**data).attachments[0].content() == content
+    run_mail_worker(callbacks)
+    [message] = smtp.messages
+    assert message.get_body(("plain",)).get_content().strip() == "Attached."
+    xlsx, text = message.iter_attachments()
+    assert (xlsx.get_filename(), xlsx.get_content_type()) == ("report.xlsx", XLSX)
+    assert xlsx.get_content() == content
+    assert (text.get_filename(), text.get_content_type()) == ("report.csv", "text/csv")
+    assert text.get_content().splitlines() == ["Kunde;Spitze", "CONE;4"]  # CRLF on the wire
 
 
 def test_a_rolled_back_transaction_queues_nothing(django_capture_on_commit_callbacks):

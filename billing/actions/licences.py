@@ -8,7 +8,6 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -25,6 +24,7 @@ from billing.models import (
     ExpiryAction,
     LicenceReminder,
 )
+from core.mail import queue_email
 
 REMINDER_DAYS = (30, 7, 1)
 
@@ -61,11 +61,11 @@ def _remind(account: BillingAccount, days_left: int) -> int | None:
         values = {"name": account.organisation.name, "date": expiry, "days": days_left}
         with translation.override(mail_language(account.organisation)):
             values["date"] = date_format(expiry)
-            send_mail(
-                _("%(name)s: licence expires on %(date)s") % values,
-                _("The licence of %(name)s expires on %(date)s, in %(days)d days.") % values,
-                None,
-                to,
+            queue_email(
+                subject=_("%(name)s: licence expires on %(date)s") % values,
+                body=_("The licence of %(name)s expires on %(date)s, in %(days)d days.") % values,
+                to=to,
+                kind="licence_reminder",
             )
     return nearest
 
@@ -95,15 +95,15 @@ def _warn_quotas(today: datetime.date, done: DailyChecks) -> None:
                     "amount": quota.amount,
                     "end": date_format(quota.end_date),
                 }
-                send_mail(
-                    _("%(name)s: %(percent)d%% of the credit quota used") % values,
-                    _(
+                queue_email(
+                    subject=_("%(name)s: %(percent)d%% of the credit quota used") % values,
+                    body=_(
                         "%(name)s has consumed %(consumed)s of its credit quota of %(amount)s "
                         "units, which ends on %(end)s."
                     )
                     % values,
-                    None,
-                    to,
+                    to=to,
+                    kind="credit_quota",
                 )
 
 

@@ -6,7 +6,8 @@ sending those e-mails.
 - ``subscribe_report`` / ``unsubscribe_report``: "Subscribe monthly" on a report page;
 - ``queue_monthly_reports(today)``: the beat task on the 1st claims each subscription for the
   month before (a conditional update: run twice, it sends once) and asks a worker, on commit,
-  to send each one (``send_report``).
+  to build each one's file (``send_report``), which goes out through ``core.mail`` like every
+  other e-mail (the mail worker sends it and retries).
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import current_app
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -37,6 +36,7 @@ from billing.models import (
 )
 from billing.reports import files, finance, licence, usage
 from core.actors import SYSTEM
+from core.mail import Attachment, queue_email
 from core.scoping import has_permission
 from customers.models import CustomerService, Organisation
 from customers.notifications import language_of
@@ -204,10 +204,10 @@ def _finance_file(
 
 
 def send_report(subscription_id: int, period_start: datetime.date) -> bool:
-    """Send one subscription's file for the month starting ``period_start``: only while its
-    person is active, has an e-mail address and still may see the organisation's billing
-    (a role taken away stops the e-mail). Returns whether it went; a failure to send is
-    kept on the subscription and raised (the task retries)."""
+    """Build one subscription's file for the month starting ``period_start`` and queue the
+    e-mail that carries it (``core.mail``: the mail worker sends it and retries): only while
+    its person is active, has an e-mail address and still may see the organisation's
+    billing (a role taken away stops the e-mail). Returns whether it was queued."""
     subscription = (
         ReportSubscription.objects.select_related("user__organisation", "organisation")
         .filter(pk=subscription_id)
@@ -226,23 +226,17 @@ def send_report(subscription_id: int, period_start: datetime.date) -> bool:
         )
         return False
     period = usage.Period.month_of(period_start)
-    # In the recipient's language (their own, else their organisation's): the headers too.
-    with translation.override(language_of(person, person.organisation)):
-        message = _report_message(subscription, period)
-    try:
-        message.send()
-    except OSError as error:
+    with transaction.atomic():
+        # In the recipient's language (their own, else their organisation's): the headers too.
+        with translation.override(language_of(person, person.organisation)):
+            _queue_report_email(subscription, period)
         ReportSubscription.objects.filter(pk=subscription_id).update(
-            last_error=f"{type(error).__name__}: {error}"[:ERROR_MAX]
+            last_sent_at=timezone.now(), last_error=""
         )
-        raise
-    ReportSubscription.objects.filter(pk=subscription_id).update(
-        last_sent_at=timezone.now(), last_error=""
-    )
     return True
 
 
-def _report_message(subscription: ReportSubscription, period: usage.Period) -> EmailMessage:
+def _queue_report_email(subscription: ReportSubscription, period: usage.Period) -> None:
     organisation, person = subscription.organisation, subscription.user
     name, data = report_file(subscription.report, organisation, period, subscription.file_format)
     values = {
@@ -250,15 +244,15 @@ def _report_message(subscription: ReportSubscription, period: usage.Period) -> E
         "name": organisation.name,
         "period": date_format(period.start, "F Y"),
     }
-    message = EmailMessage(
+    content_type = files.CONTENT_TYPES[subscription.file_format].split(";")[0]
+    queue_email(
         subject=_("%(report)s report of %(name)s, %(period)s") % values,
         body=_(
             "Attached is the %(report)s report of %(name)s for %(period)s, as you asked on its "
             "page in the portal. To stop these e-mails, use Unsubscribe on that page."
         )
         % values,
-        from_email=settings.DEFAULT_FROM_EMAIL,
         to=[person.email],
+        kind="monthly_report",
+        attachments=[Attachment.of(name, data, content_type)],
     )
-    message.attach(name, data, files.CONTENT_TYPES[subscription.file_format].split(";")[0])
-    return message

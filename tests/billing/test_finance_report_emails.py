@@ -25,9 +25,13 @@ pytestmark = pytest.mark.django_db
 FIRST_OF_JANUARY = datetime.date(2027, 1, 1)  # issued_invoice issues on 1 December 2026
 
 
-def run_messages(messages):
-    for name, args in messages:
-        current_app.tasks[name].apply(args=args).get(propagate=True)
+def run_messages(messages, capture_on_commit):
+    """Have this process run each message as a worker would: the registered task, its
+    arguments as they crossed the broker (``Task.apply``); the e-mail it queues through
+    ``core.mail`` leaves on commit (the ``smtp`` fixture runs the mail task eagerly)."""
+    with capture_on_commit(execute=True):
+        for name, args in messages:
+            current_app.tasks[name].apply(args=args).get(propagate=True)
 
 
 @pytest.fixture
@@ -110,7 +114,7 @@ def test_a_journal_subscriber_receives_last_months_csv_with_the_issued_invoice(
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert len(queue_monthly_reports(FIRST_OF_JANUARY, actor=SYSTEM).queued) == 1
-    run_messages(queued)
+    run_messages(queued, django_capture_on_commit_callbacks)
     [message] = smtp.messages
     assert smtp.recipients == [["radmin@reseller.example"]]
     assert message["Subject"] == "Accounting export report of Reseller One, December 2026"
@@ -138,7 +142,7 @@ def test_someone_who_lost_the_permission_receives_no_journal(
         revoke_role(actor=SYSTEM, grant=grant)
     with django_capture_on_commit_callbacks(execute=True):
         queue_monthly_reports(FIRST_OF_JANUARY, actor=SYSTEM)
-    run_messages(queued)
+    run_messages(queued, django_capture_on_commit_callbacks)
     assert smtp.messages == []
     subscription.refresh_from_db()
     assert "may no longer see this report" in subscription.last_error
