@@ -177,76 +177,105 @@ def _write_drafts(
 ) -> None:
     """Write a batch of customers' drafts for the period in one transaction and a fixed
     number of statements, whatever the batch's size: lock the invoices there are, insert the
-    missing ones (``ON CONFLICT DO NOTHING``: a concurrent run's win), replace the drafts'
-    lines, update their totals. Issued invoices are left alone; a customer with nothing to
-    bill gets no invoice."""
+    missing ones with their totals (``ON CONFLICT DO NOTHING``: a concurrent run's win is
+    then locked and rewritten like any draft), replace the drafts' lines, update the totals
+    of the drafts that were there. Issued invoices are left alone; a customer with nothing
+    to bill gets no invoice."""
     ids = [d.account.organisation_id for d in drafts]
     with transaction.atomic():
         invoices = _locked(ids, start)
-        missing = [
-            {
-                "issuer_id": d.issuer_id,
-                "customer_id": d.account.organisation_id,
-                "period_start": start,
-                "period_end": end,
-                "currency": d.account.currency,
-            }
-            for d in drafts
-            if d.account.organisation_id not in invoices and d.lines
-        ]
-        if missing:
-            insert_rows(Invoice, missing, ignore_conflicts=True)
-            invoices = _locked(ids, start)
+        lines = {d.account.organisation_id: _line_rows(d) for d in drafts}
+        totals = {
+            d.account.organisation_id: _totals(d, lines[d.account.organisation_id]) for d in drafts
+        }
+        new = [cid for cid in ids if cid not in invoices and lines[cid]]
+        inserted: dict[int, int] = {}
+        if new:
+            rows = [
+                {"customer_id": cid, "period_start": start, "period_end": end, **totals[cid]}
+                for cid in new
+            ]
+            returned = insert_rows(
+                Invoice, rows, ignore_conflicts=True, returning=["customer_id", "id"]
+            )
+            inserted = dict(returned)
+            if len(inserted) < len(new):
+                invoices.update(_locked([cid for cid in new if cid not in inserted], start))
         open_drafts = {cid: i for cid, i in invoices.items() if i.is_draft}
-        InvoiceLine.objects.filter(invoice__in=[i.pk for i in open_drafts.values()]).delete()
-        lines: list[dict[str, Any]] = []
-        for draft in drafts:
-            invoice = open_drafts.get(draft.account.organisation_id)
-            if invoice is None:
+        if open_drafts:
+            InvoiceLine.objects.filter(invoice__in=[i.pk for i in open_drafts.values()]).delete()
+        written: list[dict[str, Any]] = []
+        for cid in ids:
+            if cid in inserted:
+                invoice_id = inserted[cid]
+            elif cid in open_drafts:
+                invoice = open_drafts[cid]
+                for name, value in totals[cid].items():
+                    setattr(invoice, name, value)
+                invoice_id = invoice.pk
+            else:
                 run.skipped += 1
                 continue
-            rate = draft.tax.rate
-            made = [
-                {
-                    "invoice_id": invoice.pk,
-                    "position": position,
-                    "kind": line.kind,
-                    "description": line.description[:300],
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                    "net": line.net,
-                    "vat_rate": rate,
-                    "vat": money(line.net * rate / 100),
-                    "subscription_id": line.subscription_id,
-                    "purchase_id": line.purchase_id,
-                }
-                for position, line in enumerate(draft.lines, start=1)
-            ]
-            lines += made
-            invoice.issuer_id = draft.issuer_id
-            invoice.currency = draft.account.currency
-            invoice.tax_treatment = draft.tax.treatment
-            invoice.tax_note = draft.tax.note[:300]
-            invoice.subtotal = sum((line["net"] for line in made), ZERO)
-            invoice.tax = sum((line["vat"] for line in made), ZERO)
-            invoice.total = invoice.subtotal + invoice.tax
+            written += [{"invoice_id": invoice_id, **line} for line in lines[cid]]
             run.drafted += 1
-        insert_rows(InvoiceLine, lines)
+        insert_rows(InvoiceLine, written)
         _update_totals(list(open_drafts.values()))
 
 
+def _line_rows(draft: Draft) -> list[dict[str, Any]]:
+    """The draft's invoice lines as columns, VAT per line rounded half-up."""
+    rate = draft.tax.rate
+    return [
+        {
+            "position": position,
+            "kind": line.kind,
+            "description": line.description[:300],
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "net": line.net,
+            "vat_rate": rate,
+            "vat": money(line.net * rate / 100),
+            "subscription_id": line.subscription_id,
+            "purchase_id": line.purchase_id,
+        }
+        for position, line in enumerate(draft.lines, start=1)
+    ]
+
+
+def _totals(draft: Draft, lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """What an invoice row holds besides its customer and period (``TOTALS``): the totals
+    are the sums of the lines."""
+    subtotal = sum((line["net"] for line in lines), ZERO)
+    tax = sum((line["vat"] for line in lines), ZERO)
+    return {
+        "issuer_id": draft.issuer_id,
+        "currency": draft.account.currency,
+        "tax_treatment": draft.tax.treatment,
+        "tax_note": draft.tax.note[:300],
+        "subtotal": subtotal,
+        "tax": tax,
+        "total": subtotal + tax,
+    }
+
+
 def insert_rows(
-    model: type[models.Model], rows: list[dict[str, Any]], *, ignore_conflicts: bool = False
-) -> None:
+    model: type[models.Model],
+    rows: list[dict[str, Any]],
+    *,
+    ignore_conflicts: bool = False,
+    returning: list[str] | None = None,
+) -> list[tuple]:
     """``INSERT`` ``rows`` (column: value, the same columns in each) in one statement, every
-    other column at its field's default. ``bulk_create`` prepares every field of every row
-    through the field API: at 1,000 invoices a run spent more time there than in PostgreSQL.
-    No primary keys come back."""
+    other column at its field's default; returns the ``returning`` columns of the rows
+    inserted (not those a conflict skipped). ``bulk_create`` prepares every field of every
+    row through the field API: at 1,000 invoices a run spent more time there than in
+    PostgreSQL."""
     if not rows:
-        return
+        return []
     if connection.vendor != "postgresql":
+        # No RETURNING with ignore_conflicts here: the caller locks what it did not get.
         model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=ignore_conflicts)
-        return
+        return []
     given = list(rows[0])
     defaults = {}
     for f in model._meta.concrete_fields:
@@ -260,11 +289,13 @@ def insert_rows(
         f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 (names)
         f"VALUES {', '.join([placeholders] * len(rows))}"
         + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
+        + (f" RETURNING {', '.join(returning)}" if returning else "")
     )
     constant = list(defaults.values())
     params = [value for row in rows for value in [*row.values(), *constant]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.fetchall() if returning else []
 
 
 TOTALS = ["issuer_id", "currency", "tax_treatment", "tax_note", "subtotal", "tax", "total"]
