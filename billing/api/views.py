@@ -1,7 +1,7 @@
-"""Read-only billing endpoints. Every read goes through ``restrict(user, "view")``, as the
-billing pages do: a document of a customer outside the caller's subtree is a 404. Drafts are
-not shown: the API lists what was issued to the customer (the Invoices tab shows drafts to
-the issuer's admins only, to work on them there)."""
+"""Billing endpoints. Every read and every refusal follows ``billing.visibility``, the rule the
+billing pages follow too: a document of a customer out of sight is a 404, one whose billing
+the caller may not read (help desk) a 403, a draft a 404 to anyone but the admins who manage
+the customer's billing (they see and issue drafts, as on the Invoices tab)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,19 @@ from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from billing import visibility
 from billing.api.serializers import (
     BillingAccountSerializer,
     InvoiceDetailSerializer,
     InvoiceSerializer,
     PaymentSerializer,
 )
-from billing.models import BillingAccount, Invoice, InvoiceStatus, Payment
+from billing.models import BillingAccount, Invoice
 from core.api.pagination import ByIdCursor
-
-
-def _invoices(user):
-    return Invoice.objects.restrict(user, "view").exclude(status=InvoiceStatus.DRAFT)
+from core.api.safe_writes import with_etag
 
 
 class InvoiceFilter(django_filters.FilterSet):
@@ -33,23 +32,23 @@ class InvoiceFilter(django_filters.FilterSet):
 
 
 class InvoiceList(generics.ListAPIView):
-    """Issued invoices you may see, newest last by id; filter by status and customer."""
+    """Invoices you may see, newest last by id (drafts only if you manage the customer's
+    billing); filter by status and customer."""
 
     serializer_class = InvoiceSerializer
     pagination_class = ByIdCursor
     filterset_class = InvoiceFilter
 
     def get_queryset(self):
-        return _invoices(self.request.user)
+        return visibility.invoices(self.request.user)
 
 
-class InvoiceDetail(generics.RetrieveAPIView):
-    """One issued invoice with its lines."""
-
-    serializer_class = InvoiceDetailSerializer
-
-    def get_queryset(self):
-        return _invoices(self.request.user).prefetch_related("lines")
+class InvoiceDetail(APIView):
+    @extend_schema(responses=InvoiceDetailSerializer)
+    def get(self, request, pk: int):
+        """One invoice with its lines; its ``ETag`` guards issuing and crediting it."""
+        invoice = visibility.invoice_for(request.user, pk)
+        return with_etag(Response(represent(request, invoice)))
 
 
 class InvoicePdf(APIView):
@@ -57,7 +56,7 @@ class InvoicePdf(APIView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
-        invoice = generics.get_object_or_404(_invoices(request.user), pk=pk)
+        invoice = visibility.invoice_for(request.user, pk)
         if not invoice.pdf:
             raise Http404
         try:
@@ -80,7 +79,7 @@ class PaymentList(generics.ListAPIView):
     filterset_fields = ["customer"]
 
     def get_queryset(self):
-        return Payment.objects.restrict(self.request.user, "view")
+        return visibility.payments(self.request.user)
 
 
 class BillingAccountList(generics.ListAPIView):
@@ -91,11 +90,17 @@ class BillingAccountList(generics.ListAPIView):
     filterset_fields = ["organisation", "billing_mode"]
 
     def get_queryset(self):
-        return BillingAccount.objects.restrict(self.request.user, "view")
+        return visibility.accounts(self.request.user)
 
 
-class BillingAccountDetail(generics.RetrieveAPIView):
-    serializer_class = BillingAccountSerializer
+class BillingAccountDetail(APIView):
+    @extend_schema(responses=BillingAccountSerializer)
+    def get(self, request, pk: int):
+        account = visibility.document_for(
+            request.user, BillingAccount.objects.select_related("organisation"), pk
+        )
+        return Response(BillingAccountSerializer(account).data)
 
-    def get_queryset(self):
-        return BillingAccount.objects.restrict(self.request.user, "view")
+
+def represent(request, invoice: Invoice) -> dict:
+    return InvoiceDetailSerializer(invoice, context={"request": request}).data

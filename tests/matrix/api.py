@@ -20,7 +20,8 @@ CHANGES_CUSTOMER_ONE = api(200, reseller2_admin=404, end_user=404, help_desk=403
 DECIDES_CUSTOMER_ONE = api(
     202, reseller2_admin=404, end_user=404, customer_admin=403, help_desk=403
 )
-SEES_CUSTOMER_ONE_BILLING = api(200, reseller2_admin=404, end_user=404, help_desk=404)
+# billing.visibility: Help Desk sees Customer One but not its billing (403, as on its pages).
+SEES_CUSTOMER_ONE_BILLING = api(200, reseller2_admin=404, end_user=404, help_desk=403)
 MANAGES_CUSTOMER_ONE_JOBS = api(200, reseller2_admin=404, end_user=404, help_desk=403)
 
 
@@ -383,8 +384,8 @@ ROWS: dict[str, Row] = {
         unchanged=_state,
         api=True,
     ),
-    # Billing, read-only through restrict(user, "view") (view_billing): lists are filtered,
-    # a document out of sight (or without view_billing, as the help desk) is a 404.
+    # Billing, by billing.visibility as the billing pages: lists are filtered; a document of a
+    # customer out of sight is a 404, one whose billing the caller may not read a 403.
     "api:invoice-list": Row(args=lambda c: _invoice(c) and [], api=True, statuses=api(200)),
     "api:invoice-detail": Row(
         args=lambda c: [_invoice(c).pk], statuses=SEES_CUSTOMER_ONE_BILLING, api=True
