@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
-from billing.actions.accounts import may_manage, require_manage
+from billing.actions.accounts import may_manage
 from billing.models import BillingAccount, CreditNote, Invoice, InvoiceStatus, Payment
 from core.scoping import EVERYTHING, organisation_of, ranges_for, require_permission, scope_q
 from customers.models import Organisation
@@ -39,7 +41,7 @@ __all__ = [
     "invoices",
     "may_manage",
     "payments",
-    "require_manage",
+    "require_managing",
     "require_reading",
 ]
 
@@ -51,6 +53,13 @@ MANAGES = "manage_billing"
 def require_reading(user: Any, organisation: Organisation) -> None:
     """Step 2: a 403 unless ``user`` may read ``organisation``'s billing."""
     require_permission(user, READS, organisation)
+
+
+def require_managing(user: Any, customer: Organisation) -> None:
+    """Step 4: a 403 unless ``user`` manages ``customer``'s billing (its payments, invoices and
+    credit notes), before a page or endpoint reads the input it would act on."""
+    if not may_manage(user, customer):
+        raise PermissionDenied(_("Only the admins above this customer manage its invoices."))
 
 
 def billing_customer(user: Any, pk: int) -> Organisation:

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import visibility
-from billing.actions.accounts import may_manage
 from billing.actions.credit_notes import create_credit_note
 from billing.actions.invoicing import may_manage_issuer, previous_period, run_period
 from billing.actions.issuing import issue_invoice, issue_period
@@ -44,10 +43,10 @@ def invoices_tab(request, pk: int):
     admins, record a payment and run a period again."""
     organisation = _customer(request, pk)
     user = request.user
-    manage = may_manage(user, organisation)
+    manage = visibility.may_manage(user, organisation)
     which = request.POST.get("form") if request.method == "POST" else None
-    if which and not manage:
-        raise PermissionDenied(_("Only the admins above this customer manage its invoices."))
+    if which:
+        visibility.require_managing(user, organisation)
     payment_form = PaymentReceivedForm(request.POST if which == "payment" else None)
     run_form = PeriodForm(request.POST if which == "run" else None)
     back = reverse("billing:invoices", args=[organisation.pk])
@@ -107,11 +106,11 @@ def invoice_detail(request, pk: int, invoice_pk: int):
     """One invoice: its lines and totals; a draft can be issued, an issued one credited."""
     organisation = _customer(request, pk)
     user = request.user
-    manage = may_manage(user, organisation)
+    manage = visibility.may_manage(user, organisation)
     invoice = _invoice(request, organisation, invoice_pk)
     which = request.POST.get("form") if request.method == "POST" else None
-    if which and not manage:
-        raise PermissionDenied(_("Only the admins above this customer manage its invoices."))
+    if which:
+        visibility.require_managing(user, organisation)
     credit_form = CreditNoteForm(
         request.POST if which == "credit" else None, lines=invoice.lines.all()
     )

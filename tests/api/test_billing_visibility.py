@@ -5,12 +5,14 @@ manage the customer's billing."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import CreditNote, Payment
 from customers.actions.api_keys import SCOPES
 from customers.models import ApiKey
 from customers.models.api_keys import digest
@@ -104,3 +106,37 @@ def test_a_credit_note_pdf_follows_the_same_rule(cast, login):
     assert login(cast.customer_admin).get(url).status_code == 200
     assert login(cast.help_desk).get(url).status_code == 403
     assert login(cast.reseller2_admin).get(url).status_code == 404
+
+
+# Who may record a payment and credit an invoice (the page's forms, the API's POSTs).
+WRITES = dict(zip(ROLES, (None, 403, 403, 404, 404), strict=True))
+
+
+@pytest.mark.parametrize("role", [role for role, status in WRITES.items() if status])
+def test_the_page_and_the_api_refuse_billing_writes_alike(cast, login, role):
+    invoice = issued_invoice(cast)
+    user = getattr(cast, role)
+    page = login(user)
+    key = api_client(user)
+    credit_page = page.post(
+        reverse("billing:invoice", args=[cast.customer.pk, invoice.pk]),
+        {"form": "credit", "credit-reason": "Refused"},
+    )
+    credit_api = key.post(
+        reverse("api:invoice-credit-notes", args=[invoice.pk]),
+        json.dumps({"reason": "Refused"}),
+        content_type="application/json",
+    )
+    payment = {"amount": "1.00", "received_on": "2026-12-01", "method": "transfer"}
+    pay_page = page.post(
+        reverse("billing:invoices", args=[cast.customer.pk]),
+        {"form": "payment", **{f"payment-{k}": v for k, v in payment.items()}},
+    )
+    pay_api = key.post(
+        reverse("api:payment-list"),
+        json.dumps({"customer": cast.customer.pk, **payment}),
+        content_type="application/json",
+    )
+    statuses = [r.status_code for r in (credit_page, credit_api, pay_page, pay_api)]
+    assert statuses == [WRITES[role]] * 4
+    assert not Payment.objects.exists() and not CreditNote.objects.exists()
