@@ -16,7 +16,8 @@ from billing.actions.documents import render_pdf, store_pdf
 from billing.actions.invoicing import may_manage_issuer, period_of
 from billing.actions.numbering import next_number
 from billing.models import BillingAccount, DocumentKind, Invoice, InvoiceStatus
-from customers.models import Organisation
+from customers.actions import webhooks
+from customers.models import Organisation, WebhookEvent
 
 
 def party(organisation: Organisation, account: BillingAccount | None) -> dict[str, str]:
@@ -81,6 +82,20 @@ def issue_invoice(*, actor: Any, invoice: Invoice, today: datetime.date | None =
         locked.customer_details = party(locked.customer, customer_account)
         locked.save()
         render_invoice(locked)
+        webhooks.emit(
+            WebhookEvent.INVOICE_ISSUED,
+            locked.customer_id,
+            {
+                "invoice": locked.pk,
+                "number": locked.number,
+                "organisation": locked.customer_id,
+                "issuer": locked.issuer_id,
+                "total": locked.total,
+                "currency": locked.currency,
+                "issued_on": locked.issued_on,
+                "due_on": locked.due_on,
+            },
+        )
     return locked
 
 

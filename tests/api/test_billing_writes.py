@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import CreditNote, Invoice, InvoiceStatus, Payment
+from core.credentials import encrypt_secret
+from customers.models import Webhook, WebhookDelivery
 from tests.api.helpers import api_client
 from tests.fixtures.invoices import draft_invoice, issued_invoice
 
@@ -157,3 +159,24 @@ def test_a_draft_is_not_credited_and_its_customer_admin_cannot_issue_it(cast):
     assert credit.status_code == 400
     own = api_client(cast.customer_admin)
     assert post(own, reverse("api:invoice-issue", args=[draft.pk])).status_code == 404
+
+
+def test_issuing_and_a_payment_are_told_to_the_webhooks_above_the_customer(cast):
+    hook = Webhook.objects.create(
+        organisation=cast.reseller,
+        url="https://8.8.8.8/psa",
+        events=["billing.invoice_issued", "billing.payment_recorded"],
+        secret=encrypt_secret("whsec_billing"),
+    )
+    draft = draft_invoice(cast)
+    client = api_client(cast.reseller_admin)
+    assert post(client, reverse("api:invoice-issue", args=[draft.pk])).status_code == 200
+    paid = post(client, reverse("api:payment-list"), _payment(cast, "119.00", invoice=draft.pk))
+    assert paid.status_code == 201
+    issued, payment = (
+        d.payload for d in WebhookDelivery.objects.filter(webhook=hook).order_by("pk")
+    )
+    assert issued["event"] == "billing.invoice_issued"
+    assert (issued["data"]["invoice"], issued["data"]["number"]) == (draft.pk, "RONE-2026-000001")
+    assert payment["event"] == "billing.payment_recorded"
+    assert payment["data"]["allocations"] == [{"invoice": draft.pk, "amount": "119.00"}]
