@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from billing.actions.accounts import may_manage
 from billing.models import BillingAccount, CreditNote, Invoice, InvoiceStatus, Payment
-from core.scoping import EVERYTHING, organisation_of, ranges_for, require_permission, scope_q
+from core.scoping import EVERYTHING, ranges_for, require_permission, scope_q
 from customers.models import Organisation
 
 __all__ = [
@@ -107,10 +107,12 @@ def accounts(user: Any) -> QuerySet[BillingAccount]:
 def document_for(user: Any, queryset: QuerySet, pk: int, *, lock: bool = False) -> Model:
     """One document (or account) of ``queryset`` by id: 404 when its customer is out of
     sight, 403 when its billing is; ``lock`` takes the row lock (inside a transaction)."""
+    customer = _customer_field(queryset.model)
+    queryset = queryset.select_related(customer)
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     document = get_object_or_404(queryset.holding(user, SEES), pk=pk)
-    require_reading(user, _customer_of(document))
+    require_reading(user, getattr(document, customer))
     return document
 
 
@@ -120,10 +122,9 @@ def invoice_for(
     *,
     customer: Organisation | None = None,
     lock: bool = False,
-    queryset: QuerySet | None = None,
 ) -> Invoice:
     """One invoice by id (of ``customer``, when a page names it): steps 1-3."""
-    queryset = queryset if queryset is not None else Invoice.objects.all()
+    queryset = Invoice.objects.all()
     if customer is not None:
         queryset = queryset.filter(customer=customer)
     invoice = document_for(user, queryset.select_related("customer__parent"), pk, lock=lock)
@@ -132,9 +133,7 @@ def invoice_for(
     return invoice
 
 
-def _customer_of(document: Model) -> Organisation:
-    if isinstance(document, BillingAccount):
-        return document.organisation
-    if isinstance(document, Invoice | CreditNote | Payment):
-        return document.customer
-    return organisation_of(document)
+def _customer_field(model: type[Model]) -> str:
+    """The field naming the organisation a billing document or account belongs to (its
+    ``scope_path``, one step: ``customer`` or ``organisation``)."""
+    return model.scope_path.removesuffix("__")

@@ -214,9 +214,7 @@ class BillingAccountList(generics.ListAPIView):
 class BillingAccountDetail(APIView):
     @extend_schema(responses=BillingAccountSerializer)
     def get(self, request, pk: int):
-        account = visibility.document_for(
-            request.user, BillingAccount.objects.select_related("organisation"), pk
-        )
+        account = visibility.document_for(request.user, BillingAccount.objects.all(), pk)
         return Response(BillingAccountSerializer(account).data)
 
 
