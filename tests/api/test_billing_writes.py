@@ -180,3 +180,20 @@ def test_issuing_and_a_payment_are_told_to_the_webhooks_above_the_customer(cast)
     assert (issued["data"]["invoice"], issued["data"]["number"]) == (draft.pk, "RONE-2026-000001")
     assert payment["event"] == "billing.payment_recorded"
     assert payment["data"]["allocations"] == [{"invoice": draft.pk, "amount": "119.00"}]
+
+
+def test_a_retried_credit_note_or_issue_is_done_once(cast):
+    draft = draft_invoice(cast)
+    client = api_client(cast.reseller_admin)
+    issue = reverse("api:invoice-issue", args=[draft.pk])
+    first = post(client, issue, **{"Idempotency-Key": "issue-1"})
+    again = post(client, issue, **{"Idempotency-Key": "issue-1"})
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    credit = reverse("api:invoice-credit-notes", args=[draft.pk])
+    notes = [post(client, credit, {"reason": "Once"}, **{"Idempotency-Key": "cn-1"}) for _ in "12"]
+    assert [n.status_code for n in notes] == [201, 201]
+    assert notes[0].json() == notes[1].json() and CreditNote.objects.count() == 1
+    # The same key for another request is refused, not replayed.
+    other = post(client, credit, {"reason": "Other"}, **{"Idempotency-Key": "cn-1"})
+    assert other.status_code == 422
