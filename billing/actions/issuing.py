@@ -18,7 +18,8 @@ from billing.actions.numbering import next_number
 from billing.actions.provider import payment_terms
 from billing.actions.tax import RateTable, issuer_country, tax_for
 from billing.models import BillingAccount, DocumentKind, Invoice, InvoiceStatus, TaxTreatment
-from customers.models import Organisation
+from customers.actions import webhooks
+from customers.models import Organisation, WebhookEvent
 
 
 def party(organisation: Organisation, account: BillingAccount | None) -> dict[str, str]:
@@ -103,6 +104,20 @@ def issue_invoice(*, actor: Any, invoice: Invoice, today: datetime.date | None =
         locked.customer_details = party(locked.customer, customer_account)
         locked.save()
         render_invoice(locked)
+        webhooks.emit(
+            WebhookEvent.INVOICE_ISSUED,
+            locked.customer_id,
+            {
+                "invoice": locked.pk,
+                "number": locked.number,
+                "organisation": locked.customer_id,
+                "issuer": locked.issuer_id,
+                "total": locked.total,
+                "currency": locked.currency,
+                "issued_on": locked.issued_on,
+                "due_on": locked.due_on,
+            },
+        )
     return locked
 
 

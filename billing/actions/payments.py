@@ -38,7 +38,8 @@ from billing.models import (
 from core.actors import recorded_user
 from core.mail import queue_email
 from customers import notifications
-from customers.models import Organisation
+from customers.actions import webhooks
+from customers.models import Organisation, WebhookEvent
 
 ZERO = Decimal("0")
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -127,6 +128,22 @@ def record_payment_received(
             open_invoice.save(update_fields=["paid", "status"])
             left -= share
         PaymentAllocation.objects.bulk_create(allocations)
+        webhooks.emit(
+            WebhookEvent.PAYMENT_RECORDED,
+            customer.pk,
+            {
+                "payment": payment.pk,
+                "organisation": customer.pk,
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "received_on": payment.received_on,
+                "method": payment.method,
+                "reference": payment.reference,
+                "allocations": [
+                    {"invoice": share.invoice_id, "amount": share.amount} for share in allocations
+                ],
+            },
+        )
     return payment
 
 

@@ -45,8 +45,9 @@ from billing.forms import (
     ProfileForm,
 )
 from billing.models import BillingAccount, Purchase, PurchaseState, StorageRegion, Transaction
+from billing.visibility import billing_customer
 from core.scoping import has_permission
-from core.views import require, run_action, visible_or_404
+from core.views import run_action
 from customers.models import Organisation
 from customers.views.common import page_context
 from customers.views.export import _cell
@@ -65,9 +66,8 @@ LEDGER_SORTS = {
 
 
 def _customer(request, pk: int) -> Organisation:
-    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    require(request, "view_billing", organisation)
-    return organisation
+    """The customer whose billing tab this is, by the one billing rule (billing.visibility)."""
+    return billing_customer(request.user, pk)
 
 
 def _account(organisation: Organisation) -> BillingAccount:

@@ -13,18 +13,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.actions.accounts import may_manage
+from billing import visibility
 from billing.actions.credit_notes import create_credit_note
 from billing.actions.invoicing import MonthlyRun, may_manage_issuer, previous_period, run_period
 from billing.actions.issuing import issue_invoice, issue_period
 from billing.actions.payments import balance_due, record_payment_received
 from billing.forms.invoices import CreditNoteForm, PaymentReceivedForm, PeriodForm, parse_month
-from billing.models import CreditNote, Invoice, InvoiceStatus, Payment
+from billing.models import CreditNote, Invoice
 from billing.views.accounts import _customer
 from core.views import require, run_action, visible_or_404
 from customers.models import Organisation
@@ -33,11 +33,9 @@ from customers.views.common import page_context
 LIST_LIMIT = 120
 
 
-def _documents(user, organisation: Organisation, manage: bool):
-    invoices = Invoice.objects.restrict(user, "view").filter(customer=organisation)
-    if not manage:
-        invoices = invoices.exclude(status=InvoiceStatus.DRAFT)
-    return invoices.order_by("-period_start")
+def _documents(user, organisation: Organisation):
+    """The customer's invoices ``user`` sees: drafts only if they manage them."""
+    return visibility.invoices(user).filter(customer=organisation).order_by("-period_start")
 
 
 @login_required
@@ -46,10 +44,10 @@ def invoices_tab(request, pk: int):
     admins, record a payment and run a period again."""
     organisation = _customer(request, pk)
     user = request.user
-    manage = may_manage(user, organisation)
+    manage = visibility.may_manage(user, organisation)
     which = request.POST.get("form") if request.method == "POST" else None
-    if which and not manage:
-        raise PermissionDenied(_("Only the admins above this customer manage its invoices."))
+    if which:
+        visibility.require_managing(user, organisation)
     payment_form = PaymentReceivedForm(request.POST if which == "payment" else None)
     run_form = PeriodForm(request.POST if which == "run" else None)
     back = reverse("billing:invoices", args=[organisation.pk])
@@ -86,13 +84,13 @@ def invoices_tab(request, pk: int):
         {
             "manage": manage,
             "balance_due": balance_due(organisation),
-            "invoices": list(_documents(user, organisation, manage)[:LIST_LIMIT]),
+            "invoices": list(_documents(user, organisation)[:LIST_LIMIT]),
             "credit_notes": list(
-                CreditNote.objects.filter(customer=organisation).select_related("invoice")[
-                    :LIST_LIMIT
-                ]
+                visibility.credit_notes(user)
+                .filter(customer=organisation)
+                .select_related("invoice")[:LIST_LIMIT]
             ),
-            "payments": list(Payment.objects.filter(customer=organisation)[:LIST_LIMIT]),
+            "payments": list(visibility.payments(user).filter(customer=organisation)[:LIST_LIMIT]),
             "payment_form": payment_form if manage else None,
             "run_form": run_form if manage else None,
         }
@@ -100,9 +98,8 @@ def invoices_tab(request, pk: int):
     return render(request, "billing/invoices.html", context)
 
 
-def _invoice(request, organisation: Organisation, invoice_pk: int, manage: bool) -> Invoice:
-    invoices = _documents(request.user, organisation, manage).select_related("customer")
-    return get_object_or_404(invoices, pk=invoice_pk)
+def _invoice(request, organisation: Organisation, invoice_pk: int) -> Invoice:
+    return visibility.invoice_for(request.user, invoice_pk, customer=organisation)
 
 
 @login_required
@@ -110,11 +107,11 @@ def invoice_detail(request, pk: int, invoice_pk: int):
     """One invoice: its lines and totals; a draft can be issued, an issued one credited."""
     organisation = _customer(request, pk)
     user = request.user
-    manage = may_manage(user, organisation)
-    invoice = _invoice(request, organisation, invoice_pk, manage)
+    manage = visibility.may_manage(user, organisation)
+    invoice = _invoice(request, organisation, invoice_pk)
     which = request.POST.get("form") if request.method == "POST" else None
-    if which and not manage:
-        raise PermissionDenied(_("Only the admins above this customer manage its invoices."))
+    if which:
+        visibility.require_managing(user, organisation)
     credit_form = CreditNoteForm(
         request.POST if which == "credit" else None, lines=invoice.lines.all()
     )
@@ -175,15 +172,15 @@ def _pdf(document) -> FileResponse:
 @login_required
 def invoice_pdf(request, pk: int, invoice_pk: int):
     organisation = _customer(request, pk)
-    invoice = _invoice(request, organisation, invoice_pk, manage=False)
+    invoice = _invoice(request, organisation, invoice_pk)
     return _pdf(invoice)
 
 
 @login_required
 def credit_note_pdf(request, pk: int, note_pk: int):
     organisation = _customer(request, pk)
-    notes = CreditNote.objects.restrict(request.user, "view").filter(customer=organisation)
-    return _pdf(get_object_or_404(notes, pk=note_pk))
+    notes = CreditNote.objects.filter(customer=organisation)
+    return _pdf(visibility.document_for(request.user, notes, note_pk))
 
 
 def _not_drafted(request, run: MonthlyRun) -> None:

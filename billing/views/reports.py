@@ -23,6 +23,7 @@ from billing.actions.reports import subscribe_report, unsubscribe_report
 from billing.forms.reports import DownloadForm, PeriodForm, SubscriptionForm
 from billing.models import FINANCE_REPORTS, FileFormat, ReportKind, ReportSubscription
 from billing.reports import files, licence, usage
+from billing.visibility import billing_customer
 from core.charts import legend, line_chart
 from core.scoping import has_permission
 from core.views import require, run_action, visible_or_404
@@ -40,9 +41,7 @@ PAGES = {
 
 
 def _subject(request, pk: int) -> Organisation:
-    organisation = visible_or_404(request, Organisation.objects.select_related("parent"), pk=pk)
-    require(request, "view_billing", organisation)
-    return organisation
+    return billing_customer(request.user, pk)
 
 
 def issuer_of(request, pk: int) -> Organisation:

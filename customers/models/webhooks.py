@@ -25,6 +25,7 @@ class WebhookEvent(models.TextChoices):
     JOB_FAILED = "job.failed", _("Job failed")
     USER_CREATED = "user.created", _("User created")
     PAYMENT_RECORDED = "billing.payment_recorded", _("Payment recorded")
+    INVOICE_ISSUED = "billing.invoice_issued", _("Invoice issued")
 
 
 class Webhook(models.Model):

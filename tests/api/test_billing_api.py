@@ -1,5 +1,5 @@
-"""The read-only billing endpoints: invoices (list, detail with lines, PDF), payments and
-billing accounts, read through restrict(user, "view") as the billing pages are."""
+"""The billing endpoints: invoices (list, detail with lines, PDF), payments and billing
+accounts, read by billing.visibility as the billing pages are."""
 
 from __future__ import annotations
 
@@ -58,15 +58,20 @@ def test_filters_by_status_and_customer(cast):
     assert client.get(url, {"status": "paid"}).json()["results"] == []
     assert len(client.get(url, {"customer": cast.customer.pk}).json()["results"]) == 1
     assert client.get(url, {"customer": cast.reseller.pk}).json()["results"] == []
-    # Drafts are the issuer's work in progress, not a document of the customer's.
     assert client.get(url, {"status": "draft"}).json()["results"] == []
 
 
-def test_a_draft_is_not_shown(cast):
+def test_a_draft_is_shown_to_the_issuers_admins_only(cast):
+    """Drafts are the issuer's work in progress, as on the Invoices tab."""
     draft = draft_invoice(cast)
-    client = api_client(cast.reseller_admin)
-    assert client.get(reverse("api:invoice-list")).json()["results"] == []
-    assert client.get(reverse("api:invoice-detail", args=[draft.pk])).status_code == 404
+    issuer = api_client(cast.reseller_admin)
+    assert [r["id"] for r in issuer.get(reverse("api:invoice-list")).json()["results"]] == [
+        draft.pk
+    ]
+    assert issuer.get(reverse("api:invoice-detail", args=[draft.pk])).status_code == 200
+    customer = api_client(cast.customer_admin)
+    assert customer.get(reverse("api:invoice-list")).json()["results"] == []
+    assert customer.get(reverse("api:invoice-detail", args=[draft.pk])).status_code == 404
 
 
 def test_a_sibling_resellers_key_gets_404_and_an_empty_list(cast):

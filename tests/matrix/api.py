@@ -20,7 +20,11 @@ CHANGES_CUSTOMER_ONE = api(200, reseller2_admin=404, end_user=404, help_desk=403
 DECIDES_CUSTOMER_ONE = api(
     202, reseller2_admin=404, end_user=404, customer_admin=403, help_desk=403
 )
-SEES_CUSTOMER_ONE_BILLING = api(200, reseller2_admin=404, end_user=404, help_desk=404)
+# billing.visibility: Help Desk sees Customer One but not its billing (403, as on its pages).
+SEES_CUSTOMER_ONE_BILLING = api(200, reseller2_admin=404, end_user=404, help_desk=403)
+MANAGES_CUSTOMER_ONE_BILLING = api(
+    201, reseller2_admin=404, end_user=404, customer_admin=403, help_desk=403
+)
 MANAGES_CUSTOMER_ONE_JOBS = api(200, reseller2_admin=404, end_user=404, help_desk=403)
 
 
@@ -35,6 +39,34 @@ def _invoice(cast):
     from tests.fixtures.invoices import issued_invoice
 
     return issued_invoice(cast)
+
+
+def _draft(cast):
+    from tests.fixtures.invoices import draft_invoice
+
+    return draft_invoice(cast)
+
+
+def _credit_note(cast):
+    from tests.fixtures.invoices import credit_note
+
+    return credit_note(cast)
+
+
+def _billing_documents(cast):
+    from billing.models import CreditNote, Invoice, Payment
+
+    return (
+        Payment.objects.count(),
+        CreditNote.objects.count(),
+        sorted(Invoice.objects.values_list("pk", "status", "paid", "credited")),
+    )
+
+
+def _today(cast):
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
 
 
 def _account(cast):
@@ -383,8 +415,8 @@ ROWS: dict[str, Row] = {
         unchanged=_state,
         api=True,
     ),
-    # Billing, read-only through restrict(user, "view") (view_billing): lists are filtered,
-    # a document out of sight (or without view_billing, as the help desk) is a 404.
+    # Billing, by billing.visibility as the billing pages: lists are filtered; a document of a
+    # customer out of sight is a 404, one whose billing the caller may not read a 403.
     "api:invoice-list": Row(args=lambda c: _invoice(c) and [], api=True, statuses=api(200)),
     "api:invoice-detail": Row(
         args=lambda c: [_invoice(c).pk], statuses=SEES_CUSTOMER_ONE_BILLING, api=True
@@ -393,6 +425,41 @@ ROWS: dict[str, Row] = {
         args=lambda c: [_invoice(c).pk], statuses=SEES_CUSTOMER_ONE_BILLING, api=True
     ),
     "api:payment-list": Row(api=True, statuses=api(200)),
+    "api:credit-note-list": Row(args=lambda c: _credit_note(c) and [], api=True, statuses=api(200)),
+    "api:credit-note-detail": Row(
+        args=lambda c: [_credit_note(c).pk], statuses=SEES_CUSTOMER_ONE_BILLING, api=True
+    ),
+    # Billing writes: the admins above Customer One (manage_billing on Reseller One), as on
+    # the Invoices tab; its own admins read but do not write (403), and a draft is not there
+    # for them (404).
+    "api:payment-list POST": Row(
+        method="post",
+        args=lambda c: _invoice(c) and [],
+        data=lambda c: {
+            "customer": c.customer.pk,
+            "amount": "10.00",
+            "received_on": _today(c),
+            "method": "transfer",
+        },
+        statuses=MANAGES_CUSTOMER_ONE_BILLING,
+        unchanged=_billing_documents,
+        api=True,
+    ),
+    "api:invoice-issue POST": Row(
+        method="post",
+        args=lambda c: [_draft(c).pk],
+        statuses=api(200, reseller2_admin=404, end_user=404, customer_admin=404, help_desk=403),
+        unchanged=_billing_documents,
+        api=True,
+    ),
+    "api:invoice-credit-notes POST": Row(
+        method="post",
+        args=lambda c: [_invoice(c).pk],
+        data=lambda c: {"reason": "Matrix"},
+        statuses=MANAGES_CUSTOMER_ONE_BILLING,
+        unchanged=_billing_documents,
+        api=True,
+    ),
     "api:billing-account-list": Row(args=lambda c: _account(c) and [], api=True, statuses=api(200)),
     "api:billing-account-detail": Row(
         args=lambda c: [_account(c).pk], statuses=SEES_CUSTOMER_ONE_BILLING, api=True
