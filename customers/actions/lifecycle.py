@@ -30,6 +30,7 @@ from core.jobs import JobKind, cancel_held_jobs, release_held_jobs, request_job
 from core.models import Job
 from core.scoping import has_permission, may_decide
 from customers.actions import webhooks
+from customers.actions.organisations import lock_tree
 from customers.actions.verification import unverified_upn_domains
 from customers.models import (
     Organisation,
@@ -370,6 +371,22 @@ def retention_cutoff():
     return timezone.now() - timedelta(days=settings.DELETED_RETENTION_DAYS)
 
 
+@transaction.atomic
+def purge_organisation(organisation: Organisation) -> None:
+    """Remove one organisation and every record below it, for good.
+
+    django-mptt closes the gap it leaves by renumbering the rest of its tree from the
+    ``lft``/``rght`` it holds in memory, so the tree's root is locked and the row read again
+    first (``lock_tree``), as every insert and move does: a create in the same tree at the
+    same moment would otherwise renumber from values the delete has just changed. Only this
+    tree waits; writes under other top-level resellers do not.
+    """
+    organisation = lock_tree(organisation)
+    OrganisationUserObjectPermission.objects.filter(user__organisation=organisation).delete()
+    RoleGrant.objects.filter(organisation=organisation).delete()
+    organisation.delete()  # cascades to users, domains, contacts, grants
+
+
 def purge_deleted_organisations() -> int:
     """Remove every record of customers deleted longer ago than the retention period."""
     purged = 0
@@ -377,13 +394,8 @@ def purge_deleted_organisations() -> int:
         status=Status.DELETED, deleted_at__lt=retention_cutoff()
     ):
         try:
-            with transaction.atomic():
-                OrganisationUserObjectPermission.objects.filter(
-                    user__organisation=organisation
-                ).delete()
-                RoleGrant.objects.filter(organisation=organisation).delete()
-                organisation.delete()  # cascades to users, domains, contacts, grants
-                purged += 1
+            purge_organisation(organisation)
+            purged += 1
         except ProtectedError as error:
             # Issued invoices, credit notes, payments and ledger rows are legal records that
             # outlive the customer (on_delete=PROTECT): it stays, deleted, with them.

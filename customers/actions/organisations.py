@@ -85,15 +85,22 @@ def create_organisation(
         except ValidationError as error:
             # Keyed by this function's own argument: "name" here is the customer's name.
             raise ValidationError({"domains": error.messages}) from error
-    if allowed_roles is None:
-        allowed_roles = Role.objects.filter(name__in=DEFAULT_ALLOWED_ROLES)
-    organisation.allowed_roles.set(allowed_roles)
-    if restricted_roles is None and not organisation.is_reseller and parent is not None:
-        restricted_roles = Role.objects.filter(name__in=DEFAULT_RESTRICTED_ROLES)
+    wants_restricted = not organisation.is_reseller and parent is not None
+    if allowed_roles is None or (restricted_roles is None and wants_restricted):
+        # The defaults in one query; a new organisation has no roles or tags yet, so each
+        # relation is added to (one INSERT), not set (a SELECT of what is there first).
+        defaults = list(
+            Role.objects.filter(name__in=DEFAULT_ALLOWED_ROLES + DEFAULT_RESTRICTED_ROLES)
+        )
+        if allowed_roles is None:
+            allowed_roles = [r for r in defaults if r.name in DEFAULT_ALLOWED_ROLES]
+        if restricted_roles is None and wants_restricted:
+            restricted_roles = [r for r in defaults if r.name in DEFAULT_RESTRICTED_ROLES]
+    organisation.allowed_roles.add(*allowed_roles)
     if restricted_roles is not None:
-        organisation.restricted_roles.set(restricted_roles)
+        organisation.restricted_roles.add(*restricted_roles)
     if tags:
-        organisation.tags.set(tags)
+        organisation.tags.add(*tags)
     ensure_still_visible(actor, organisation)
     webhooks.emit(
         WebhookEvent.CUSTOMER_CREATED,

@@ -133,3 +133,23 @@ def test_the_provider_cannot_be_put_below_anyone(cast):
     provider.parent = cast.reseller
     with pytest.raises(ValueError, match="provider"):
         provider.save()
+
+
+def test_create_move_and_purge_issue_a_fixed_number_of_queries(cast, django_assert_num_queries):
+    """The writes bench/writes.py times (issue 15), pinned: create, move and the retention
+    purge's hard delete. Each locks its trees' roots and renumbers only those trees."""
+    from customers.actions.lifecycle import purge_organisation
+
+    with django_assert_num_queries(CREATE_QUERIES):
+        created = create_organisation(actor=SYSTEM, parent=cast.subreseller, name="Pinned New")
+    with django_assert_num_queries(MOVE_QUERIES):
+        move_organisation(actor=SYSTEM, organisation=created, new_parent=cast.reseller2)
+    with django_assert_num_queries(PURGE_QUERIES):
+        purge_organisation(Organisation.objects.get(pk=created.pk))
+    assert not Organisation.objects.filter(pk=created.pk).exists()
+    assert_consistent()
+
+
+CREATE_QUERIES = 19
+MOVE_QUERIES = 13
+PURGE_QUERIES = 51
