@@ -39,6 +39,7 @@ from customers.models import (
     Status,
     WebhookEvent,
 )
+from customers.models.history import deletion_history_in_bulk
 
 logger = logging.getLogger("customers.lifecycle")
 
@@ -382,9 +383,10 @@ def purge_organisation(organisation: Organisation) -> None:
     tree waits; writes under other top-level resellers do not.
     """
     organisation = lock_tree(organisation)
-    OrganisationUserObjectPermission.objects.filter(user__organisation=organisation).delete()
-    RoleGrant.objects.filter(organisation=organisation).delete()
-    organisation.delete()  # cascades to users, domains, contacts, grants
+    with deletion_history_in_bulk():
+        OrganisationUserObjectPermission.objects.filter(user__organisation=organisation).delete()
+        RoleGrant.objects.filter(organisation=organisation).delete()
+        organisation.delete()  # cascades to users, domains, contacts, grants
 
 
 def purge_deleted_organisations() -> int:

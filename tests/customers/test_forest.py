@@ -150,6 +150,36 @@ def test_create_move_and_purge_issue_a_fixed_number_of_queries(cast, django_asse
     assert_consistent()
 
 
+def test_a_purge_writes_the_same_deletion_history_as_a_delete_in_one_insert_per_table(cast):
+    """purge_organisation collects the "-" rows of everything the delete cascades to and
+    inserts them per history table at the end: the rows are those a plain delete writes."""
+    from customers.actions.lifecycle import purge_organisation
+    from customers.models import Domain, User
+    from tests.factories import UserFactory
+
+    def gone(created):
+        users = [UserFactory(organisation=created) for _ in range(3)]
+        domain = Domain.objects.create(organisation=created, name=f"{created.code}.example")
+        return [(Organisation, created.pk), (Domain, domain.pk)] + [(User, u.pk) for u in users]
+
+    def deletion_rows(objects):
+        return sorted(
+            (model.__name__, model.history.filter(id=pk, history_type="-").count())
+            for model, pk in objects
+        )
+
+    plain = gone(create_organisation(actor=SYSTEM, parent=cast.reseller, name="Plain Gone"))
+    Organisation.objects.get(pk=plain[0][1]).delete()
+    purged = gone(create_organisation(actor=SYSTEM, parent=cast.reseller, name="Purged Gone"))
+    with CaptureQueriesContext(connection) as queries:
+        purge_organisation(Organisation.objects.get(pk=purged[0][1]))
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"]]
+    assert len([sql for sql in inserts if '"customers_historicaluser"' in sql]) == 1
+    assert deletion_rows(purged) == deletion_rows(plain)
+    assert deletion_rows(purged) == [("Domain", 1), ("Organisation", 1)] + [("User", 1)] * 3
+    assert_consistent()
+
+
 CREATE_QUERIES = 19
 MOVE_QUERIES = 13
 PURGE_QUERIES = 51
