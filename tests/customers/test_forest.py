@@ -180,6 +180,19 @@ def test_a_purge_writes_the_same_deletion_history_as_a_delete_in_one_insert_per_
     assert_consistent()
 
 
+def test_a_purge_locks_its_own_tree_only(cast):
+    """Like create and move, the purge takes its tree's root lock before mptt closes the gap;
+    no other tree's root is locked, so writes there do not wait."""
+    from customers.actions.lifecycle import purge_organisation
+
+    created = create_organisation(actor=SYSTEM, parent=cast.subreseller, name="Locked Gone")
+    with CaptureQueriesContext(connection) as queries:
+        purge_organisation(Organisation.objects.get(pk=created.pk))
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locks) == 1 and f"IN ({cast.reseller.tree_id})" in locks[0], locks
+    assert_consistent()
+
+
 CREATE_QUERIES = 19
 MOVE_QUERIES = 13
 PURGE_QUERIES = 51
