@@ -89,9 +89,11 @@ from .sam import clean_sam_account_name
 from .suffixes import add_upn_suffix, list_upn_suffixes, remove_upn_suffix
 from .users import (
     Account,
+    NewUser,
     UserResult,
     UserSpec,
     account_differences,
+    create_users,
     delete_user,
     disable_user,
     enable_user,
@@ -124,6 +126,7 @@ __all__ = [
     "InsecureConnectionError",
     "LevelRead",
     "MembershipChange",
+    "NewUser",
     "NoSuchObjectError",
     "ObjectSummary",
     "OutsideScopeError",
@@ -147,6 +150,7 @@ __all__ = [
     "cn_dn",
     "connect",
     "converge_members",
+    "create_users",
     "default_naming_context",
     "delete_group",
     "delete_quarantined",
