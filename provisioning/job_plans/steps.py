@@ -441,7 +441,7 @@ def ensure_account(
         change = user.must_change_password if must_change is None else must_change
         result = None
         if user.directory_guid is None:
-            result = _create_new(ctx, [user], {user.pk: password}, change=change)[0]
+            result = create_new(ctx, [user], {user.pk: password}, change=change)[0]
         if result is None:
             result = _ensure_one(ctx, user, password, change)
             if password and not result.created:
@@ -458,14 +458,17 @@ def ensure_account(
     return Step(f"Make the account of {user.username}", run, uses_secret=with_password)
 
 
-def _create_new(
+def create_new(
     ctx: StepContext,
     users: list[User],
     passwords: dict[int, str | None],
     *,
     change: bool | None = None,
 ) -> list[UserResult | None]:
-    """`create_users` for portal users of one organisation that have no account yet."""
+    """`create_users` for portal users of one organisation that have no account yet, with
+    the passwords given (by user id); None for those it leaves to `ensure_user`."""
+    if not users:
+        return []
     organisation = users[0].organisation
     wanted = []
     for user in users:
@@ -493,7 +496,7 @@ def ensure_accounts(users: list[User]) -> Step:
 
     def run(ctx: StepContext) -> None:
         new = [user for user in users if user.directory_guid is None]
-        made = dict(zip((u.pk for u in new), _create_new(ctx, new, {}), strict=True)) if new else {}
+        made = dict(zip((u.pk for u in new), create_new(ctx, new, {}), strict=True)) if new else {}
         changed, renamed = [], []
         for user in users:
             result = made.get(user.pk) or _ensure_one(ctx, user, None, user.must_change_password)
