@@ -215,6 +215,7 @@ def main() -> None:
     parser.add_argument(
         "--skip-user-jobs", action="store_true", help="only the customers with their users"
     )
+    parser.add_argument("--skip-customers", action="store_true", help="only the create_user jobs")
     args = parser.parse_args()
     # Deleting the scratch trees of 500 accounts takes a while on a busy DC.
     config = replace(config_from_environment(), receive_timeout=600)
@@ -233,12 +234,13 @@ def main() -> None:
         made["provider"] = bench_provider(tag)
         print(f"users per side:   {args.n}")
         with RawUsers(config, tests_ou) as raw:
-            report(
-                f"customers of {args.batch} users, each provisioned by one job (raw: the "
-                "same writes, members in one modify)",
-                args.n,
-                *customers_with_users(args.n, tag, raw, args.batch, made),
-            )
+            if not args.skip_customers:
+                report(
+                    f"customers of {args.batch} users, each provisioned by one job (raw: the "
+                    "same writes, members in one modify)",
+                    args.n,
+                    *customers_with_users(args.n, tag, raw, args.batch, made),
+                )
         if not args.skip_user_jobs:
             with RawUsers(config, tests_ou) as raw:
                 report(

@@ -20,10 +20,12 @@ from . import ops
 from .dn import and_, cn_dn, dn_key, eq, guid_filter, is_within, or_, parent_of
 from .entry import Entry, integer, require_guid, text, texts
 from .errors import (
+    CONSTRAINT_VIOLATION,
     AlreadyExistsError,
     NoSuchObjectError,
     OutsideScopeError,
     PasswordRejectedError,
+    PermanentDirectoryError,
     TransientDirectoryError,
 )
 from .placement import (
@@ -475,7 +477,7 @@ def ensure_user(
 
 
 def create_users(
-    conn: Connection, ou_dn: str, wanted: Sequence[NewUser]
+    conn: Connection, ou_dn: str, wanted: Sequence[NewUser], *, look_first: bool = True
 ) -> list[UserResult | None]:
     """Create, in `ou_dn`, the accounts of `wanted` that plainly do not exist yet, with the
     writes `ensure_user` makes for a new account (add, password, enable) but with one
@@ -488,6 +490,11 @@ def create_users(
     writer made it meanwhile, or the policy refused its password (the account is deleted
     again, as `ensure_user` does). Keep batches to about a hundred (the search filter
     names every UPN and logon name of the batch).
+
+    Without `look_first` (one account: the search before would cost as much as a write)
+    the add goes straight out, and the DC's own refusal of a UPN or logon name already in
+    the domain (Samba 4, AD since Windows Server 2012 R2: both enforce their uniqueness)
+    sends the account the careful way, as the search would have.
     """
     if not wanted:
         return []
@@ -496,17 +503,18 @@ def create_users(
         for item in wanted
     ]
     taken: set[str] = set()
-    for entry in ops.search(
-        conn,
-        default_naming_context(conn),
-        or_(
-            and_(_IS_USER, or_(*(eq("userPrincipalName", item.spec.upn) for item in wanted))),
-            *(eq("sAMAccountName", sam) for sam in dict.fromkeys(sams)),
-        ),
-        attributes=["userPrincipalName", "sAMAccountName"],
-    ):
-        taken.update(value.lower() for value in texts(entry, "userPrincipalName"))
-        taken.update(value.lower() for value in texts(entry, "sAMAccountName"))
+    if look_first:
+        for entry in ops.search(
+            conn,
+            default_naming_context(conn),
+            or_(
+                and_(_IS_USER, or_(*(eq("userPrincipalName", item.spec.upn) for item in wanted))),
+                *(eq("sAMAccountName", sam) for sam in dict.fromkeys(sams)),
+            ),
+            attributes=["userPrincipalName", "sAMAccountName"],
+        ):
+            taken.update(value.lower() for value in texts(entry, "userPrincipalName"))
+            taken.update(value.lower() for value in texts(entry, "sAMAccountName"))
     seen: set[str] = set()
     made: dict[int, tuple[str, str]] = {}  # index -> (dn, sAMAccountName)
     for index, (item, sam) in enumerate(zip(wanted, sams, strict=True)):
@@ -521,6 +529,10 @@ def create_users(
             ops.add(conn, dn, _USER_CLASSES, {**attributes, "sAMAccountName": [sam]})
         except AlreadyExistsError:
             continue  # a CN taken in the OU, or a name taken meanwhile: the careful way
+        except PermanentDirectoryError as exc:
+            if exc.result != CONSTRAINT_VIOLATION:
+                raise
+            continue  # the UPN is taken (the DC says so): the careful way
         try:
             # What AD gives an account added without userAccountControl: 546.
             _finish(

@@ -441,7 +441,10 @@ def ensure_account(
         change = user.must_change_password if must_change is None else must_change
         result = None
         if user.directory_guid is None:
-            result = create_new(ctx, [user], {user.pk: password}, change=change)[0]
+            # One account: straight to the add, the DC refuses a taken name (create_users).
+            result = create_new(ctx, [user], {user.pk: password}, change=change, look_first=False)[
+                0
+            ]
         if result is None:
             result = _ensure_one(ctx, user, password, change)
             if password and not result.created:
@@ -464,6 +467,7 @@ def create_new(
     passwords: dict[int, str | None],
     *,
     change: bool | None = None,
+    look_first: bool = True,
 ) -> list[UserResult | None]:
     """`create_users` for portal users of one organisation that have no account yet, with
     the passwords given (by user id); None for those it leaves to `ensure_user`."""
@@ -482,14 +486,16 @@ def create_new(
                 must_change_password=bool(password) and must_change,
             )
         )
-    return create_users(ctx.conn, ctx.layout.users_ou(organisation), wanted)
+    return create_users(ctx.conn, ctx.layout.users_ou(organisation), wanted, look_first=look_first)
 
 
-ACCOUNTS_PER_STEP = 100  # accounts per step when many are made at once (one progress tick)
+# Accounts per step when many are made at once: a progress tick and a log entry each, and
+# two searches for the lot (a worker stopped mid-step makes these again, as checks).
+ACCOUNTS_PER_STEP = 25
 
 
 def ensure_accounts(users: list[User]) -> Step:
-    """The accounts of these users of one organisation (about a hundred; see
+    """The accounts of these users of one organisation (`ACCOUNTS_PER_STEP`; see
     `account_steps`) in one step: new ones in one batch (`create_users`: a search before
     and one after, rather than three searches each), the others as `ensure_account` does;
     their GUIDs and logon names stored in one statement."""

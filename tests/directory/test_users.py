@@ -372,3 +372,16 @@ def test_a_refused_password_in_a_batch_leaves_no_account(ldap, test_ou):
 
     assert create_users(ldap, test_ou, [NewUser(spec, password="a")]) == [None]
     assert find_user_by_upn(ldap, spec.upn) is None
+
+
+def test_without_looking_first_the_dcs_own_refusal_of_a_taken_upn_declines_the_account(
+    ldap, test_ou, make_user
+):
+    taken = read_entry(ldap, make_user(test_ou, _unique_stem("held")).guid)
+    other_ou_spec = spec_for(_unique_stem("again"), upn=text(taken, "userPrincipalName"))
+    fine = spec_for(_unique_stem("free"))
+
+    results = create_users(ldap, test_ou, [NewUser(other_ou_spec), NewUser(fine)], look_first=False)
+
+    assert results[0] is None and results[1] is not None and results[1].created
+    assert find_user_by_upn(ldap, other_ou_spec.upn)["dn"] == taken["dn"]
