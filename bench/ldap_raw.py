@@ -2,10 +2,13 @@
 
 `raw_user_adds(config, parent_dn, n)` creates a fresh OU under `parent_dn`, times `n`
 user creations done with bare ldap3 calls (add, then ``unicodePwd``, then
-``userAccountControl=512``: the same three writes `directory.ensure_user` makes, without
-its lookups; then the one write that puts the account in its customer's AllUsers group, as
-every engine ``create_user`` job does), then deletes the OU. The engine benchmark divides
-its own rate by this one, measured in the same run against the same DC. No Django here.
+``userAccountControl=512``: the same three writes `directory.ensure_user` makes for a new
+account, without its lookups; then the one write that puts the account in its customer's
+AllUsers group, as every engine ``create_user`` job does), then deletes the OU.
+`RawUsers.add_batch` does what provisioning a customer with its users writes: an OU and a
+group, the same three writes per account, then the members in one modify per 1,000 (as
+`directory.set_members` sends them). The engine benchmark divides its own rate by these,
+measured in the same run against the same DC. No Django here.
 
     .venv/bin/python bench/ldap_raw.py -n 300      # DC settings from DIRECTORY_* or the script
 """
@@ -29,6 +32,7 @@ from directory.dn import cn_dn, ou_dn, split_dn
 
 PASSWORD = "Bench-raw-password-1"
 USER_CLASSES = ["top", "person", "organizationalPerson", "user"]
+MEMBERS_PER_MODIFY = 1000  # as `directory.set_members` sends them
 
 
 def _check(outcome: tuple, what: str) -> None:
@@ -65,24 +69,48 @@ class RawUsers:
         delete_tree(self.conn, self.ou)
         self.conn.unbind()
 
-    def add(self, numbers: range) -> float:
+    def _account(self, number: int, ou: str) -> str:
+        """The three writes of a new account: add, password, enable. Returns its DN."""
         conn = self.conn
+        sam = f"r{self.tag}{number}"
+        dn = cn_dn(ou, f"Raw User {number}")
+        attributes = {
+            "sAMAccountName": sam,
+            "userPrincipalName": f"{sam}@{self.domain}",
+            "givenName": "Raw",
+            "sn": f"User {number}",
+            "displayName": f"Raw User {number}",
+            "mail": f"{sam}@example.com",
+        }
+        _check(conn.add(dn, USER_CLASSES, attributes), f"add {dn}")
+        _check(conn.modify(dn, {"unicodePwd": [(MODIFY_REPLACE, [self.password])]}), "pw")
+        _check(conn.modify(dn, {"userAccountControl": [(MODIFY_REPLACE, ["512"])]}), "uac")
+        return dn
+
+    def add(self, numbers: range) -> float:
+        """One account at a time, each put in AllUsers with its own modify (what one
+        ``create_user`` job does)."""
         started = time.perf_counter()
         for number in numbers:
-            sam = f"r{self.tag}{number}"
-            dn = cn_dn(self.ou, f"Raw User {number}")
-            attributes = {
-                "sAMAccountName": sam,
-                "userPrincipalName": f"{sam}@{self.domain}",
-                "givenName": "Raw",
-                "sn": f"User {number}",
-                "displayName": f"Raw User {number}",
-                "mail": f"{sam}@example.com",
-            }
-            _check(conn.add(dn, USER_CLASSES, attributes), f"add {dn}")
-            _check(conn.modify(dn, {"unicodePwd": [(MODIFY_REPLACE, [self.password])]}), "pw")
-            _check(conn.modify(dn, {"userAccountControl": [(MODIFY_REPLACE, ["512"])]}), "uac")
-            _check(conn.modify(self.group, {"member": [(MODIFY_ADD, [dn])]}), "member")
+            dn = self._account(number, self.ou)
+            _check(self.conn.modify(self.group, {"member": [(MODIFY_ADD, [dn])]}), "member")
+        return time.perf_counter() - started
+
+    def add_batch(self, numbers: range) -> float:
+        """A tenant's worth at once (what provisioning a customer with its users does): an
+        OU and a group of its own, the accounts, then one modify per `MEMBERS_PER_MODIFY`
+        members of the group."""
+        conn = self.conn
+        started = time.perf_counter()
+        ou = ou_dn(self.ou, f"batch-{numbers.start}")
+        group = cn_dn(ou, f"raw-{self.tag}-{numbers.start}-AllUsers")
+        _check(conn.add(ou, ["organizationalUnit"]), f"add {ou}")
+        attributes = {"sAMAccountName": f"raw-{self.tag}-{numbers.start}"}
+        _check(conn.add(group, ["top", "group"], attributes), "group")
+        dns = [self._account(number, ou) for number in numbers]
+        for first in range(0, len(dns), MEMBERS_PER_MODIFY):
+            chunk = dns[first : first + MEMBERS_PER_MODIFY]
+            _check(conn.modify(group, {"member": [(MODIFY_ADD, chunk)]}), "members")
         return time.perf_counter() - started
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection
 
 from . import ops
-from .dn import dn_key
+from .dn import dn_key, eq
+from .entry import Entry
 from .errors import (
     ENTRY_ALREADY_EXISTS,
     UNWILLING_TO_PERFORM,
@@ -83,11 +84,13 @@ def _range_of(attribute: str) -> tuple[int, int | None] | None:
     return int(low), None if high == "*" else int(high)
 
 
-def get_members(conn: Connection, group_dn: str, *, range_step: int | None = None) -> list[str]:
-    """The DNs in the group's ``member`` attribute (direct members), as the server writes
-    them. Large groups are read in ranges (AD returns at most 1500 values at a time);
-    `range_step` forces smaller ranges (for tests)."""
-    members: list[str] = []
+def member_ranges(
+    conn: Connection, group_dn: str, *, range_step: int | None = None
+) -> Iterator[list[str]]:
+    """The group's direct members (DNs as the server writes them), a range at a time
+    (``member;range=low-high``), so a caller can count or compare the members of a group
+    of 10,000 holding one range in memory. Without `range_step` the server picks the size
+    (AD 1500; Samba may send all at once). Raises `NoSuchObjectError` if there is no group."""
     start = 0
     while True:
         upper = "*" if range_step is None else str(start + range_step - 1)
@@ -100,12 +103,32 @@ def get_members(conn: Connection, group_dn: str, *, range_step: int | None = Non
             if name.lower().startswith("member")
         ]
         if not ranged:
-            return members
+            return
         name, bounds = ranged[0]
-        members.extend(value for value in entry["attributes"][name] if isinstance(value, str))
+        yield [value for value in entry["attributes"][name] if isinstance(value, str)]
         if bounds is None or bounds[1] is None:
-            return members
+            return
         start = bounds[1] + 1
+
+
+def get_members(conn: Connection, group_dn: str, *, range_step: int | None = None) -> list[str]:
+    """The DNs in the group's ``member`` attribute (direct members), as the server writes
+    them. Large groups are read in ranges (AD returns at most 1500 values at a time);
+    `range_step` forces smaller ranges (for tests)."""
+    return [dn for chunk in member_ranges(conn, group_dn, range_step=range_step) for dn in chunk]
+
+
+def count_members(conn: Connection, group_dn: str, *, range_step: int = 1500) -> int:
+    """How many direct members the group has, reading them a range at a time."""
+    return sum(len(chunk) for chunk in member_ranges(conn, group_dn, range_step=range_step))
+
+
+def member_pages(
+    conn: Connection, base: str, group_dn: str, attributes: Sequence[str] = ()
+) -> Iterator[list[Entry]]:
+    """The entries below `base` that are direct members of the group (by their
+    ``memberOf``), a page at a time, with `attributes` (objectGUID always)."""
+    return ops.search_pages(conn, base, eq("memberOf", group_dn), attributes=attributes)
 
 
 def set_members(conn: Connection, group_dn: str, member_dns: Iterable[str]) -> MembershipChange:

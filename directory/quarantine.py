@@ -11,6 +11,7 @@ delete it for good (`delete_quarantined`, which refuses anything outside that OU
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ldap3 import LEVEL, MODIFY_REPLACE, Connection
@@ -107,12 +108,24 @@ def is_container(entry: Entry) -> bool:
     return not classes & {"user", "group"}
 
 
-def level_pages(conn: Connection, parent_dn: str, page_size: int = ops.DEFAULT_PAGE_SIZE):
+def level_pages(
+    conn: Connection,
+    parent_dn: str,
+    page_size: int = ops.DEFAULT_PAGE_SIZE,
+    *,
+    also: Sequence[str] = (),
+):
     """The accounts, groups and containers directly below `parent_dn`, a page at a time,
-    with what `Found` and `directory.Account` need. Raises `NoSuchObjectError` if
-    `parent_dn` does not exist."""
+    with what `Found` and `directory.Account` need, and the attributes in `also` (a
+    reconcile reads ``memberOf``). Raises `NoSuchObjectError` if `parent_dn` does not
+    exist."""
     return ops.search_pages(
-        conn, parent_dn, _LEVEL_FILTER, scope=LEVEL, attributes=_READ, page_size=page_size
+        conn,
+        parent_dn,
+        _LEVEL_FILTER,
+        scope=LEVEL,
+        attributes=[*_READ, *also],
+        page_size=page_size,
     )
 
 

@@ -12,7 +12,7 @@ from ldap3 import LEVEL, SUBTREE, Connection
 
 from . import connection, ops
 from .config import DirectoryConfig
-from .dn import and_, eq, guid_filter
+from .dn import and_, eq, guid_filter, or_
 from .entry import Entry, text
 from .errors import PermanentDirectoryError
 
@@ -151,3 +151,14 @@ def summarise(conn: Connection, dn_or_guid: str | uuid.UUID) -> ObjectSummary | 
     """The OU or group at a DN, or with a GUID (wherever it is now); None if there is none."""
     entry = read_entry(conn, dn_or_guid, _SUMMARY)
     return ObjectSummary.from_entry(entry) if entry is not None else None
+
+
+def guids_below(conn: Connection, parent_dn: str, guids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of `guids` (a few hundred at most: one filter names them all) belong to
+    entries directly below `parent_dn`. Raises `NoSuchObjectError` if it does not exist."""
+    if not guids:
+        return set()
+    found = ops.search(
+        conn, parent_dn, or_(*(guid_filter(guid) for guid in guids)), scope=LEVEL, attributes=[]
+    )
+    return {entry["guid"] for entry in found}

@@ -21,7 +21,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from ldap3 import Connection
 
@@ -32,6 +32,7 @@ from customers.models import Organisation, Status, User
 from directory import (
     Account,
     DirectoryError,
+    Entry,
     Found,
     LevelRead,
     NoSuchObjectError,
@@ -39,17 +40,22 @@ from directory import (
     account_differences,
     check_password_policy,
     cn_dn,
+    count_members,
+    default_naming_context,
     dn_key,
     find_account_by_guid,
     find_account_by_upn,
     get_connection,
-    get_members,
+    guids_below,
     is_container,
     level_pages,
     list_upn_suffixes,
+    member_pages,
     ou_dn,
     parent_of,
+    read_entry,
     summarise,
+    texts,
 )
 from provisioning.actions.jobs import RECONCILE_REPAIR, RECONCILE_REPORT, request_reconcile
 from provisioning.engine.connection import DirectoryNotConfigured, directory_config
@@ -66,12 +72,26 @@ MISSING, DIFFERENT, EXTRA = "missing", "different", "extra"
 Progress = Callable[[int, int], None]
 
 
-class Member(NamedTuple):
-    """What the membership check needs of a matched account: its DN (as a key), for people."""
+# Portal users whose accounts are looked for in one search, when some were not on the
+# pages of the Users OU (a search naming 500 GUIDs).
+LOOKUP_CHUNK = 500
 
+
+@dataclass
+class _Tally:
+    """One of the organisation's fixed groups (AllUsers, Admins) while the accounts stream
+    past: each matched account says from its ``memberOf`` whether it is in the group, and
+    this counts those that are; the group's member count then tells whether anything else
+    is in it, without holding a key per member."""
+
+    group: ObjectSummary
+    admins_only: bool
     key: Any
-    username: str
-    is_admin: bool
+    in_group: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.group.cn or self.group.dn
 
 
 @dataclass(frozen=True)
@@ -109,6 +129,8 @@ class _Checker:
         # a renamed OU is one difference, not one per object inside it.
         self.org_dn = layout_.organisation_dn(self.organisation)
         self.users_level: LevelRead | None = None
+        self.matched = 0
+        self._group_keys: dict[str, Any] = {}
 
     @property
     def users_ou(self) -> str:
@@ -205,19 +227,39 @@ class _Checker:
             if domain.lower() not in have:
                 self.report.add(MISSING, "UPN suffix", domain)
 
-    def users(self, progress: Progress | None = None) -> dict[int, Member]:
+    def tallies(self, groups: dict[str, ObjectSummary | None]) -> list[_Tally]:
+        found = []
+        for key, admins_only in ((layout.KEY_ALL_USERS, False), (layout.KEY_ADMINS, True)):
+            group = groups.get(key)
+            if group is not None:
+                found.append(_Tally(group, admins_only, dn_key(group.dn)))
+        return found
+
+    def member_of(self, entry: Entry) -> set[Any]:
+        """The keys of the groups an account is directly in (a handful of group DNs, each
+        parsed once per check)."""
+        keys = set()
+        for value in texts(entry, "memberOf"):
+            key = self._group_keys.get(value)
+            if key is None:
+                key = self._group_keys[value] = dn_key(value)
+            keys.add(key)
+        return keys
+
+    def users(self, tallies: list[_Tally], progress: Progress | None = None) -> None:
         """Every account, compared a page at a time: the Users OU is read in pages of
-        accounts, each page's portal users fetched by GUID in one query, so memory holds a
-        page (and a small key per user), not the tenant. Users not found there are looked
-        for by GUID anywhere, then by UPN, as before."""
+        accounts (with their ``memberOf``), each page's portal users fetched by GUID in
+        one query and compared there and then, attributes and memberships alike, so memory
+        holds one page, never a key per user. Only when fewer accounts matched than the
+        portal has users are the others looked for (by GUID in chunks, then one by one
+        anywhere by GUID, then by UPN, as before)."""
         org = self.organisation
         users_ou = self.users_ou
         people = org.users.filter(is_service_account=False)  # no directory account
         total = people.count()
-        matched: dict[int, Member] = {}
         level = LevelRead(found=[], containers=[])
         try:
-            for page in level_pages(self.conn, users_ou):
+            for page in level_pages(self.conn, users_ou, also=["memberOf"]):
                 entries = []
                 for entry in page:
                     if is_container(entry):
@@ -230,47 +272,98 @@ class _Checker:
                     user.directory_guid: user
                     for user in people.filter(
                         directory_guid__in=[entry["guid"] for entry in entries]
-                    ).select_related("organisation")
+                    )
                 }
                 for entry in entries:
                     user = portal.get(entry["guid"])
                     if user is None:
                         level.found.append(Found.from_entry(entry))
                         continue
-                    self.match(user, Account.from_entry(entry), users_ou, matched)
+                    user.organisation = org
+                    # Read from the Users OU itself: in place, no DN to compare.
+                    account = Account.from_entry(entry)
+                    self.match(user, account, None, self.member_of(entry), tallies)
+                del portal, entries
                 if progress is not None:
-                    progress(len(matched), total)
+                    progress(self.matched, total)
             self.users_level = level
         except NoSuchObjectError:
             pass  # the Users OU is missing: reported by sub_ous, every account below
-        for user in people.select_related("organisation").order_by("pk").iterator(2000):
-            if user.pk in matched:
-                continue
-            account = None
-            if user.directory_guid:
-                account = find_account_by_guid(self.conn, user.directory_guid)
-            if account is None:
-                account = find_account_by_upn(self.conn, steps.upn_of(user), base=users_ou)
-                if account is not None and user.directory_guid:
-                    self.report.add(
-                        DIFFERENT,
-                        "account",
-                        user.username,
-                        "deleted and made again by someone else",
-                    )
-            if account is None:
-                self.report.checked += 1
-                self.report.add(MISSING, "account", user.username, f"expected in {users_ou}")
-                continue
-            self.match(user, account, users_ou, matched)
+        if self.matched < total:
+            self.unmatched(people, tallies)
         if progress is not None:
-            progress(len(matched), total)
-        return matched
+            progress(self.matched, total)
 
-    def match(self, user: User, account: Account, users_ou: str, matched: dict) -> None:
+    def unmatched(self, people, tallies: list[_Tally]) -> None:
+        """The users whose accounts were not on the Users OU's pages: a chunk of users at a
+        time, one search tells which of their GUIDs are there after all (made meanwhile);
+        the rest are looked for anywhere."""
+        org = self.organisation
+        users_ou = self.users_ou
+        chunk: list[User] = []
+
+        def look(chunk: list[User]) -> None:
+            present: set[uuid.UUID] = set()
+            if self.users_level is not None:
+                guids = [user.directory_guid for user in chunk if user.directory_guid]
+                present = guids_below(self.conn, users_ou, guids)
+            for user in chunk:
+                if user.directory_guid in present:
+                    continue  # compared on its page already (or made since: next time)
+                user.organisation = org
+                self.look_for(user, tallies)
+
+        for user in people.order_by("pk").iterator(LOOKUP_CHUNK):
+            chunk.append(user)
+            if len(chunk) == LOOKUP_CHUNK:
+                look(chunk)
+                chunk = []
+        if chunk:
+            look(chunk)
+
+    def look_for(self, user: User, tallies: list[_Tally]) -> None:
+        users_ou = self.users_ou
+        account = None
+        if user.directory_guid:
+            account = find_account_by_guid(self.conn, user.directory_guid)
+        if account is None:
+            account = find_account_by_upn(self.conn, steps.upn_of(user), base=users_ou)
+            if account is not None and user.directory_guid:
+                self.report.add(
+                    DIFFERENT,
+                    "account",
+                    user.username,
+                    "deleted and made again by someone else",
+                )
+        if account is None:
+            self.report.checked += 1
+            self.report.add(MISSING, "account", user.username, f"expected in {users_ou}")
+            return
+        entry = read_entry(self.conn, account.dn, ["memberOf"])
+        groups = self.member_of(entry) if entry is not None else set()
+        self.match(user, account, users_ou, groups, tallies)
+
+    def match(
+        self,
+        user: User,
+        account: Account,
+        users_ou: str | None,
+        groups: set[Any],
+        tallies: list[_Tally],
+    ) -> None:
+        """Compare one account with its user; `users_ou` None when it was read there."""
         self.report.checked += 1
-        matched[user.pk] = Member(dn_key(account.dn), user.username, user.is_admin)
+        self.matched += 1
         self.account(user, account, users_ou)
+        for tally in tallies:
+            inside = tally.key in groups
+            wanted = user.is_admin or not tally.admins_only
+            if inside:
+                tally.in_group += 1
+            if wanted and not inside:
+                self.report.add(MISSING, "membership", f"{user.username} in {tally.name}")
+            elif inside and not wanted:
+                self.report.add(EXTRA, "membership", f"{account.dn} in {tally.name}")
 
     def strays(self) -> None:
         """Accounts and groups anywhere in the organisation's OU the portal does not know
@@ -294,8 +387,8 @@ class _Checker:
                 f"{other.dn}: another organisation's, moved here by hand (left alone)",
             )
 
-    def account(self, user: User, account: Account, users_ou: str) -> None:
-        if dn_key(parent_of(account.dn)) != dn_key(users_ou):
+    def account(self, user: User, account: Account, users_ou: str | None) -> None:
+        if users_ou is not None and dn_key(parent_of(account.dn)) != dn_key(users_ou):
             self.report.add(DIFFERENT, "account", user.username, f"moved to {account.dn}")
         for difference in account_differences(account, steps.user_spec(user, steps.upn_of(user))):
             self.report.add(
@@ -315,24 +408,25 @@ class _Checker:
                 else "disabled, the portal says enabled",
             )
 
-    def memberships(self, groups: dict[str, ObjectSummary | None], members: dict[int, Member]):
-        for key, admins_only in ((layout.KEY_ALL_USERS, False), (layout.KEY_ADMINS, True)):
-            group = groups.get(key)
-            if group is None:
+    def other_members(self, tallies: list[_Tally]) -> None:
+        """Members of AllUsers and Admins that are not accounts of the organisation's users.
+        Counting the members (a range at a time) settles it when none are; only then are
+        the group's members searched for (by ``memberOf``, a page at a time) and each page
+        compared with the portal's users in one query."""
+        people = self.organisation.users.filter(is_service_account=False)
+        for tally in tallies:
+            if count_members(self.conn, tally.group.dn) == tally.in_group:
                 continue
-            name = group.cn or group.dn
-            wanted = {
-                member.key: member.username
-                for member in members.values()
-                if member.is_admin or not admins_only
-            }
-            have = {dn_key(dn): dn for dn in get_members(self.conn, group.dn)}
-            for member_key, username in wanted.items():
-                if member_key not in have:
-                    self.report.add(MISSING, "membership", f"{username} in {name}")
-            for member_key, dn in have.items():
-                if member_key not in wanted:
-                    self.report.add(EXTRA, "membership", f"{dn} in {name}")
+            base = default_naming_context(self.conn)
+            for page in member_pages(self.conn, base, tally.group.dn):
+                known = set(
+                    people.filter(directory_guid__in=[e["guid"] for e in page]).values_list(
+                        "directory_guid", flat=True
+                    )
+                )
+                for entry in page:
+                    if entry["guid"] not in known:
+                        self.report.add(EXTRA, "membership", f"{entry['dn']} in {tally.name}")
 
 
 def check_organisation(
@@ -359,8 +453,9 @@ def check_organisation(
         groups = checker.groups()
         checker.policy(groups.get(layout.KEY_ALL_USERS))
         checker.suffixes()
-        accounts = checker.users(progress)
-        checker.memberships(groups, accounts)
+        tallies = checker.tallies(groups)
+        checker.users(tallies, progress)
+        checker.other_members(tallies)
         checker.strays()
     except DirectoryError as exc:
         report.error = f"The directory could not be checked: {exc}"

@@ -34,7 +34,7 @@ def full_steps(organisation: Organisation) -> list[Step]:
     users = _users(organisation)
     return [
         *steps.structure_steps(organisation),
-        *(steps.ensure_account(user) for user in users),
+        *steps.account_steps(users),
         *steps.organisation_memberships(organisation, users),
         *organisation_service_steps(organisation),
     ]

@@ -15,6 +15,7 @@ from directory import (
     AlreadyExistsError,
     Entry,
     MembershipChange,
+    NewUser,
     OutsideScopeError,
     PasswordPolicy,
     PermanentDirectoryError,
@@ -24,6 +25,7 @@ from directory import (
     add_upn_suffix,
     apply_password_policy,
     converge_members,
+    create_users,
     delete_tree,
     dn_of,
     ensure_container,
@@ -367,6 +369,60 @@ def find_account(
     )
 
 
+def _ensure_one(ctx: StepContext, user: User, password: str | None, change: bool) -> UserResult:
+    """`ensure_user` for one portal user, with the job's answers to what can go wrong."""
+    spec = user_spec(user)
+    organisation = user.organisation
+    users_ou = ctx.layout.users_ou(organisation)
+
+    def ensure(password: str | None) -> UserResult:
+        return ensure_user(
+            ctx.conn,
+            users_ou,
+            spec,
+            guid=user.directory_guid,
+            password=password,
+            enabled=account_enabled(user),
+            must_change_password=bool(password) and change,
+            within=ctx.layout.organisation_dn(organisation),
+        )
+
+    try:
+        try:
+            return ensure(password)
+        except PermanentDirectoryError as exc:
+            # Another worker created the same account between our lookup and our add
+            # (the add then fails on the UPN or name): look again, and adopt theirs,
+            # but only if it is in the organisation's Users OU.
+            if isinstance(exc, OutsideScopeError):
+                raise
+            if find_user_by_upn(ctx.conn, spec.upn, base=users_ou) is None:
+                raise
+            return ensure(password)
+    except OutsideScopeError:
+        raise JobFailed(outside_message(user.username, organisation)) from None
+    except AlreadyExistsError:
+        if find_user_by_upn(ctx.conn, spec.upn, ["userPrincipalName"]) is None:
+            raise
+        raise JobFailed(upn_taken_message(spec.upn, organisation)) from None
+
+
+def _remember_account(ctx: StepContext, user: User, result: UserResult) -> None:
+    """What the later steps of this attempt need: the account's DN, and whether it is new."""
+    ctx.state.setdefault("user_dns", {})[user.pk] = result.dn
+    if result.created:
+        ctx.state.setdefault("created_accounts", set()).add(user.pk)
+
+
+def _chose_another_name(user: User, result: UserResult) -> str | None:
+    if result.sam_account_name.lower() == user.username.lower():
+        return None
+    return (
+        f"its logon name is {result.sam_account_name} because {user.username} was taken in "
+        "the domain"
+    )
+
+
 def ensure_account(
     user: User, *, with_password: bool = False, must_change: bool | None = None
 ) -> Step:
@@ -376,63 +432,111 @@ def ensure_account(
     first password, an existing one has it reset). The account's DN is kept in
     ``ctx.state["user_dns"]`` for the membership steps that follow. An account found by GUID
     outside the organisation's OU, or one outside its Users OU holding the user's UPN, is
-    left alone and the job fails.
+    left alone and the job fails. A user with no account yet goes the way of a batch
+    (`create_users`: one search before, one after), and the careful way if that declines.
     """
 
     def run(ctx: StepContext) -> None:
         password = ctx.password() if with_password else None
         change = user.must_change_password if must_change is None else must_change
-        spec = user_spec(user)
-        organisation = user.organisation
-        users_ou = ctx.layout.users_ou(organisation)
-
-        def ensure(password: str | None) -> UserResult:
-            return ensure_user(
-                ctx.conn,
-                users_ou,
-                spec,
-                guid=user.directory_guid,
-                password=password,
-                enabled=account_enabled(user),
-                must_change_password=bool(password) and change,
-                within=ctx.layout.organisation_dn(organisation),
-            )
-
-        try:
-            try:
-                result = ensure(password)
-            except PermanentDirectoryError as exc:
-                # Another worker created the same account between our lookup and our add
-                # (the add then fails on the UPN or name): look again, and adopt theirs,
-                # but only if it is in the organisation's Users OU.
-                if isinstance(exc, OutsideScopeError):
-                    raise
-                if find_user_by_upn(ctx.conn, spec.upn, base=users_ou) is None:
-                    raise
-                result = ensure(password)
-        except OutsideScopeError:
-            raise JobFailed(outside_message(user.username, organisation)) from None
-        except AlreadyExistsError:
-            if find_user_by_upn(ctx.conn, spec.upn, ["userPrincipalName"]) is None:
-                raise
-            raise JobFailed(upn_taken_message(spec.upn, organisation)) from None
-        if password and not result.created:
-            set_password(ctx.conn, result.dn, password, must_change=change)
-            ctx.note("password set")
+        result = None
+        if user.directory_guid is None:
+            # One account: straight to the add, the DC refuses a taken name (create_users).
+            result = create_new(ctx, [user], {user.pk: password}, change=change, look_first=False)[
+                0
+            ]
+        if result is None:
+            result = _ensure_one(ctx, user, password, change)
+            if password and not result.created:
+                set_password(ctx.conn, result.dn, password, must_change=change)
+                ctx.note("password set")
         _store_user_guid(user, result.guid)
         store_logon_name(user, result.sam_account_name)
-        ctx.state.setdefault("user_dns", {})[user.pk] = result.dn
-        if result.created:
-            ctx.state.setdefault("created_accounts", set()).add(user.pk)
+        _remember_account(ctx, user, result)
         ctx.note("created" if result.created else "checked")
-        if result.sam_account_name.lower() != user.username.lower():
-            ctx.note(
-                f"its logon name is {result.sam_account_name} because {user.username} "
-                "was taken in the domain"
-            )
+        if other_name := _chose_another_name(user, result):
+            ctx.note(other_name)
         ctx.touched(result.dn)
 
     return Step(f"Make the account of {user.username}", run, uses_secret=with_password)
+
+
+def create_new(
+    ctx: StepContext,
+    users: list[User],
+    passwords: dict[int, str | None],
+    *,
+    change: bool | None = None,
+    look_first: bool = True,
+) -> list[UserResult | None]:
+    """`create_users` for portal users of one organisation that have no account yet, with
+    the passwords given (by user id); None for those it leaves to `ensure_user`."""
+    if not users:
+        return []
+    organisation = users[0].organisation
+    wanted = []
+    for user in users:
+        password = passwords.get(user.pk)
+        must_change = user.must_change_password if change is None else change
+        wanted.append(
+            NewUser(
+                spec=user_spec(user),
+                password=password,
+                enabled=account_enabled(user),
+                must_change_password=bool(password) and must_change,
+            )
+        )
+    return create_users(ctx.conn, ctx.layout.users_ou(organisation), wanted, look_first=look_first)
+
+
+# Accounts per step when many are made at once: a progress tick and a log entry each, and
+# two searches for the lot (a worker stopped mid-step makes these again, as checks).
+ACCOUNTS_PER_STEP = 25
+
+
+def ensure_accounts(users: list[User]) -> Step:
+    """The accounts of these users of one organisation (`ACCOUNTS_PER_STEP`; see
+    `account_steps`) in one step: new ones in one batch (`create_users`: a search before
+    and one after, rather than three searches each), the others as `ensure_account` does;
+    their GUIDs and logon names stored in one statement."""
+
+    def run(ctx: StepContext) -> None:
+        new = [user for user in users if user.directory_guid is None]
+        made = dict(zip((u.pk for u in new), create_new(ctx, new, {}), strict=True)) if new else {}
+        changed, renamed = [], []
+        for user in users:
+            result = made.get(user.pk) or _ensure_one(ctx, user, None, user.must_change_password)
+            _remember_account(ctx, user, result)
+            if other_name := _chose_another_name(user, result):
+                renamed.append(f"{user.username}: {other_name}")
+            sam = result.sam_account_name or user.directory_sam_account_name
+            if (user.directory_guid, user.directory_sam_account_name) != (result.guid, sam):
+                user.directory_guid = result.guid
+                user.directory_sam_account_name = sam
+                changed.append(user)
+        if changed:
+            User.objects.bulk_update(changed, ["directory_guid", "directory_sam_account_name"])
+        created = len(ctx.state.get("created_accounts", set()) & {user.pk for user in users})
+        ctx.note(f"{created} created, {len(users) - created} checked")
+        for note in renamed:
+            ctx.note(note)
+        ctx.touched(ctx.layout.users_ou(users[0].organisation))
+
+    first, last = users[0].username, users[-1].username
+    return Step(
+        f"Make the accounts of {first} … {last}"
+        if len(users) > 1
+        else f"Make the account of {first}",
+        run,
+    )
+
+
+def account_steps(users: list[User]) -> list[Step]:
+    """The accounts of an organisation's users, `ACCOUNTS_PER_STEP` to a step."""
+    return [
+        ensure_accounts(users[start : start + ACCOUNTS_PER_STEP])
+        for start in range(0, len(users), ACCOUNTS_PER_STEP)
+    ]
 
 
 def user_dn(ctx: StepContext, user: User) -> str:

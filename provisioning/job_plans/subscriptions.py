@@ -214,20 +214,30 @@ def _import_chunk(users: list[User]) -> Step:
         mine = {user.pk: passwords.get(str(user.pk)) or None for user in users}
         del passwords
         created = 0
+        new = [user for user in users if user.directory_guid is None]
+        # New accounts in one batch (two searches for the chunk); the rest, and any the
+        # batch declines (a name taken, a password refused), one by one as before.
+        made = dict(zip((u.pk for u in new), steps.create_new(ctx, new, mine), strict=True))
+        changed = []
         for user in users:
-            try:
-                result = _ensure_imported(ctx, user, mine[user.pk])
-            except PasswordRejectedError:
-                # The account was not kept; make it without a password, to be reset later.
-                mine[user.pk] = None
-                result = _ensure_imported(ctx, user, None)
-                ctx.note(f"the directory refused the password of {user.username}: reset it")
-            if user.directory_guid != result.guid:
-                User.objects.filter(pk=user.pk).update(directory_guid=result.guid)
+            result = made.get(user.pk)
+            if result is None:
+                try:
+                    result = _ensure_imported(ctx, user, mine[user.pk])
+                except PasswordRejectedError:
+                    # The account was not kept; make it without a password, to be reset later.
+                    mine[user.pk] = None
+                    result = _ensure_imported(ctx, user, None)
+                    ctx.note(f"the directory refused the password of {user.username}: reset it")
+            sam = result.sam_account_name or user.directory_sam_account_name
+            if (user.directory_guid, user.directory_sam_account_name) != (result.guid, sam):
                 user.directory_guid = result.guid
-            steps.store_logon_name(user, result.sam_account_name)
+                user.directory_sam_account_name = sam
+                changed.append(user)
             ctx.state.setdefault("user_dns", {})[user.pk] = result.dn
             created += result.created
+        if changed:  # one statement for the chunk
+            User.objects.bulk_update(changed, ["directory_guid", "directory_sam_account_name"])
         if ctx.job.secret:  # a retry after the passwords were erased keeps the hashes it has
             set_imported_passwords({pk: pw for pk, pw in mine.items() if pw})
         mine.clear()

@@ -9,10 +9,12 @@ import pytest
 from directory import (
     AlreadyExistsError,
     AuthenticationError,
+    NewUser,
     PasswordRejectedError,
     PermanentDirectoryError,
     cn_dn,
     connect,
+    create_users,
     delete_user,
     disable_user,
     enable_user,
@@ -317,3 +319,69 @@ def test_no_password_is_sent_while_ldap3_would_log_it(ldap, test_ou, make_user):
             set_password(ldap, user.dn, "Would-be-logged-1")
     finally:
         set_library_log_detail_level(OFF)
+
+
+def test_new_accounts_are_made_in_a_batch_finished_like_ensure_user_makes_them(
+    ldap, samba_dc, test_ou
+):
+    stems = [_unique_stem("batch") for _ in range(3)]
+    wanted = [
+        NewUser(spec_for(stems[0]), password=PASSWORD),
+        NewUser(spec_for(stems[1]), enabled=False),
+        NewUser(spec_for(stems[2]), password=PASSWORD, must_change_password=True),
+    ]
+
+    results = create_users(ldap, test_ou, wanted)
+
+    assert all(result is not None and result.created for result in results)
+    assert [result.sam_account_name for result in results] == stems
+    entries = [read_entry(ldap, result.guid) for result in results]
+    assert [integer(entry, "userAccountControl") for entry in entries] == [512, 514, 512]
+    assert [same_dn(entry["dn"], result.dn) for entry, result in zip(entries, results)] == [
+        True
+    ] * 3
+    assert integer(entries[2], "pwdLastSet") == 0  # must change at next sign-in
+    _sign_in(samba_dc, wanted[0].spec.upn)
+    assert "Canopy" not in repr(wanted[0])  # the password stays out of reprs
+
+
+def test_a_batch_leaves_to_ensure_user_what_is_taken_or_twice_in_it(ldap, test_ou, make_user):
+    taken = make_user(test_ou, _unique_stem("taken"))
+    existing = read_entry(ldap, taken.guid)
+    same_name = spec_for(_unique_stem("twice"))
+    same_cn = spec_for(_unique_stem("cn"), display_name=text(existing, "displayName"))
+    wanted = [
+        NewUser(spec_for(taken.sam_account_name)),  # logon name taken in the domain
+        NewUser(spec_for("other", upn=text(existing, "userPrincipalName"))),  # UPN taken
+        NewUser(same_name),
+        NewUser(dataclasses.replace(same_name, upn=f"x.{same_name.upn}")),  # same logon name
+        NewUser(same_cn),  # its CN is taken in the OU: the add is refused
+        NewUser(spec_for(_unique_stem("fine"))),
+    ]
+
+    results = create_users(ldap, test_ou, wanted)
+
+    assert [result is not None for result in results] == [False, False, True, False, False, True]
+    assert find_user_by_upn(ldap, same_cn.upn) is None  # nothing half-made
+    # ensure_user's careful way then makes the one whose CN was taken, under another CN
+    assert ensure_user(ldap, test_ou, same_cn).created
+
+
+def test_a_refused_password_in_a_batch_leaves_no_account(ldap, test_ou):
+    spec = spec_for(_unique_stem("weak"))
+
+    assert create_users(ldap, test_ou, [NewUser(spec, password="a")]) == [None]
+    assert find_user_by_upn(ldap, spec.upn) is None
+
+
+def test_without_looking_first_the_dcs_own_refusal_of_a_taken_upn_declines_the_account(
+    ldap, test_ou, make_user
+):
+    taken = read_entry(ldap, make_user(test_ou, _unique_stem("held")).guid)
+    other_ou_spec = spec_for(_unique_stem("again"), upn=text(taken, "userPrincipalName"))
+    fine = spec_for(_unique_stem("free"))
+
+    results = create_users(ldap, test_ou, [NewUser(other_ou_spec), NewUser(fine)], look_first=False)
+
+    assert results[0] is None and results[1] is not None and results[1].created
+    assert find_user_by_upn(ldap, other_ou_spec.upn)["dn"] == taken["dn"]

@@ -105,8 +105,16 @@ def test_a_worker_killed_mid_job_leaves_it_to_end_succeeded_without_duplicates(
     first = workers()
     job = provision_organisation(actor=SYSTEM, organisation=org)
 
+    # Accounts are made ACCOUNTS_PER_STEP to a step (40: two steps): killed once the first
+    # batch is logged, while the second is being made.
     wait_until(
-        lambda: state_of(job.pk).steps_done >= 14, 60, "the job never got half-way", interval=0.05
+        lambda: any(
+            entry["message"].startswith("Make the accounts of")
+            for entry in state_of(job.pk).log or []
+        ),
+        60,
+        "the job never got half-way",
+        interval=0.05,
     )
     first.kill()
     half_way = state_of(job.pk)
@@ -126,7 +134,8 @@ def test_a_worker_killed_mid_job_leaves_it_to_end_succeeded_without_duplicates(
 
 
 def test_the_dc_stopped_during_a_job_makes_it_retry_and_succeed(workers, tenants, ldap, test_ou):
-    org = big_customer(tenants, 25)
+    # Enough accounts (made 25 to a step, three writes each) to outlast the DC's stopping.
+    org = big_customer(tenants, 50)
     workers()
     job = provision_organisation(actor=SYSTEM, organisation=org)
     script = ROOT / "scripts" / "samba-dc.sh"

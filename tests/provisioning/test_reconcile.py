@@ -6,7 +6,7 @@ import contextlib
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from ldap3 import MODIFY_REPLACE
+from ldap3 import MODIFY_ADD, MODIFY_REPLACE
 
 from core.actors import SYSTEM
 from core.models import Job, JobState
@@ -179,3 +179,34 @@ def test_the_command_keeps_a_drift_report_with_what_its_repair_left(customer, ld
     kept = DriftReport.objects.get(organisation=customer)
     assert (kept.found, kept.remaining, kept.repair) == (1, 0, True)
     assert kept.differences[0]["what"] == "account"
+
+
+def test_a_member_that_is_no_portal_account_is_reported_by_its_dn(customer, ldap, test_ou):
+    """The accounts stream past once; the group's member count then shows something else is
+    in it, and only then are its members looked up (by memberOf) to name it."""
+    outsider = ops.search(ldap, test_ou, "(objectClass=group)", attributes=["cn"])[0]["dn"]
+    all_users = layout.Layout(directory_config()).all_users_dn(customer)
+    ops.modify(ldap, all_users, {"member": [(MODIFY_ADD, [outsider])]})
+
+    report = check_organisation(customer)
+
+    assert [(d.kind, d.what, d.name) for d in report.drift] == [
+        ("extra", "membership", f"{outsider} in {customer.code}-AllUsers")
+    ]
+
+
+def test_a_portal_user_missing_from_the_users_ou_pages_is_still_found(customer, ldap, tenants):
+    """A user whose account is not among the Users OU's accounts is looked for by GUID."""
+    user = customer.users.order_by("pk").last()
+    account = find_user_by_guid(ldap, user.directory_guid)
+    other = tenants.customer()
+    run(provision_organisation(actor=SYSTEM, organisation=other))
+    other.refresh_from_db()
+    elsewhere = layout.Layout(directory_config()).users_ou(other)
+    ops.rename(ldap, account["dn"], account["dn"].split(",", 1)[0], elsewhere)
+    progress = []
+
+    report = check_organisation(customer, progress=lambda *done: progress.append(done))
+
+    assert ("different", "account", user.username) in kinds(report)
+    assert progress[-1] == (2, 2)
