@@ -4,7 +4,9 @@
 
 - missing: an OU, group, password policy, UPN suffix or account the portal expects;
 - different: an object renamed or moved (found again by its objectGUID), a description,
-  account attribute, enabled state, policy setting or group membership that differs;
+  account attribute, enabled state, policy setting or group membership that differs, and
+  what services write on their users' accounts (mail addresses with the e-mail aliases,
+  home folders);
 - extra: accounts and groups anywhere in its OU the portal does not know (strays), and
   group members that should not be there.
 
@@ -23,12 +25,19 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
-from ldap3 import Connection
+from ldap3 import LEVEL, Connection
 
 from core.jobs import JobKind
 from core.models import DriftReport, Job, JobState
 from core.scoping import within
-from customers.models import Organisation, Status, User
+from customers.models import (
+    CustomerService,
+    Organisation,
+    Status,
+    SubscriptionStatus,
+    User,
+    UserService,
+)
 from directory import (
     Account,
     DirectoryError,
@@ -49,10 +58,14 @@ from directory import (
     list_upn_suffixes,
     ou_dn,
     parent_of,
+    search_pages,
     summarise,
+    texts,
 )
 from provisioning.actions.jobs import RECONCILE_REPAIR, RECONCILE_REPORT, request_reconcile
+from provisioning.drivers import AccountValues, UnknownServiceDriver, driver_for
 from provisioning.engine.connection import DirectoryNotConfigured, directory_config
+from provisioning.engine.errors import JobFailed
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.layout import Layout
 from provisioning.job_plans.quarantine import unknown_below
@@ -315,6 +328,61 @@ class _Checker:
                 else "disabled, the portal says enabled",
             )
 
+    def service_attributes(self, members: dict[int, Member]) -> None:
+        """What services write on their users' accounts (mail addresses, home folders),
+        compared for the users who have them: the Users OU read once more in pages, only
+        the services' attributes, each page's assignments fetched in one query."""
+        org = self.organisation
+        writing: dict[int, tuple[CustomerService, AccountValues]] = {}
+        names: set[str] = set()
+        subscriptions = (
+            CustomerService.objects.filter(organisation=org)
+            .exclude(status=SubscriptionStatus.DEPROVISIONING)
+            .select_related("service", "plan", "organisation")
+        )
+        for subscription in subscriptions:
+            try:
+                driver = driver_for(subscription.service.service_type)
+                values = driver.account_values(subscription)
+            except (UnknownServiceDriver, JobFailed):
+                continue  # nothing could be written either (its jobs fail and say why)
+            if values is not None:
+                writing[subscription.pk] = (subscription, values)
+                names.update(driver.account_attributes)
+        if not writing:
+            return
+        matched = {member.key for member in members.values()}
+        try:
+            for page in search_pages(
+                self.conn,
+                self.users_ou,
+                "(objectClass=user)",
+                scope=LEVEL,
+                attributes=sorted(names),
+            ):
+                accounts = {
+                    entry["guid"]: entry for entry in page if dn_key(entry["dn"]) in matched
+                }
+                holders = UserService.objects.filter(
+                    subscription__in=list(writing), user__directory_guid__in=list(accounts)
+                ).select_related("user__organisation")
+                for holder in holders.order_by("user_id", "subscription_id"):
+                    user = holder.user
+                    entry = accounts[user.directory_guid]
+                    wanted = writing[holder.subscription_id][1](user)
+                    for attribute, values in sorted(wanted.items()):
+                        have = texts(entry, attribute)
+                        if sorted(have) != sorted(values):
+                            self.report.add(
+                                DIFFERENT,
+                                "account",
+                                user.username,
+                                f"{attribute} is {', '.join(sorted(have)) or 'empty'}, the "
+                                f"portal says {', '.join(sorted(values)) or 'empty'}",
+                            )
+        except NoSuchObjectError:
+            pass  # the Users OU is missing: reported by sub_ous
+
     def memberships(self, groups: dict[str, ObjectSummary | None], members: dict[int, Member]):
         for key, admins_only in ((layout.KEY_ALL_USERS, False), (layout.KEY_ADMINS, True)):
             group = groups.get(key)
@@ -361,6 +429,7 @@ def check_organisation(
         checker.suffixes()
         accounts = checker.users(progress)
         checker.memberships(groups, accounts)
+        checker.service_attributes(accounts)
         checker.strays()
     except DirectoryError as exc:
         report.error = f"The directory could not be checked: {exc}"

@@ -14,8 +14,10 @@ from core.jobs import JobKind
 from core.models import DriftReport, Job, JobState, QuarantinedObject, QuarantineState
 from customers.actions import catalogue
 from customers.actions.assignments import give_service
+from customers.actions.domains import add_alias
 from customers.actions.lifecycle import provision_organisation
-from customers.actions.users import set_enabled
+from customers.actions.users import edit_user, set_enabled
+from customers.actions.verification import verify_by_hand
 from customers.models import Plan, Service, User
 from directory import (
     QUARANTINE_OU,
@@ -264,6 +266,53 @@ def quarantined(ldap, customer, guid):
     assert text(entry, "description").startswith("Quarantined by Canopy on ")
     assert "not in the portal" in text(entry, "description")
     return entry
+
+
+def verified_alias(customer, tenants):
+    """A second domain of the customer, verified, its UPN suffix added by the update job."""
+    domain = add_alias(actor=SYSTEM, organisation=customer, name=tenants.domain())
+    verify_by_hand(actor=SYSTEM, domain=domain)
+    succeeded(Job.objects.filter(kind=JobKind.UPDATE_ORGANISATION).latest("pk"))
+    return domain
+
+
+def mail_service(customer, tenants, users):
+    code = tenants.unique("M").upper()
+    service = Service.objects.create(code=code, name=f"Mail {code}", service_type="mail_attributes")
+    plan = Plan.objects.create(service=service, name="Standard")
+    subscription, job = catalogue.provision_service(actor=SYSTEM, organisation=customer, plan=plan)
+    succeeded(job)
+    succeeded(give_service(actor=SYSTEM, subscription=subscription, users=users))
+    return subscription
+
+
+def test_mail_addresses_changed_by_hand_are_found_and_put_back(customer, ldap, tenants):
+    where = Where(customer)
+    user = where.user
+    domain = verified_alias(customer, tenants)
+    mail_service(customer, tenants, [user])
+    user.refresh_from_db()
+    succeeded(
+        edit_user(actor=SYSTEM, person=user, changes={"email_aliases": [f"sales@{domain.name}"]})
+    )
+    succeeded(Job.objects.filter(kind=JobKind.ASSIGN_SERVICES).latest("pk"))  # the addresses
+    wanted = sorted([f"SMTP:{user.upn}", f"smtp:sales@{domain.name}"])
+    account = where.account(ldap, user)
+    assert sorted(texts(account, "proxyAddresses")) == wanted
+    assert check_organisation(customer).drift == []
+
+    ops.modify(
+        ldap,
+        account["dn"],
+        {"proxyAddresses": [(MODIFY_REPLACE, [f"SMTP:{user.upn}", "smtp:boss@else.example"])]},
+    )
+    report = check_organisation(customer)
+    assert ("different", "account", user.username) in found(report)
+    assert any(
+        "proxyAddresses" in d.detail and "smtp:boss@else.example" in d.detail for d in report.drift
+    )
+    repair(customer)
+    assert sorted(texts(where.account(ldap, user), "proxyAddresses")) == wanted
 
 
 def test_a_stray_account_is_found_and_quarantined_not_deleted(customer, ldap, tenants):
