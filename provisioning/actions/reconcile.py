@@ -7,8 +7,10 @@
   account attribute, enabled state, policy setting or group membership that differs, and
   what services write on their users' accounts (mail addresses with the e-mail aliases,
   home folders);
-- extra: accounts and groups anywhere in its OU the portal does not know (strays), and
-  group members that should not be there.
+- extra: accounts and groups anywhere in its OU the portal does not know (strays), group
+  members that should not be there, and a UPN suffix Canopy added for a domain the
+  organisation no longer has (an account still signing in with such a domain is reported
+  as well).
 
 Repair (a ``repair_organisation`` job, or a ``reconcile`` job in repair mode) applies the
 full provisioning plan again, which puts renamed objects back, recreates missing ones,
@@ -32,6 +34,7 @@ from core.models import DriftReport, Job, JobState
 from core.scoping import within
 from customers.models import (
     CustomerService,
+    Domain,
     Organisation,
     Status,
     SubscriptionStatus,
@@ -122,6 +125,14 @@ class _Checker:
         # a renamed OU is one difference, not one per object inside it.
         self.org_dn = layout_.organisation_dn(self.organisation)
         self.users_level: LevelRead | None = None
+        # The domains its users may sign in with (its own verified ones, its ancestors').
+        self.domains = {
+            name.lower()
+            for name in Domain.objects.filter(
+                organisation__in=self.organisation.get_ancestors(include_self=True),
+                verified_at__isnull=False,
+            ).values_list("name", flat=True)
+        }
 
     @property
     def users_ou(self) -> str:
@@ -212,11 +223,25 @@ class _Checker:
             )
 
     def suffixes(self) -> None:
+        """Every verified domain is a UPN suffix of the forest; a suffix Canopy added for
+        a domain the organisation no longer has (removed, while the update job that takes
+        it away failed, never ran or lost its message) is one too many. A suffix Canopy did
+        not add (the forest had it before) is not remembered, so never reported: repair
+        leaves it alone."""
+        org = self.organisation
         have = {s.lower() for s in list_upn_suffixes(self.conn, self.layout.config.base_dn)}
-        for domain in steps.domains_of(self.organisation):
+        wanted = {domain.lower() for domain in steps.domains_of(org)}
+        for domain in steps.domains_of(org):
             self.report.checked += 1
             if domain.lower() not in have:
                 self.report.add(MISSING, "UPN suffix", domain)
+        left = {name.lower() for name in layout.remembered_suffixes(org)} - wanted
+        left -= steps.suffixes_in_use_elsewhere(org, left)  # another's now: repair keeps it
+        for name in sorted(left & have):
+            self.report.checked += 1
+            self.report.add(
+                EXTRA, "UPN suffix", name, f"left after {name} stopped being a domain of {org.code}"
+            )
 
     def users(self, progress: Progress | None = None) -> dict[int, Member]:
         """Every account, compared a page at a time: the Users OU is read in pages of
@@ -310,6 +335,17 @@ class _Checker:
     def account(self, user: User, account: Account, users_ou: str) -> None:
         if dn_key(parent_of(account.dn)) != dn_key(users_ou):
             self.report.add(DIFFERENT, "account", user.username, f"moved to {account.dn}")
+        suffix = (account.upn or "").rpartition("@")[2].lower()
+        if suffix and suffix not in self.domains:
+            # Signing in with a domain the customer no longer has (its UPN move failed, or
+            # someone gave it back by hand): the repair gives the account the portal's UPN.
+            self.report.add(
+                DIFFERENT,
+                "UPN suffix",
+                suffix,
+                f"{user.username} still signs in with it; "
+                f"it is no domain of {self.organisation.code}",
+            )
         for difference in account_differences(account, steps.user_spec(user, steps.upn_of(user))):
             self.report.add(
                 DIFFERENT,
