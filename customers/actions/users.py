@@ -342,9 +342,12 @@ def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | Non
         if field != "email_aliases":
             setattr(person, field, value)
     # Checked with the new UPN: an alias that becomes the UPN is the primary address now.
-    person.email_aliases = clean_email_aliases(
-        person, changes.get("email_aliases", person.email_aliases)
-    )
+    # Aliases not changed are not checked again (an edit of a name never fails on them).
+    if "email_aliases" in changes:
+        person.email_aliases = clean_email_aliases(person, changes["email_aliases"])
+    else:
+        upn = (person.upn or "").lower()
+        person.email_aliases = [alias for alias in person.email_aliases if alias != upn]
     readdressed = renamed or person.email_aliases != aliases_before
     check_dates(person)
     if (
