@@ -14,8 +14,8 @@ messages. After each sequence it waits, with a deadline, until every job has set
 sweeper re-sends what was lost) and compares the whole tenants subtree with the portal: no
 job left neither succeeded nor failed, no difference in any customer (accounts, names,
 UPNs, enabled state, groups and members, mail addresses, password policy, UPN suffixes, a
-suffix left after its domain was removed), no account or OU below the root the portal does
-not know of.
+suffix left after its domain was removed), no UPN suffix left in the forest for a domain no
+customer holds, no account or OU below the root the portal does not know of.
 
 Budget: CANOPY_HYPOTHESIS_EXAMPLES sequences (default 4) of at most CANOPY_HYPOTHESIS_STEPS
 actions (default 10), a minute or two here. Run longer with, e.g.,
@@ -64,8 +64,8 @@ from customers.actions.organisations import (
     update_organisation,
 )
 from customers.actions.verification import verify_by_hand
-from customers.models import Organisation, Plan, Service, Status, User
-from directory import connect, ops
+from customers.models import Domain, Organisation, Plan, Service, Status, User
+from directory import connect, list_upn_suffixes, ops
 from provisioning.actions.reconcile import check_organisation
 from provisioning.engine.sweeper import sweep_jobs
 from tests.provisioning.workers import PrivateRedis, Worker, worker_environment
@@ -210,8 +210,10 @@ def settle(rig, deadline: float) -> list[Job]:
     return list(Job.objects.filter(state__in=[JobState.QUEUED, JobState.RUNNING]))
 
 
-def differences(rig) -> list[str]:
-    """Every way the tenants subtree differs from what the portal says."""
+def differences(rig, domains: list[str]) -> list[str]:
+    """Every way the tenants subtree differs from what the portal says; and of the
+    ``domains`` the test made, none the forest still accepts once no customer in the
+    directory has it (removed, or its customer deprovisioned)."""
     found: list[str] = []
     live = Organisation.objects.filter(
         directory_guid__isnull=False, status__in=[Status.ACTIVE, Status.SUSPENDED]
@@ -237,6 +239,14 @@ def differences(rig) -> list[str]:
                 conn, rig.test_ou, "(objectClass=organizationalUnit)", attributes=["ou"]
             )
         }
+        accepted = {name.lower() for name in list_upn_suffixes(conn, rig.config.base_dn)}
+        held = set(
+            Domain.objects.exclude(
+                organisation__status__in=[Status.DEPROVISIONED, Status.DELETED]
+            ).values_list("name", flat=True)
+        )
+        for name in sorted({d.lower() for d in domains} & accepted - held):
+            found.append(f"the forest still accepts {name}, a domain no customer holds")
         closed = Organisation.objects.exclude(directory_guid=None).filter(
             status__in=[Status.DEPROVISIONED, Status.DELETED]
         )
@@ -608,7 +618,7 @@ def test_the_directory_ends_up_as_the_portal_says(rig, tenants):
             left = settle(rig, time.monotonic() + SETTLE_SECONDS)
             assert left == [], [(job.pk, job.kind, job.state, job.error) for job in left]
             failed = list(Job.objects.filter(state=JobState.FAILED).values("pk", "kind", "error"))
-            found = differences(rig)
+            found = differences(rig, tenants.domains)
             assert found == [], (found[:20], failed)
 
     run_state_machine_as_test(
