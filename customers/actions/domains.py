@@ -28,7 +28,10 @@ def add_alias(*, actor: Any, organisation: Organisation, name: str) -> Domain:
 @transaction.atomic
 def remove_alias(*, actor: Any, domain: Domain) -> None:
     """Remove an alias. The primary domain stays (make another primary first), and so does a
-    domain that users' UPNs are on: they would lose the suffix they sign in with."""
+    domain that users' UPNs are on (they would lose the suffix they sign in with) or their
+    e-mail aliases are on: removing it would take addresses people receive mail at without
+    anyone seeing which, so an administrator edits those users first (the message names
+    them) and decides what becomes of each address."""
     require_permission(actor, "change_organisation", domain.organisation, DOMAINS_DENIED)
     if domain.is_primary:
         raise ValidationError(
@@ -40,6 +43,25 @@ def remove_alias(*, actor: Any, domain: Domain) -> None:
         raise ValidationError(
             _("Users sign in with %(name)s: change their UPNs before removing it.")
             % {"name": domain.name}
+        )
+    suffix = f"@{domain.name}"
+    receiving = sorted(
+        username
+        for username, aliases in User.objects.filter(organisation=domain.organisation_id)
+        .exclude(email_aliases=[])
+        .values_list("username", "email_aliases")
+        if any(alias.endswith(suffix) for alias in aliases)
+    )
+    if receiving:
+        raise ValidationError(
+            _(
+                "%(users)s receive mail at %(name)s (e-mail aliases): remove those aliases "
+                "before removing it."
+            )
+            % {
+                "users": ", ".join(receiving[:5]) + (" …" if len(receiving) > 5 else ""),
+                "name": domain.name,
+            }
         )
     domain._history_user = recorded_user(actor)
     domain.delete()

@@ -19,7 +19,9 @@ from typing import Any
 from axes.utils import reset as reset_lockouts
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.actors import SYSTEM, recorded_user
@@ -61,6 +63,7 @@ EDITABLE_FIELDS = (
     "language",
     "starts_on",
     "ends_on",
+    "email_aliases",
 )
 # Fields the portal alone keeps: changing only these needs no directory job.
 PORTAL_ONLY_FIELDS = frozenset({"language"})
@@ -196,6 +199,8 @@ def create_user(
     display_name = display_name or f"{first_name} {last_name}".strip()
     username = username or suggest_username(first_name, last_name, upn)
     check_upn_domain(organisation, upn)
+    if addresses_taken([upn]):
+        raise ValidationError({"upn": _("%(upn)s is someone's e-mail alias.") % {"upn": upn}})
     if password:
         check_password(organisation, password, username=username, display_name=display_name)
     take_user_seat(organisation)
@@ -256,13 +261,67 @@ def check_dates(person: User) -> None:
         raise ValidationError({"ends_on": "The end date must come after the start date."})
 
 
+def addresses_taken(addresses: Iterable[str], exclude: User | None = None) -> list[str]:
+    """Which of ``addresses`` are already someone's UPN or e-mail alias (one query)."""
+    wanted = sorted({address.lower() for address in addresses if address})
+    if not wanted:
+        return []
+    others = User.objects.filter(Q(upn__in=wanted) | Q(email_aliases__overlap=wanted))
+    if exclude is not None and exclude.pk is not None:
+        others = others.exclude(pk=exclude.pk)
+    used = set()
+    for upn, aliases in others.values_list("upn", "email_aliases"):
+        used.add(upn)
+        used.update(aliases)
+    return [address for address in wanted if address in used]
+
+
+def clean_email_aliases(person: User, addresses: Iterable[str]) -> list[str]:
+    """The person's e-mail aliases as given, checked: lower-case, each once, never the UPN
+    itself (that is the primary address), each on one of their customer's own verified
+    domains (a domain's owner vouched for it; mail for a name nobody verified is not the
+    customer's), and nobody else's UPN or alias."""
+    aliases: list[str] = []
+    for raw in addresses:
+        address = raw.strip().lower()
+        if address and address != (person.upn or "") and address not in aliases:
+            aliases.append(address)
+    if not aliases:
+        return []
+    problems = []
+    for address in aliases:
+        try:
+            validate_email(address)
+        except ValidationError:
+            problems.append(_("%(address)s is not an e-mail address.") % {"address": address})
+    organisation = person.organisation
+    verified = (
+        {d.name for d in organisation.domains.all() if d.is_verified}
+        if organisation is not None
+        else set()
+    )
+    for address in aliases:
+        domain = address.rpartition("@")[2]
+        if "@" in address and domain not in verified:
+            problems.append(
+                _("%(domain)s is not a verified domain of this customer.") % {"domain": domain}
+            )
+    for address in addresses_taken(aliases, exclude=person):
+        problems.append(_("%(address)s is already someone's address.") % {"address": address})
+    if problems:
+        raise ValidationError({"email_aliases": problems})
+    return aliases
+
+
 def person_subscriptions(person: User) -> list[CustomerService]:
     return [a.subscription for a in person.services.select_related("subscription__service")]
 
 
 @transaction.atomic
 def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | None:
-    """Change names, email or UPN; the update job applies them to the account."""
+    """Change names, email, UPN or e-mail aliases; the update job applies them to the
+    account, and a job for the user's services follows a new UPN or new aliases (mail
+    addresses, home folders)."""
     _require(actor, "change_users", person)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -270,12 +329,26 @@ def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | Non
     renamed = "upn" in changes and changes["upn"] != person.upn
     if renamed:
         check_upn_domain(person.organisation, changes["upn"])
+        if addresses_taken([changes["upn"]], exclude=person):
+            raise ValidationError(
+                {"upn": _("%(upn)s is someone's e-mail alias.") % {"upn": changes["upn"]}}
+            )
+    aliases_before = list(person.email_aliases)
     if "starts_on" in changes and changes["starts_on"] != person.starts_on:
         person.started_at = None  # the schedule applies the new date
     if "ends_on" in changes and changes["ends_on"] != person.ends_on:
         person.left_at = None
     for field, value in changes.items():
-        setattr(person, field, value)
+        if field != "email_aliases":
+            setattr(person, field, value)
+    # Checked with the new UPN: an alias that becomes the UPN is the primary address now.
+    # Aliases not changed are not checked again (an edit of a name never fails on them).
+    if "email_aliases" in changes:
+        person.email_aliases = clean_email_aliases(person, changes["email_aliases"])
+    else:
+        upn = (person.upn or "").lower()
+        person.email_aliases = [alias for alias in person.email_aliases if alias != upn]
+    readdressed = renamed or person.email_aliases != aliases_before
     check_dates(person)
     if (
         renamed
@@ -291,8 +364,8 @@ def edit_user(*, actor: Any, person: User, changes: dict[str, Any]) -> Job | Non
         return None
     job = _job(JobKind.UPDATE_USER, actor, person)
     held = person_subscriptions(person)
-    if job is not None and renamed and held:
-        # Services derived from the UPN (mail addresses, home folders) follow it.
+    if job is not None and readdressed and held:
+        # Services derived from the UPN and aliases (mail addresses, home folders) follow.
         sync_job(actor=actor, users=[person], subscriptions=held)
     return job
 

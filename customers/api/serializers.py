@@ -138,6 +138,7 @@ class UserSerializer(serializers.ModelSerializer):
             "last_name",
             "display_name",
             "email",
+            "email_aliases",
             "organisation",
             "is_active",
             "is_admin",

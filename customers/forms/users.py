@@ -206,6 +206,15 @@ class UserEditForm(DatesMixin, UpnMixin, forms.Form):
     last_name = forms.CharField(label=_("Last Name"), max_length=150, required=False)
     display_name = forms.CharField(label=_("Display Name"), max_length=256, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
+    email_aliases = forms.CharField(
+        label=_("E-mail aliases"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Further addresses on the customer's verified domains, one a line. The Mail "
+            "attributes service writes them to the directory beside the UPN."
+        ),
+    )
     language = forms.ChoiceField(label=_("Language"), required=False)
 
     def __init__(self, *args, person: User, **kwargs):
@@ -217,6 +226,7 @@ class UserEditForm(DatesMixin, UpnMixin, forms.Form):
             "last_name": person.last_name,
             "display_name": person.display_name,
             "email": person.email,
+            "email_aliases": "\n".join(person.email_aliases),
             "language": person.language,
             "starts_on": person.starts_on,
             "ends_on": person.ends_on,
@@ -230,6 +240,11 @@ class UserEditForm(DatesMixin, UpnMixin, forms.Form):
             choices.append((domain, f"@{domain}"))
         self.fields["domain"].choices = choices
 
+    def clean_email_aliases(self) -> list[str]:
+        """One address a line (commas and spaces separate too); the action checks them."""
+        text = self.cleaned_data.get("email_aliases") or ""
+        return [part.lower() for part in text.replace(",", " ").split()]
+
     def clean(self):
         cleaned = super().clean()
         cleaned["upn"] = self.upn_from(cleaned, exclude_pk=self.person.pk)
@@ -242,6 +257,7 @@ class UserEditForm(DatesMixin, UpnMixin, forms.Form):
             "last_name",
             "display_name",
             "email",
+            "email_aliases",
             "upn",
             "language",
             "starts_on",

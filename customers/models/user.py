@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +87,17 @@ class User(AbstractUser):
         default="",
         db_default="",  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
     )
+    # Further addresses the person receives mail at, lower-case, each on one of their
+    # customer's verified domains and nobody else's UPN or alias (customers.actions.users).
+    # The Mail attributes service writes them to proxyAddresses as ``smtp:`` beside the
+    # UPN's ``SMTP:``; reconcile compares them.
+    email_aliases = ArrayField(
+        models.CharField(max_length=254),
+        verbose_name=_("E-mail aliases"),
+        default=list,
+        blank=True,
+        db_default=[],  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
+    )
     # Notice kinds (customers.models.NoticeKind) this user turned off on /users/me/email/.
     email_opt_outs = models.JSONField(_("E-mail notices turned off"), default=list, blank=True)
 
@@ -132,6 +145,8 @@ class User(AbstractUser):
             trigram_index("username", "user_username_trgm"),
             trigram_index("upn", "user_upn_trgm"),
             trigram_index("display_name", "user_display_name_trgm"),
+            # Is an address someone else's alias already (``&&`` overlap).
+            GinIndex(fields=["email_aliases"], name="user_email_aliases_gin"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -65,6 +66,7 @@ from provisioning.job_plans import layout
 from provisioning.models import Adoption, AdoptionState, DirectoryObject
 
 ACCOUNT_DISABLED = 0x2
+_ACCOUNTS = and_(eq("objectCategory", "person"), eq("objectClass", "user"))
 _USER_ATTRIBUTES = [
     "userPrincipalName",
     "sAMAccountName",
@@ -107,8 +109,22 @@ def _guid(entry) -> str:
     return str(entry["guid"])
 
 
-def read_tenant(conn: Connection, adoption: Adoption, *, progress=None) -> dict[str, Any]:
-    """Read the OU (accounts and groups in pages) into the preview; reads only."""
+Progress = Callable[[int, int], None]
+
+
+def count_accounts(conn: Connection, base: str) -> int:
+    """How many accounts are below ``base``: a paged search reading no attribute but the
+    GUID, so the preview can say how far it has read."""
+    return sum(len(page) for page in search_pages(conn, base, _ACCOUNTS, attributes=[]))
+
+
+def read_tenant(
+    conn: Connection, adoption: Adoption, *, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Read the OU (accounts and groups in pages) into the preview; reads only.
+
+    With ``progress``, the accounts are counted first and ``progress(read, total)`` hears
+    after each page of accounts how many have been read (the preview job's progress bar)."""
     ou = read_entry(conn, adoption.ou_dn, ["ou", "description"])
     if ou is None:
         raise NoSuchObjectError(f"There is no OU at {adoption.ou_dn}.", dn=adoption.ou_dn)
@@ -155,8 +171,12 @@ def read_tenant(conn: Connection, adoption: Adoption, *, progress=None) -> dict[
     users: list[dict[str, Any]] = []
     domains: Counter[str] = Counter()
     expected_users_ou = dn_key(ou_dn(adoption.ou_dn, users_ou))
-    user_filter = and_(eq("objectCategory", "person"), eq("objectClass", "user"))
-    for page in search_pages(conn, adoption.ou_dn, user_filter, attributes=_USER_ATTRIBUTES):
+    total = read = 0
+    if progress is not None:
+        total = count_accounts(conn, adoption.ou_dn)
+        progress(0, total)
+    for page in search_pages(conn, adoption.ou_dn, _ACCOUNTS, attributes=_USER_ATTRIBUTES):
+        read += len(page)
         for entry in page:
             upn = (text(entry, "userPrincipalName") or "").lower()
             sam = text(entry, "sAMAccountName") or ""
@@ -191,7 +211,7 @@ def read_tenant(conn: Connection, adoption: Adoption, *, progress=None) -> dict[
                 }
             )
         if progress is not None:
-            progress(len(users))
+            progress(read, max(total, read))
 
     sub_ous = {}
     for key, name_ in ((layout.KEY_USERS_OU, users_ou), (layout.KEY_GROUPS_OU, groups_ou)):

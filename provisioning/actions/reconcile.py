@@ -4,9 +4,13 @@
 
 - missing: an OU, group, password policy, UPN suffix or account the portal expects;
 - different: an object renamed or moved (found again by its objectGUID), a description,
-  account attribute, enabled state, policy setting or group membership that differs;
-- extra: accounts and groups anywhere in its OU the portal does not know (strays), and
-  group members that should not be there.
+  account attribute, enabled state, policy setting or group membership that differs, and
+  what services write on their users' accounts (mail addresses with the e-mail aliases,
+  home folders);
+- extra: accounts and groups anywhere in its OU the portal does not know (strays), group
+  members that should not be there, and a UPN suffix Canopy added for a domain the
+  organisation no longer has (an account still signing in with such a domain is reported
+  as well).
 
 Repair (a ``repair_organisation`` job, or a ``reconcile`` job in repair mode) applies the
 full provisioning plan again, which puts renamed objects back, recreates missing ones,
@@ -23,12 +27,20 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ldap3 import Connection
+from ldap3 import LEVEL, Connection
 
 from core.jobs import JobKind
 from core.models import DriftReport, Job, JobState
 from core.scoping import within
-from customers.models import Organisation, Status, User
+from customers.models import (
+    CustomerService,
+    Domain,
+    Organisation,
+    Status,
+    SubscriptionStatus,
+    User,
+    UserService,
+)
 from directory import (
     Account,
     DirectoryError,
@@ -54,11 +66,14 @@ from directory import (
     ou_dn,
     parent_of,
     read_entry,
+    search_pages,
     summarise,
     texts,
 )
 from provisioning.actions.jobs import RECONCILE_REPAIR, RECONCILE_REPORT, request_reconcile
+from provisioning.drivers import AccountValues, UnknownServiceDriver, driver_for
 from provisioning.engine.connection import DirectoryNotConfigured, directory_config
+from provisioning.engine.errors import JobFailed
 from provisioning.job_plans import layout, steps
 from provisioning.job_plans.layout import Layout
 from provisioning.job_plans.quarantine import unknown_below
@@ -131,6 +146,14 @@ class _Checker:
         self.users_level: LevelRead | None = None
         self.matched = 0
         self._group_keys: dict[str, Any] = {}
+        # The domains its users may sign in with (its own verified ones, its ancestors').
+        self.domains = {
+            name.lower()
+            for name in Domain.objects.filter(
+                organisation__in=self.organisation.get_ancestors(include_self=True),
+                verified_at__isnull=False,
+            ).values_list("name", flat=True)
+        }
 
     @property
     def users_ou(self) -> str:
@@ -221,11 +244,25 @@ class _Checker:
             )
 
     def suffixes(self) -> None:
+        """Every verified domain is a UPN suffix of the forest; a suffix Canopy added for
+        a domain the organisation no longer has (removed, while the update job that takes
+        it away failed, never ran or lost its message) is one too many. A suffix Canopy did
+        not add (the forest had it before) is not remembered, so never reported: repair
+        leaves it alone."""
+        org = self.organisation
         have = {s.lower() for s in list_upn_suffixes(self.conn, self.layout.config.base_dn)}
-        for domain in steps.domains_of(self.organisation):
+        wanted = {domain.lower() for domain in steps.domains_of(org)}
+        for domain in steps.domains_of(org):
             self.report.checked += 1
             if domain.lower() not in have:
                 self.report.add(MISSING, "UPN suffix", domain)
+        left = {name.lower() for name in layout.remembered_suffixes(org)} - wanted
+        left -= steps.suffixes_in_use_elsewhere(org, left)  # another's now: repair keeps it
+        for name in sorted(left & have):
+            self.report.checked += 1
+            self.report.add(
+                EXTRA, "UPN suffix", name, f"left after {name} stopped being a domain of {org.code}"
+            )
 
     def tallies(self, groups: dict[str, ObjectSummary | None]) -> list[_Tally]:
         found = []
@@ -390,6 +427,17 @@ class _Checker:
     def account(self, user: User, account: Account, users_ou: str | None) -> None:
         if users_ou is not None and dn_key(parent_of(account.dn)) != dn_key(users_ou):
             self.report.add(DIFFERENT, "account", user.username, f"moved to {account.dn}")
+        suffix = (account.upn or "").rpartition("@")[2].lower()
+        if suffix and suffix not in self.domains:
+            # Signing in with a domain the customer no longer has (its UPN move failed, or
+            # someone gave it back by hand): the repair gives the account the portal's UPN.
+            self.report.add(
+                DIFFERENT,
+                "UPN suffix",
+                suffix,
+                f"{user.username} still signs in with it; "
+                f"it is no domain of {self.organisation.code}",
+            )
         for difference in account_differences(account, steps.user_spec(user, steps.upn_of(user))):
             self.report.add(
                 DIFFERENT,
@@ -407,6 +455,58 @@ class _Checker:
                 if account.enabled
                 else "disabled, the portal says enabled",
             )
+
+    def service_attributes(self) -> None:
+        """What services write on their users' accounts (mail addresses, home folders),
+        compared for the users who have them: the Users OU read once more in pages, only
+        the services' attributes, each page's assignments fetched in one query."""
+        org = self.organisation
+        writing: dict[int, tuple[CustomerService, AccountValues]] = {}
+        names: set[str] = set()
+        subscriptions = (
+            CustomerService.objects.filter(organisation=org)
+            .exclude(status=SubscriptionStatus.DEPROVISIONING)
+            .select_related("service", "plan", "organisation")
+        )
+        for subscription in subscriptions:
+            try:
+                driver = driver_for(subscription.service.service_type)
+                values = driver.account_values(subscription)
+            except (UnknownServiceDriver, JobFailed):
+                continue  # nothing could be written either (its jobs fail and say why)
+            if values is not None:
+                writing[subscription.pk] = (subscription, values)
+                names.update(driver.account_attributes)
+        if not writing:
+            return
+        try:
+            for page in search_pages(
+                self.conn,
+                self.users_ou,
+                "(objectClass=user)",
+                scope=LEVEL,
+                attributes=sorted(names),
+            ):
+                accounts = {entry["guid"]: entry for entry in page}
+                holders = UserService.objects.filter(
+                    subscription__in=list(writing), user__directory_guid__in=list(accounts)
+                ).select_related("user__organisation")
+                for holder in holders.order_by("user_id", "subscription_id"):
+                    user = holder.user
+                    entry = accounts[user.directory_guid]
+                    wanted = writing[holder.subscription_id][1](user)
+                    for attribute, values in sorted(wanted.items()):
+                        have = texts(entry, attribute)
+                        if sorted(have) != sorted(values):
+                            self.report.add(
+                                DIFFERENT,
+                                "account",
+                                user.username,
+                                f"{attribute} is {', '.join(sorted(have)) or 'empty'}, the "
+                                f"portal says {', '.join(sorted(values)) or 'empty'}",
+                            )
+        except NoSuchObjectError:
+            pass  # the Users OU is missing: reported by sub_ous
 
     def other_members(self, tallies: list[_Tally]) -> None:
         """Members of AllUsers and Admins that are not accounts of the organisation's users.
@@ -456,6 +556,7 @@ def check_organisation(
         tallies = checker.tallies(groups)
         checker.users(tallies, progress)
         checker.other_members(tallies)
+        checker.service_attributes()
         checker.strays()
     except DirectoryError as exc:
         report.error = f"The directory could not be checked: {exc}"

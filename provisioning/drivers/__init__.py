@@ -47,10 +47,16 @@ Hooks, in the order the plans call them:
 - ``take(subscription, users)``: these users no longer have it.
 - ``remove_customer(subscription)``: the customer no longer has it; ``take`` ran first for
   every user who had it.
+
+A type that writes attributes on its users' accounts also names them in
+``account_attributes`` and says their values in ``account_values(subscription)`` (a function
+of the user): reconcile compares them with the accounts of the users who have the service,
+and a repair (which gives the service again) corrects them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from core.registry import Registry, register_service_driver, unregister_service_driver
@@ -59,12 +65,21 @@ if TYPE_CHECKING:
     from customers.models import CustomerService, User
     from provisioning.job_plans.base import Step
 
+AccountValues = Callable[["User"], dict[str, list[str]]]
+
 
 class ServiceDriver:
     """The directory behaviour of one kind of service; every hook defaults to nothing."""
 
     code: ClassVar[str]
     label: ClassVar[str]
+    # The account attributes ``give`` sets on each user, for reconcile to compare.
+    account_attributes: ClassVar[tuple[str, ...]] = ()
+
+    def account_values(self, subscription: CustomerService) -> AccountValues | None:
+        """What ``give`` writes on a user's account (``{attribute: [values]}``), or None
+        when the service writes no attributes."""
+        return None
 
     def provision_customer(self, subscription: CustomerService) -> list[Step]:
         return []
@@ -114,6 +129,7 @@ def settings(subscription: CustomerService) -> dict[str, Any]:
 
 __all__ = [
     "DRIVERS",
+    "AccountValues",
     "ServiceDriver",
     "UnknownServiceDriver",
     "driver_for",

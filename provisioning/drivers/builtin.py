@@ -70,6 +70,10 @@ class HomeFolder(ServiceDriver):
 
     code = "home_folder"
     label = _("Home folder")
+    account_attributes = ("homeDirectory", "homeDrive")
+
+    def account_values(self, subscription: CustomerService):
+        return self._values(subscription)
 
     def _values(self, subscription: CustomerService):
         options = settings(subscription)
@@ -105,21 +109,30 @@ class HomeFolder(ServiceDriver):
 
 @register_driver
 class MailAttributes(ServiceDriver):
-    """Sets ``mail`` (the UPN) and ``proxyAddresses`` (``SMTP:`` the UPN, ``smtp:`` the same
-    name at each of the customer's other domains)."""
+    """Sets ``mail`` (the UPN) and ``proxyAddresses``: ``SMTP:`` the UPN (the primary
+    address), ``smtp:`` each of the user's e-mail aliases (``User.email_aliases``, on the
+    customer's verified domains). Only the addresses the portal lists on the user's page,
+    so a domain removed or an alias taken away leaves no address behind."""
 
     code = "mail_attributes"
     label = _("Mail attributes")
+    # ``mail`` is the account's own (the user's Email, which this service makes the UPN):
+    # the account's check compares it.
+    account_attributes = ("proxyAddresses",)
 
-    def give(self, subscription: CustomerService, users: list[User]) -> list[Step]:
-        # Only verified domains become mail addresses.
-        domains = [d.name for d in subscription.organisation.domains.all() if d.is_verified]
-
+    def account_values(self, subscription: CustomerService):
         def values(user: User) -> dict[str, list[str]]:
             upn = (user.upn or "").lower()
-            local, _, own = upn.partition("@")
-            aliases = [f"smtp:{local}@{d}" for d in domains if d != own]
-            return {"mail": [upn], "proxyAddresses": [f"SMTP:{upn}", *aliases]}
+            aliases = [f"smtp:{alias}" for alias in user.email_aliases if alias != upn]
+            return {"proxyAddresses": [f"SMTP:{upn}", *aliases]}
+
+        return values
+
+    def give(self, subscription: CustomerService, users: list[User]) -> list[Step]:
+        addresses = self.account_values(subscription)
+
+        def values(user: User) -> dict[str, list[str]]:
+            return {"mail": [(user.upn or "").lower()], **addresses(user)}
 
         return attribute_steps(users, values, "Set the mail attributes")
 

@@ -17,11 +17,12 @@ def _failed(job: Job) -> None:
 
 @register(JobKind.ADOPTION_PREVIEW, on_failure=_failed)
 def adoption_preview(job: Job) -> list[Step]:
-    """Read the OU: its accounts, groups and password policy (reads only)."""
+    """Read the OU: its accounts, groups and password policy (reads only). The progress
+    bar counts accounts read, a page at a time."""
     adoption = Adoption.objects.get(pk=job.payload["adoption_id"])
 
     def read(ctx: StepContext) -> None:
-        preview = read_tenant(ctx.conn, adoption)
+        preview = read_tenant(ctx.conn, adoption, progress=ctx.progress)
         Adoption.objects.filter(pk=adoption.pk).update(state=AdoptionState.READY, preview=preview)
         ctx.touched(adoption.ou_dn)
         ctx.note(

@@ -82,7 +82,8 @@ def adoption_start(request):
 
 @login_required
 def adoption_detail(request, pk: int):
-    """The preview (while the job reads, its progress) and the confirmation."""
+    """The preview (while the job reads, its progress, followed with htmx like the job
+    pages) and the confirmation. The page never reads the directory itself, a job does."""
     adoption = visible_or_404(
         request, Adoption.objects.select_related("parent", "job", "organisation"), pk=pk
     )
@@ -113,5 +114,9 @@ def adoption_detail(request, pk: int):
         "user_count": len(users),
         "admins": [user for user in users if user.get("admin")][:PREVIEW_USERS],
         "ready": adoption.state == AdoptionState.READY,
+        "reading": adoption.state == AdoptionState.READING and adoption.job is not None,
     }
+    if request.htmx and request.method == "GET":
+        # Followed while the job reads: the page's body alone, progress or preview.
+        return render(request, "provisioning/_adoption_body.html", context)
     return render(request, "provisioning/adoption_detail.html", context)

@@ -166,6 +166,20 @@ def test_users_are_created_edited_disabled_and_reset_through_the_actions(cast):
     assert wrong.status_code == 400
 
 
+def test_a_users_email_aliases_are_read_and_set_through_the_edit_action(cast):
+    client = api_client(cast.customer_admin)
+    url = reverse("api:user-detail", args=[cast.end_user.pk])
+    domain = cast.customer.primary_domain.name
+
+    response = patch(client, url, {"email_aliases": [f"Sales@{domain}"]})
+    assert response.status_code == 200, response.json()
+    assert client.get(url).json()["email_aliases"] == [f"sales@{domain}"]
+    elsewhere = cast.customer2.primary_domain.name
+    refused = patch(client, url, {"email_aliases": [f"sales@{elsewhere}"]})
+    assert refused.status_code == 400, refused.json()
+    assert "email_aliases" in json.dumps(refused.json())
+
+
 def test_a_user_in_a_foreign_organisation_is_a_404(cast):
     client = api_client(cast.reseller2_admin)
     assert client.get(reverse("api:user-detail", args=[cast.end_user.pk])).status_code == 404

@@ -5,11 +5,14 @@ then finds no difference."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from ldap3 import MODIFY_REPLACE, SUBTREE
 
 from core.actors import SYSTEM
@@ -30,6 +33,7 @@ from directory.dn import cn_dn
 from directory.policy import PasswordPolicy
 from provisioning.actions.adoption import adopt, start_adoption
 from provisioning.actions.reconcile import check_organisation
+from provisioning.engine import context
 from provisioning.job_plans import layout
 from provisioning.models import AdoptionState
 from tests.provisioning.helpers import SNAPSHOT_ATTRIBUTES, run
@@ -141,13 +145,32 @@ def legacy(tenants, directory_settings, samba_dc):
         patient.unbind()
 
 
-def test_a_1000_user_tenant_is_previewed_adopted_and_then_matches(legacy, samba_dc):
+def progress_written(queries) -> list[tuple[int, int]]:
+    """(steps_done, steps_total) each time the job's row was written, in order."""
+    found = []
+    for query in queries:
+        done = re.search(r'"steps_done" = (\d+)', query["sql"])
+        total = re.search(r'"steps_total" = (\d+)', query["sql"])
+        if query["sql"].startswith(f'UPDATE "{Job._meta.db_table}"') and done and total:
+            found.append((int(done.group(1)), int(total.group(1))))
+    return found
+
+
+def test_a_1000_user_tenant_is_previewed_adopted_and_then_matches(legacy, samba_dc, monkeypatch):
     conn = connect(samba_dc)
     before = directory_state(conn, legacy["dn"])
 
     adoption = start_adoption(actor=SYSTEM, parent=legacy["provider"], ou_dn=legacy["dn"])
-    job = run(adoption.job)
+    # Every progress report written (not one per half second), to see each page's.
+    monkeypatch.setattr(context, "FLUSH_SECONDS", 0)
+    with CaptureQueriesContext(connection) as queries:
+        job = run(adoption.job)
     assert job.state == JobState.SUCCEEDED, job.error
+    # The bar moved page by page while the job read (500 accounts a page) and ended full.
+    progress = progress_written(queries.captured_queries)
+    assert job.steps_done == job.steps_total == USERS + 1
+    assert any(0 < done < total for done, total in progress), progress
+    assert [done for done, _total in progress] == sorted(done for done, _total in progress)
     adoption.refresh_from_db()
     assert adoption.state == AdoptionState.READY
     preview = adoption.preview

@@ -26,6 +26,28 @@ def test_starting_an_adoption_queues_the_reading_job(cast, login):
     assert 'data-state="reading"' in page
 
 
+def test_while_the_job_reads_the_page_shows_its_progress_and_follows_it(cast, login):
+    client = login(cast.reseller_admin)
+    client.post(
+        reverse("provisioning:adoption_start"),
+        {"parent": cast.reseller.pk, "ou_dn": "OU=LEGACY,OU=Hosting,DC=canopy,DC=test"},
+    )
+    adoption = Adoption.objects.get()
+    # Half-way: the job has read 500 of 1,000 accounts (its last unit is the step's end).
+    Job.objects.filter(pk=adoption.job_id).update(state="running", steps_done=500, steps_total=1001)
+    url = reverse("provisioning:adoption_detail", args=[adoption.pk])
+
+    page = client.get(url).content.decode()
+    assert 'role="progressbar"' in page and "500 / 1001" in page
+    assert f'hx-get="{url}"' in page and 'hx-trigger="every 2s"' in page
+    # What htmx fetches is the page's body alone; once the job is done, nothing polls.
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<div id="adoption"') and "<html" not in fragment
+    Adoption.objects.filter(pk=adoption.pk).update(state=AdoptionState.FAILED)
+    done = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in done and 'role="progressbar"' not in done
+
+
 def test_an_ou_that_is_not_an_ou_is_refused_on_the_field(cast, login):
     client = login(cast.reseller_admin)
     response = client.post(

@@ -14,18 +14,22 @@ from core.jobs import JobKind
 from core.models import DriftReport, Job, JobState, QuarantinedObject, QuarantineState
 from customers.actions import catalogue
 from customers.actions.assignments import give_service
+from customers.actions.domains import add_alias, remove_alias
 from customers.actions.lifecycle import provision_organisation
-from customers.actions.users import set_enabled
+from customers.actions.users import edit_user, set_enabled
+from customers.actions.verification import verify_by_hand
 from customers.models import Plan, Service, User
 from directory import (
     QUARANTINE_OU,
     UserSpec,
+    add_upn_suffix,
     cn_dn,
     disable_user,
     enable_user,
     ensure_group,
     ensure_user,
     find_by_guid,
+    list_upn_suffixes,
     ops,
     ou_dn,
     password_policy_dn,
@@ -264,6 +268,99 @@ def quarantined(ldap, customer, guid):
     assert text(entry, "description").startswith("Quarantined by Canopy on ")
     assert "not in the portal" in text(entry, "description")
     return entry
+
+
+def run_queued() -> None:
+    """Run every job waiting, in the order they were requested (as a worker would)."""
+    for job in Job.objects.filter(state=JobState.QUEUED).order_by("pk"):
+        succeeded(job)
+
+
+def verified_alias(customer, tenants):
+    """A second domain of the customer, verified, its UPN suffix added by the update job."""
+    domain = add_alias(actor=SYSTEM, organisation=customer, name=tenants.domain())
+    verify_by_hand(actor=SYSTEM, domain=domain)
+    succeeded(Job.objects.filter(kind=JobKind.UPDATE_ORGANISATION).latest("pk"))
+    return domain
+
+
+def mail_service(customer, tenants, users):
+    code = tenants.unique("M").upper()
+    service = Service.objects.create(code=code, name=f"Mail {code}", service_type="mail_attributes")
+    plan = Plan.objects.create(service=service, name="Standard")
+    subscription, job = catalogue.provision_service(actor=SYSTEM, organisation=customer, plan=plan)
+    succeeded(job)
+    succeeded(give_service(actor=SYSTEM, subscription=subscription, users=users))
+    return subscription
+
+
+def test_mail_addresses_changed_by_hand_are_found_and_put_back(customer, ldap, tenants):
+    where = Where(customer)
+    user = where.user
+    domain = verified_alias(customer, tenants)
+    mail_service(customer, tenants, [user])
+    user.refresh_from_db()
+    edit_user(actor=SYSTEM, person=user, changes={"email_aliases": [f"sales@{domain.name}"]})
+    run_queued()  # the account, then the addresses
+    wanted = sorted([f"SMTP:{user.upn}", f"smtp:sales@{domain.name}"])
+    account = where.account(ldap, user)
+    assert sorted(texts(account, "proxyAddresses")) == wanted
+    assert check_organisation(customer).drift == []
+
+    ops.modify(
+        ldap,
+        account["dn"],
+        {"proxyAddresses": [(MODIFY_REPLACE, [f"SMTP:{user.upn}", "smtp:boss@else.example"])]},
+    )
+    report = check_organisation(customer)
+    assert ("different", "account", user.username) in found(report)
+    assert any(
+        "proxyAddresses" in d.detail and "smtp:boss@else.example" in d.detail for d in report.drift
+    )
+    repair(customer)
+    assert sorted(texts(where.account(ldap, user), "proxyAddresses")) == wanted
+
+
+def forest_suffixes(ldap):
+    return {name.lower() for name in list_upn_suffixes(ldap, directory_config().base_dn)}
+
+
+def test_a_upn_suffix_left_after_its_domains_removal_is_found_and_taken_away(
+    customer, ldap, tenants
+):
+    where = Where(customer)
+    user = where.user
+    local, _, primary = user.upn.partition("@")
+    domain = verified_alias(customer, tenants)
+    edit_user(actor=SYSTEM, person=user, changes={"upn": f"{local}@{domain.name}"})
+    run_queued()  # the account, then the services that follow the UPN
+    edit_user(actor=SYSTEM, person=user, changes={"upn": f"{local}@{primary}"})
+    run_queued()
+    # Removed in the portal, but the update job that takes the suffix away never ran (its
+    # message lost), and someone gave the account its old UPN back by hand.
+    remove_alias(actor=SYSTEM, domain=domain)
+    account = where.account(ldap, user)["dn"]
+    ops.modify(ldap, account, {"userPrincipalName": [(MODIFY_REPLACE, [f"{local}@{domain.name}"])]})
+
+    drift = found(check_organisation(customer))
+    assert ("extra", "UPN suffix", domain.name) in drift
+    assert ("different", "UPN suffix", domain.name) in drift
+    repair(customer)
+    assert domain.name not in forest_suffixes(ldap)
+    assert text(where.account(ldap, user), "userPrincipalName") == f"{local}@{primary}"
+
+
+def test_a_suffix_the_forest_had_before_is_never_reported_or_taken_away(customer, ldap, tenants):
+    name = tenants.domain()
+    add_upn_suffix(ldap, directory_config().base_dn, name)
+    domain = add_alias(actor=SYSTEM, organisation=customer, name=name)
+    verify_by_hand(actor=SYSTEM, domain=domain)
+    succeeded(Job.objects.filter(kind=JobKind.UPDATE_ORGANISATION).latest("pk"))
+    remove_alias(actor=SYSTEM, domain=domain)
+
+    assert check_organisation(customer).drift == []
+    succeeded(request_repair(actor=SYSTEM, organisation=customer))
+    assert name in forest_suffixes(ldap)
 
 
 def test_a_stray_account_is_found_and_quarantined_not_deleted(customer, ldap, tenants):
