@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from mptt.admin import MPTTModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.counting import BoundedPaginator
 from customers.models import (
     Contact,
     Domain,
@@ -19,8 +20,17 @@ from customers.models import (
 )
 
 
+class BoundedCountAdmin(admin.ModelAdmin):
+    """A changelist that never counts 100,000 organisations or 1,000,000 users: the count is
+    exact up to COUNT_EXACT_UP_TO and PostgreSQL's estimate above it (core.counting), and the
+    unfiltered total Django shows next to a search ("of N") is not counted at all."""
+
+    paginator = BoundedPaginator
+    show_full_result_count = False
+
+
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin, MPTTModelAdmin):
+class OrganisationAdmin(SimpleHistoryAdmin, MPTTModelAdmin, BoundedCountAdmin):
     list_display = ["name", "code", "status", "is_reseller", "customer_type"]
     list_filter = ["status", "is_reseller", "customer_type"]
     search_fields = ["name", "code"]
@@ -28,7 +38,7 @@ class OrganisationAdmin(SimpleHistoryAdmin, MPTTModelAdmin):
 
 
 @admin.register(User)
-class CanopyUserAdmin(UserAdmin):
+class CanopyUserAdmin(UserAdmin, BoundedCountAdmin):
     list_display = ["username", "upn", "organisation", "is_admin", "is_active"]
     search_fields = ["username", "upn", "email"]
     raw_id_fields = ["organisation"]
