@@ -1,8 +1,11 @@
 """Django admin for provider superusers: every model, for support and repair."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
 from django.shortcuts import redirect
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from mptt.admin import MPTTModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -27,6 +30,19 @@ class BoundedCountAdmin(admin.ModelAdmin):
 
     paginator = BoundedPaginator
     show_full_result_count = False
+    # The changelist renders each cell through the admin's own machinery: 50 rows cost half
+    # of Django's default 100, and a support tool needs the search more than long pages.
+    list_per_page = 50
+
+    def action_checkbox(self, obj):
+        """Django's tick box per row, written directly: Django renders a form widget's
+        template for each row, a millisecond a row, most of the changelist's own cost."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
 
 @admin.register(Organisation)
