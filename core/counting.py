@@ -89,10 +89,10 @@ def bounded_counts(
     ``limit`` (they are counted over the first ``limit`` + 1 rows, which are then all of
     them); above it the total is estimated and each condition gets its own `bounded_count`."""
     limit = _limit(limit)
-    first = queryset.model._default_manager.filter(
-        pk__in=queryset.order_by().values("pk")[: limit + 1]
-    )
-    found = first.aggregate(
+    # Aggregated over the first rows themselves (a subquery with a LIMIT): one pass over
+    # at most ``limit`` + 1 rows. Looking them up again by primary key to aggregate them
+    # read each one twice (64 ms instead of 4 for 10,001 organisations).
+    found = queryset.order_by()[: limit + 1].aggregate(
         total=Count("pk"), **{name: Count("pk", filter=q) for name, q in conditions.items()}
     )
     if found["total"] <= limit:
