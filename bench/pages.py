@@ -262,6 +262,8 @@ def measure_size(size: int, name: str, args) -> tuple[dict, dict[str, float]]:
     try:
         bare_session = info["sessions"]["reseller"]
         for label, role, path in info["pages"]:
+            if args.only and not any(part.lower() in label.lower() for part in args.only):
+                continue
             session = info["sessions"][role]
             status, size_bytes = fetch(server.port, path, session)  # warm, and check
             if status != 200:
@@ -302,6 +304,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="per page and per round")
     parser.add_argument("--rounds", type=int, default=2, help="bare/page pairs per page")
     parser.add_argument("--cap", type=int, default=2000, help="most requests per round")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="WORDS",
+        help="measure only the pages whose label contains WORDS (repeatable; for development)",
+    )
     parser.add_argument("--prepare", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
@@ -321,6 +330,8 @@ def main() -> None:
     print(f"{'page':<44} {small:>9,} {large:>9,} {'kept':>6}  verdict")
     failed = 0
     for label in results[large]:
+        if label not in results[small]:
+            continue
         low, high = results[small][label], results[large][label]
         kept = high / low
         ok = high >= 0.25 and kept >= 0.8

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
+from django.db.models.query import ModelIterable
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
@@ -59,11 +60,20 @@ def planner_estimate(queryset: QuerySet) -> int | None:
     return int(document[0]["Plan"]["Plan Rows"])
 
 
+def _rows_only(queryset: QuerySet) -> QuerySet:
+    """The same rows without the columns only shown (a list's annotations: billing's
+    subqueries): counting them needs their filters, not their values. Left as they are when
+    the rows are grouped (an aggregate decides which rows there are) or not model rows."""
+    if queryset.query.group_by is not None or queryset._iterable_class is not ModelIterable:
+        return queryset
+    return queryset.values("pk")
+
+
 def bounded_count(queryset: QuerySet, limit: int | None = None) -> BoundedCount:
     """Exact up to ``limit`` (one query reading at most ``limit`` + 1 rows); above it the
     planner's estimate (one EXPLAIN), never less than ``limit`` + 1."""
     limit = _limit(limit)
-    seen = queryset.order_by()[: limit + 1].count()
+    seen = _rows_only(queryset).order_by()[: limit + 1].count()
     if seen <= limit:
         return BoundedCount(seen, exact=True)
     estimate = planner_estimate(queryset)
@@ -79,10 +89,10 @@ def bounded_counts(
     ``limit`` (they are counted over the first ``limit`` + 1 rows, which are then all of
     them); above it the total is estimated and each condition gets its own `bounded_count`."""
     limit = _limit(limit)
-    first = queryset.model._default_manager.filter(
-        pk__in=queryset.order_by().values("pk")[: limit + 1]
-    )
-    found = first.aggregate(
+    # Aggregated over the first rows themselves (a subquery with a LIMIT): one pass over
+    # at most ``limit`` + 1 rows. Looking them up again by primary key to aggregate them
+    # read each one twice (64 ms instead of 4 for 10,001 organisations).
+    found = queryset.order_by()[: limit + 1].aggregate(
         total=Count("pk"), **{name: Count("pk", filter=q) for name, q in conditions.items()}
     )
     if found["total"] <= limit:

@@ -26,6 +26,7 @@ owner narrows the key at once, because the owner's scope is read afresh on every
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -206,6 +207,23 @@ def ranges_for(user, codename: str) -> tuple[SubtreeRange, ...] | str:
         setattr(user, _CACHE_ATTRIBUTE, scope)
     held = scope.get(codename, ())
     return held if limits is None else limits.narrow(codename, held)
+
+
+def scope_fingerprint(user) -> str | None:
+    """A short digest of everything ``user`` holds (their role grants' version): it changes
+    whenever a grant or revoke changes their scope, or a tree write moves a granted subtree,
+    so a cache keyed by it never serves what an old scope allowed. Reads the scope the
+    request loads anyway (no query of its own once loaded). None when a cache must not be
+    used: anonymous, the portal itself, or narrowed by an API key's limits."""
+    if user is SYSTEM or user is None or not user.is_authenticated or limits_of(user) is not None:
+        return None
+    if user.is_superuser or not user.is_active:
+        material = f"{user.pk}:{user.is_superuser}:{user.is_active}"
+    else:
+        ranges_for(user, "")  # loads and caches the scope on the user
+        scope = getattr(user, _CACHE_ATTRIBUTE)
+        material = f"{user.pk}:" + repr(sorted(scope.items()))
+    return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
 
 
 def forget_scope(user) -> None:

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from billing.reports.usage import month_summary
 from core.counting import bounded_count, bounded_counts
-from core.models import Job, JobState
+from core.models import DriftReport, Job, JobState
 from core.scoping import within
 from core.views import form_errors_from
 from customers.actions import users as user_actions
@@ -69,7 +69,15 @@ def dashboard(request):
         "recent_jobs": jobs.select_related("organisation")[:8],
         # Customers whose latest directory check left differences (one query, lazy: only
         # for people who see jobs).
-        "drifted": with_drift(organisations.filter(directory_guid__isnull=False))
+        # Only organisations with any report that left differences are looked at (a few,
+        # found by the report's index), not every organisation in scope (100,000 for the
+        # provider, read in full to find none).
+        "drifted": with_drift(
+            organisations.filter(
+                directory_guid__isnull=False,
+                pk__in=DriftReport.objects.filter(remaining__gt=0).values("organisation_id"),
+            )
+        )
         .filter(drift_remaining__gt=0)
         .only("pk", "name", "code")
         .order_by("name")[:DRIFT_LISTED],

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import django_tables2 as tables
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
@@ -88,28 +89,30 @@ def customer_list(request):
 class TreeNode:
     organisation: Organisation
     children: list[TreeNode] = field(default_factory=list)
+    # Set on an opened node whose children are paged: the page they came in.
+    page: TreePage | None = None
 
 
-def build_tree(nodes: list[Organisation]) -> list[TreeNode]:
-    """Nest organisations given in (tree_id, lft) order; a node whose parent is not in the
-    list (not visible, or not a reseller) becomes a root. No queries."""
-    roots: list[TreeNode] = []
-    stack: list[TreeNode] = []
-    for organisation in nodes:
-        node = TreeNode(organisation)
-        while stack and not stack[-1].organisation.holds(organisation):
-            stack.pop()
-        (stack[-1].children if stack else roots).append(node)
-        stack.append(node)
-    return roots
+# The most organisations one opening of the tree shows below one organisation; the rest come
+# a page at a time ("Show more"), so a provider with 2,000 resellers costs what 50 cost.
+TREE_PAGE = 50
 
 
 def _with_counts(queryset):
-    live = ~Q(children__status=Status.DELETED)
-    return queryset.annotate(
-        customer_count=Count("children", filter=Q(children__is_reseller=False) & live),
-        reseller_count=Count("children", filter=Q(children__is_reseller=True) & live),
+    """Each organisation's direct customers and resellers (deleted ones excluded), as two
+    correlated subqueries: PostgreSQL evaluates them after the LIMIT, for the shown rows only."""
+    children = (
+        Organisation.objects.filter(parent=OuterRef("pk"))
+        .exclude(status=Status.DELETED)
+        .order_by()
+        .values("parent")
     )
+
+    def count(is_reseller: bool):
+        counted = children.filter(is_reseller=is_reseller).annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted), 0)
+
+    return queryset.annotate(customer_count=count(False), reseller_count=count(True))
 
 
 def _tree_nodes(queryset):
@@ -117,16 +120,42 @@ def _tree_nodes(queryset):
     return _with_counts(
         queryset.filter(Q(is_reseller=True) | Q(parent__isnull=True))
         .exclude(status=Status.DELETED)
+        .only("pk", "code", "name", "parent_id", "is_reseller", "tree_id", "lft", "rght")
         .order_by("tree_id", "lft")
     )
+
+
+@dataclass
+class TreePage:
+    """One page of the resellers directly below ``parent``; ``after`` is where the next page
+    starts ("tree_id.lft" of the last one shown), None when there is none."""
+
+    parent: Organisation
+    nodes: list[TreeNode]
+    after: str | None
+
+
+def _tree_page(request, parent: Organisation, after: str | None = None) -> TreePage:
+    rows = _tree_nodes(scoped_organisations(request).filter(parent=parent))
+    if after:
+        try:
+            tree_id, lft = (int(part) for part in after.split(".", 1))
+        except ValueError:
+            tree_id, lft = 0, 0
+        rows = rows.filter(Q(tree_id__gt=tree_id) | Q(tree_id=tree_id, lft__gt=lft))
+    found = list(rows[: TREE_PAGE + 1])
+    shown = found[:TREE_PAGE]
+    last = shown[-1] if shown else None
+    more = f"{last.tree_id}.{last.lft}" if last and len(found) > TREE_PAGE else None
+    return TreePage(parent, [TreeNode(organisation) for organisation in shown], more)
 
 
 @login_required
 def customer_tree(request):
     """The organisations at the top of what the viewer sees (the acting one, or their grants'
-    or the provider) and the resellers just below them, with counts, in one query; deeper
-    levels load when a reseller is opened (``customer_tree_children``), so the page costs
-    the same with 20 resellers or 2,000."""
+    or the provider), each with the first page of the resellers just below it; deeper levels
+    and further pages load when asked (``customer_tree_children``), so the page costs the same
+    with 20 resellers or 2,000: one query for the tops, one per top for its page."""
     acting = request.acting_organisation
     ranges = ranges_for(request.user, permission_for(Organisation, "view"))
     if acting is not None:
@@ -137,14 +166,17 @@ def customer_tree(request):
         tops = Q(pk__in=[])
         for subtree in ranges:
             tops |= Q(tree_id=subtree.tree_id, lft=subtree.lft)
-    top_ids = Organisation.objects.filter(tops).values("pk")
-    nodes = _tree_nodes(scoped_organisations(request).filter(tops | Q(parent__in=top_ids)))
-    return render(request, "customers/tree.html", {"roots": build_tree(list(nodes))})
+    roots = []
+    for top in _tree_nodes(scoped_organisations(request).filter(tops)):
+        page = _tree_page(request, top) if top.reseller_count else None
+        roots.append(TreeNode(top, page.nodes if page else [], page))
+    return render(request, "customers/tree.html", {"roots": roots})
 
 
 @login_required
 def customer_tree_children(request, pk: int):
-    """The resellers directly below one, for the tree's opened branch (an htmx partial)."""
+    """A page of the resellers directly below one, for the tree's opened branch or its "Show
+    more" (an htmx partial)."""
     parent = visible_or_404(request, Organisation.objects.all(), pk=pk)
-    nodes = _tree_nodes(scoped_organisations(request).filter(parent=parent))
-    return render(request, "customers/_tree_children.html", {"nodes": [TreeNode(n) for n in nodes]})
+    page = _tree_page(request, parent, request.GET.get("after"))
+    return render(request, "customers/_tree_children.html", {"page": page})

@@ -4,8 +4,10 @@ core.registry, so customers never imports billing)."""
 import csv
 import datetime
 import io
+import re
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from billing.actions.provider import set_storage_regions
 from billing.actions.quotas import set_credit_quota
 from billing.models import StorageRegion
 from core.actors import SYSTEM
+from customers.models import Organisation
 from tests.fixtures.invoices import issued_invoice
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +80,10 @@ def test_filters_below_warn_at_cutoff_expiring_and_regions(cast, login, billed):
     eu, us = billed
     client = login(cast.reseller_admin)
     url = reverse("customers:list")
-    assert names(client.get(url, {"balance": "warn"})) == ["Customer One"]
+    warned = client.get(url, {"balance": "warn"})
+    assert names(warned) == ["Customer One"]
+    # Counted without billing's columns, but with their filters.
+    assert warned.context["table"].paginator.count == 1
     assert names(client.get(url, {"balance": "cutoff"})) == []
     assert names(client.get(url, {"licence": "30"})) == ["Customer One"]
     assert names(client.get(url, {"storage_region": [us.pk]})) == ["Deep Customer"]
@@ -122,3 +128,30 @@ def test_the_balance_due_column_sorts_and_the_overdue_filter_finds_late_payers(c
     mark_overdue(invoice.due_on + DAY, actor=SYSTEM)
     assert names(client.get(url, {"invoices": "overdue"})) == ["Customer One"]
     assert "invoices" in client.get(url, {"invoices": "late"}).context["filter"].form.errors
+
+
+def test_the_plain_rows_show_what_django_tables2_would_render(cast, login, billed, settings):
+    """The table's rows are written by a plain template (customers/tables.py says why); each
+    cell says what django-tables2's per-cell rendering says for the same column, billing's
+    registered columns (amounts, dates, empty values) included."""
+    settings.LANGUAGE_CODE = "de"  # localised amounts and dates
+    issued_invoice(cast)
+    Organisation.objects.filter(pk=cast.deep_customer.pk).update(code="")
+    response = login(cast.provider_admin).get(reverse("customers:list"), {"sort": "name"})
+    table = response.context["table"]
+    cell = Template("{{ cell }}")
+    expected = [
+        [cell.render(Context({"cell": value})).strip() for _column, value in row.items()]
+        for row in table.paginated_rows
+    ]
+    body = response.content.decode().split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    shown = [
+        [value.strip() for value in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+    assert len(shown) == len(expected) > 4
+    # The tick box is an input either way; its attributes' order differs.
+    assert [row[1:] for row in shown] == [row[1:] for row in expected]
+    for row, record in zip(shown, (row.record for row in table.paginated_rows), strict=True):
+        assert f'value="{record.pk}"' in row[0] and f"{record.name} auswählen" in row[0]
+    assert any("119,00" in row for row in shown) and any("—" in row for row in shown)

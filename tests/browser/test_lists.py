@@ -105,3 +105,15 @@ def test_the_hierarchy_tree_opens_a_reseller_on_demand(live_cast, open_as):
     expect(branch.locator("ul")).not_to_contain_text("Sub Reseller")
     branch.locator("summary").click()
     expect(branch.locator("ul")).to_contain_text("Sub Reseller")
+
+
+def test_the_hierarchy_tree_shows_more_resellers_when_asked(live_cast, open_as, monkeypatch):
+    monkeypatch.setattr("customers.views.list.TREE_PAGE", 1)
+    page = open_as(live_cast.provider_admin)
+    page.goto("/customers/tree/")
+    tree = page.locator("#hierarchy")
+    expect(tree).to_contain_text("Reseller One")
+    expect(tree).not_to_contain_text("Reseller Two")
+    tree.get_by_role("button", name="Show more").click()
+    expect(tree.locator("li[data-code=RTWO]")).to_be_visible()
+    expect(tree.get_by_role("button", name="Show more")).to_have_count(0)

@@ -49,6 +49,20 @@ def test_a_later_repair_takes_the_badge_away(cast, login):
     assert "data-drift" not in response.content.decode()
 
 
+def test_the_dashboard_lists_customers_whose_latest_check_left_drift(cast, login):
+    """Found from the reports that left differences, not by reading every organisation."""
+    from customers.models import Organisation
+
+    Organisation.objects.filter(pk__in=[cast.customer.pk, cast.deep_customer.pk]).update(
+        directory_guid=uuid.uuid4()
+    )
+    report(cast.customer, remaining=3)
+    report(cast.deep_customer, remaining=2)
+    report(cast.deep_customer, remaining=0, found=2)  # repaired since
+    drifted = login(cast.provider_admin).get("/").context["drifted"]
+    assert [(o.name, o.drift_remaining) for o in drifted] == [(cast.customer.name, 3)]
+
+
 def quarantined(cast, kind=QuarantinedObject.ACCOUNT, state=QuarantineState.QUARANTINED):
     return QuarantinedObject.objects.create(
         organisation=cast.customer,

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from customers.models import Status
 
@@ -128,3 +129,40 @@ def test_the_admin_is_for_provider_superusers_only(cast, login):
     cast.provider_admin.is_staff = cast.provider_admin.is_superuser = True
     cast.provider_admin.save()
     assert login(cast.provider_admin).get(reverse("admin:index")).status_code == 200
+
+
+def test_the_menu_is_cached_per_user_and_follows_their_grants_and_language(cast, login):
+    """The menu is rendered once per user, role grants, organisations and language, then
+    read from the cache; a grant or revoke changes the key, so it never shows stale links."""
+    from django.core.cache import cache
+
+    from core.actors import SYSTEM
+    from customers.actions.roles import grant_role, revoke_role
+    from customers.models import Role, User
+    from portal.context_processors import _nav_key
+
+    client = login(cast.end_user)
+    response = client.get(reverse("dashboard"))
+    assert reverse("customers:list") not in response.content.decode()
+    fresh = User.objects.get(pk=cast.end_user.pk)
+    acting = response.context["acting_organisation"]
+    with translation.override(response.context["LANGUAGE_CODE"]):
+        key = _nav_key(fresh, acting, fresh.organisation)
+    flags, _menu = cache.get(key)
+    cache.set(key, (flags, '<ul id="from-the-cache"></ul>'))
+    assert 'id="from-the-cache"' in client.get(reverse("dashboard")).content.decode()
+
+    grant = grant_role(
+        actor=SYSTEM,
+        user=cast.end_user,
+        organisation=cast.customer,
+        role=Role.objects.get(name="Customer Admin"),
+    )
+    page = client.get(reverse("dashboard")).content.decode()
+    assert reverse("customers:list") in page and 'id="from-the-cache"' not in page
+    revoke_role(actor=cast.provider_admin, grant=grant)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert reverse("customers:list") not in page
+
+    german = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="de")
+    assert german.context["nav_menu"] != client.get(reverse("dashboard")).context["nav_menu"]
