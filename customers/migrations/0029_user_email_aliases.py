@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('customers', '0027_user_is_service_account'),
+        ('customers', '0028_webhook_event_invoice_issued'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0027_user_is_service_account'),
+        ('customers', '0029_user_email_aliases'),
     ]
 
     operations = [
