@@ -126,6 +126,7 @@ class QuickCustomerSerializer(serializers.Serializer):
 class UserSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     email = serializers.CharField(read_only=True)
+    email_aliases = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = User
@@ -170,6 +171,11 @@ class UserCreateSerializer(serializers.Serializer):
 
 
 class UserEditSerializer(serializers.ModelSerializer):
+    # A list of addresses (the model keeps JSON, which would take any value).
+    email_aliases = serializers.ListField(
+        child=serializers.CharField(max_length=254), required=False
+    )
+
     class Meta:
         model = User
         fields = list(USER_EDITABLE_FIELDS)

@@ -2,8 +2,6 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from core.scoping import ScopedQuerySet
 from customers.models.history import ActingHistory
-from customers.models.indexes import trigram_index
+from customers.models.indexes import PostgresGinIndex, trigram_index
 from customers.models.validators import UNAVAILABLE_FIELD, validate_upn
 
 
@@ -91,12 +89,12 @@ class User(AbstractUser):
     # customer's verified domains and nobody else's UPN or alias (customers.actions.users).
     # The Mail attributes service writes them to proxyAddresses as ``smtp:`` beside the
     # UPN's ``SMTP:``; reconcile compares them.
-    email_aliases = ArrayField(
-        models.CharField(max_length=254),
+    # A JSON list, not an ArrayField: `make run` keeps its data in SQLite.
+    email_aliases = models.JSONField(
         verbose_name=_("E-mail aliases"),
         default=list,
         blank=True,
-        db_default=[],  # rows inserted in bulk with raw SQL (seeds, benches) leave it out
+        db_default=models.Value([], output_field=models.JSONField()),  # raw-SQL seeds
     )
     # Notice kinds (customers.models.NoticeKind) this user turned off on /users/me/email/.
     email_opt_outs = models.JSONField(_("E-mail notices turned off"), default=list, blank=True)
@@ -145,8 +143,8 @@ class User(AbstractUser):
             trigram_index("username", "user_username_trgm"),
             trigram_index("upn", "user_upn_trgm"),
             trigram_index("display_name", "user_display_name_trgm"),
-            # Is an address someone else's alias already (``&&`` overlap).
-            GinIndex(fields=["email_aliases"], name="user_email_aliases_gin"),
+            # Is an address someone else's alias already (jsonb ``@>``, PostgreSQL only).
+            PostgresGinIndex(fields=["email_aliases"], name="user_email_aliases_gin"),
         ]
 
     def __str__(self) -> str:
