@@ -414,6 +414,17 @@ def _remember_account(ctx: StepContext, user: User, result: UserResult) -> None:
         ctx.state.setdefault("created_accounts", set()).add(user.pk)
 
 
+def anchor(user: User, result: UserResult) -> bool:
+    """Take the account's objectGUID and the logon name AD gave it onto ``user`` (unsaved:
+    the caller saves a batch in one statement); False when both were already recorded."""
+    sam = result.sam_account_name or user.directory_sam_account_name
+    if (user.directory_guid, user.directory_sam_account_name) == (result.guid, sam):
+        return False
+    user.directory_guid = result.guid
+    user.directory_sam_account_name = sam
+    return True
+
+
 def _chose_another_name(user: User, result: UserResult) -> str | None:
     if result.sam_account_name.lower() == user.username.lower():
         return None
@@ -509,10 +520,7 @@ def ensure_accounts(users: list[User]) -> Step:
             _remember_account(ctx, user, result)
             if other_name := _chose_another_name(user, result):
                 renamed.append(f"{user.username}: {other_name}")
-            sam = result.sam_account_name or user.directory_sam_account_name
-            if (user.directory_guid, user.directory_sam_account_name) != (result.guid, sam):
-                user.directory_guid = result.guid
-                user.directory_sam_account_name = sam
+            if anchor(user, result):
                 changed.append(user)
         if changed:
             User.objects.bulk_update(changed, ["directory_guid", "directory_sam_account_name"])

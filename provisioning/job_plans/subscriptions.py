@@ -229,10 +229,7 @@ def _import_chunk(users: list[User]) -> Step:
                     mine[user.pk] = None
                     result = _ensure_imported(ctx, user, None)
                     ctx.note(f"the directory refused the password of {user.username}: reset it")
-            sam = result.sam_account_name or user.directory_sam_account_name
-            if (user.directory_guid, user.directory_sam_account_name) != (result.guid, sam):
-                user.directory_guid = result.guid
-                user.directory_sam_account_name = sam
+            if steps.anchor(user, result):
                 changed.append(user)
             ctx.state.setdefault("user_dns", {})[user.pk] = result.dn
             created += result.created
