@@ -71,14 +71,14 @@ def run_action(
     success: str | Callable[[Any], str],
     redirect_to: Any,
     form: forms.BaseForm | None = None,
-    then: Callable[[], None] | None = None,
+    then: Callable[[Any], None] | None = None,
 ) -> HttpResponse | None:
     """Call ``action`` (an action with its arguments bound) for a POST whose ``form`` (if any)
     is valid; for a GET or an invalid form, None: the view renders its page.
 
     Done: ``success`` becomes a success message and the answer is a redirect to
     ``redirect_to`` (whatever ``redirect`` takes); either may be a function of what the action
-    returned; ``then`` runs after the success message (a note that follows it). Refused
+    returned; ``then(result)`` runs after the success message (a note that follows it). Refused
     (ValidationError): with a ``form``, the error goes on it
     (``form_errors_from``) and the answer is None, so the view renders the form again; without
     one, the error becomes an error message and the answer is the same redirect."""
@@ -94,5 +94,5 @@ def run_action(
         return redirect(redirect_to(None) if callable(redirect_to) else redirect_to)
     messages.success(request, success(result) if callable(success) else success)
     if then is not None:
-        then()
+        then(result)
     return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)

@@ -215,23 +215,17 @@ def drafts(request, pk: int):
         return f"{reverse('billing:drafts', args=[issuer.pk])}?period={period}"
 
     done = None
-    runs: list[MonthlyRun] = []
-
-    def run_the_period() -> MonthlyRun:
-        runs.append(run_period(run_form.month, actor=user, issuer=issuer))
-        return runs[0]
-
     if which == "run":
         done = run_action(
             request,
-            run_the_period,
+            lambda: run_period(run_form.month, actor=user, issuer=issuer),
             success=lambda run: (
                 _("%(drafted)s invoices drafted, %(skipped)s issued already.")
                 % {"drafted": run.drafted, "skipped": run.skipped}
             ),
             redirect_to=back,
             form=run_form,
-            then=lambda: _not_drafted(request, runs[0]),
+            then=lambda run: _not_drafted(request, run),
         )
     elif which == "issue":
         done = run_action(

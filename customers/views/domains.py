@@ -57,7 +57,7 @@ def domain_list(request, pk: int):
         ),
         form=form,
         success=lambda domain: f"{domain.name} added.",
-        then=lambda: _applied(request, organisation),
+        then=lambda _done: _applied(request, organisation),
         redirect_to=reverse("customers:domains", args=[pk]),
     )
     if response:
@@ -82,7 +82,7 @@ def domain_remove(request, pk: int, domain_pk: int):
         request,
         lambda: remove_alias(actor=request.user, domain=domain),
         success=_("%(name)s removed.") % {"name": domain.name},
-        then=lambda: _applied(request, organisation),
+        then=lambda _done: _applied(request, organisation),
         redirect_to=reverse("customers:domains", args=[pk]),
     )
     if response:
