@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ldap3 import LEVEL, Connection
+from ldap3 import Connection
 
 from core.jobs import JobKind
 from core.models import DriftReport, Job, JobState
@@ -66,7 +66,6 @@ from directory import (
     ou_dn,
     parent_of,
     read_entry,
-    search_pages,
     summarise,
     texts,
 )
@@ -286,7 +285,8 @@ class _Checker:
     def users(self, tallies: list[_Tally], progress: Progress | None = None) -> None:
         """Every account, compared a page at a time: the Users OU is read in pages of
         accounts (with their ``memberOf``), each page's portal users fetched by GUID in
-        one query and compared there and then, attributes and memberships alike, so memory
+        one query and compared there and then, attributes, memberships and what services
+        write on the accounts (read with the page) alike, so memory
         holds one page, never a key per user. Only when fewer accounts matched than the
         portal has users are the others looked for (by GUID in chunks, then one by one
         anywhere by GUID, then by UPN, as before)."""
@@ -295,8 +295,9 @@ class _Checker:
         people = org.users.filter(is_service_account=False)  # no directory account
         total = people.count()
         level = LevelRead(found=[], containers=[])
+        writing, written = self.service_writers()
         try:
-            for page in level_pages(self.conn, users_ou, also=["memberOf"]):
+            for page in level_pages(self.conn, users_ou, also=["memberOf", *sorted(written)]):
                 entries = []
                 for entry in page:
                     if is_container(entry):
@@ -320,6 +321,9 @@ class _Checker:
                     # Read from the Users OU itself: in place, no DN to compare.
                     account = Account.from_entry(entry)
                     self.match(user, account, None, self.member_of(entry), tallies)
+                if writing:
+                    matched = {e["guid"]: e for e in entries if e["guid"] in portal}
+                    self.service_attributes(writing, matched)
                 del portal, entries
                 if progress is not None:
                     progress(self.matched, total)
@@ -456,10 +460,9 @@ class _Checker:
                 else "disabled, the portal says enabled",
             )
 
-    def service_attributes(self) -> None:
-        """What services write on their users' accounts (mail addresses, home folders),
-        compared for the users who have them: the Users OU read once more in pages, only
-        the services' attributes, each page's assignments fetched in one query."""
+    def service_writers(self) -> tuple[dict[int, tuple[CustomerService, AccountValues]], set[str]]:
+        """The organisation's subscriptions whose services write on their users' accounts
+        (mail addresses, home folders), and the attributes they write."""
         org = self.organisation
         writing: dict[int, tuple[CustomerService, AccountValues]] = {}
         names: set[str] = set()
@@ -477,36 +480,32 @@ class _Checker:
             if values is not None:
                 writing[subscription.pk] = (subscription, values)
                 names.update(driver.account_attributes)
-        if not writing:
-            return
-        try:
-            for page in search_pages(
-                self.conn,
-                self.users_ou,
-                "(objectClass=user)",
-                scope=LEVEL,
-                attributes=sorted(names),
-            ):
-                accounts = {entry["guid"]: entry for entry in page}
-                holders = UserService.objects.filter(
-                    subscription__in=list(writing), user__directory_guid__in=list(accounts)
-                ).select_related("user__organisation")
-                for holder in holders.order_by("user_id", "subscription_id"):
-                    user = holder.user
-                    entry = accounts[user.directory_guid]
-                    wanted = writing[holder.subscription_id][1](user)
-                    for attribute, values in sorted(wanted.items()):
-                        have = texts(entry, attribute)
-                        if sorted(have) != sorted(values):
-                            self.report.add(
-                                DIFFERENT,
-                                "account",
-                                user.username,
-                                f"{attribute} is {', '.join(sorted(have)) or 'empty'}, the "
-                                f"portal says {', '.join(sorted(values)) or 'empty'}",
-                            )
-        except NoSuchObjectError:
-            pass  # the Users OU is missing: reported by sub_ous
+        return writing, names
+
+    def service_attributes(
+        self,
+        writing: dict[int, tuple[CustomerService, AccountValues]],
+        accounts: dict[uuid.UUID, Entry],
+    ) -> None:
+        """What services write on one page of matched accounts (read with the page),
+        compared for the users who have them: the page's assignments in one query."""
+        holders = UserService.objects.filter(
+            subscription__in=list(writing), user__directory_guid__in=list(accounts)
+        ).select_related("user__organisation")
+        for holder in holders.order_by("user_id", "subscription_id"):
+            user = holder.user
+            entry = accounts[user.directory_guid]
+            wanted = writing[holder.subscription_id][1](user)
+            for attribute, values in sorted(wanted.items()):
+                have = texts(entry, attribute)
+                if sorted(have) != sorted(values):
+                    self.report.add(
+                        DIFFERENT,
+                        "account",
+                        user.username,
+                        f"{attribute} is {', '.join(sorted(have)) or 'empty'}, the "
+                        f"portal says {', '.join(sorted(values)) or 'empty'}",
+                    )
 
     def other_members(self, tallies: list[_Tally]) -> None:
         """Members of AllUsers and Admins that are not accounts of the organisation's users.
@@ -556,7 +555,6 @@ def check_organisation(
         tallies = checker.tallies(groups)
         checker.users(tallies, progress)
         checker.other_members(tallies)
-        checker.service_attributes()
         checker.strays()
     except DirectoryError as exc:
         report.error = f"The directory could not be checked: {exc}"
